@@ -1,0 +1,113 @@
+// Package store defines what the auth-server keeps between requests and
+// between restarts, and the sentinel errors every backend returns.
+//
+// Backends live in sub-packages (embedded, redis) and must pass the
+// conformance suite in storetest. Consumers depend on the smallest
+// interface they need (ClientStore, KeyStore, RevocationStore), never on a
+// backend.
+package store
+
+import (
+	"context"
+	"errors"
+	"time"
+)
+
+// Sentinel errors, returned identically by every backend (wrap-compatible:
+// test with errors.Is).
+var (
+	ErrNotFound = errors.New("store: not found")
+	ErrConflict = errors.New("store: conflict")
+)
+
+// Client is a registered OAuth2 client. The secret itself is never stored:
+// SecretHash holds an encoded hash produced by the clients package.
+type Client struct {
+	ID                      string    `json:"id"`
+	SecretHash              string    `json:"secret_hash,omitempty"` // empty for public clients
+	Name                    string    `json:"name,omitempty"`
+	Scopes                  []string  `json:"scopes,omitempty"`      // registered (allowed) scopes
+	GrantTypes              []string  `json:"grant_types,omitempty"` // e.g. client_credentials, authorization_code, refresh_token
+	ResponseTypes           []string  `json:"response_types,omitempty"`
+	RedirectURIs            []string  `json:"redirect_uris,omitempty"`
+	TokenEndpointAuthMethod string    `json:"token_endpoint_auth_method,omitempty"` // client_secret_basic, client_secret_post, private_key_jwt, none
+	JWKS                    []byte    `json:"jwks,omitempty"`                       // raw JSON key set (private_key_jwt)
+	JWKSURI                 string    `json:"jwks_uri,omitempty"`
+	Contacts                []string  `json:"contacts,omitempty"`
+	LogoURI                 string    `json:"logo_uri,omitempty"`
+	ClientURI               string    `json:"client_uri,omitempty"`
+	SoftwareID              string    `json:"software_id,omitempty"`
+	SoftwareVersion         string    `json:"software_version,omitempty"`
+	Owner                   string    `json:"owner,omitempty"`                   // user id of the person who registered it (portal), empty for operator/seed clients
+	RegistrationTokenHash   string    `json:"registration_token_hash,omitempty"` // RFC 7592 registration access token, hashed
+	CreatedAt               time.Time `json:"created_at"`
+	UpdatedAt               time.Time `json:"updated_at"`
+}
+
+// SigningKey is one RSA key of the token signer. The private part is kept
+// only encrypted (by the keys package, with the key-encryption key).
+type SigningKey struct {
+	ID                  string    `json:"kid"`
+	Algorithm           string    `json:"alg"` // RS256
+	EncryptedPrivateKey []byte    `json:"encrypted_private_key"`
+	CreatedAt           time.Time `json:"created_at"`
+	// RetiredAt is zero while the key may sign. A retired key signs no
+	// more but stays published until PublishUntil.
+	RetiredAt    time.Time `json:"retired_at,omitzero"`
+	PublishUntil time.Time `json:"publish_until,omitzero"` // zero: published while not retired
+}
+
+// RevokedToken is the jti of a revoked access token, remembered until the
+// token would have expired anyway.
+type RevokedToken struct {
+	JTI       string    `json:"jti"`
+	ExpiresAt time.Time `json:"expires_at"`
+}
+
+// ClientStore keeps registered clients.
+type ClientStore interface {
+	// GetClient returns ErrNotFound for an unknown id.
+	GetClient(ctx context.Context, id string) (*Client, error)
+	// CreateClient returns ErrConflict when the id exists.
+	CreateClient(ctx context.Context, c *Client) error
+	// UpdateClient replaces a client; ErrNotFound when absent.
+	UpdateClient(ctx context.Context, c *Client) error
+	// DeleteClient returns ErrNotFound when absent.
+	DeleteClient(ctx context.Context, id string) error
+	// ListClients returns every client, ordered by id.
+	ListClients(ctx context.Context) ([]*Client, error)
+}
+
+// KeyStore keeps the signing keys.
+type KeyStore interface {
+	// ListKeys returns every key, oldest first (by CreatedAt, then ID).
+	ListKeys(ctx context.Context) ([]*SigningKey, error)
+	// CreateKey returns ErrConflict when the kid exists.
+	CreateKey(ctx context.Context, k *SigningKey) error
+	// UpdateKey replaces a key; ErrNotFound when absent.
+	UpdateKey(ctx context.Context, k *SigningKey) error
+	// DeleteKey returns ErrNotFound when absent.
+	DeleteKey(ctx context.Context, kid string) error
+}
+
+// RevocationStore is the list of revoked access-token ids. Entries expire
+// by themselves at ExpiresAt on every backend.
+type RevocationStore interface {
+	// RevokeToken is idempotent; an entry whose expiry is already past is
+	// not kept.
+	RevokeToken(ctx context.Context, jti string, expiresAt time.Time) error
+	IsTokenRevoked(ctx context.Context, jti string) (bool, error)
+	// ListRevokedTokens returns the unexpired entries, ordered by jti.
+	ListRevokedTokens(ctx context.Context) ([]RevokedToken, error)
+}
+
+// Store is everything a backend provides. Wiring code holds a Store;
+// everything else takes one of the small interfaces above.
+type Store interface {
+	ClientStore
+	KeyStore
+	RevocationStore
+	// Ping reports whether the backend is reachable (for /readyz).
+	Ping(ctx context.Context) error
+	Close() error
+}

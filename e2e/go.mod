@@ -1,0 +1,3 @@
+module github.com/smartgate/e2e
+
+go 1.26

@@ -1,0 +1,121 @@
+// Package store defines how the FHIR server keeps resources, their
+// versions and their search-index rows, and the sentinel errors every
+// backend returns. Backends live in sub-packages (sqlite, postgres) and
+// must pass the conformance suite in storetest.
+package store
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/smartgate/fhir-server/internal/search"
+)
+
+// Sentinel errors, identical on every backend (test with errors.Is).
+var (
+	ErrNotFound = errors.New("store: not found")
+	// ErrGone: the resource exists but its current version is a deletion.
+	ErrGone = errors.New("store: gone")
+	// ErrConflict: a version precondition failed (optimistic concurrency,
+	// If-Match) or a create found the id taken.
+	ErrConflict = errors.New("store: conflict")
+	// ErrBadCursor: a paging cursor that this store did not issue or that
+	// no longer applies to the query.
+	ErrBadCursor = errors.New("store: bad cursor")
+)
+
+// Resource is one version of a resource. Body is the JSON document as
+// served, with meta.versionId and meta.lastUpdated already set by the
+// caller to VersionID and LastUpdated. For a deletion, Deleted is true and
+// Body is empty.
+type Resource struct {
+	Type        string
+	ID          string
+	VersionID   int64 // 1, 2, 3 ... per resource
+	LastUpdated time.Time
+	Deleted     bool
+	Body        []byte
+}
+
+// Write is one version to store: a new version (Deleted false) with its
+// index rows, or a deletion. ExpectVersion is the version the caller read
+// before writing: 0 means "must not exist yet (or be deleted)", and the
+// store answers ErrConflict when the current version differs.
+type Write struct {
+	Resource      Resource
+	Index         []search.IndexEntry
+	ExpectVersion int64
+}
+
+// Page is one page of search results.
+type Page struct {
+	Matches  []*Resource // resources that matched, in order
+	Included []*Resource // _include and _revinclude results, deduplicated, none of them also in Matches
+	Total    *int        // filled when the query asked for a total (or SummaryOnly)
+	// NextCursor and PrevCursor are opaque; empty when there is no such
+	// page. Passing one back in Query.Cursor (with the same query) yields
+	// that page, stable while other requests write.
+	NextCursor string
+	PrevCursor string
+}
+
+// HistoryQuery selects versions for _history: of one resource (Type and
+// ID), of one type (Type only), or of the whole system (neither).
+type HistoryQuery struct {
+	Type  string
+	ID    string
+	Since time.Time // zero: no lower bound
+	Count int
+	// Cursor as in Page; Compartment restricts as in search.Query (a
+	// version is inside when the current-or-that version's index puts it
+	// inside; backends use the index rows of that version).
+	Cursor      string
+	Compartment *search.Compartment
+}
+
+// HistoryPage is one page of versions, newest first.
+type HistoryPage struct {
+	Versions   []*Resource
+	Total      int
+	NextCursor string
+	PrevCursor string
+}
+
+// Reader answers reads and searches.
+type Reader interface {
+	// Read returns the current version; ErrNotFound when it never
+	// existed; ErrGone (with the deletion version returned too) when its
+	// current version is a deletion.
+	Read(ctx context.Context, typ, id string) (*Resource, error)
+	// VRead returns one version; ErrNotFound when absent; ErrGone when
+	// that version is a deletion.
+	VRead(ctx context.Context, typ, id string, version int64) (*Resource, error)
+	Search(ctx context.Context, q *search.Query) (*Page, error)
+	History(ctx context.Context, q HistoryQuery) (*HistoryPage, error)
+}
+
+// Writer stores versions. Each Put is atomic on its own; InTx makes many
+// atomic together.
+type Writer interface {
+	Put(ctx context.Context, w Write) error
+}
+
+// Tx is a transaction: reads see its own writes; nothing is visible to
+// others until fn returns nil.
+type Tx interface {
+	Reader
+	Writer
+}
+
+// Store is what a backend provides.
+type Store interface {
+	Reader
+	Writer
+	// InTx runs fn in one database transaction, committed when fn returns
+	// nil and rolled back otherwise (fn's error is returned).
+	InTx(ctx context.Context, fn func(tx Tx) error) error
+	// Ping reports whether the backend is reachable (for /readyz).
+	Ping(ctx context.Context) error
+	Close() error
+}
