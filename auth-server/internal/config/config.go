@@ -1,0 +1,133 @@
+// Package config loads the auth-server's configuration: YAML defaults from a
+// file, then environment-variable overrides, then one Validate that reports
+// every problem at once.
+package config
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"time"
+
+	"github.com/caarlos0/env/v11"
+	"gopkg.in/yaml.v3"
+)
+
+// Config is everything the auth-server reads at start.
+type Config struct {
+	ListenAddr  string `yaml:"listen_addr" env:"AUTH_LISTEN_ADDR"`
+	Issuer      string `yaml:"issuer" env:"AUTH_ISSUER"`
+	DataDir     string `yaml:"data_dir" env:"AUTH_DATA_DIR"`
+	Demo        bool   `yaml:"demo" env:"AUTH_DEMO"`
+	ClientsFile string `yaml:"clients_file" env:"AUTH_CLIENTS_FILE"` // demo clients, loaded when Demo
+	RedisURL    string `yaml:"redis_url" env:"REDIS_URL"`
+	// RedisKeyPrefix namespaces every Redis key, so several deployments
+	// can share one Redis.
+	RedisKeyPrefix string `yaml:"redis_key_prefix" env:"AUTH_REDIS_KEY_PREFIX"`
+	// FHIRBaseURL is the audience (aud) of every access token.
+	FHIRBaseURL string `yaml:"fhir_base_url" env:"FHIR_BASE_URL"`
+
+	Keys   Keys   `yaml:"keys" envPrefix:"AUTH_KEY_"`
+	Tokens Tokens `yaml:"tokens" envPrefix:"AUTH_TOKEN_"`
+	HTTP   HTTP   `yaml:"http" envPrefix:"AUTH_"`
+	Limits Limits `yaml:"rate_limit" envPrefix:"AUTH_RATE_LIMIT_"`
+	TLS    TLS    `yaml:"tls" envPrefix:"AUTH_TLS_"`
+	Log    Log    `yaml:"log" envPrefix:"AUTH_LOG_"`
+}
+
+// Keys configures the RSA signing keys.
+type Keys struct {
+	Size int `yaml:"size" env:"SIZE"` // RSA modulus bits, at least 2048
+	// EncryptionKey is the base64 (std or url) AES-256 key that encrypts
+	// private keys at rest. Empty: generated once into DataDir/kek.
+	EncryptionKey string `yaml:"encryption_key" env:"ENCRYPTION_KEY"`
+	// ReloadInterval is how often a running server re-reads the keys, so a
+	// rotation done by another process (auth-server keys rotate) is seen.
+	ReloadInterval time.Duration `yaml:"reload_interval" env:"RELOAD_INTERVAL"`
+}
+
+// Tokens configures the access tokens.
+type Tokens struct {
+	Lifetime time.Duration `yaml:"lifetime" env:"LIFETIME"` // 5400s
+	// Leeway is added to the lifetime before a retired key drops out of the
+	// JWKS, to absorb clock skew between issuer and resource server.
+	Leeway time.Duration `yaml:"leeway" env:"LEEWAY"`
+}
+
+// HTTP configures the listener's request handling.
+type HTTP struct {
+	// CORSAllowedOrigins: ["*"] allows any origin (never with credentials).
+	CORSAllowedOrigins []string `yaml:"cors_allowed_origins" env:"CORS_ALLOWED_ORIGINS" envSeparator:","`
+	// TrustedProxies are CIDRs or addresses whose X-Forwarded-For is
+	// believed. None by default.
+	TrustedProxies []string `yaml:"trusted_proxies" env:"TRUSTED_PROXIES" envSeparator:","`
+	MaxBodyBytes   int64    `yaml:"max_body_bytes" env:"MAX_BODY_BYTES"`
+}
+
+// Limits configures the rate limit on failed client authentications.
+type Limits struct {
+	// FailuresPerClient failed authentications of one client id within
+	// Window before that id is refused with 429.
+	FailuresPerClient int `yaml:"failures_per_client" env:"FAILURES_PER_CLIENT"`
+	// FailuresPerAddress failed authentications from one source address
+	// within Window before that address is refused with 429.
+	FailuresPerAddress int           `yaml:"failures_per_address" env:"FAILURES_PER_ADDRESS"`
+	Window             time.Duration `yaml:"window" env:"WINDOW"`
+}
+
+// TLS serves https when both files are set.
+type TLS struct {
+	CertFile string `yaml:"cert_file" env:"CERT"`
+	KeyFile  string `yaml:"key_file" env:"KEY"`
+}
+
+// Log configures structured logging.
+type Log struct {
+	Level  string `yaml:"level" env:"LEVEL"`   // debug, info, warn, error
+	Format string `yaml:"format" env:"FORMAT"` // text, json
+}
+
+// Default returns the configuration used when neither file nor environment
+// says otherwise (the values of DESIGN.md's contract table).
+func Default() Config {
+	return Config{
+		ListenAddr:     ":8081",
+		Issuer:         "http://localhost:8081",
+		DataDir:        "./data/auth",
+		ClientsFile:    "config/clients.yaml",
+		RedisKeyPrefix: "smartgate:auth:",
+		FHIRBaseURL:    "http://localhost:8080/STU3",
+		Keys:           Keys{Size: 2048, ReloadInterval: 15 * time.Second},
+		Tokens:         Tokens{Lifetime: 5400 * time.Second, Leeway: 5 * time.Minute},
+		HTTP:           HTTP{CORSAllowedOrigins: []string{"*"}, MaxBodyBytes: 64 << 10},
+		Limits:         Limits{FailuresPerClient: 10, FailuresPerAddress: 30, Window: time.Minute},
+		Log:            Log{Level: "info", Format: "text"},
+	}
+}
+
+// Load reads path (a missing file is fine when optional is true: defaults
+// then apply) and applies overrides from the process environment. It does
+// not validate.
+func Load(path string, optional bool) (Config, error) {
+	return LoadEnv(path, optional, env.ToMap(os.Environ()))
+}
+
+// LoadEnv is Load with the environment given as a map.
+func LoadEnv(path string, optional bool, environ map[string]string) (Config, error) {
+	cfg := Default()
+	raw, err := os.ReadFile(path)
+	switch {
+	case err == nil:
+		if err := yaml.Unmarshal(raw, &cfg); err != nil {
+			return cfg, fmt.Errorf("config %s: %w", path, err)
+		}
+	case errors.Is(err, fs.ErrNotExist) && optional:
+	default:
+		return cfg, fmt.Errorf("config: %w", err)
+	}
+	if err := env.ParseWithOptions(&cfg, env.Options{Environment: environ}); err != nil {
+		return cfg, fmt.Errorf("config environment: %w", err)
+	}
+	return cfg, nil
+}

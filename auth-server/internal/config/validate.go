@@ -1,0 +1,101 @@
+package config
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"net/url"
+	"strings"
+	"time"
+)
+
+// Validate reports every problem in the configuration at once (joined), or
+// nil.
+func (c Config) Validate() error {
+	var errs []error
+	bad := func(format string, args ...any) { errs = append(errs, fmt.Errorf(format, args...)) }
+
+	if c.ListenAddr == "" {
+		bad("listen_addr (AUTH_LISTEN_ADDR) is empty")
+	}
+	if err := checkBaseURL(c.Issuer); err != nil {
+		bad("issuer (AUTH_ISSUER): %v", err)
+	}
+	if err := checkBaseURL(c.FHIRBaseURL); err != nil {
+		bad("fhir_base_url (FHIR_BASE_URL): %v", err)
+	}
+	if c.DataDir == "" {
+		bad("data_dir (AUTH_DATA_DIR) is empty")
+	}
+	if c.Demo && c.ClientsFile == "" {
+		bad("clients_file (AUTH_CLIENTS_FILE) is empty but demo is on")
+	}
+	if c.RedisURL != "" {
+		if u, err := url.Parse(c.RedisURL); err != nil || (u.Scheme != "redis" && u.Scheme != "rediss" && u.Scheme != "unix") {
+			bad("redis_url (REDIS_URL) must be a redis://, rediss:// or unix:// URL")
+		}
+	}
+	if c.Keys.Size < 2048 || c.Keys.Size > 8192 {
+		bad("keys.size (AUTH_KEY_SIZE) %d: must be between 2048 and 8192", c.Keys.Size)
+	}
+	if c.Keys.ReloadInterval < time.Second {
+		bad("keys.reload_interval (AUTH_KEY_RELOAD_INTERVAL) %s: must be at least 1s", c.Keys.ReloadInterval)
+	}
+	if c.Tokens.Lifetime < time.Minute || c.Tokens.Lifetime > 24*time.Hour {
+		bad("tokens.lifetime (AUTH_TOKEN_LIFETIME) %s: must be between 1m and 24h", c.Tokens.Lifetime)
+	}
+	if c.Tokens.Leeway < 0 {
+		bad("tokens.leeway (AUTH_TOKEN_LEEWAY) is negative")
+	}
+	for _, o := range c.HTTP.CORSAllowedOrigins {
+		if o == "*" {
+			continue
+		}
+		if u, err := url.Parse(o); err != nil || u.Scheme == "" || u.Host == "" || (u.Path != "" && u.Path != "/") {
+			bad("http.cors_allowed_origins (AUTH_CORS_ALLOWED_ORIGINS): %q is not an origin like https://app.example", o)
+		}
+	}
+	for _, p := range c.HTTP.TrustedProxies {
+		if _, _, err := net.ParseCIDR(p); err != nil && net.ParseIP(p) == nil {
+			bad("http.trusted_proxies (AUTH_TRUSTED_PROXIES): %q is neither an IP nor a CIDR", p)
+		}
+	}
+	if c.HTTP.MaxBodyBytes < 1024 {
+		bad("http.max_body_bytes (AUTH_MAX_BODY_BYTES) %d: must be at least 1024", c.HTTP.MaxBodyBytes)
+	}
+	if c.Limits.FailuresPerClient < 1 || c.Limits.FailuresPerAddress < 1 {
+		bad("rate_limit failures_per_client and failures_per_address must be at least 1")
+	}
+	if c.Limits.Window < time.Second {
+		bad("rate_limit.window (AUTH_RATE_LIMIT_WINDOW) %s: must be at least 1s", c.Limits.Window)
+	}
+	if (c.TLS.CertFile == "") != (c.TLS.KeyFile == "") {
+		bad("tls: set both AUTH_TLS_CERT and AUTH_TLS_KEY, or neither")
+	}
+	switch strings.ToLower(c.Log.Level) {
+	case "debug", "info", "warn", "error":
+	default:
+		bad("log.level (AUTH_LOG_LEVEL) %q: want debug, info, warn or error", c.Log.Level)
+	}
+	switch c.Log.Format {
+	case "text", "json":
+	default:
+		bad("log.format (AUTH_LOG_FORMAT) %q: want text or json", c.Log.Format)
+	}
+	return errors.Join(errs...)
+}
+
+// checkBaseURL accepts an absolute http(s) URL without query or fragment.
+func checkBaseURL(s string) error {
+	u, err := url.Parse(s)
+	if err != nil {
+		return err
+	}
+	if u.Scheme != "http" && u.Scheme != "https" {
+		return fmt.Errorf("%q: want an absolute http(s) URL", s)
+	}
+	if u.Host == "" || u.RawQuery != "" || u.Fragment != "" {
+		return fmt.Errorf("%q: want scheme://host[/path] without query or fragment", s)
+	}
+	return nil
+}
