@@ -1,0 +1,175 @@
+// Package embedded is the auth-server's default store: one SQLite file
+// (pure Go, modernc.org/sqlite) in the data directory. It runs in WAL mode
+// with a busy timeout, so an operator subcommand may open the same
+// directory while the server runs. Records are JSON documents; expiring
+// records are filtered on read and swept from time to time.
+package embedded
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	_ "modernc.org/sqlite" // registers the "sqlite" driver
+
+	"github.com/smartgate/auth-server/internal/store"
+)
+
+// FileName is the database file inside the data directory.
+const FileName = "auth.db"
+
+// sweepEvery bounds how often writes delete expired rows.
+const sweepEvery = time.Minute
+
+// Store is the embedded backend. It is safe for concurrent use, also by
+// several processes on the same directory.
+type Store struct {
+	db        *sql.DB
+	lastSweep atomic.Int64 // unix nanoseconds
+}
+
+var _ store.Store = (*Store)(nil)
+
+// Open opens (creating when needed) the store in dir, which is created
+// with mode 0700.
+func Open(ctx context.Context, dir string) (*Store, error) {
+	if strings.ContainsAny(dir, "?#") {
+		return nil, fmt.Errorf("embedded store: data directory %q must not contain '?' or '#'", dir)
+	}
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, fmt.Errorf("embedded store: create data directory: %w", err)
+	}
+	path := filepath.Join(dir, FileName)
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		return nil, fmt.Errorf("embedded store: %w", err)
+	}
+	f.Close()
+	dsn := path + "?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)" +
+		"&_pragma=synchronous(NORMAL)&_txlock=immediate"
+	db, err := sql.Open("sqlite", dsn)
+	if err != nil {
+		return nil, fmt.Errorf("embedded store: %w", err)
+	}
+	s := &Store{db: db}
+	if err := s.migrate(ctx); err != nil {
+		db.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+func (s *Store) migrate(ctx context.Context) error {
+	for _, stmt := range schema {
+		if _, err := s.db.ExecContext(ctx, stmt); err != nil {
+			return fmt.Errorf("embedded store: create schema: %w", err)
+		}
+	}
+	return nil
+}
+
+// schema is applied at every Open; statements must be idempotent.
+var schema = []string{
+	`CREATE TABLE IF NOT EXISTS clients (id TEXT PRIMARY KEY, doc BLOB NOT NULL)`,
+	`CREATE TABLE IF NOT EXISTS signing_keys (id TEXT PRIMARY KEY, created_at INTEGER NOT NULL, doc BLOB NOT NULL)`,
+	`CREATE TABLE IF NOT EXISTS revoked_tokens (jti TEXT PRIMARY KEY, expires_at INTEGER NOT NULL)`,
+}
+
+// expiring lists the tables swept of rows whose expires_at has passed.
+var expiring = []string{"revoked_tokens"}
+
+// Ping checks that the database answers.
+func (s *Store) Ping(ctx context.Context) error {
+	var one int
+	if err := s.db.QueryRowContext(ctx, `SELECT 1`).Scan(&one); err != nil {
+		return fmt.Errorf("embedded store: ping: %w", err)
+	}
+	return nil
+}
+
+// Close releases the database.
+func (s *Store) Close() error { return s.db.Close() }
+
+// maybeSweep deletes expired rows at most once per sweepEvery. Reads
+// filter expired rows themselves, so a skipped sweep costs only space.
+func (s *Store) maybeSweep(ctx context.Context) {
+	now := time.Now().UnixNano()
+	last := s.lastSweep.Load()
+	if now-last < int64(sweepEvery) || !s.lastSweep.CompareAndSwap(last, now) {
+		return
+	}
+	for _, table := range expiring {
+		// Best effort: a failure here leaves rows that reads ignore anyway.
+		_, _ = s.db.ExecContext(ctx, `DELETE FROM `+table+` WHERE expires_at <= ?`, now)
+	}
+}
+
+// decode unmarshals a JSON document, mapping sql.ErrNoRows to ErrNotFound.
+func decode[T any](row *sql.Row) (*T, error) {
+	var doc []byte
+	if err := row.Scan(&doc); err != nil {
+		if errors.Is(err, sql.ErrNoRows) {
+			return nil, store.ErrNotFound
+		}
+		return nil, fmt.Errorf("embedded store: %w", err)
+	}
+	v := new(T)
+	if err := json.Unmarshal(doc, v); err != nil {
+		return nil, fmt.Errorf("embedded store: decode: %w", err)
+	}
+	return v, nil
+}
+
+// decodeAll unmarshals every row's single document column.
+func decodeAll[T any](rows *sql.Rows, err error) ([]*T, error) {
+	if err != nil {
+		return nil, fmt.Errorf("embedded store: %w", err)
+	}
+	defer rows.Close()
+	var out []*T
+	for rows.Next() {
+		var doc []byte
+		if err := rows.Scan(&doc); err != nil {
+			return nil, fmt.Errorf("embedded store: %w", err)
+		}
+		v := new(T)
+		if err := json.Unmarshal(doc, v); err != nil {
+			return nil, fmt.Errorf("embedded store: decode: %w", err)
+		}
+		out = append(out, v)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("embedded store: %w", err)
+	}
+	return out, nil
+}
+
+// affected turns an Exec result into err when no row changed.
+func affected(res sql.Result, err error, none error) error {
+	if err != nil {
+		return fmt.Errorf("embedded store: %w", err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return fmt.Errorf("embedded store: %w", err)
+	}
+	if n == 0 {
+		return none
+	}
+	return nil
+}
+
+// nanos stores an instant as unix nanoseconds (0 for the zero time).
+func nanos(t time.Time) int64 {
+	if t.IsZero() {
+		return 0
+	}
+	return t.UnixNano()
+}
