@@ -1,0 +1,133 @@
+// Package config loads the fhir-server's configuration: YAML defaults from
+// a file, then environment-variable overrides, then one Validate that
+// reports every problem at once.
+package config
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/caarlos0/env/v11"
+	"gopkg.in/yaml.v3"
+)
+
+// Config is everything the fhir-server reads at start.
+type Config struct {
+	ListenAddr string `yaml:"listen_addr" env:"FHIR_LISTEN_ADDR"`
+	// BaseURL is the public base of the FHIR API: links in Bundles, the
+	// CapabilityStatement's implementation.url and the token audience.
+	// Its path (/STU3 by default) is where the API is mounted.
+	BaseURL     string `yaml:"base_url" env:"FHIR_BASE_URL"`
+	DataDir     string `yaml:"data_dir" env:"FHIR_DATA_DIR"` // embedded SQLite lives here
+	Demo        bool   `yaml:"demo" env:"FHIR_DEMO"`         // load the demo dataset into an empty store
+	DatabaseURL string `yaml:"database_url" env:"DATABASE_URL"`
+
+	Auth     Auth     `yaml:"auth" envPrefix:"FHIR_"`
+	Security Security `yaml:"security" envPrefix:"FHIR_SECURITY_"`
+	HTTP     HTTP     `yaml:"http" envPrefix:"FHIR_"`
+	Search   Search   `yaml:"search" envPrefix:"FHIR_SEARCH_"`
+	TLS      TLS      `yaml:"tls" envPrefix:"FHIR_TLS_"`
+	Log      Log      `yaml:"log" envPrefix:"FHIR_LOG_"`
+}
+
+// Auth names the authorization server whose tokens this server accepts.
+type Auth struct {
+	Issuer string `yaml:"issuer" env:"AUTH_ISSUER"` // FHIR_AUTH_ISSUER
+	// JWKSURL defaults to <Issuer>/jwks (see JWKS).
+	JWKSURL string `yaml:"jwks_url" env:"JWKS_URL"` // FHIR_JWKS_URL
+}
+
+// JWKS is where the key set is fetched: JWKSURL, or <Issuer>/jwks.
+func (a Auth) JWKS() string {
+	if a.JWKSURL != "" {
+		return a.JWKSURL
+	}
+	return strings.TrimRight(a.Issuer, "/") + "/jwks"
+}
+
+// Security switches token checks on or off (off only for benchmarks).
+type Security struct {
+	Enabled bool `yaml:"enabled" env:"ENABLED"` // FHIR_SECURITY_ENABLED
+}
+
+// HTTP configures request handling.
+type HTTP struct {
+	MaxBodyBytes int64 `yaml:"max_body_bytes" env:"MAX_BODY_BYTES"` // FHIR_MAX_BODY_BYTES
+}
+
+// Search configures paging.
+type Search struct {
+	DefaultCount int `yaml:"default_count" env:"DEFAULT_COUNT"` // FHIR_SEARCH_DEFAULT_COUNT
+	MaxCount     int `yaml:"max_count" env:"MAX_COUNT"`         // FHIR_SEARCH_MAX_COUNT
+}
+
+// TLS serves https when both files are set.
+type TLS struct {
+	CertFile string `yaml:"cert_file" env:"CERT"` // FHIR_TLS_CERT
+	KeyFile  string `yaml:"key_file" env:"KEY"`   // FHIR_TLS_KEY
+}
+
+// Log configures structured logging.
+type Log struct {
+	Level  string `yaml:"level" env:"LEVEL"`   // debug, info, warn, error
+	Format string `yaml:"format" env:"FORMAT"` // text, json
+}
+
+// Default returns the configuration used when neither file nor environment
+// says otherwise (the values of DESIGN.md's contract table).
+func Default() Config {
+	return Config{
+		ListenAddr: ":8080",
+		BaseURL:    "http://localhost:8080/STU3",
+		DataDir:    "./data/fhir",
+		Auth:       Auth{Issuer: "http://localhost:8081"},
+		Security:   Security{Enabled: true},
+		HTTP:       HTTP{MaxBodyBytes: 16 << 20},
+		Search:     Search{DefaultCount: 20, MaxCount: 500},
+		Log:        Log{Level: "info", Format: "text"},
+	}
+}
+
+// BasePath is the path of BaseURL without a trailing slash ("/STU3"), where
+// the API is mounted.
+func (c Config) BasePath() string {
+	u, err := url.Parse(c.BaseURL)
+	if err != nil {
+		return ""
+	}
+	return strings.TrimRight(u.Path, "/")
+}
+
+// SQLitePath is the embedded database file inside DataDir.
+func (c Config) SQLitePath() string { return filepath.Join(c.DataDir, "fhir.db") }
+
+// Load reads path (a missing file is fine when optional is true: defaults
+// then apply) and applies overrides from the process environment. It does
+// not validate.
+func Load(path string, optional bool) (Config, error) {
+	return LoadEnv(path, optional, env.ToMap(os.Environ()))
+}
+
+// LoadEnv is Load with the environment given as a map.
+func LoadEnv(path string, optional bool, environ map[string]string) (Config, error) {
+	cfg := Default()
+	raw, err := os.ReadFile(path)
+	switch {
+	case err == nil:
+		if err := yaml.Unmarshal(raw, &cfg); err != nil {
+			return cfg, fmt.Errorf("config %s: %w", path, err)
+		}
+	case errors.Is(err, fs.ErrNotExist) && optional:
+	default:
+		return cfg, fmt.Errorf("config: %w", err)
+	}
+	if err := env.ParseWithOptions(&cfg, env.Options{Environment: environ}); err != nil {
+		return cfg, fmt.Errorf("config environment: %w", err)
+	}
+	return cfg, nil
+}

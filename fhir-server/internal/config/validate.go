@@ -1,0 +1,88 @@
+package config
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/url"
+	"strings"
+)
+
+// Validate reports every problem in the configuration at once (joined), or
+// nil.
+func (c Config) Validate() error {
+	var errs []error
+	bad := func(format string, args ...any) { errs = append(errs, fmt.Errorf(format, args...)) }
+
+	if c.ListenAddr == "" {
+		bad("listen_addr (FHIR_LISTEN_ADDR) is empty")
+	}
+	if err := checkURL(c.BaseURL); err != nil {
+		bad("base_url (FHIR_BASE_URL): %v", err)
+	} else if c.BasePath() == "" {
+		bad("base_url (FHIR_BASE_URL) %q: needs a path such as /STU3", c.BaseURL)
+	}
+	if c.DatabaseURL == "" && c.DataDir == "" {
+		bad("data_dir (FHIR_DATA_DIR) is empty and no database_url (DATABASE_URL) is set")
+	}
+	if c.DatabaseURL != "" {
+		if u, err := url.Parse(c.DatabaseURL); err != nil || (u.Scheme != "postgres" && u.Scheme != "postgresql") {
+			bad("database_url (DATABASE_URL) must be a postgres:// or postgresql:// URL")
+		}
+	}
+	if c.Security.Enabled {
+		if err := checkURL(c.Auth.Issuer); err != nil {
+			bad("auth.issuer (FHIR_AUTH_ISSUER): %v", err)
+		}
+		if c.Auth.JWKSURL != "" {
+			if err := checkURL(c.Auth.JWKSURL); err != nil {
+				bad("auth.jwks_url (FHIR_JWKS_URL): %v", err)
+			}
+		}
+	}
+	if c.HTTP.MaxBodyBytes < 1024 {
+		bad("http.max_body_bytes (FHIR_MAX_BODY_BYTES) %d: must be at least 1024", c.HTTP.MaxBodyBytes)
+	}
+	if c.Search.DefaultCount < 1 {
+		bad("search.default_count (FHIR_SEARCH_DEFAULT_COUNT) %d: must be at least 1", c.Search.DefaultCount)
+	}
+	if c.Search.MaxCount < c.Search.DefaultCount {
+		bad("search.max_count (FHIR_SEARCH_MAX_COUNT) %d: must be at least default_count %d", c.Search.MaxCount, c.Search.DefaultCount)
+	}
+	if (c.TLS.CertFile == "") != (c.TLS.KeyFile == "") {
+		bad("tls: set both cert_file (FHIR_TLS_CERT) and key_file (FHIR_TLS_KEY), or neither")
+	}
+	if _, err := c.Log.SlogLevel(); err != nil {
+		bad("log.level (FHIR_LOG_LEVEL): %v", err)
+	}
+	if f := c.Log.Format; f != "text" && f != "json" {
+		bad("log.format (FHIR_LOG_FORMAT) %q: must be text or json", f)
+	}
+	return errors.Join(errs...)
+}
+
+// SlogLevel parses Level.
+func (l Log) SlogLevel() (slog.Level, error) {
+	var lv slog.Level
+	if err := lv.UnmarshalText([]byte(l.Level)); err != nil {
+		return 0, fmt.Errorf("%q is not debug, info, warn or error", l.Level)
+	}
+	return lv, nil
+}
+
+func checkURL(raw string) error {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return err
+	}
+	if u.Scheme != "http" && u.Scheme != "https" {
+		return fmt.Errorf("%q: scheme must be http or https", raw)
+	}
+	if u.Host == "" {
+		return fmt.Errorf("%q: no host", raw)
+	}
+	if u.RawQuery != "" || u.Fragment != "" || strings.HasSuffix(u.Path, "/") && u.Path != "/" {
+		return fmt.Errorf("%q: no query, fragment or trailing slash", raw)
+	}
+	return nil
+}
