@@ -1,0 +1,61 @@
+package search
+
+import "maps"
+
+// CompartmentURL is the canonical URL of the compartment definition the
+// patient compartment table comes from.
+const CompartmentURL = compartmentURL
+
+// Via says that resources of a type belong to the patient compartment
+// when a resource of SourceType inside the compartment references them
+// through the reference parameter Param.
+type Via struct {
+	SourceType string
+	Param      string
+}
+
+// viaTable lists the types whose compartment membership is computed
+// through another type. Binary has no parameters of its own; a Binary is
+// in a patient's compartment when a DocumentReference in that compartment
+// points at it (the non-standard DocumentReference parameter "binary").
+var viaTable = map[string]Via{
+	"Binary": {SourceType: "DocumentReference", Param: "binary"},
+}
+
+// CompartmentParams returns the reference parameters of resourceType that
+// place a resource in a patient's compartment (from the STU3
+// CompartmentDefinition/patient; a Patient is also in its own compartment
+// by id, and through "link"). restricted reports whether compartment
+// membership applies to the type at all: it is true for types with
+// parameters and for types reached through another type (Binary, see
+// CompartmentVia, for which params is empty). Types with restricted false
+// (Organization, Practitioner, Location, Medication) lie outside the
+// compartment and are not limited by it.
+func CompartmentParams(resourceType string) (params []string, restricted bool) {
+	ps := compartmentTable[resourceType]
+	if len(ps) > 0 {
+		return append([]string(nil), ps...), true
+	}
+	_, via := viaTable[resourceType]
+	return nil, via
+}
+
+// Compartments returns the patient compartment table: resource type ->
+// reference parameters, only for types that have parameters. Types
+// reached through another type are in CompartmentVia.
+func Compartments() map[string][]string {
+	out := map[string][]string{}
+	for t, ps := range compartmentTable {
+		if len(ps) > 0 {
+			out[t] = append([]string(nil), ps...)
+		}
+	}
+	return out
+}
+
+// CompartmentVia returns the types whose patient-compartment membership
+// is derived from another type's membership (Binary through
+// DocumentReference.binary).
+func CompartmentVia() map[string]Via {
+	return maps.Clone(viaTable)
+}
