@@ -1,0 +1,12 @@
+package redis_test
+
+import (
+	"testing"
+
+	"github.com/smartgate/auth-server/internal/store"
+	"github.com/smartgate/auth-server/internal/store/storetest"
+)
+
+func TestConformance(t *testing.T) {
+	storetest.RunTests(t, func(t *testing.T) store.Store { return openTestStore(t) })
+}
