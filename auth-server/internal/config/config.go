@@ -27,6 +27,9 @@ type Config struct {
 	RedisKeyPrefix string `yaml:"redis_key_prefix" env:"AUTH_REDIS_KEY_PREFIX"`
 	// FHIRBaseURL is the audience (aud) of every access token.
 	FHIRBaseURL string `yaml:"fhir_base_url" env:"FHIR_BASE_URL"`
+	// RevocationFeedClients are the client ids allowed to read GET
+	// /revocations (the FHIR server's feed of revoked token ids).
+	RevocationFeedClients []string `yaml:"revocation_feed_clients" env:"AUTH_REVOCATION_FEED_CLIENTS" envSeparator:","`
 
 	Keys   Keys   `yaml:"keys" envPrefix:"AUTH_KEY_"`
 	Tokens Tokens `yaml:"tokens" envPrefix:"AUTH_TOKEN_"`
@@ -92,17 +95,18 @@ type Log struct {
 // says otherwise (the values of DESIGN.md's contract table).
 func Default() Config {
 	return Config{
-		ListenAddr:     ":8081",
-		Issuer:         "http://localhost:8081",
-		DataDir:        "./data/auth",
-		ClientsFile:    "config/clients.yaml",
-		RedisKeyPrefix: "smartgate:auth:",
-		FHIRBaseURL:    "http://localhost:8080/STU3",
-		Keys:           Keys{Size: 2048, ReloadInterval: 15 * time.Second},
-		Tokens:         Tokens{Lifetime: 5400 * time.Second, Leeway: 5 * time.Minute},
-		HTTP:           HTTP{CORSAllowedOrigins: []string{"*"}, MaxBodyBytes: 64 << 10},
-		Limits:         Limits{FailuresPerClient: 10, FailuresPerAddress: 30, Window: time.Minute},
-		Log:            Log{Level: "info", Format: "text"},
+		ListenAddr:            ":8081",
+		Issuer:                "http://localhost:8081",
+		DataDir:               "./data/auth",
+		ClientsFile:           "config/clients.yaml",
+		RedisKeyPrefix:        "smartgate:auth:",
+		FHIRBaseURL:           "http://localhost:8080/STU3",
+		RevocationFeedClients: []string{"demo-system"},
+		Keys:                  Keys{Size: 2048, ReloadInterval: 15 * time.Second},
+		Tokens:                Tokens{Lifetime: 5400 * time.Second, Leeway: 5 * time.Minute},
+		HTTP:                  HTTP{CORSAllowedOrigins: []string{"*"}, MaxBodyBytes: 64 << 10},
+		Limits:                Limits{FailuresPerClient: 10, FailuresPerAddress: 30, Window: time.Minute},
+		Log:                   Log{Level: "info", Format: "text"},
 	}
 }
 

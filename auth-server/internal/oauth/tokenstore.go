@@ -1,0 +1,43 @@
+package oauth
+
+import (
+	"context"
+	"errors"
+
+	"github.com/go-oauth2/oauth2/v4"
+	oerrors "github.com/go-oauth2/oauth2/v4/errors"
+)
+
+// ErrStatefulToken is returned when the engine asks to store an
+// authorization code or refresh token: no grant enabled here issues one.
+var ErrStatefulToken = errors.New("oauth: authorization codes and refresh tokens are not enabled")
+
+// statelessTokens is the engine's token store for self-contained access
+// tokens: creating one writes nothing (no store write per token), and
+// lookups find nothing (introspection verifies the JWT itself).
+type statelessTokens struct{}
+
+var _ oauth2.TokenStore = statelessTokens{}
+
+func (statelessTokens) Create(_ context.Context, info oauth2.TokenInfo) error {
+	if info.GetCode() != "" || info.GetRefresh() != "" {
+		return ErrStatefulToken
+	}
+	return nil
+}
+
+func (statelessTokens) RemoveByCode(context.Context, string) error    { return nil }
+func (statelessTokens) RemoveByAccess(context.Context, string) error  { return nil }
+func (statelessTokens) RemoveByRefresh(context.Context, string) error { return nil }
+
+func (statelessTokens) GetByCode(context.Context, string) (oauth2.TokenInfo, error) {
+	return nil, oerrors.ErrInvalidAuthorizeCode
+}
+
+func (statelessTokens) GetByAccess(context.Context, string) (oauth2.TokenInfo, error) {
+	return nil, oerrors.ErrInvalidAccessToken
+}
+
+func (statelessTokens) GetByRefresh(context.Context, string) (oauth2.TokenInfo, error) {
+	return nil, oerrors.ErrInvalidRefreshToken
+}
