@@ -1,0 +1,31 @@
+// Package token holds the access-token claims both servers share, the
+// verifier the FHIR server uses to check bearer tokens locally against the
+// auth server's JWKS, and the client of the auth server's revocation feed.
+//
+// # Access tokens
+//
+// Access tokens are RS256 JWTs with a kid header, carrying the claims of
+// Claims: iss, sub, aud, client_id, scope, iat, nbf, exp, jti, and patient
+// and fhirUser when a user launched the app.
+//
+// # Verification
+//
+// Verifier accepts RS256 only, requires a kid naming a key of the JWKS,
+// checks iss, aud, exp and nbf (with a bounded leeway), and consults a
+// RevocationList on every call. Keys are cached with jwx's jwk.Cache and
+// refreshed periodically, and at once (rate-limited) when a token names an
+// unknown kid. Verified tokens are cached by the SHA-256 of the token until
+// their exp; the cache is cleared whenever the key set changes.
+//
+// # Revocation feed
+//
+// The auth server publishes the access tokens it has revoked at
+// GET /revocations (client authentication required). The answer is JSON:
+//
+//	{"revoked": [{"jti": "8d1f...", "exp": 1700000000}, ...]}
+//
+// Each entry names the jti of a revoked access token and that token's exp
+// (seconds since the Unix epoch); an entry may be dropped from the feed once
+// its exp has passed, since the token is refused as expired from then on.
+// RevocationFeed polls that URL and implements RevocationList.
+package token
