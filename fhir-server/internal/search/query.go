@@ -64,7 +64,13 @@ type Query struct {
 	RevIncludes []Include // _revinclude
 
 	Total       TotalMode
-	SummaryOnly bool // _summary=count: no resources, only the total
+	SummaryOnly bool // _summary=count (or _count=0): no resources, only the total
+
+	// Summary is _summary when it asks for a shaped resource ("true",
+	// "text", "data", "false"); Elements lists _elements. Both shape the
+	// returned resources only (the API applies them), not the matches.
+	Summary  string
+	Elements []string
 
 	// Compartment, when set, restricts matches, included resources and
 	// chained targets to the compartment (the patient compartment of a
