@@ -140,6 +140,7 @@ func TestParseErrors(t *testing.T) {
 		{"include wildcard", "Observation", "_include=Observation:*"},
 		{"include modifier", "Observation", "_include:deep=Observation:subject"},
 		{"revinclude not pointing here", "Patient", "_revinclude=Observation:encounter"},
+		{"revinclude unknown param", "Patient", "_revinclude=Binary:x"},
 		{"bad summary", "Patient", "_summary=some"},
 		{"bad total", "Patient", "_total=lots"},
 	}
