@@ -18,6 +18,10 @@ import (
 var (
 	ErrNotFound = errors.New("store: not found")
 	ErrConflict = errors.New("store: conflict")
+	// ErrAlreadyUsed is returned, together with the record, when a
+	// single-use record (authorization code, refresh token) is presented
+	// again after its first use.
+	ErrAlreadyUsed = errors.New("store: already used")
 )
 
 // Client is a registered OAuth2 client. The secret itself is never stored:
@@ -107,6 +111,8 @@ type Store interface {
 	ClientStore
 	KeyStore
 	RevocationStore
+	ReplayStore
+	UserStore
 	// Ping reports whether the backend is reachable (for /readyz).
 	Ping(ctx context.Context) error
 	Close() error

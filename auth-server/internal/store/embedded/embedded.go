@@ -80,10 +80,12 @@ var schema = []string{
 	`CREATE TABLE IF NOT EXISTS clients (id TEXT PRIMARY KEY, doc BLOB NOT NULL)`,
 	`CREATE TABLE IF NOT EXISTS signing_keys (id TEXT PRIMARY KEY, created_at INTEGER NOT NULL, doc BLOB NOT NULL)`,
 	`CREATE TABLE IF NOT EXISTS revoked_tokens (jti TEXT PRIMARY KEY, expires_at INTEGER NOT NULL)`,
+	`CREATE TABLE IF NOT EXISTS replay (key TEXT PRIMARY KEY, expires_at INTEGER NOT NULL)`,
+	`CREATE TABLE IF NOT EXISTS users (id TEXT PRIMARY KEY, username_key TEXT NOT NULL UNIQUE, doc BLOB NOT NULL)`,
 }
 
 // expiring lists the tables swept of rows whose expires_at has passed.
-var expiring = []string{"revoked_tokens"}
+var expiring = []string{"revoked_tokens", "replay"}
 
 // Ping checks that the database answers.
 func (s *Store) Ping(ctx context.Context) error {
@@ -172,4 +174,22 @@ func nanos(t time.Time) int64 {
 		return 0
 	}
 	return t.UnixNano()
+}
+
+// inTx runs f in a transaction that takes the write lock at BEGIN (the
+// DSN's _txlock=immediate), so read-then-write sequences are serialised
+// across connections and processes. f's error rolls it back.
+func (s *Store) inTx(ctx context.Context, f func(tx *sql.Tx) error) error {
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("embedded store: begin: %w", err)
+	}
+	if err := f(tx); err != nil {
+		tx.Rollback()
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("embedded store: commit: %w", err)
+	}
+	return nil
 }

@@ -87,3 +87,12 @@ func unmarshal[T any](doc string) (*T, error) {
 
 // ms is the millisecond Unix time Redis expiry and scores use.
 func ms(t time.Time) int64 { return t.UnixMilli() }
+
+// ceilMS rounds t up to the millisecond, so that Redis never forgets a
+// record before its expiry.
+func ceilMS(t time.Time) time.Time {
+	if r := t.Truncate(time.Millisecond); !r.Equal(t) {
+		return r.Add(time.Millisecond)
+	}
+	return t
+}

@@ -29,6 +29,8 @@ func RunTests(t *testing.T, newStore NewStore) {
 	all = append(all, keyTests...)
 	all = append(all, revocationTests...)
 	all = append(all, concurrencyTests...)
+	all = append(all, replayTests...)
+	all = append(all, userTests...)
 	all = append(all, subtest{"Ping", testPing})
 	for _, st := range all {
 		t.Run(st.name, func(t *testing.T) {
