@@ -8,6 +8,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"sync"
 	"time"
 )
@@ -49,7 +50,7 @@ type FeedConfig struct {
 // BasicAuth returns a FeedConfig.Authorize that sends HTTP Basic
 // credentials (client_secret_basic: id and secret form-urlencoded).
 func BasicAuth(id, secret string) func(*http.Request) {
-	return func(req *http.Request) { req.SetBasicAuth(id, secret) }
+	return func(req *http.Request) { req.SetBasicAuth(url.QueryEscape(id), url.QueryEscape(secret)) }
 }
 
 // RevocationFeed polls the auth server's revocation feed and answers

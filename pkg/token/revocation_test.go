@@ -1,0 +1,142 @@
+package token
+
+import (
+	"crypto/rsa"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"net/http/httptest"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/lestrrat-go/jwx/v2/jwa"
+)
+
+// feedServer serves a revocation feed behind Basic authentication.
+type feedServer struct {
+	*httptest.Server
+	mu     sync.Mutex
+	status int
+	body   string
+}
+
+func newFeedServer(t *testing.T, id, secret string) *feedServer {
+	s := &feedServer{status: http.StatusOK, body: `{"revoked":[]}`}
+	s.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if u, p, ok := r.BasicAuth(); !ok || u != id || p != secret {
+			http.Error(w, `{"error":"invalid_client"}`, http.StatusUnauthorized)
+			return
+		}
+		s.mu.Lock()
+		status, body := s.status, s.body
+		s.mu.Unlock()
+		w.WriteHeader(status)
+		_, _ = w.Write([]byte(body))
+	}))
+	t.Cleanup(s.Close)
+	return s
+}
+
+func (s *feedServer) serve(status int, body string) {
+	s.mu.Lock()
+	s.status, s.body = status, body
+	s.mu.Unlock()
+}
+
+func revokedBody(t *testing.T, jtis ...string) string {
+	doc := FeedDocument{Revoked: []Revoked{}}
+	for _, j := range jtis {
+		doc.Revoked = append(doc.Revoked, Revoked{ID: j, Expiry: 1_800_005_400})
+	}
+	b, err := json.Marshal(doc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
+func TestRevocationFeedPoll(t *testing.T) {
+	srv := newFeedServer(t, "fhir-server", "s3cret")
+	feed, err := NewRevocationFeed(FeedConfig{URL: srv.URL, Authorize: BasicAuth("fhir-server", "s3cret")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ok, err := feed.Healthy(); ok || err == nil {
+		t.Fatalf("Healthy before the first poll = %v, %v", ok, err)
+	}
+	srv.serve(http.StatusOK, revokedBody(t, "a", "b"))
+	if err := feed.Poll(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	if !feed.Revoked("a") || !feed.Revoked("b") || feed.Revoked("c") || feed.Revoked("") {
+		t.Fatal("Revoked does not match the feed")
+	}
+	if ok, err := feed.Healthy(); !ok || err != nil {
+		t.Fatalf("Healthy = %v, %v", ok, err)
+	}
+
+	// Failures keep the last list and turn Healthy false.
+	failures := []struct {
+		name   string
+		status int
+		body   string
+	}{
+		{"server error", http.StatusServiceUnavailable, "down"},
+		{"not JSON", http.StatusOK, "<html>"},
+		{"no revoked list", http.StatusOK, `{}`},
+	}
+	for _, f := range failures {
+		srv.serve(f.status, f.body)
+		if err := feed.Poll(t.Context()); err == nil {
+			t.Fatalf("%s: Poll succeeded", f.name)
+		}
+		if !feed.Revoked("a") || feed.Len() != 2 {
+			t.Fatalf("%s: the last list was lost", f.name)
+		}
+		if ok, err := feed.Healthy(); ok || err == nil {
+			t.Fatalf("%s: Healthy = %v, %v", f.name, ok, err)
+		}
+	}
+	srv.Close()
+	if err := feed.Poll(t.Context()); err == nil || !feed.Revoked("b") {
+		t.Fatalf("unreachable feed: err = %v, list kept = %v", err, feed.Revoked("b"))
+	}
+}
+
+func TestRevocationFeedNeedsCredential(t *testing.T) {
+	srv := newFeedServer(t, "fhir-server", "s3cret")
+	for _, auth := range []func(*http.Request){nil, BasicAuth("fhir-server", "wrong")} {
+		feed, _ := NewRevocationFeed(FeedConfig{URL: srv.URL, Authorize: auth})
+		if err := feed.Poll(t.Context()); err == nil {
+			t.Fatal("poll without the right credential succeeded")
+		}
+	}
+	if _, err := NewRevocationFeed(FeedConfig{}); err == nil {
+		t.Fatal("feed without URL accepted")
+	}
+}
+
+// TestRevokedTokenRefusedWithinOnePoll wires the feed into a verifier: a
+// token revoked at the auth server is refused once the feed is polled,
+// even though it sits in the verified-token cache.
+func TestRevokedTokenRefusedWithinOnePoll(t *testing.T) {
+	keys := testKeys(t)
+	jwks := newJWKSServer(t)
+	jwks.publish(t, map[string]*rsa.PrivateKey{"k1": keys[0]})
+	srv := newFeedServer(t, "fhir-server", "s3cret")
+	feed, _ := NewRevocationFeed(FeedConfig{URL: srv.URL, Authorize: BasicAuth("fhir-server", "s3cret"), Interval: 20 * time.Millisecond})
+	go feed.Run(t.Context())
+
+	clk := &clock{now: time.Unix(1_800_000_000, 0)}
+	v := newTestVerifier(t, jwks, clk, true, func(c *VerifierConfig) { c.Revocations = feed })
+	tok := sign(t, validClaims(clk.Now(), "to-revoke"), jwa.RS256, keys[0], "k1")
+	if _, err := v.Verify(t.Context(), tok); err != nil {
+		t.Fatal(err)
+	}
+	srv.serve(http.StatusOK, revokedBody(t, "to-revoke"))
+	waitFor(t, "the revocation to reach the verifier", func() bool {
+		_, err := v.Verify(t.Context(), tok)
+		return errors.Is(err, ErrRevoked)
+	})
+}
