@@ -1,0 +1,154 @@
+package api
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/smartgate/fhir-server/internal/store"
+)
+
+// Validator checks a resource (decoded JSON) against the STU3 base
+// structure; *validate.Error answers 422 with its issues.
+type Validator interface {
+	Validate(resource any) error
+}
+
+// Options wires a Handler. Store and BaseURL are required.
+type Options struct {
+	Store store.Store
+	// BaseURL is the public base ("http://localhost:8080/STU3"): links and
+	// fullUrls are built from it, never from the Host header. Its path is
+	// where the API is mounted.
+	BaseURL string
+	Guard   Guard     // nil: AllowAll
+	Valid   Validator // nil: no schema validation (tests of other layers only)
+	// Metadata is the CapabilityStatement served at [base]/metadata.
+	Metadata []byte
+	// SmartConfiguration serves [base]/.well-known/smart-configuration
+	// (nil: 404).
+	SmartConfiguration http.Handler
+	MaxBodyBytes       int64 // default 16 MiB
+	DefaultCount       int   // default 20
+	MaxCount           int   // default 500
+	Logger             *slog.Logger
+	Now                func() time.Time // default time.Now
+	NewID              func() string    // server-assigned ids; default random UUID
+}
+
+// Handler is the FHIR REST API as an http.Handler.
+type Handler struct {
+	store    store.Store
+	base     string // BaseURL without trailing slash
+	basePath string
+	guard    Guard
+	valid    Validator
+	metadata []byte
+	smart    http.Handler
+	maxBody  int64
+	defCount int
+	maxCount int
+	log      *slog.Logger
+	now      func() time.Time
+	newID    func() string
+	engine   *gin.Engine
+}
+
+// New builds the Handler and its routes.
+func New(o Options) (*Handler, error) {
+	if o.Store == nil {
+		return nil, fmt.Errorf("api: no store")
+	}
+	u, err := url.Parse(o.BaseURL)
+	if err != nil || u.Scheme == "" || u.Host == "" {
+		return nil, fmt.Errorf("api: base URL %q is not an absolute URL", o.BaseURL)
+	}
+	h := &Handler{
+		store: o.Store, base: strings.TrimRight(o.BaseURL, "/"), basePath: strings.TrimRight(u.Path, "/"),
+		guard: o.Guard, valid: o.Valid, metadata: o.Metadata, smart: o.SmartConfiguration,
+		maxBody: o.MaxBodyBytes, defCount: o.DefaultCount, maxCount: o.MaxCount,
+		log: o.Logger, now: o.Now, newID: o.NewID,
+	}
+	if h.guard == nil {
+		h.guard = AllowAll{}
+	}
+	if h.maxBody <= 0 {
+		h.maxBody = 16 << 20
+	}
+	if h.defCount <= 0 {
+		h.defCount = 20
+	}
+	if h.maxCount < h.defCount {
+		h.maxCount = max(500, h.defCount)
+	}
+	if h.log == nil {
+		h.log = slog.New(slog.DiscardHandler)
+	}
+	if h.now == nil {
+		h.now = time.Now
+	}
+	if h.newID == nil {
+		h.newID = randomUUID
+	}
+	h.engine = h.routes()
+	return h, nil
+}
+
+func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) { h.engine.ServeHTTP(w, r) }
+
+func (h *Handler) routes() *gin.Engine {
+	gin.SetMode(gin.ReleaseMode)
+	e := gin.New()
+	e.RedirectTrailingSlash = false
+	e.RedirectFixedPath = false
+	e.Use(gin.CustomRecoveryWithWriter(io.Discard, func(c *gin.Context, rec any) {
+		h.log.Error("panic serving request", "path", c.Request.URL.Path, "panic", fmt.Sprint(rec))
+		WriteError(c.Writer, Errorf(http.StatusInternalServerError, "exception", "internal server error"), nil)
+		c.Abort()
+	}))
+	e.GET("/healthz", h.healthz)
+	e.GET("/readyz", h.readyz)
+	if h.basePath == "" {
+		e.NoRoute(h.serveFHIR)
+	} else {
+		e.Any(h.basePath, h.serveFHIR)
+		e.Any(h.basePath+"/*path", h.serveFHIR)
+		e.NoRoute(func(c *gin.Context) {
+			WriteError(c.Writer, Errorf(http.StatusNotFound, "not-found", "no such path; the FHIR API is at %s", h.base), nil)
+		})
+	}
+	return e
+}
+
+func (h *Handler) healthz(c *gin.Context) {
+	c.Data(http.StatusOK, "application/json", []byte(`{"status":"ok"}`))
+}
+
+func (h *Handler) readyz(c *gin.Context) {
+	ctx, cancel := context.WithTimeout(c.Request.Context(), 2*time.Second)
+	defer cancel()
+	if err := h.store.Ping(ctx); err != nil {
+		h.log.Warn("readiness: store unreachable", "err", err)
+		c.Data(http.StatusServiceUnavailable, "application/json", []byte(`{"status":"unavailable","store":"unreachable"}`))
+		return
+	}
+	c.Data(http.StatusOK, "application/json", []byte(`{"status":"ok","store":"ok"}`))
+}
+
+func randomUUID() string {
+	var b [16]byte
+	_, _ = rand.Read(b[:])
+	b[6] = b[6]&0x0f | 0x40
+	b[8] = b[8]&0x3f | 0x80
+	s := hex.EncodeToString(b[:])
+	return s[0:8] + "-" + s[8:12] + "-" + s[12:16] + "-" + s[16:20] + "-" + s[20:]
+}

@@ -1,0 +1,218 @@
+package api
+
+import (
+	"encoding/json"
+	"errors"
+	"net/http"
+	"net/url"
+	"strings"
+
+	"github.com/smartgate/fhir-server/internal/store"
+)
+
+// serveBundle answers POST [base] with a batch or transaction Bundle.
+func (h *Handler) serveBundle(w http.ResponseWriter, r *http.Request, c *call, ct string) error {
+	if bodyType(c.contentType) != "json" {
+		return Errorf(http.StatusUnsupportedMediaType, "not-supported", "Content-Type %q is not supported; send application/fhir+json", c.contentType)
+	}
+	var in bundle
+	if err := json.Unmarshal(c.body, &in); err != nil {
+		return Errorf(http.StatusBadRequest, "structure", "body is not a Bundle: %v", err)
+	}
+	if in.ResourceType != "Bundle" {
+		return Errorf(http.StatusBadRequest, "invalid", "POST to the base takes a Bundle, not %q", in.ResourceType)
+	}
+	var out *bundle
+	var err error
+	switch in.Type {
+	case "transaction":
+		out, err = h.transaction(r, &in, c.prefer)
+	case "batch":
+		out, err = h.batch(r, &in, c.prefer)
+	default:
+		return Errorf(http.StatusBadRequest, "invalid", "Bundle.type %q: POST to the base takes a batch or a transaction", in.Type)
+	}
+	if err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", ct)
+	w.WriteHeader(http.StatusOK)
+	_, _ = w.Write(mustJSON(out))
+	return nil
+}
+
+// entryCall turns one Bundle entry into a call, resolved and prepared.
+func (h *Handler) entryCall(e *entry, p prefer) (*call, error) {
+	if e.Request == nil || e.Request.Method == "" || e.Request.URL == "" {
+		return nil, Errorf(http.StatusBadRequest, "required", "entry.request with method and url is required")
+	}
+	raw := strings.TrimPrefix(e.Request.URL, h.base)
+	path, query, _ := strings.Cut(raw, "?")
+	params, err := url.ParseQuery(query)
+	if err != nil {
+		return nil, Errorf(http.StatusBadRequest, "invalid", "entry.request.url %q: %v", e.Request.URL, err)
+	}
+	method := strings.ToUpper(e.Request.Method)
+	c, err := resolve(method, splitPath(path))
+	if err != nil {
+		return nil, err
+	}
+	if c.interaction == InteractionTransaction {
+		return nil, Errorf(http.StatusBadRequest, "not-supported", "a Bundle entry cannot itself be a batch or transaction")
+	}
+	c.params, c.prefer, c.fullURL = params, p, e.FullURL
+	c.ifMatch, c.ifNoneExist = e.Request.IfMatch, e.Request.IfNoneExist
+	if c.interaction == InteractionCreate || c.interaction == InteractionUpdate {
+		if len(e.Resource) == 0 {
+			return nil, Errorf(http.StatusBadRequest, "required", "entry for %s %s has no resource", method, e.Request.URL)
+		}
+		m, err := parseResource(e.Resource)
+		if err != nil {
+			return nil, err
+		}
+		c.resource = m
+	}
+	return c, nil
+}
+
+// batch runs each entry on its own: one entry's failure is its own
+// response status and OperationOutcome.
+func (h *Handler) batch(r *http.Request, in *bundle, p prefer) (*bundle, error) {
+	out := newBundle("batch-response", h.now())
+	for i := range in.Entry {
+		res, c, err := h.batchEntry(r, &in.Entry[i], p)
+		if err != nil {
+			e := asError(err, h.log)
+			out.Entry = append(out.Entry, entry{Response: &entryResponse{Status: statusLine(e.Status), Outcome: marshalOutcome(e.Issues)}})
+			continue
+		}
+		out.Entry = append(out.Entry, h.entryResult(c, res))
+	}
+	return out, nil
+}
+
+func (h *Handler) batchEntry(r *http.Request, e *entry, p prefer) (*result, *call, error) {
+	c, err := h.entryCall(e, p)
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := h.prepare(c); err != nil {
+		return nil, nil, err
+	}
+	a := c.access()
+	a.Entry = true
+	g, err := h.guard.Authorize(r.Context(), r, a)
+	if err != nil {
+		return nil, nil, err
+	}
+	res, err := h.run(r.Context(), c, g)
+	return res, c, err
+}
+
+// transaction authorizes every entry, then runs them all in one store
+// transaction: deletes, creates, updates, then reads, as STU3 orders
+// them. References to an entry's fullUrl (urn:uuid:...) are rewritten to
+// the Type/id it is given. Any failure rolls everything back and answers
+// that entry's error.
+func (h *Handler) transaction(r *http.Request, in *bundle, p prefer) (*bundle, error) {
+	ctx := r.Context()
+	calls := make([]*call, len(in.Entry))
+	grants := make([]Grant, len(in.Entry))
+	for i := range in.Entry {
+		c, err := h.entryCall(&in.Entry[i], p)
+		if err != nil {
+			return nil, entryError(i, err)
+		}
+		calls[i] = c
+	}
+	for i, c := range calls {
+		if err := h.prepare(c); err != nil {
+			return nil, entryError(i, err)
+		}
+		a := c.access()
+		a.Entry = true
+		g, err := h.guard.Authorize(ctx, r, a)
+		if err != nil {
+			return nil, err // 401/403 as they are
+		}
+		grants[i] = g
+	}
+	results := make([]*result, len(calls))
+	err := h.store.InTx(ctx, func(tx store.Tx) error {
+		if err := h.assignIDs(ctx, tx, calls, grants); err != nil {
+			return err
+		}
+		for _, phase := range [][]string{{http.MethodDelete}, {http.MethodPost}, {http.MethodPut}, {http.MethodGet, http.MethodHead}} {
+			for i, c := range calls {
+				if !containsString(phase, c.method) {
+					continue
+				}
+				res, err := h.execute(ctx, tx, c, grants[i])
+				if err != nil {
+					return entryError(i, err)
+				}
+				results[i] = res
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	out := newBundle("transaction-response", h.now())
+	for i, c := range calls {
+		out.Entry = append(out.Entry, h.entryResult(c, results[i]))
+	}
+	return out, nil
+}
+
+// entryResult renders one entry of a batch-response or
+// transaction-response.
+func (h *Handler) entryResult(c *call, res *result) entry {
+	e := entry{Response: &entryResponse{Status: statusLine(res.status)}}
+	switch v := res.res; {
+	case v != nil && !v.Deleted:
+		e.FullURL = h.fullURL(v.Type, v.ID)
+		e.Response.ETag = etag(v.VersionID)
+		e.Response.LastModified = instant(v.LastUpdated)
+		if c.interaction == InteractionCreate || c.interaction == InteractionUpdate {
+			e.Response.Location = v.Type + "/" + v.ID + "/_history/" + itoa(v.VersionID)
+			switch c.prefer.ret {
+			case "minimal":
+			case "OperationOutcome":
+				e.Response.Outcome = marshalOutcome([]Issue{{Severity: "information", Code: "informational", Diagnostics: strings.ToLower(http.StatusText(res.status))}})
+			default:
+				e.Resource = v.Body
+			}
+		} else {
+			e.Resource = v.Body
+		}
+	case res.bundle != nil:
+		e.Resource = res.bundle
+	}
+	return e
+}
+
+// entryError names the failing entry in the error's diagnostics.
+func entryError(i int, err error) error {
+	var e *Error
+	if !errors.As(err, &e) {
+		return err
+	}
+	c := *e
+	c.Issues = append([]Issue(nil), e.Issues...)
+	for j := range c.Issues {
+		c.Issues[j].Diagnostics = "entry " + itoa(int64(i)) + ": " + c.Issues[j].Diagnostics
+		c.Issues[j].Expression = append(c.Issues[j].Expression, "Bundle.entry["+itoa(int64(i))+"]")
+	}
+	return &c
+}
+
+func containsString(list []string, s string) bool {
+	for _, v := range list {
+		if v == s {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,28 @@
+package api
+
+import (
+	"encoding/json"
+	"mime"
+	"strconv"
+	"strings"
+)
+
+func itoa(v int64) string { return strconv.FormatInt(v, 10) }
+
+// mustJSON marshals values built by this package (never fails for them).
+func mustJSON(v any) []byte {
+	b, err := json.Marshal(v)
+	if err != nil {
+		panic(err)
+	}
+	return b
+}
+
+// mediaType is the media type of a Content-Type without parameters.
+func mediaType(ct string) string {
+	mt, _, err := mime.ParseMediaType(ct)
+	if err != nil {
+		return strings.TrimSpace(ct)
+	}
+	return mt
+}

@@ -1,0 +1,273 @@
+package api
+
+import (
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"net/http"
+	"net/url"
+	"strings"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/smartgate/fhir-server/internal/store"
+)
+
+// serveFHIR answers every request below the base path.
+func (h *Handler) serveFHIR(gc *gin.Context) {
+	w, r := gc.Writer, gc.Request
+	segs := splitPath(strings.TrimPrefix(r.URL.Path, h.basePath))
+	if err := h.serve(w, r, segs); err != nil {
+		WriteError(w, err, h.log)
+	}
+}
+
+func (h *Handler) serve(w http.ResponseWriter, r *http.Request, segs []string) error {
+	// Open routes: no Guard.
+	if len(segs) == 1 && segs[0] == "metadata" {
+		if r.Method != http.MethodGet && r.Method != http.MethodHead {
+			return notAllowed(r.Method, "[base]/metadata")
+		}
+		ct, err := negotiate(r)
+		if err != nil {
+			return err
+		}
+		w.Header().Set("Content-Type", ct)
+		_, _ = w.Write(h.metadata)
+		return nil
+	}
+	if len(segs) == 2 && segs[0] == ".well-known" && segs[1] == "smart-configuration" && h.smart != nil {
+		h.smart.ServeHTTP(w, r)
+		return nil
+	}
+
+	c, err := resolve(r.Method, segs)
+	if err != nil {
+		return err
+	}
+	raw := c.typ == "Binary" && (c.interaction == InteractionRead || c.interaction == InteractionVRead) && wantsRawBinary(r)
+	ct := ""
+	if !raw {
+		if ct, err = negotiate(r); err != nil {
+			return err
+		}
+	}
+	c.params = r.URL.Query()
+	c.prefer = parsePrefer(r.Header.Values("Prefer"))
+	c.ifMatch = r.Header.Get("If-Match")
+	c.ifNoneExist = r.Header.Get("If-None-Exist")
+	if r.Method == http.MethodPost || r.Method == http.MethodPut {
+		if c.body, err = readBody(w, r, h.maxBody); err != nil {
+			return err
+		}
+		c.contentType = r.Header.Get("Content-Type")
+	}
+	if c.interaction == InteractionTransaction {
+		return h.serveBundle(w, r, c, ct)
+	}
+	if err := h.prepare(c); err != nil {
+		return err
+	}
+	grant, err := h.guard.Authorize(r.Context(), r, c.access())
+	if err != nil {
+		return err
+	}
+	res, err := h.run(r.Context(), c, grant)
+	if err != nil {
+		return err
+	}
+	if raw && res.res != nil {
+		return writeRawBinary(w, res.res)
+	}
+	h.respond(w, c, res, ct)
+	return nil
+}
+
+// access describes c to the Guard.
+func (c *call) access() Access {
+	return Access{Interaction: c.interaction, Type: c.typ, ID: c.id, Query: c.query}
+}
+
+// prepare checks and parses what c carries before anything is authorized
+// or stored: the body of a create or update, the search query.
+func (h *Handler) prepare(c *call) error {
+	switch c.interaction {
+	case InteractionSearch:
+		if c.method == http.MethodPost && len(c.body) > 0 {
+			if bodyType(c.contentType) != "form" {
+				return Errorf(http.StatusUnsupportedMediaType, "not-supported", "POST _search takes an application/x-www-form-urlencoded body, not %q", c.contentType)
+			}
+			form, err := url.ParseQuery(string(c.body))
+			if err != nil {
+				return Errorf(http.StatusBadRequest, "invalid", "form body: %v", err)
+			}
+			for k, v := range form {
+				c.params[k] = append(c.params[k], v...)
+			}
+		}
+		return h.prepareSearch(c)
+	case InteractionCreate, InteractionUpdate:
+		if err := h.prepareResource(c); err != nil {
+			return err
+		}
+		if c.interaction == InteractionCreate && c.ifNoneExist != "" {
+			cond := *c
+			q := strings.TrimPrefix(c.ifNoneExist, "?")
+			if _, after, ok := strings.Cut(q, "?"); ok {
+				q = after // "Patient?identifier=..."
+			}
+			params, err := url.ParseQuery(q)
+			if err != nil {
+				return Errorf(http.StatusBadRequest, "invalid", "If-None-Exist %q: %v", c.ifNoneExist, err)
+			}
+			cond.params, cond.prefer.strict = params, true
+			if err := h.prepareSearch(&cond); err != nil {
+				return err
+			}
+			c.query = cond.query
+		}
+	}
+	return nil
+}
+
+// prepareResource parses and checks the body of a create or update. A
+// Binary sent with a non-FHIR Content-Type is the raw content.
+func (h *Handler) prepareResource(c *call) error {
+	if c.resource == nil {
+		kind := bodyType(c.contentType)
+		switch {
+		case c.typ == "Binary" && kind != "json":
+			c.resource = map[string]any{"resourceType": "Binary", "contentType": mediaType(c.contentType), "content": base64.StdEncoding.EncodeToString(c.body)}
+			if c.interaction == InteractionUpdate {
+				c.resource["id"] = c.id
+			}
+		case kind != "json":
+			return Errorf(http.StatusUnsupportedMediaType, "not-supported", "Content-Type %q is not supported; send application/fhir+json", c.contentType)
+		default:
+			m, err := parseResource(c.body)
+			if err != nil {
+				return err
+			}
+			c.resource = m
+		}
+	}
+	if err := checkResource(c.resource, c.typ); err != nil {
+		return err
+	}
+	if c.interaction == InteractionUpdate {
+		id, _ := c.resource["id"].(string)
+		if id == "" {
+			return Errorf(http.StatusBadRequest, "required", "the resource has no id; an update must carry the id of its URL (%s)", c.id)
+		}
+		if id != c.id {
+			return Errorf(http.StatusBadRequest, "invalid", "the resource's id %q differs from the URL's id %q", id, c.id)
+		}
+	}
+	return h.validate(c.resource)
+}
+
+// run performs c: reads on the store, writes in a transaction of their own.
+func (h *Handler) run(ctx context.Context, c *call, g Grant) (*result, error) {
+	switch c.interaction {
+	case InteractionCreate, InteractionUpdate, InteractionDelete:
+		var res *result
+		err := h.store.InTx(ctx, func(tx store.Tx) error {
+			var err error
+			res, err = h.execute(ctx, tx, c, g)
+			return err
+		})
+		return res, err
+	}
+	return h.execute(ctx, h.store, c, g)
+}
+
+// execute performs one interaction on tx (the store itself for reads).
+func (h *Handler) execute(ctx context.Context, tx store.Tx, c *call, g Grant) (*result, error) {
+	switch c.interaction {
+	case InteractionRead:
+		return h.read(ctx, tx, c, g)
+	case InteractionVRead:
+		return h.vread(ctx, tx, c, g)
+	case InteractionSearch:
+		return h.search(ctx, tx, c, g)
+	case InteractionHistory, InteractionHistoryType, InteractionHistorySys:
+		return h.history(ctx, tx, c, g)
+	case InteractionCreate:
+		return h.create(ctx, tx, c, g)
+	case InteractionUpdate:
+		return h.update(ctx, tx, c, g)
+	case InteractionDelete:
+		return h.delete(ctx, tx, c, g)
+	}
+	return nil, Errorf(http.StatusBadRequest, "not-supported", "interaction %s is not supported here", c.interaction)
+}
+
+// respond writes a result: headers from the version (ETag,
+// Last-Modified, Location), then the body Prefer asks for.
+func (h *Handler) respond(w http.ResponseWriter, c *call, res *result, ct string) {
+	hdr := w.Header()
+	var body []byte
+	if v := res.res; v != nil && !v.Deleted {
+		hdr.Set("ETag", etag(v.VersionID))
+		hdr.Set("Last-Modified", v.LastUpdated.UTC().Format(http.TimeFormat))
+		loc := h.versionURL(v)
+		switch c.interaction {
+		case InteractionCreate, InteractionUpdate:
+			if res.status == http.StatusCreated {
+				hdr.Set("Location", loc)
+			}
+			hdr.Set("Content-Location", loc)
+			switch c.prefer.ret {
+			case "minimal":
+			case "OperationOutcome":
+				body = marshalOutcome([]Issue{{Severity: "information", Code: "informational", Diagnostics: strings.ToLower(http.StatusText(res.status)) + " " + v.Type + "/" + v.ID + "/_history/" + itoa(v.VersionID)}})
+			default:
+				body = v.Body
+			}
+		default:
+			if c.interaction == InteractionVRead {
+				hdr.Set("Content-Location", loc)
+			}
+			body = v.Body
+		}
+	} else {
+		body = res.bundle
+	}
+	if len(body) > 0 {
+		hdr.Set("Content-Type", ct)
+	}
+	w.WriteHeader(res.status)
+	if c.method != http.MethodHead {
+		_, _ = w.Write(body)
+	}
+}
+
+func (h *Handler) versionURL(v *store.Resource) string {
+	return h.fullURL(v.Type, v.ID) + "/_history/" + itoa(v.VersionID)
+}
+
+// writeRawBinary answers a Binary's content as raw bytes with its
+// contentType.
+func writeRawBinary(w http.ResponseWriter, v *store.Resource) error {
+	var bin struct {
+		ContentType string `json:"contentType"`
+		Content     string `json:"content"`
+	}
+	if err := json.Unmarshal(v.Body, &bin); err != nil {
+		return err
+	}
+	data, err := base64.StdEncoding.DecodeString(bin.Content)
+	if err != nil {
+		return err
+	}
+	if bin.ContentType == "" {
+		bin.ContentType = "application/octet-stream"
+	}
+	w.Header().Set("Content-Type", bin.ContentType)
+	w.Header().Set("ETag", etag(v.VersionID))
+	w.Header().Set("Last-Modified", v.LastUpdated.UTC().Format(http.TimeFormat))
+	w.Header().Set("X-Content-Type-Options", "nosniff")
+	w.WriteHeader(http.StatusOK)
+	_, _ = w.Write(data)
+	return nil
+}

@@ -1,0 +1,170 @@
+package api
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"time"
+
+	"github.com/smartgate/fhir-server/internal/search"
+	"github.com/smartgate/fhir-server/internal/store"
+)
+
+// create stores a new resource with a server-assigned id (or, in a
+// transaction, the id assigned before the entries ran). With
+// If-None-Exist it first searches: one match is answered instead (200),
+// more than one is 412.
+func (h *Handler) create(ctx context.Context, tx store.Tx, c *call, g Grant) (*result, error) {
+	if c.matched != nil {
+		return &result{status: http.StatusOK, res: c.matched}, nil
+	}
+	if c.query != nil {
+		existing, err := h.conditionalMatch(ctx, tx, c, g)
+		if err != nil || existing != nil {
+			if existing != nil {
+				return &result{status: http.StatusOK, res: existing}, nil
+			}
+			return nil, err
+		}
+	}
+	id := c.assignedID
+	if id == "" {
+		id = h.newID()
+	}
+	res, err := h.put(ctx, tx, c.typ, id, c.resource, 0, 1, g)
+	if err != nil {
+		return nil, err
+	}
+	return &result{status: http.StatusCreated, res: res}, nil
+}
+
+// conditionalMatch runs the If-None-Exist search: nil when nothing
+// matches, the match when one does, 412 when several do.
+func (h *Handler) conditionalMatch(ctx context.Context, r store.Reader, c *call, g Grant) (*store.Resource, error) {
+	q := *c.query
+	q.Count = 2
+	q.Compartment = g.Compartment
+	q.Clauses = append(append([]search.Clause(nil), q.Clauses...), g.Clauses...)
+	page, err := r.Search(ctx, &q)
+	if err != nil {
+		return nil, err
+	}
+	switch len(page.Matches) {
+	case 0:
+		return nil, nil
+	case 1:
+		return page.Matches[0], nil
+	}
+	return nil, Errorf(http.StatusPreconditionFailed, "duplicate", "If-None-Exist %q matches more than one %s", c.ifNoneExist, c.typ)
+}
+
+// update stores a new version of typ/id, creating it with the client's id
+// when absent. If-Match must name the current version.
+func (h *Handler) update(ctx context.Context, tx store.Tx, c *call, g Grant) (*result, error) {
+	cur, err := tx.Read(ctx, c.typ, c.id)
+	var current int64
+	switch {
+	case err == nil:
+		current = cur.VersionID
+		if g.Restricted() {
+			if seen, err := h.visible(ctx, tx, c.typ, c.id, g); err != nil {
+				return nil, err
+			} else if seen == nil {
+				return nil, outsideGrant()
+			}
+		}
+	case errors.Is(err, store.ErrNotFound):
+	case errors.Is(err, store.ErrGone):
+		if cur == nil {
+			return nil, fmt.Errorf("store returned ErrGone without the deletion for %s/%s", c.typ, c.id)
+		}
+	default:
+		return nil, err
+	}
+	if c.ifMatch != "" {
+		want, ok := parseETag(c.ifMatch)
+		if !ok || current == 0 || want != current {
+			return nil, Errorf(http.StatusPreconditionFailed, "conflict", "If-Match %s does not match the current version of %s/%s", c.ifMatch, c.typ, c.id)
+		}
+	}
+	next := int64(1)
+	if cur != nil {
+		next = cur.VersionID + 1
+	}
+	res, err := h.put(ctx, tx, c.typ, c.id, c.resource, current, next, g)
+	if err != nil {
+		return nil, err
+	}
+	status := http.StatusOK
+	if current == 0 {
+		status = http.StatusCreated
+	}
+	return &result{status: status, res: res}, nil
+}
+
+// put stamps, indexes and stores one version, then checks that a
+// restricted grant still sees it (else 403, and the caller's transaction
+// rolls back).
+func (h *Handler) put(ctx context.Context, tx store.Tx, typ, id string, m map[string]any, expect, version int64, g Grant) (*store.Resource, error) {
+	at := h.now().UTC().Truncate(time.Millisecond)
+	stamp(m, id, version, at)
+	body, err := encode(m)
+	if err != nil {
+		return nil, Errorf(http.StatusBadRequest, "structure", "encoding the resource: %v", err)
+	}
+	index, err := search.Extractor{BaseURL: h.base}.Extract(typ, m)
+	if err != nil {
+		return nil, Errorf(http.StatusBadRequest, "processing", "indexing the resource: %v", err)
+	}
+	res := store.Resource{Type: typ, ID: id, VersionID: version, LastUpdated: at, Body: body}
+	if err := tx.Put(ctx, store.Write{Resource: res, Index: index, ExpectVersion: expect}); err != nil {
+		return nil, err
+	}
+	if g.Restricted() {
+		seen, err := h.visible(ctx, tx, typ, id, g)
+		if err != nil {
+			return nil, err
+		}
+		if seen == nil {
+			return nil, outsideGrant()
+		}
+	}
+	return &res, nil
+}
+
+func outsideGrant() *Error {
+	return Errorf(http.StatusForbidden, "forbidden", "the resource written must stay inside the patient compartment (and the scopes' conditions) this access is limited to")
+}
+
+// delete records a deletion. Deleting what is already deleted is a
+// no-op (204); what never existed (or is outside the grant) is 404.
+func (h *Handler) delete(ctx context.Context, tx store.Tx, c *call, g Grant) (*result, error) {
+	cur, err := tx.Read(ctx, c.typ, c.id)
+	switch {
+	case errors.Is(err, store.ErrGone):
+		return &result{status: http.StatusNoContent}, nil
+	case err != nil:
+		return nil, readError(err, c.typ, c.id)
+	}
+	if g.Restricted() {
+		seen, err := h.visible(ctx, tx, c.typ, c.id, g)
+		if err != nil {
+			return nil, err
+		}
+		if seen == nil {
+			return nil, notFound(c.typ, c.id)
+		}
+	}
+	if c.ifMatch != "" {
+		if want, ok := parseETag(c.ifMatch); !ok || want != cur.VersionID {
+			return nil, Errorf(http.StatusPreconditionFailed, "conflict", "If-Match %s does not match the current version of %s/%s", c.ifMatch, c.typ, c.id)
+		}
+	}
+	at := h.now().UTC().Truncate(time.Millisecond)
+	del := store.Resource{Type: c.typ, ID: c.id, VersionID: cur.VersionID + 1, LastUpdated: at, Deleted: true}
+	if err := tx.Put(ctx, store.Write{Resource: del, ExpectVersion: cur.VersionID}); err != nil {
+		return nil, err
+	}
+	return &result{status: http.StatusNoContent, res: &del}, nil
+}
