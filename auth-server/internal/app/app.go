@@ -1,0 +1,100 @@
+// Package app wires the auth-server from its configuration: the store
+// backend, the key manager, the token engine, the token services and the
+// HTTP handler. The serve command, the operator subcommands, the tests and
+// the benchmark all build the server through it.
+package app
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/smartgate/auth-server/internal/clients"
+	"github.com/smartgate/auth-server/internal/config"
+	"github.com/smartgate/auth-server/internal/httpapi"
+	"github.com/smartgate/auth-server/internal/keys"
+	"github.com/smartgate/auth-server/internal/oauth"
+	"github.com/smartgate/auth-server/internal/store"
+	"github.com/smartgate/auth-server/internal/store/backend"
+	"github.com/smartgate/auth-server/internal/tokens"
+)
+
+// App is a wired auth-server.
+type App struct {
+	Config  config.Config
+	Store   store.Store
+	Keys    *keys.Manager
+	Clients *clients.Registry
+	Handler http.Handler
+}
+
+// OpenStore opens the configured backend and the key manager: what the
+// operator subcommands need.
+func OpenStore(ctx context.Context, cfg config.Config, log *slog.Logger) (store.Store, *keys.Manager, error) {
+	st, err := backend.Open(ctx, backend.Options{RedisURL: cfg.RedisURL, RedisKeyPrefix: cfg.RedisKeyPrefix, DataDir: cfg.DataDir})
+	if err != nil {
+		return nil, nil, err
+	}
+	kek, err := keys.LoadKEK(cfg.Keys.EncryptionKey, cfg.DataDir)
+	if err != nil {
+		st.Close()
+		return nil, nil, err
+	}
+	km, err := keys.New(st, keys.Options{
+		KEK: kek, Size: cfg.Keys.Size, TokenLifetime: cfg.Tokens.Lifetime,
+		Leeway: cfg.Tokens.Leeway, ReloadInterval: cfg.Keys.ReloadInterval,
+	}, log)
+	if err != nil {
+		st.Close()
+		return nil, nil, err
+	}
+	return st, km, nil
+}
+
+// New builds the server: opens the store, ensures a signing key, loads the
+// demo clients when configured, and builds the handler.
+func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, fmt.Errorf("configuration:\n%w", err)
+	}
+	st, km, err := OpenStore(ctx, cfg, log)
+	if err != nil {
+		return nil, err
+	}
+	a, err := build(ctx, cfg, st, km, log)
+	if err != nil {
+		st.Close()
+		return nil, err
+	}
+	return a, nil
+}
+
+func build(ctx context.Context, cfg config.Config, st store.Store, km *keys.Manager, log *slog.Logger) (*App, error) {
+	if err := km.Ensure(ctx); err != nil {
+		return nil, err
+	}
+	reg := clients.NewRegistry(st, time.Now)
+	if cfg.Demo {
+		f, err := clients.ReadDemoFile(cfg.ClientsFile)
+		if err != nil {
+			return nil, err
+		}
+		n, err := reg.LoadDemo(ctx, f)
+		if err != nil {
+			return nil, err
+		}
+		log.InfoContext(ctx, "demo clients loaded", "count", n, "file", cfg.ClientsFile)
+	}
+	engine := oauth.New(st, km, oauth.Options{Issuer: cfg.Issuer, Audience: cfg.FHIRBaseURL, TokenLifetime: cfg.Tokens.Lifetime}, log)
+	svc := tokens.New(km, st, cfg.Issuer, cfg.FHIRBaseURL, time.Now)
+	h, err := httpapi.New(httpapi.Deps{Config: cfg, Store: st, Keys: km, OAuth: engine, Tokens: svc, Log: log})
+	if err != nil {
+		return nil, err
+	}
+	return &App{Config: cfg, Store: st, Keys: km, Clients: reg, Handler: h}, nil
+}
+
+// Close releases the store.
+func (a *App) Close() error { return a.Store.Close() }

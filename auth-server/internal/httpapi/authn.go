@@ -1,0 +1,91 @@
+package httpapi
+
+import (
+	"errors"
+	"math"
+	"strconv"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/smartgate/auth-server/internal/clientauth"
+	"github.com/smartgate/auth-server/internal/oauth"
+)
+
+// authenticateClient authenticates the client (Basic or post) before any
+// handler runs and puts it in the request context. Failed attempts are
+// counted per client id and per source address; a key over its limit is
+// answered 429 before its credentials are even checked.
+func (a *api) authenticateClient() gin.HandlerFunc {
+	return func(c *gin.Context) {
+		if !parseForm(c) {
+			return
+		}
+		addr := "addr:" + c.ClientIP()
+		if wait, blocked := a.perAddress.Blocked(addr); blocked {
+			a.tooMany(c, wait)
+			return
+		}
+		cr, err := clientauth.Extract(c.Request)
+		clientKey := ""
+		if cr.ClientID != "" {
+			clientKey = "client:" + cr.ClientID
+		}
+		switch {
+		case errors.Is(err, clientauth.ErrSecretInURL):
+			a.abort(c, oauth.ErrInvalidRequest.WithDescription("client_secret must not be sent in the URL"))
+			return
+		case errors.Is(err, clientauth.ErrMultipleMethods):
+			a.abort(c, oauth.ErrInvalidRequest.WithDescription("use one client authentication method, not several"))
+			return
+		case errors.Is(err, clientauth.ErrMalformed):
+			a.abort(c, oauth.ErrInvalidRequest.WithDescription("malformed client credentials"))
+			return
+		case errors.Is(err, clientauth.ErrBadBasic):
+			a.perAddress.Fail(addr)
+			a.abort(c, oauth.ErrInvalidClient.WithDescription("malformed Basic authorization header"))
+			return
+		case errors.Is(err, clientauth.ErrNoCredentials):
+			a.perAddress.Fail(addr)
+			a.abort(c, oauth.ErrInvalidClient.WithDescription("client authentication required"))
+			return
+		case err != nil:
+			a.abort(c, oauth.ErrInvalidRequest)
+			return
+		}
+		if wait, blocked := a.perClient.Blocked(clientKey); blocked {
+			a.tooMany(c, wait)
+			return
+		}
+		client, err := clientauth.Authenticate(c.Request.Context(), a.Store, cr)
+		if errors.Is(err, clientauth.ErrInvalidClient) {
+			a.perAddress.Fail(addr)
+			a.perClient.Fail(clientKey)
+			a.abort(c, oauth.ErrInvalidClient)
+			return
+		}
+		if err != nil {
+			a.Log.ErrorContext(c.Request.Context(), "client authentication", "err", err)
+			a.abort(c, oauth.ErrTemporarilyUnavailable.WithDescription("client store unavailable"))
+			return
+		}
+		c.Request = c.Request.WithContext(clientauth.WithClient(c.Request.Context(), client))
+		c.Next()
+	}
+}
+
+func (a *api) tooMany(c *gin.Context, wait time.Duration) {
+	c.Header("Retry-After", strconv.Itoa(int(math.Ceil(wait.Seconds()))))
+	a.abort(c, oauth.ErrTooManyRequests)
+}
+
+func (a *api) abort(c *gin.Context, err error) {
+	c.Abort()
+	oauth.WriteError(c.Writer, err)
+}
+
+// status helpers for handlers that answer JSON themselves.
+func noStore(c *gin.Context) {
+	c.Header("Cache-Control", "no-store")
+	c.Header("Pragma", "no-cache")
+}

@@ -1,0 +1,103 @@
+// Package httpapi serves the auth-server's HTTP routes with gin: the token,
+// introspection and revocation endpoints, the JWKS, the discovery
+// documents, the revocation feed and the health checks, with CORS, body
+// limits, client authentication, failed-authentication rate limiting and
+// request logging around them.
+package httpapi
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/smartgate/auth-server/internal/config"
+	"github.com/smartgate/auth-server/internal/oauth"
+	"github.com/smartgate/auth-server/internal/ratelimit"
+	"github.com/smartgate/auth-server/internal/store"
+	"github.com/smartgate/auth-server/internal/tokens"
+)
+
+// Keys is what the routes need from the key manager.
+type Keys interface {
+	JWKS(ctx context.Context) ([]byte, error)
+}
+
+// Store is what the routes need from the store.
+type Store interface {
+	store.ClientStore
+	Ping(ctx context.Context) error
+}
+
+// Deps are the collaborators of the routes.
+type Deps struct {
+	Config config.Config
+	Store  Store
+	Keys   Keys
+	OAuth  *oauth.Server
+	Tokens *tokens.Service
+	Log    *slog.Logger
+	Now    func() time.Time
+}
+
+type api struct {
+	Deps
+	issuer     string
+	perClient  *ratelimit.Limiter
+	perAddress *ratelimit.Limiter
+	feedReader map[string]bool
+}
+
+// New returns the auth-server's HTTP handler.
+func New(d Deps) (http.Handler, error) {
+	if d.Now == nil {
+		d.Now = time.Now
+	}
+	a := &api{
+		Deps:       d,
+		issuer:     strings.TrimRight(d.Config.Issuer, "/"),
+		perClient:  ratelimit.New(d.Config.Limits.FailuresPerClient, d.Config.Limits.Window, d.Now),
+		perAddress: ratelimit.New(d.Config.Limits.FailuresPerAddress, d.Config.Limits.Window, d.Now),
+		feedReader: map[string]bool{},
+	}
+	for _, id := range d.Config.RevocationFeedClients {
+		a.feedReader[id] = true
+	}
+
+	r := gin.New()
+	// The source address comes from X-Forwarded-For only when the peer is
+	// a configured trusted proxy; none by default.
+	if err := r.SetTrustedProxies(d.Config.HTTP.TrustedProxies); err != nil {
+		return nil, err
+	}
+	r.RemoteIPHeaders = []string{"X-Forwarded-For"}
+	r.ForwardedByClientIP = true
+	r.HandleMethodNotAllowed = true
+	r.NoRoute(func(c *gin.Context) { c.JSON(http.StatusNotFound, gin.H{"error": "not_found"}) })
+	r.NoMethod(func(c *gin.Context) { c.JSON(http.StatusMethodNotAllowed, gin.H{"error": "method_not_allowed"}) })
+	r.Use(a.recover(), a.logRequests(), a.limitBody())
+
+	cors := a.cors()
+	browser := func(method, path string, h ...gin.HandlerFunc) {
+		r.Handle(method, path, append([]gin.HandlerFunc{cors}, h...)...)
+		r.OPTIONS(path, cors)
+	}
+	browser(http.MethodPost, "/token", a.authenticateClient(), a.token)
+	browser(http.MethodPost, "/introspect", a.authenticateClient(), a.introspect)
+	browser(http.MethodPost, "/revoke", a.authenticateClient(), a.revoke)
+	browser(http.MethodGet, "/jwks", a.jwks)
+	browser(http.MethodGet, "/.well-known/jwks.json", a.jwks)
+	browser(http.MethodGet, "/.well-known/oauth-authorization-server", a.serverMetadata)
+	browser(http.MethodGet, "/.well-known/smart-configuration", a.smartConfiguration)
+	r.GET("/revocations", a.authenticateClient(), a.revocations)
+	r.GET("/healthz", a.healthz)
+	r.GET("/readyz", a.readyz)
+	return r, nil
+}
+
+// url is an advertised URL: the configured issuer plus a path, never the
+// request's Host header.
+func (a *api) url(path string) string { return a.issuer + path }

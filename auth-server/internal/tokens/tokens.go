@@ -1,0 +1,159 @@
+// Package tokens answers questions about issued access tokens without
+// storing them: verification against our own published keys, RFC 7662
+// introspection, RFC 7009 revocation (a list of revoked jtis, each kept
+// until its token's exp) and the revocation feed for resource servers.
+package tokens
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/lestrrat-go/jwx/v2/jwk"
+	"github.com/lestrrat-go/jwx/v2/jwt"
+
+	"github.com/smartgate/auth-server/internal/store"
+)
+
+// Errors.
+var (
+	ErrInvalidToken = errors.New("tokens: invalid token")
+	ErrNotOwner     = errors.New("tokens: token was issued to another client")
+)
+
+// KeySet returns the published public keys (internal/keys.Manager).
+type KeySet interface {
+	PublicSet(ctx context.Context) (jwk.Set, error)
+}
+
+// Service verifies, introspects and revokes access tokens.
+type Service struct {
+	keys     KeySet
+	revoked  store.RevocationStore
+	issuer   string
+	audience string
+	now      func() time.Time
+}
+
+// New returns a service.
+func New(keys KeySet, revoked store.RevocationStore, issuer, audience string, now func() time.Time) *Service {
+	if now == nil {
+		now = time.Now
+	}
+	return &Service{keys: keys, revoked: revoked, issuer: issuer, audience: audience, now: now}
+}
+
+// Verify checks signature (against a published key, by kid), issuer,
+// audience and time claims. It does not consult the revocation list.
+func (s *Service) Verify(ctx context.Context, raw string) (jwt.Token, error) {
+	set, err := s.keys.PublicSet(ctx)
+	if err != nil {
+		return nil, err
+	}
+	tok, err := jwt.ParseString(raw,
+		jwt.WithKeySet(set), // kid required, alg from the published key
+		jwt.WithValidate(true),
+		jwt.WithIssuer(s.issuer),
+		jwt.WithAudience(s.audience),
+		jwt.WithClock(jwt.ClockFunc(s.now)),
+		jwt.WithAcceptableSkew(30*time.Second),
+	)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrInvalidToken, err)
+	}
+	if tok.JwtID() == "" {
+		return nil, fmt.Errorf("%w: no jti", ErrInvalidToken)
+	}
+	return tok, nil
+}
+
+// Introspection is the RFC 7662 response.
+type Introspection struct {
+	Active    bool     `json:"active"`
+	Scope     string   `json:"scope,omitempty"`
+	ClientID  string   `json:"client_id,omitempty"`
+	TokenType string   `json:"token_type,omitempty"`
+	Exp       int64    `json:"exp,omitempty"`
+	Iat       int64    `json:"iat,omitempty"`
+	Nbf       int64    `json:"nbf,omitempty"`
+	Sub       string   `json:"sub,omitempty"`
+	Aud       []string `json:"aud,omitempty"`
+	Iss       string   `json:"iss,omitempty"`
+	JTI       string   `json:"jti,omitempty"`
+	Patient   string   `json:"patient,omitempty"`
+	FHIRUser  string   `json:"fhirUser,omitempty"`
+}
+
+// Introspect reports whether a token is active. An invalid, expired or
+// revoked token is {"active": false}; only store failures are errors.
+func (s *Service) Introspect(ctx context.Context, raw string) (*Introspection, error) {
+	tok, err := s.Verify(ctx, raw)
+	if err != nil {
+		if errors.Is(err, ErrInvalidToken) {
+			return &Introspection{Active: false}, nil
+		}
+		return nil, err
+	}
+	revoked, err := s.revoked.IsTokenRevoked(ctx, tok.JwtID())
+	if err != nil {
+		return nil, err
+	}
+	if revoked {
+		return &Introspection{Active: false}, nil
+	}
+	return &Introspection{
+		Active: true, Scope: claim(tok, "scope"), ClientID: claim(tok, "client_id"), TokenType: "Bearer",
+		Exp: tok.Expiration().Unix(), Iat: tok.IssuedAt().Unix(), Nbf: tok.NotBefore().Unix(),
+		Sub: tok.Subject(), Aud: tok.Audience(), Iss: tok.Issuer(), JTI: tok.JwtID(),
+		Patient: claim(tok, "patient"), FHIRUser: claim(tok, "fhirUser"),
+	}, nil
+}
+
+// Revoke adds the token's jti to the revocation list until its exp. Per
+// RFC 7009 an invalid or expired token is not an error (nothing to do);
+// a token of another client is ErrNotOwner.
+func (s *Service) Revoke(ctx context.Context, clientID, raw string) error {
+	tok, err := s.Verify(ctx, raw)
+	if errors.Is(err, ErrInvalidToken) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	if claim(tok, "client_id") != clientID {
+		return ErrNotOwner
+	}
+	return s.revoked.RevokeToken(ctx, tok.JwtID(), tok.Expiration())
+}
+
+// Revoked is one entry of the revocation feed.
+type Revoked struct {
+	JTI string `json:"jti"`
+	Exp int64  `json:"exp"`
+}
+
+// Feed returns the unexpired revoked jtis.
+func (s *Service) Feed(ctx context.Context) ([]Revoked, error) {
+	list, err := s.revoked.ListRevokedTokens(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]Revoked, 0, len(list))
+	now := s.now()
+	for _, r := range list {
+		if r.ExpiresAt.After(now) {
+			out = append(out, Revoked{JTI: r.JTI, Exp: r.ExpiresAt.Unix()})
+		}
+	}
+	return out, nil
+}
+
+func claim(tok jwt.Token, name string) string {
+	v, ok := tok.Get(name)
+	if !ok {
+		return ""
+	}
+	s, _ := v.(string)
+	return s
+}
