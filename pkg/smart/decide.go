@@ -61,9 +61,15 @@ func (d Decision) CompartmentOnly() bool {
 
 // Decide evaluates a token's scopes for permission p on resourceType.
 // hasPatient tells whether the token carries a patient claim; without one,
-// patient/ scopes grant nothing. Unparseable and non-resource scopes in
-// scopes are ignored. A type the table does not name is always refused.
+// patient/ scopes grant nothing. Unparseable and non-resource scopes are
+// ignored. A type the table does not name is always refused.
 func (t *Table) Decide(scopes []string, resourceType string, p Permission, hasPatient bool) Decision {
+	return t.DecideScopes(ParseScopes(scopes), resourceType, p, hasPatient)
+}
+
+// DecideScopes is Decide for scopes parsed once with ParseScopes (a server
+// can keep them with a cached token and skip the parsing per request).
+func (t *Table) DecideScopes(scopes []Scope, resourceType string, p Permission, hasPatient bool) Decision {
 	e, ok := t.entries[resourceType]
 	if !ok {
 		return Decision{Reason: fmt.Sprintf("access to %s is not permitted by this server's scope table", resourceType)}
@@ -73,16 +79,15 @@ func (t *Table) Decide(scopes []string, resourceType string, p Permission, hasPa
 	}
 	var grants []Grant
 	patientIgnored := false
-	for _, raw := range scopes {
-		s, err := ParseScope(raw)
-		if err != nil || !s.IsResource() || !s.Permissions.Has(p) || !e.grantedBy(s.ResourceType) {
+	for _, s := range scopes {
+		if !s.IsResource() || !s.Permissions.Has(p) || !e.grantedBy(s.ResourceType) {
 			continue
 		}
 		if s.Context == ContextPatient && !hasPatient {
 			patientIgnored = true
 			continue
 		}
-		grants = append(grants, Grant{Scope: raw, Context: s.Context, Query: s.Query})
+		grants = append(grants, Grant{Scope: s.Raw, Context: s.Context, Query: s.Query})
 	}
 	if len(grants) == 0 {
 		d := Decision{Missing: t.missingScope(e, p, hasPatient)}
@@ -93,6 +98,18 @@ func (t *Table) Decide(scopes []string, resourceType string, p Permission, hasPa
 		return d
 	}
 	return Decision{Allowed: true, Grants: minimize(grants)}
+}
+
+// ParseScopes parses scopes, dropping those that do not parse (a token may
+// carry scopes this server does not understand; they grant nothing).
+func ParseScopes(scopes []string) []Scope {
+	out := make([]Scope, 0, len(scopes))
+	for _, raw := range scopes {
+		if s, err := ParseScope(raw); err == nil {
+			out = append(out, s)
+		}
+	}
+	return out
 }
 
 // minimize drops grants subsumed by a wider one.

@@ -118,13 +118,11 @@ func ParseScope(s string) (Scope, error) {
 	}
 	sc.ResourceType = typ
 	perms, rawQuery, hasQuery := strings.Cut(suffix, "?")
-	switch perms {
-	case "read", "write", "*":
+	if v1, ok := v1Permissions(perms); ok {
 		if hasQuery {
 			return Scope{}, fmt.Errorf("%w: %q: a granular query needs v2 syntax", ErrInvalidScope, s)
 		}
-		sc.Suffix = SuffixV1
-		sc.Permissions = map[string]Permission{"read": V1Read, "write": V1Write, "*": All}[perms]
+		sc.Suffix, sc.Permissions = SuffixV1, v1
 		return sc, nil
 	}
 	p, ok := parseV2Permissions(perms)
@@ -140,6 +138,19 @@ func ParseScope(s string) (Scope, error) {
 		sc.Query = q
 	}
 	return sc, nil
+}
+
+// v1Permissions maps the SMART v1 suffixes to permission sets.
+func v1Permissions(suffix string) (Permission, bool) {
+	switch suffix {
+	case "read":
+		return V1Read, true
+	case "write":
+		return V1Write, true
+	case "*":
+		return All, true
+	}
+	return None, false
 }
 
 // parseQuery parses a granular query: one or more param=value pairs.

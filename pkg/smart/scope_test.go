@@ -119,3 +119,10 @@ func TestInteractionPermission(t *testing.T) {
 		t.Error("unknown interaction accepted")
 	}
 }
+
+func TestParseScopesDropsInvalid(t *testing.T) {
+	got := ParseScopes([]string{"openid", "user/Patient.rr", "user/Patient.read", ""})
+	if len(got) != 2 || got[0].Raw != "openid" || got[1].Raw != "user/Patient.read" {
+		t.Fatalf("ParseScopes = %+v", got)
+	}
+}
