@@ -113,4 +113,3 @@ func (v *Verifier) key(ctx context.Context, kid string) (*rsa.PublicKey, error) 
 	}
 	return nil, refuse(ErrUnknownKey, "kid %q is not in the JWKS", kid)
 }
-

@@ -82,10 +82,10 @@ type Verifier struct {
 	keys   atomic.Pointer[keySet]
 	tokens *tokenCache
 
-	refreshMu   sync.Mutex // serialises forced refreshes
-	lastForced  time.Time
-	errMu       sync.Mutex
-	lastErr     error
+	refreshMu  sync.Mutex // serialises forced refreshes
+	lastForced time.Time
+	errMu      sync.Mutex
+	lastErr    error
 }
 
 // NewVerifier starts a verifier. It does not wait for the JWKS: it starts
