@@ -18,14 +18,17 @@ import (
 // maxJWKSBytes bounds the JWKS document read from the auth server.
 const maxJWKSBytes = 1 << 20
 
+// minRSABits is the smallest RSA modulus accepted for a verification key.
+const minRSABits = 2048
+
 // keySet is an immutable snapshot of the RSA verification keys by kid.
 type keySet struct {
 	keys        map[string]*rsa.PublicKey
 	fingerprint string
 }
 
-// newKeySet keeps the RSA signing keys of set that have a kid and are
-// usable for RS256, and fingerprints them.
+// newKeySet keeps the RSA keys of set that have a kid, at least 2048
+// bits, and no use or alg other than sig and RS256; and fingerprints them.
 func newKeySet(set jwk.Set) *keySet {
 	ks := &keySet{keys: make(map[string]*rsa.PublicKey)}
 	var prints []string
@@ -42,7 +45,7 @@ func newKeySet(set jwk.Set) *keySet {
 			continue
 		}
 		var pub rsa.PublicKey
-		if err := k.Raw(&pub); err != nil {
+		if err := k.Raw(&pub); err != nil || pub.N.BitLen() < minRSABits {
 			continue
 		}
 		tp, err := k.Thumbprint(crypto.SHA256)
