@@ -1,0 +1,316 @@
+package sqlstore
+
+import (
+	"fmt"
+	"math"
+	"time"
+
+	"github.com/smartgate/fhir-server/internal/search"
+)
+
+// modifiers that are not a reference's type restriction.
+var plainModifiers = map[string]bool{"": true, "exact": true, "contains": true, "missing": true,
+	"not": true, "text": true, "below": true, "above": true, "identifier": true}
+
+// writeClause writes the condition of one clause (OR of its values) on
+// the resource row alias of type typ.
+func (e *Engine) writeClause(b *sqlb, alias, typ string, c search.Clause, comp *search.Compartment) error {
+	switch c.Param {
+	case "_id":
+		return e.writeIDClause(b, alias, c)
+	case "_lastUpdated":
+		if c.Modifier == "missing" {
+			b.w(boolSQL(!firstMissing(c)))
+			return nil
+		}
+		b.w("(")
+		for i, v := range c.Values {
+			if i > 0 {
+				b.w(" OR ")
+			}
+			col := alias + ".last_updated"
+			writeRange(b, v.Prefix, col, col+" + 1", nanos(v.Low), nanos(v.High), time.Duration(1))
+		}
+		b.w(")")
+		return nil
+	}
+	if c.Chain != nil {
+		return e.writeChain(b, alias, typ, c, comp)
+	}
+	t, ok := indexTables[c.Kind]
+	if !ok {
+		return fmt.Errorf("sqlstore: parameter %q has unknown kind %q", c.Param, c.Kind)
+	}
+	if c.Modifier == "missing" {
+		if firstMissing(c) {
+			b.w(alias, ".pk NOT IN ")
+		} else {
+			b.w(alias, ".pk IN ")
+		}
+		b.w("(SELECT res_pk FROM ", t.table, " WHERE res_type = ").a(typ).w(" AND param = ").a(c.Param).w(")")
+		return nil
+	}
+	if len(c.Values) == 0 {
+		b.w("1 = 0")
+		return nil
+	}
+	if c.Kind == search.KindToken && c.Modifier == "not" {
+		b.w(alias, ".pk NOT IN ")
+	} else {
+		b.w(alias, ".pk IN ")
+	}
+	b.w("(SELECT res_pk FROM ", t.table, " WHERE res_type = ").a(typ).w(" AND param = ").a(c.Param).w(" AND (")
+	for i, v := range c.Values {
+		if i > 0 {
+			b.w(" OR ")
+		}
+		b.w("(")
+		e.writeValue(b, c, v)
+		b.w(")")
+	}
+	b.w("))")
+	return nil
+}
+
+func firstMissing(c search.Clause) bool { return len(c.Values) > 0 && c.Values[0].Missing }
+
+func boolSQL(v bool) string {
+	if v {
+		return "1 = 1"
+	}
+	return "1 = 0"
+}
+
+func (e *Engine) writeIDClause(b *sqlb, alias string, c search.Clause) error {
+	if c.Modifier == "missing" {
+		b.w(boolSQL(!firstMissing(c)))
+		return nil
+	}
+	if len(c.Values) == 0 {
+		b.w("1 = 0")
+		return nil
+	}
+	b.w(alias, ".id ")
+	if c.Modifier == "not" {
+		b.w("NOT ")
+	}
+	b.w("IN (")
+	for i, v := range c.Values {
+		if i > 0 {
+			b.w(", ")
+		}
+		id := v.Code
+		if id == "" {
+			id = v.Value
+		}
+		if id == "" {
+			id = v.Raw
+		}
+		b.a(id)
+	}
+	b.w(")")
+	return nil
+}
+
+// writeValue writes the condition one value puts on an index row (the
+// columns of the clause kind's table, unqualified).
+func (e *Engine) writeValue(b *sqlb, c search.Clause, v search.Value) {
+	switch c.Kind {
+	case search.KindToken:
+		if c.Modifier == "text" {
+			text := v.Raw
+			if text == "" {
+				text = v.Code
+			}
+			b.w(e.d.Contains("text", "?"))
+			b.args = append(b.args, normalize(text))
+			return
+		}
+		writeToken(b, v)
+	case search.KindString:
+		switch c.Modifier {
+		case "exact":
+			b.w("exact = ").a(v.Raw)
+		case "contains":
+			b.w(e.d.Contains("value", "?"))
+			b.args = append(b.args, v.Value)
+		default:
+			b.w("value >= ").a(v.Value).w(" AND value < ").a(prefixUpper(v.Value))
+		}
+	case search.KindURI:
+		val := v.Value
+		if val == "" {
+			val = v.Raw
+		}
+		if c.Modifier == "below" {
+			b.w("value >= ").a(val).w(" AND value < ").a(prefixUpper(val))
+		} else {
+			b.w("value = ").a(val)
+		}
+	case search.KindDate:
+		lo, hi := micros(v.Low), micros(v.High)
+		writeRange(b, v.Prefix, "low", "high", lo, hi, time.Microsecond)
+	case search.KindNumber:
+		writeNumber(b, v)
+	case search.KindQuantity:
+		if v.Code != "" {
+			b.w("code = ").a(v.Code).w(" AND ")
+			if v.System != "" {
+				b.w("system = ").a(v.System).w(" AND ")
+			}
+		}
+		b.w("(")
+		writeNumber(b, v)
+		b.w(")")
+	case search.KindReference:
+		writeReference(b, c, v)
+	}
+}
+
+func writeToken(b *sqlb, v search.Value) {
+	switch {
+	case v.HasSystem && v.System == "":
+		b.w("system = '' AND code = ").a(v.Code)
+	case v.HasSystem && v.Code == "":
+		b.w("system = ").a(v.System)
+	case v.HasSystem:
+		b.w("code = ").a(v.Code).w(" AND system = ").a(v.System)
+	default:
+		b.w("code = ").a(v.Code)
+	}
+}
+
+func writeReference(b *sqlb, c search.Clause, v search.Value) {
+	refType := v.RefType
+	if refType == "" && !plainModifiers[c.Modifier] {
+		refType = c.Modifier
+	}
+	switch {
+	case v.RefID != "":
+		b.w("(ref_id = ").a(v.RefID)
+		if refType != "" {
+			b.w(" AND ref_type = ").a(refType)
+		}
+		b.w(")")
+		if v.URL != "" {
+			b.w(" OR url = ").a(v.URL)
+		}
+	case v.URL != "":
+		b.w("url = ").a(v.URL)
+	default:
+		b.w("1 = 0")
+	}
+}
+
+// writeRange writes FHIR's range comparison of a target range
+// [low, high) (SQL expressions) against the search range [vl, vh) for a
+// prefix; unit is the size of one step of the stored values.
+func writeRange(b *sqlb, prefix, low, high string, vl, vh int64, unit time.Duration) {
+	eq := func() { b.w(low, " >= ").a(vl).w(" AND ", high, " <= ").a(vh) }
+	switch prefix {
+	case "ne":
+		b.w("NOT (")
+		eq()
+		b.w(")")
+	case "gt":
+		b.w(high, " > ").a(vh)
+	case "lt":
+		b.w(low, " < ").a(vl)
+	case "ge":
+		b.w(high, " > ").a(vh).w(" OR (")
+		eq()
+		b.w(")")
+	case "le":
+		b.w(low, " < ").a(vl).w(" OR (")
+		eq()
+		b.w(")")
+	case "sa":
+		b.w(low, " >= ").a(vh)
+	case "eb":
+		b.w(high, " <= ").a(vl)
+	case "ap":
+		// Approximately: the ranges overlap once the search range is
+		// widened by a tenth of its distance from now (at least a day).
+		now := time.Now().UnixNano() / int64(unit)
+		d := now - vl
+		if d < 0 {
+			d = -d
+		}
+		d /= 10
+		if day := int64(24*time.Hour) / int64(unit); d < day {
+			d = day
+		}
+		b.w(low, " < ").a(satAdd(vh, d)).w(" AND ", high, " > ").a(satAdd(vl, -d))
+	default:
+		eq()
+	}
+}
+
+func satAdd(a, d int64) int64 {
+	s := a + d
+	if d > 0 && s < a {
+		return math.MaxInt64
+	}
+	if d < 0 && s > a {
+		return math.MinInt64
+	}
+	return s
+}
+
+// writeNumber compares the number column with a number value: eq and ne
+// use the range implied by the value's precision.
+func writeNumber(b *sqlb, v search.Value) {
+	lo, hi := v.NumberLow, v.NumberHigh
+	eq := func() {
+		if lo == hi {
+			b.w("number = ").a(v.Number)
+			return
+		}
+		b.w("number >= ").a(lo).w(" AND number < ").a(hi)
+	}
+	switch v.Prefix {
+	case "ne":
+		b.w("NOT (")
+		eq()
+		b.w(")")
+	case "gt", "sa":
+		b.w("number > ").a(v.Number)
+	case "lt", "eb":
+		b.w("number < ").a(v.Number)
+	case "ge":
+		b.w("number >= ").a(v.Number)
+	case "le":
+		b.w("number <= ").a(v.Number)
+	case "ap":
+		d := math.Abs(v.Number) / 10
+		b.w("number >= ").a(v.Number - d).w(" AND number <= ").a(v.Number + d)
+	default:
+		eq()
+	}
+}
+
+// writeChain writes a chained clause: the reference param points at a
+// resource of TargetType that matches the chained clause (and is inside
+// the compartment).
+func (e *Engine) writeChain(b *sqlb, alias, typ string, c search.Clause, comp *search.Compartment) error {
+	target := c.TargetType
+	if target == "" && !plainModifiers[c.Modifier] {
+		target = c.Modifier
+	}
+	if target == "" {
+		return errNoTarget
+	}
+	i, t := b.next("ci"), b.next("ct")
+	b.w(alias, ".pk IN (SELECT ", i, ".res_pk FROM idx_ref ", i, " JOIN resources ", t, " ON ", t, ".type = ", i, ".ref_type AND ",
+		t, ".id = ", i, ".ref_id WHERE ", i, ".res_type = ").a(typ).w(" AND ", i, ".param = ").a(c.Param).
+		w(" AND ", i, ".ref_type = ").a(target).w(" AND ", t, ".deleted = 0 AND ")
+	if err := e.writeClause(b, t, target, *c.Chain, comp); err != nil {
+		return err
+	}
+	if comp != nil {
+		b.w(" AND ")
+		e.writeCompartment(b, comp, resourceRow(t, target))
+	}
+	b.w(")")
+	return nil
+}

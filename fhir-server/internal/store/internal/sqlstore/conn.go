@@ -1,0 +1,41 @@
+// Package sqlstore is the SQL engine shared by the SQLite and PostgreSQL
+// backends: the schema's queries, the search-to-SQL translation, keyset
+// cursors and the compartment rules. Backends provide connections (a
+// Backend), the schema DDL and a Dialect; SQL is written with `?`
+// placeholders, which a backend rebinds when its driver needs `$n`.
+package sqlstore
+
+import "context"
+
+// Conn runs statements on a connection pool or inside one transaction.
+type Conn interface {
+	Exec(ctx context.Context, query string, args ...any) (int64, error)
+	Query(ctx context.Context, query string, args ...any) (Rows, error)
+}
+
+// Rows is a result set; the engine always reads it to the end and closes
+// it before running the next statement on the same Conn.
+type Rows interface {
+	Next() bool
+	Scan(dest ...any) error
+	Err() error
+	Close()
+}
+
+// Dialect holds what differs between the SQL of the backends.
+type Dialect struct {
+	Name string
+	// Contains returns a condition true when the text column col contains
+	// the text of placeholder arg ("instr(col, ?) > 0").
+	Contains func(col, arg string) string
+}
+
+// Backend is what a database offers the engine: a connection for reads
+// and transactions for writes.
+type Backend interface {
+	Reader() Conn
+	// InTx runs fn in one transaction, committed when fn returns nil.
+	InTx(ctx context.Context, fn func(Conn) error) error
+	Ping(ctx context.Context) error
+	Close() error
+}

@@ -1,0 +1,77 @@
+package sqlstore
+
+import (
+	"context"
+
+	"github.com/smartgate/fhir-server/internal/search"
+	"github.com/smartgate/fhir-server/internal/store"
+)
+
+// Store implements store.Store on a Backend with an Engine. Backends
+// embed it.
+type Store struct {
+	e *Engine
+	b Backend
+}
+
+var _ store.Store = (*Store)(nil)
+
+// New returns a Store running e's SQL on b.
+func New(b Backend, e *Engine) *Store { return &Store{e: e, b: b} }
+
+func (s *Store) Read(ctx context.Context, typ, id string) (*store.Resource, error) {
+	return s.e.Read(ctx, s.b.Reader(), typ, id)
+}
+
+func (s *Store) VRead(ctx context.Context, typ, id string, version int64) (*store.Resource, error) {
+	return s.e.VRead(ctx, s.b.Reader(), typ, id, version)
+}
+
+func (s *Store) Search(ctx context.Context, q *search.Query) (*store.Page, error) {
+	return s.e.Search(ctx, s.b.Reader(), q)
+}
+
+func (s *Store) History(ctx context.Context, q store.HistoryQuery) (*store.HistoryPage, error) {
+	return s.e.History(ctx, s.b.Reader(), q)
+}
+
+// Put stores w in its own transaction.
+func (s *Store) Put(ctx context.Context, w store.Write) error {
+	return s.b.InTx(ctx, func(c Conn) error { return s.e.Put(ctx, c, w) })
+}
+
+// InTx runs fn in one transaction. fn must use tx, not s: on SQLite,
+// s.Put inside fn would wait for the one writer connection fn holds.
+func (s *Store) InTx(ctx context.Context, fn func(tx store.Tx) error) error {
+	return s.b.InTx(ctx, func(c Conn) error { return fn(&Tx{e: s.e, c: c}) })
+}
+
+func (s *Store) Ping(ctx context.Context) error { return s.b.Ping(ctx) }
+
+func (s *Store) Close() error { return s.b.Close() }
+
+// Tx is a store.Tx on one database transaction.
+type Tx struct {
+	e *Engine
+	c Conn
+}
+
+var _ store.Tx = (*Tx)(nil)
+
+func (t *Tx) Read(ctx context.Context, typ, id string) (*store.Resource, error) {
+	return t.e.Read(ctx, t.c, typ, id)
+}
+
+func (t *Tx) VRead(ctx context.Context, typ, id string, version int64) (*store.Resource, error) {
+	return t.e.VRead(ctx, t.c, typ, id, version)
+}
+
+func (t *Tx) Search(ctx context.Context, q *search.Query) (*store.Page, error) {
+	return t.e.Search(ctx, t.c, q)
+}
+
+func (t *Tx) History(ctx context.Context, q store.HistoryQuery) (*store.HistoryPage, error) {
+	return t.e.History(ctx, t.c, q)
+}
+
+func (t *Tx) Put(ctx context.Context, w store.Write) error { return t.e.Put(ctx, t.c, w) }

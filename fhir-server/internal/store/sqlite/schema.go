@@ -1,0 +1,60 @@
+package sqlite
+
+// migrations are applied in order, each once; user_version records how
+// many have run. Append, never edit.
+var migrations = []string{`
+CREATE TABLE IF NOT EXISTS resources (
+	pk INTEGER PRIMARY KEY AUTOINCREMENT,
+	type TEXT NOT NULL,
+	id TEXT NOT NULL,
+	version INTEGER NOT NULL,
+	last_updated INTEGER NOT NULL,
+	deleted INTEGER NOT NULL DEFAULT 0,
+	body BLOB,
+	UNIQUE (type, id)
+);
+CREATE TABLE IF NOT EXISTS versions (
+	seq INTEGER PRIMARY KEY AUTOINCREMENT,
+	res_pk INTEGER NOT NULL REFERENCES resources (pk),
+	res_type TEXT NOT NULL,
+	version INTEGER NOT NULL,
+	last_updated INTEGER NOT NULL,
+	deleted INTEGER NOT NULL DEFAULT 0,
+	body BLOB,
+	UNIQUE (res_pk, version)
+);
+CREATE INDEX IF NOT EXISTS versions_updated ON versions (last_updated, seq);
+CREATE INDEX IF NOT EXISTS versions_type_updated ON versions (res_type, last_updated, seq);
+CREATE TABLE IF NOT EXISTS compartment_member (
+	res_pk INTEGER NOT NULL,
+	version INTEGER NOT NULL,
+	comp_type TEXT NOT NULL,
+	comp_id TEXT NOT NULL,
+	PRIMARY KEY (res_pk, version, comp_type, comp_id)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS compartment_member_comp ON compartment_member (comp_type, comp_id);
+CREATE TABLE IF NOT EXISTS idx_token (res_pk INTEGER NOT NULL, res_type TEXT NOT NULL, param TEXT NOT NULL, system TEXT NOT NULL, code TEXT NOT NULL, text TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS idx_token_lookup ON idx_token (res_type, param, code, system, res_pk);
+CREATE INDEX IF NOT EXISTS idx_token_res ON idx_token (res_pk, param);
+CREATE TABLE IF NOT EXISTS idx_string (res_pk INTEGER NOT NULL, res_type TEXT NOT NULL, param TEXT NOT NULL, value TEXT NOT NULL, exact TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS idx_string_lookup ON idx_string (res_type, param, value, res_pk);
+CREATE INDEX IF NOT EXISTS idx_string_exact ON idx_string (res_type, param, exact);
+CREATE INDEX IF NOT EXISTS idx_string_res ON idx_string (res_pk, param);
+CREATE TABLE IF NOT EXISTS idx_date (res_pk INTEGER NOT NULL, res_type TEXT NOT NULL, param TEXT NOT NULL, low INTEGER NOT NULL, high INTEGER NOT NULL);
+CREATE INDEX IF NOT EXISTS idx_date_lookup ON idx_date (res_type, param, low, high, res_pk);
+CREATE INDEX IF NOT EXISTS idx_date_res ON idx_date (res_pk, param);
+CREATE TABLE IF NOT EXISTS idx_ref (res_pk INTEGER NOT NULL, res_type TEXT NOT NULL, param TEXT NOT NULL, ref_type TEXT NOT NULL, ref_id TEXT NOT NULL, url TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS idx_ref_lookup ON idx_ref (res_type, param, ref_type, ref_id, res_pk);
+CREATE INDEX IF NOT EXISTS idx_ref_id ON idx_ref (res_type, param, ref_id);
+CREATE INDEX IF NOT EXISTS idx_ref_url ON idx_ref (res_type, param, url);
+CREATE INDEX IF NOT EXISTS idx_ref_res ON idx_ref (res_pk, param);
+CREATE TABLE IF NOT EXISTS idx_quantity (res_pk INTEGER NOT NULL, res_type TEXT NOT NULL, param TEXT NOT NULL, number REAL NOT NULL, system TEXT NOT NULL, code TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS idx_quantity_lookup ON idx_quantity (res_type, param, code, number, res_pk);
+CREATE INDEX IF NOT EXISTS idx_quantity_res ON idx_quantity (res_pk, param);
+CREATE TABLE IF NOT EXISTS idx_uri (res_pk INTEGER NOT NULL, res_type TEXT NOT NULL, param TEXT NOT NULL, value TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS idx_uri_lookup ON idx_uri (res_type, param, value, res_pk);
+CREATE INDEX IF NOT EXISTS idx_uri_res ON idx_uri (res_pk, param);
+CREATE TABLE IF NOT EXISTS idx_number (res_pk INTEGER NOT NULL, res_type TEXT NOT NULL, param TEXT NOT NULL, number REAL NOT NULL);
+CREATE INDEX IF NOT EXISTS idx_number_lookup ON idx_number (res_type, param, number, res_pk);
+CREATE INDEX IF NOT EXISTS idx_number_res ON idx_number (res_pk, param);
+`}
