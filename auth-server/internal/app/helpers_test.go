@@ -17,6 +17,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/smartgate/auth-server/internal/app"
+	"github.com/smartgate/auth-server/internal/clients"
 	"github.com/smartgate/auth-server/internal/config"
 )
 
@@ -129,4 +130,8 @@ func (s *testServer) getToken(t *testing.T, id, secret, scope string) string {
 		t.Fatalf("token for %s: %d %s", id, r.Status, r.Raw)
 	}
 	return r.Body["access_token"].(string)
+}
+
+func specWith(id, scopes string) clients.Spec {
+	return clients.Spec{ID: id, Scopes: strings.Fields(scopes)}
 }
