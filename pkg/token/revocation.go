@@ -142,12 +142,20 @@ func (f *RevocationFeed) fetch(ctx context.Context) (*FeedDocument, error) {
 	if len(body) > maxFeedBytes {
 		return nil, errors.New("revocation feed document too large")
 	}
-	var doc FeedDocument
-	if err := json.Unmarshal(body, &doc); err != nil {
+	// "revoked" must be present (so an unrelated JSON answer is not taken
+	// for an empty list); null counts as empty.
+	var probe struct {
+		Revoked json.RawMessage `json:"revoked"`
+	}
+	if err := json.Unmarshal(body, &probe); err != nil {
 		return nil, fmt.Errorf("revocation feed: %w", err)
 	}
-	if doc.Revoked == nil {
+	if probe.Revoked == nil {
 		return nil, errors.New(`revocation feed: no "revoked" list`)
+	}
+	var doc FeedDocument
+	if err := json.Unmarshal(probe.Revoked, &doc.Revoked); err != nil {
+		return nil, fmt.Errorf("revocation feed: %w", err)
 	}
 	return &doc, nil
 }

@@ -85,6 +85,8 @@ func TestRevocationFeedPoll(t *testing.T) {
 		{"server error", http.StatusServiceUnavailable, "down"},
 		{"not JSON", http.StatusOK, "<html>"},
 		{"no revoked list", http.StatusOK, `{}`},
+		{"an OAuth error body", http.StatusOK, `{"error":"access_denied"}`},
+		{"revoked not a list", http.StatusOK, `{"revoked":{"jti":"a"}}`},
 	}
 	for _, f := range failures {
 		srv.serve(f.status, f.body)
@@ -98,6 +100,13 @@ func TestRevocationFeedPoll(t *testing.T) {
 			t.Fatalf("%s: Healthy = %v, %v", f.name, ok, err)
 		}
 	}
+	// null is an empty list (what a Go server marshals for a nil slice).
+	srv.serve(http.StatusOK, `{"revoked":null}`)
+	if err := feed.Poll(t.Context()); err != nil || feed.Len() != 0 {
+		t.Fatalf(`{"revoked":null}: err = %v, len = %d`, err, feed.Len())
+	}
+	srv.serve(http.StatusOK, revokedBody(t, "b"))
+	_ = feed.Poll(t.Context())
 	srv.Close()
 	if err := feed.Poll(t.Context()); err == nil || !feed.Revoked("b") {
 		t.Fatalf("unreachable feed: err = %v, list kept = %v", err, feed.Revoked("b"))
