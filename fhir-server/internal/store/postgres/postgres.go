@@ -1,0 +1,71 @@
+// Package postgres is the PostgreSQL store backend on pgx/v5 (pgxpool).
+// It creates its tables in the connection's search_path. Concurrent
+// writers of one resource are safe: a create is an INSERT ... ON
+// CONFLICT DO NOTHING on the unique (type, id), an update is a
+// conditional UPDATE ... WHERE version = expected, so exactly one of
+// them wins and the others get store.ErrConflict.
+package postgres
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/smartgate/fhir-server/internal/store"
+	"github.com/smartgate/fhir-server/internal/store/internal/sqlstore"
+)
+
+// Store is the PostgreSQL backend.
+type Store struct {
+	*sqlstore.Store
+}
+
+var _ store.Store = (*Store)(nil)
+
+var dialect = sqlstore.Dialect{
+	Name:     "postgres",
+	Contains: func(col, arg string) string { return "strpos(" + col + ", " + arg + ") > 0" },
+}
+
+// migrationLock is the advisory lock key that serialises migrations of
+// servers starting together.
+const migrationLock = 0x5347_4648 // "SGFH"
+
+// Open connects to databaseURL and applies the schema migrations.
+func Open(ctx context.Context, databaseURL string, opts store.Options) (*Store, error) {
+	pool, err := pgxpool.New(ctx, databaseURL)
+	if err != nil {
+		return nil, fmt.Errorf("postgres: %w", err)
+	}
+	if err := migrate(ctx, pool); err != nil {
+		pool.Close()
+		return nil, fmt.Errorf("postgres: migrate: %w", err)
+	}
+	return &Store{Store: sqlstore.New(&backend{pool: pool}, sqlstore.NewEngine(dialect, opts))}, nil
+}
+
+func migrate(ctx context.Context, pool *pgxpool.Pool) error {
+	return pgx.BeginFunc(ctx, pool, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, "SELECT pg_advisory_xact_lock($1)", int64(migrationLock)); err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, "CREATE TABLE IF NOT EXISTS store_migrations (version INTEGER PRIMARY KEY)"); err != nil {
+			return err
+		}
+		var done int
+		if err := tx.QueryRow(ctx, "SELECT COALESCE(MAX(version), 0) FROM store_migrations").Scan(&done); err != nil {
+			return err
+		}
+		for i := done; i < len(migrations); i++ {
+			if _, err := tx.Exec(ctx, migrations[i]); err != nil {
+				return err
+			}
+			if _, err := tx.Exec(ctx, "INSERT INTO store_migrations (version) VALUES ($1)", i+1); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}

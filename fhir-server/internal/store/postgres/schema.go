@@ -1,0 +1,63 @@
+package postgres
+
+// migrations are applied in order, each once, recorded in
+// store_migrations. Append, never edit. Text columns use the "C"
+// collation so that comparisons and sorting are bytewise, as on SQLite,
+// and prefix searches can use the btree indexes.
+var migrations = []string{`
+CREATE TABLE IF NOT EXISTS resources (
+	pk BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+	type TEXT COLLATE "C" NOT NULL,
+	id TEXT COLLATE "C" NOT NULL,
+	version BIGINT NOT NULL,
+	last_updated BIGINT NOT NULL,
+	deleted INTEGER NOT NULL DEFAULT 0,
+	body BYTEA,
+	UNIQUE (type, id)
+);
+CREATE TABLE IF NOT EXISTS versions (
+	seq BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+	res_pk BIGINT NOT NULL REFERENCES resources (pk),
+	res_type TEXT COLLATE "C" NOT NULL,
+	version BIGINT NOT NULL,
+	last_updated BIGINT NOT NULL,
+	deleted INTEGER NOT NULL DEFAULT 0,
+	body BYTEA,
+	UNIQUE (res_pk, version)
+);
+CREATE INDEX IF NOT EXISTS versions_updated ON versions (last_updated, seq);
+CREATE INDEX IF NOT EXISTS versions_type_updated ON versions (res_type, last_updated, seq);
+CREATE TABLE IF NOT EXISTS compartment_member (
+	res_pk BIGINT NOT NULL,
+	version BIGINT NOT NULL,
+	comp_type TEXT COLLATE "C" NOT NULL,
+	comp_id TEXT COLLATE "C" NOT NULL,
+	PRIMARY KEY (res_pk, version, comp_type, comp_id)
+);
+CREATE INDEX IF NOT EXISTS compartment_member_comp ON compartment_member (comp_type, comp_id);
+CREATE TABLE IF NOT EXISTS idx_token (res_pk BIGINT NOT NULL, res_type TEXT COLLATE "C" NOT NULL, param TEXT COLLATE "C" NOT NULL, system TEXT COLLATE "C" NOT NULL, code TEXT COLLATE "C" NOT NULL, text TEXT COLLATE "C" NOT NULL);
+CREATE INDEX IF NOT EXISTS idx_token_lookup ON idx_token (res_type, param, code, system, res_pk);
+CREATE INDEX IF NOT EXISTS idx_token_res ON idx_token (res_pk, param);
+CREATE TABLE IF NOT EXISTS idx_string (res_pk BIGINT NOT NULL, res_type TEXT COLLATE "C" NOT NULL, param TEXT COLLATE "C" NOT NULL, value TEXT COLLATE "C" NOT NULL, exact TEXT COLLATE "C" NOT NULL);
+CREATE INDEX IF NOT EXISTS idx_string_lookup ON idx_string (res_type, param, value, res_pk);
+CREATE INDEX IF NOT EXISTS idx_string_exact ON idx_string (res_type, param, exact);
+CREATE INDEX IF NOT EXISTS idx_string_res ON idx_string (res_pk, param);
+CREATE TABLE IF NOT EXISTS idx_date (res_pk BIGINT NOT NULL, res_type TEXT COLLATE "C" NOT NULL, param TEXT COLLATE "C" NOT NULL, low BIGINT NOT NULL, high BIGINT NOT NULL);
+CREATE INDEX IF NOT EXISTS idx_date_lookup ON idx_date (res_type, param, low, high, res_pk);
+CREATE INDEX IF NOT EXISTS idx_date_res ON idx_date (res_pk, param);
+CREATE TABLE IF NOT EXISTS idx_ref (res_pk BIGINT NOT NULL, res_type TEXT COLLATE "C" NOT NULL, param TEXT COLLATE "C" NOT NULL, ref_type TEXT COLLATE "C" NOT NULL, ref_id TEXT COLLATE "C" NOT NULL, url TEXT COLLATE "C" NOT NULL);
+CREATE INDEX IF NOT EXISTS idx_ref_lookup ON idx_ref (res_type, param, ref_type, ref_id, res_pk);
+CREATE INDEX IF NOT EXISTS idx_ref_id ON idx_ref (res_type, param, ref_id);
+CREATE INDEX IF NOT EXISTS idx_ref_url ON idx_ref (res_type, param, url);
+CREATE INDEX IF NOT EXISTS idx_ref_target ON idx_ref (ref_type, ref_id);
+CREATE INDEX IF NOT EXISTS idx_ref_res ON idx_ref (res_pk, param);
+CREATE TABLE IF NOT EXISTS idx_quantity (res_pk BIGINT NOT NULL, res_type TEXT COLLATE "C" NOT NULL, param TEXT COLLATE "C" NOT NULL, number DOUBLE PRECISION NOT NULL, system TEXT COLLATE "C" NOT NULL, code TEXT COLLATE "C" NOT NULL);
+CREATE INDEX IF NOT EXISTS idx_quantity_lookup ON idx_quantity (res_type, param, code, number, res_pk);
+CREATE INDEX IF NOT EXISTS idx_quantity_res ON idx_quantity (res_pk, param);
+CREATE TABLE IF NOT EXISTS idx_uri (res_pk BIGINT NOT NULL, res_type TEXT COLLATE "C" NOT NULL, param TEXT COLLATE "C" NOT NULL, value TEXT COLLATE "C" NOT NULL);
+CREATE INDEX IF NOT EXISTS idx_uri_lookup ON idx_uri (res_type, param, value, res_pk);
+CREATE INDEX IF NOT EXISTS idx_uri_res ON idx_uri (res_pk, param);
+CREATE TABLE IF NOT EXISTS idx_number (res_pk BIGINT NOT NULL, res_type TEXT COLLATE "C" NOT NULL, param TEXT COLLATE "C" NOT NULL, number DOUBLE PRECISION NOT NULL);
+CREATE INDEX IF NOT EXISTS idx_number_lookup ON idx_number (res_type, param, number, res_pk);
+CREATE INDEX IF NOT EXISTS idx_number_res ON idx_number (res_pk, param);
+`}
