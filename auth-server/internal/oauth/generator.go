@@ -4,13 +4,14 @@ import (
 	"context"
 	"crypto/rand"
 	"crypto/rsa"
+	"encoding/json"
 	"fmt"
 	"time"
 
 	"github.com/go-oauth2/oauth2/v4"
 	"github.com/lestrrat-go/jwx/v2/jwa"
 	"github.com/lestrrat-go/jwx/v2/jws"
-	"github.com/lestrrat-go/jwx/v2/jwt"
+	"github.com/smartgate/pkg/token"
 )
 
 // Signer hands out the current signing key (internal/keys.Manager); the key
@@ -58,37 +59,19 @@ func (g *AccessGenerator) Token(ctx context.Context, data *oauth2.GenerateBasic,
 		sub = data.UserID
 	}
 
-	tok := jwt.New()
-	claims := []struct {
-		name  string
-		value any
-	}{
-		{jwt.IssuerKey, g.issuer},
-		{jwt.SubjectKey, sub},
-		{jwt.AudienceKey, []string{g.audience}},
-		{"client_id", data.Client.GetID()},
-		{"scope", ti.GetScope()},
-		{jwt.IssuedAtKey, time.Unix(iat, 0)},
-		{jwt.NotBeforeKey, time.Unix(iat, 0)},
-		{jwt.ExpirationKey, time.Unix(exp, 0)},
-		{jwt.JwtIDKey, rand.Text()},
+	claims := token.Claims{
+		Issuer: g.issuer, Subject: sub, Audience: token.Audience{g.audience},
+		ClientID: data.Client.GetID(), Scope: ti.GetScope(),
+		IssuedAt: iat, NotBefore: iat, Expiry: exp, ID: rand.Text(),
 	}
-	if et, ok := ti.(oauth2.ExtendableTokenInfo); ok {
-		for _, k := range []string{ExtPatient, ExtFHIRUser} {
-			if v := et.GetExtension().Get(k); v != "" {
-				claims = append(claims, struct {
-					name  string
-					value any
-				}{k, v})
-			}
-		}
+	if et, ok := ti.(oauth2.ExtendableTokenInfo); ok && et.GetExtension() != nil {
+		claims.Patient = et.GetExtension().Get(ExtPatient)
+		claims.FHIRUser = et.GetExtension().Get(ExtFHIRUser)
 	}
-	for _, c := range claims {
-		if err := tok.Set(c.name, c.value); err != nil {
-			return "", "", fmt.Errorf("access token claim %s: %w", c.name, err)
-		}
+	payload, err := json.Marshal(&claims)
+	if err != nil {
+		return "", "", fmt.Errorf("access token: %w", err)
 	}
-
 	hdr := jws.NewHeaders()
 	if err := hdr.Set(jws.KeyIDKey, kid); err != nil {
 		return "", "", err
@@ -96,7 +79,7 @@ func (g *AccessGenerator) Token(ctx context.Context, data *oauth2.GenerateBasic,
 	if err := hdr.Set(jws.TypeKey, "JWT"); err != nil {
 		return "", "", err
 	}
-	signed, err := jwt.Sign(tok, jwt.WithKey(jwa.RS256, key, jws.WithProtectedHeaders(hdr)))
+	signed, err := jws.Sign(payload, jws.WithKey(jwa.RS256, key, jws.WithProtectedHeaders(hdr)))
 	if err != nil {
 		return "", "", fmt.Errorf("access token: sign: %w", err)
 	}
