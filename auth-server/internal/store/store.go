@@ -3,8 +3,9 @@
 //
 // Backends live in sub-packages (embedded, redis) and must pass the
 // conformance suite in storetest. Consumers depend on the smallest
-// interface they need (ClientStore, KeyStore, RevocationStore), never on a
-// backend.
+// interface they need (ClientStore, KeyStore, RevocationStore, UserStore,
+// ConsentStore, AuthCodeStore, RefreshTokenStore, ReplayStore,
+// InitialAccessTokenStore), never on a backend.
 package store
 
 import (
@@ -113,6 +114,10 @@ type Store interface {
 	RevocationStore
 	ReplayStore
 	UserStore
+	ConsentStore
+	AuthCodeStore
+	RefreshTokenStore
+	InitialAccessTokenStore
 	// Ping reports whether the backend is reachable (for /readyz).
 	Ping(ctx context.Context) error
 	Close() error

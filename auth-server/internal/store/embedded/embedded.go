@@ -82,10 +82,30 @@ var schema = []string{
 	`CREATE TABLE IF NOT EXISTS revoked_tokens (jti TEXT PRIMARY KEY, expires_at INTEGER NOT NULL)`,
 	`CREATE TABLE IF NOT EXISTS replay (key TEXT PRIMARY KEY, expires_at INTEGER NOT NULL)`,
 	`CREATE TABLE IF NOT EXISTS users (id TEXT PRIMARY KEY, username_key TEXT NOT NULL UNIQUE, doc BLOB NOT NULL)`,
+	`CREATE TABLE IF NOT EXISTS consents (user_id TEXT NOT NULL, client_id TEXT NOT NULL, doc BLOB NOT NULL,
+		PRIMARY KEY (user_id, client_id))`,
+	`CREATE INDEX IF NOT EXISTS consents_client ON consents (client_id)`,
+	`CREATE TABLE IF NOT EXISTS auth_codes (hash TEXT PRIMARY KEY, doc BLOB NOT NULL,
+		used_at INTEGER NOT NULL DEFAULT 0, access_jti TEXT NOT NULL DEFAULT '',
+		refresh_family TEXT NOT NULL DEFAULT '', keep_until INTEGER NOT NULL DEFAULT 0,
+		expires_at INTEGER NOT NULL)`,
+	`CREATE TABLE IF NOT EXISTS refresh_tokens (hash TEXT PRIMARY KEY, family_id TEXT NOT NULL,
+		client_id TEXT NOT NULL, user_id TEXT NOT NULL, expires_at INTEGER NOT NULL,
+		used_at INTEGER NOT NULL DEFAULT 0, doc BLOB NOT NULL)`,
+	`CREATE INDEX IF NOT EXISTS refresh_tokens_family ON refresh_tokens (family_id)`,
+	`CREATE INDEX IF NOT EXISTS refresh_tokens_client ON refresh_tokens (client_id, user_id)`,
+	`CREATE TABLE IF NOT EXISTS initial_access_tokens (hash TEXT PRIMARY KEY, created_at INTEGER NOT NULL,
+		expires_at INTEGER NOT NULL, doc BLOB NOT NULL)`,
 }
 
-// expiring lists the tables swept of rows whose expires_at has passed.
-var expiring = []string{"revoked_tokens", "replay"}
+// sweeps delete expired rows; each takes the current time in nanoseconds.
+var sweeps = []string{
+	`DELETE FROM revoked_tokens WHERE expires_at <= ?`,
+	`DELETE FROM replay WHERE expires_at <= ?`,
+	`DELETE FROM auth_codes WHERE expires_at <= ?`,
+	`DELETE FROM refresh_tokens WHERE expires_at <= ?`,
+	`DELETE FROM initial_access_tokens WHERE expires_at != 0 AND expires_at <= ?`,
+}
 
 // Ping checks that the database answers.
 func (s *Store) Ping(ctx context.Context) error {
@@ -107,9 +127,9 @@ func (s *Store) maybeSweep(ctx context.Context) {
 	if now-last < int64(sweepEvery) || !s.lastSweep.CompareAndSwap(last, now) {
 		return
 	}
-	for _, table := range expiring {
+	for _, stmt := range sweeps {
 		// Best effort: a failure here leaves rows that reads ignore anyway.
-		_, _ = s.db.ExecContext(ctx, `DELETE FROM `+table+` WHERE expires_at <= ?`, now)
+		_, _ = s.db.ExecContext(ctx, stmt, now)
 	}
 }
 
@@ -174,6 +194,14 @@ func nanos(t time.Time) int64 {
 		return 0
 	}
 	return t.UnixNano()
+}
+
+// instant is the inverse of nanos.
+func instant(n int64) time.Time {
+	if n == 0 {
+		return time.Time{}
+	}
+	return time.Unix(0, n).UTC()
 }
 
 // inTx runs f in a transaction that takes the write lock at BEGIN (the

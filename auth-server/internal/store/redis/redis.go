@@ -2,7 +2,7 @@
 // deployments that run several auth-server instances. Every key lives
 // under a configurable prefix. Documents are JSON; creates are atomic
 // (HSETNX, SET NX or Lua scripts) and expiring records use Redis expiry or
-// sorted sets trimmed by score.
+// sorted sets trimmed by score. Scripts use PEXPIRETIME: Redis 7 or later.
 package redis
 
 import (
@@ -10,6 +10,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strconv"
 	"time"
 
 	goredis "github.com/redis/go-redis/v9"
@@ -45,6 +46,12 @@ func Open(ctx context.Context, url, keyPrefix string) (*Store, error) {
 		return nil, err
 	}
 	return s, nil
+}
+
+// pair names a key for two ids without ambiguity: the first id is
+// length-prefixed, so ("a:b", "c") and ("a", "b:c") differ.
+func (s *Store) pair(kind, a, b string) string {
+	return s.prefix + kind + ":" + strconv.Itoa(len(a)) + ":" + a + ":" + b
 }
 
 // key names one key under the store's prefix.
@@ -95,4 +102,41 @@ func ceilMS(t time.Time) time.Time {
 		return r.Add(time.Millisecond)
 	}
 	return t
+}
+
+// luaExtend is prepended to scripts that push a key's expiry later:
+// extend(key, ms) sets the expiry to ms when the key has none or an
+// earlier one, and leaves a missing key alone.
+const luaExtend = `
+local function extend(k, at)
+  local cur = redis.call('PEXPIRETIME', k)
+  if cur == -1 or (cur >= 0 and cur < tonumber(at)) then
+    redis.call('PEXPIREAT', k, at)
+  end
+end
+`
+
+// parseMS reads a millisecond time written by a script ("" is zero).
+func parseMS(v any) time.Time {
+	str, _ := v.(string)
+	n, err := strconv.ParseInt(str, 10, 64)
+	if err != nil || n == 0 {
+		return time.Time{}
+	}
+	return time.UnixMilli(n).UTC()
+}
+
+// strs converts a script's array reply into strings.
+func strs(v any) []string {
+	list, _ := v.([]any)
+	out := make([]string, len(list))
+	for i, x := range list {
+		switch x := x.(type) {
+		case string:
+			out[i] = x
+		case int64:
+			out[i] = strconv.FormatInt(x, 10)
+		}
+	}
+	return out
 }

@@ -31,6 +31,10 @@ func RunTests(t *testing.T, newStore NewStore) {
 	all = append(all, concurrencyTests...)
 	all = append(all, replayTests...)
 	all = append(all, userTests...)
+	all = append(all, consentTests...)
+	all = append(all, authCodeTests...)
+	all = append(all, refreshTokenTests...)
+	all = append(all, initialTokenTests...)
 	all = append(all, subtest{"Ping", testPing})
 	for _, st := range all {
 		t.Run(st.name, func(t *testing.T) {

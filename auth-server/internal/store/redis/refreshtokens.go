@@ -1,0 +1,154 @@
+package redis
+
+import (
+	"context"
+	"encoding/json"
+	"time"
+
+	goredis "github.com/redis/go-redis/v9"
+
+	"github.com/smartgate/auth-server/internal/store"
+)
+
+// A refresh token is one hash (doc, used_at) that Redis expires at the
+// token's expiry. Three sets index it by family, by client and by (user,
+// client); their members are token key names, and each set expires with
+// its last token. Revocation deletes the tokens a set names.
+
+func (s *Store) refreshKey(hash string) string { return s.key("refresh", hash) }
+
+func (s *Store) refreshIndexKeys(rt *store.RefreshToken) []string {
+	return []string{
+		s.key("refresh_family", rt.FamilyID),
+		s.key("refresh_client", rt.ClientID),
+		s.pair("refresh_user_client", rt.UserID, rt.ClientID),
+	}
+}
+
+var createRefresh = goredis.NewScript(luaExtend + `
+if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
+redis.call('HSET', KEYS[1], 'doc', ARGV[1])
+redis.call('PEXPIREAT', KEYS[1], ARGV[2])
+for i = 2, #KEYS do
+  redis.call('SADD', KEYS[i], KEYS[1])
+  extend(KEYS[i], ARGV[2])
+end
+return 1`)
+
+// useRefresh answers {0} (unknown), {1, doc, used_at} (first use) or
+// {2, doc, used_at} (reuse).
+var useRefresh = goredis.NewScript(`
+local f = redis.call('HMGET', KEYS[1], 'doc', 'used_at')
+if not f[1] then return {0} end
+if f[2] then return {2, f[1], f[2]} end
+redis.call('HSET', KEYS[1], 'used_at', ARGV[1])
+return {1, f[1], ARGV[1]}`)
+
+// revokeRefresh deletes the tokens the index set names and the set; it
+// answers doc, used_at pairs of the tokens that still existed.
+var revokeRefresh = goredis.NewScript(`
+local out = {}
+for _, k in ipairs(redis.call('SMEMBERS', KEYS[1])) do
+  local f = redis.call('HMGET', k, 'doc', 'used_at')
+  if f[1] then
+    table.insert(out, f[1])
+    table.insert(out, f[2] or '')
+    redis.call('DEL', k)
+  end
+end
+redis.call('DEL', KEYS[1])
+return out`)
+
+// CreateRefreshToken stores rt until rt.ExpiresAt; ErrConflict when its
+// hash exists.
+func (s *Store) CreateRefreshToken(ctx context.Context, rt *store.RefreshToken) error {
+	fresh := *rt
+	fresh.UsedAt = time.Time{}
+	doc, err := json.Marshal(&fresh)
+	if err != nil {
+		return err
+	}
+	keys := append([]string{s.refreshKey(rt.TokenHash)}, s.refreshIndexKeys(rt)...)
+	n, err := createRefresh.Run(ctx, s.rdb, keys, doc, ms(ceilMS(rt.ExpiresAt))).Int()
+	if err != nil {
+		return wrap(err)
+	}
+	if n == 0 {
+		return store.ErrConflict
+	}
+	return nil
+}
+
+// GetRefreshToken returns an unexpired token without using it.
+func (s *Store) GetRefreshToken(ctx context.Context, tokenHash string) (*store.RefreshToken, error) {
+	f, err := s.rdb.HMGet(ctx, s.refreshKey(tokenHash), "doc", "used_at").Result()
+	if err != nil {
+		return nil, wrap(err)
+	}
+	doc, ok := f[0].(string)
+	if !ok {
+		return nil, store.ErrNotFound
+	}
+	return decodeRefresh(doc, f[1])
+}
+
+// UseRefreshToken marks the token used; see store.RefreshTokenStore.
+func (s *Store) UseRefreshToken(ctx context.Context, tokenHash string) (*store.RefreshToken, error) {
+	v, err := useRefresh.Run(ctx, s.rdb, []string{s.refreshKey(tokenHash)}, ms(time.Now())).Result()
+	if err != nil {
+		return nil, wrap(err)
+	}
+	r := strs(v)
+	if len(r) < 3 || r[0] == "0" {
+		return nil, store.ErrNotFound
+	}
+	rt, err := decodeRefresh(r[1], r[2])
+	if err != nil {
+		return nil, err
+	}
+	if r[0] == "2" {
+		return rt, store.ErrAlreadyUsed
+	}
+	return rt, nil
+}
+
+// RevokeRefreshFamily deletes every token of the family.
+func (s *Store) RevokeRefreshFamily(ctx context.Context, familyID string) ([]*store.RefreshToken, error) {
+	return s.revokeRefresh(ctx, s.key("refresh_family", familyID))
+}
+
+// RevokeRefreshTokensByClient deletes every token issued to the client.
+func (s *Store) RevokeRefreshTokensByClient(ctx context.Context, clientID string) ([]*store.RefreshToken, error) {
+	return s.revokeRefresh(ctx, s.key("refresh_client", clientID))
+}
+
+// RevokeRefreshTokensByUserClient deletes the user's tokens for the client.
+func (s *Store) RevokeRefreshTokensByUserClient(ctx context.Context, userID, clientID string) ([]*store.RefreshToken, error) {
+	return s.revokeRefresh(ctx, s.pair("refresh_user_client", userID, clientID))
+}
+
+func (s *Store) revokeRefresh(ctx context.Context, index string) ([]*store.RefreshToken, error) {
+	v, err := revokeRefresh.Run(ctx, s.rdb, []string{index}).Result()
+	if err != nil {
+		return nil, wrap(err)
+	}
+	r := strs(v)
+	out := make([]*store.RefreshToken, 0, len(r)/2)
+	for i := 0; i+1 < len(r); i += 2 {
+		rt, err := decodeRefresh(r[i], r[i+1])
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, rt)
+	}
+	return out, nil
+}
+
+func decodeRefresh(doc string, usedAt any) (*store.RefreshToken, error) {
+	rt, err := unmarshal[store.RefreshToken](doc)
+	if err != nil {
+		return nil, err
+	}
+	rt.UsedAt = parseMS(usedAt)
+	return rt, nil
+}
