@@ -198,13 +198,13 @@ func (r *resp) outcome(t *testing.T, want int) string {
 }
 
 // total searches typ with params and returns Bundle.total.
-func (e *env) total(typ, params string) int {
+func (e *env) total(typ, params string, headers ...string) int {
 	e.t.Helper()
 	sep := "?"
 	if params != "" {
 		params += "&"
 	}
-	b := e.must(200, "GET", typ+sep+params+"_total=accurate", nil)
+	b := e.must(200, "GET", typ+sep+params+"_total=accurate", nil, headers...)
 	n, ok := b["total"].(float64)
 	if !ok {
 		e.t.Fatalf("no total in %v", b)
