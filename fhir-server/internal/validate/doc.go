@@ -17,7 +17,7 @@
 // one branch; its patterns are not anchored, so "2017-13-45x" passes as a
 // date; its objects are open, so misspelt elements pass silently; and a
 // repeating code such as AllergyIntolerance.category refuses every value.
-// Preparation fixes exactly these points and nothing else:
+// Preparation fixes these points, and lets FHIR's null placeholders through:
 //
 //   - allOf base chains (Patient -> DomainResource -> Resource -> Element) are
 //     flattened into one object per definition (keywords are conjunctive, so
@@ -31,6 +31,9 @@
 //   - the ten repeating codes (AllergyIntolerance.category,
 //     Timing.repeat.when, ...) carry their enum on the array, which no array
 //     can equal; it moves to the items;
+//   - the arrays of a repeating primitive and of its extensions (given,
+//     _given) may hold null placeholders, as FHIR JSON requires; a null is
+//     accepted in such an array even when no _given needs it;
 //   - ResourceList dispatches on resourceType to the concrete resource (the
 //     abstract types and the duplicate Parameters entry dropped), and
 //     Parameters, which the schema forgot to give a resourceType, gets one.
@@ -40,6 +43,10 @@
 // _status extension alone, so the schema cannot require it, and neither does
 // this package. Cardinality beyond that, invariants, value sets bound by
 // reference and profiles (meta.profile) are not checked.
+//
+// Cost: New takes about a second (the library compiles some ten thousand
+// subschemas), so a program builds one Validator and shares it; Validate
+// then takes some 25-50 µs for a typical Observation or Patient on one core.
 //
 // Errors are reported as an *Error holding Issues whose Location is a
 // FHIRPath-like expression such as Patient.name[0].given[1], suited to the

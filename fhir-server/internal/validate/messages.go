@@ -71,17 +71,23 @@ func enumMessage(loc []string, k *kind.Enum) string {
 	return fmt.Sprintf("value %s is not in the value set; expected one of %s", display(k.Got), strings.Join(want, ", "))
 }
 
-// describeTypes names JSON Schema types as a FHIR author thinks of them.
+// describeTypes names JSON Schema types as a FHIR author thinks of them;
+// null, allowed only as a placeholder in repeating primitives, is not
+// worth suggesting.
 func describeTypes(want []string) string {
-	out := make([]string, len(want))
-	for i, w := range want {
+	var out []string
+	for _, w := range want {
 		switch w {
+		case "null":
+			if len(want) == 1 {
+				out = append(out, "null")
+			}
 		case "object":
-			out[i] = "an object (a FHIR complex type)"
+			out = append(out, "an object (a FHIR complex type)")
 		case "array":
-			out[i] = "an array (the element repeats)"
+			out = append(out, "an array (the element repeats)")
 		default:
-			out[i] = article(w)
+			out = append(out, article(w))
 		}
 	}
 	return strings.Join(out, " or ")

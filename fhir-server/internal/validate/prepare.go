@@ -2,6 +2,7 @@ package validate
 
 import (
 	"fmt"
+	"maps"
 	"reflect"
 	"slices"
 	"strings"
@@ -64,6 +65,7 @@ func prepare(official any) (prepared, error) {
 		if slices.Contains(types, name) {
 			fl = withResourceType(fl, name)
 		}
+		allowNullPlaceholders(fl.props)
 		def := map[string]any{
 			"type":                 "object",
 			"properties":           fl.props,
@@ -127,6 +129,35 @@ func withResourceType(fl flat, name string) flat {
 		fl.required = append(fl.required, "resourceType")
 	}
 	return fl
+}
+
+// allowNullPlaceholders lets the arrays of a repeating primitive and of its
+// extensions (given and _given) hold null, as FHIR JSON requires to keep the
+// two aligned when only some repetitions have a value or an extension.
+func allowNullPlaceholders(props map[string]any) {
+	for name, s := range props {
+		ext, ok := props["_"+name].(map[string]any)
+		value, _ := s.(map[string]any)
+		if !ok || value["type"] != "array" || ext["type"] != "array" {
+			continue
+		}
+		if items, ok := value["items"].(map[string]any); ok {
+			if t, ok := items["type"].(string); ok {
+				props[name] = withKey(value, "items", withKey(items, "type", []any{t, "null"}))
+			}
+		}
+		if items, ok := ext["items"].(map[string]any); ok {
+			props["_"+name] = withKey(ext, "items", map[string]any{"anyOf": []any{map[string]any{"type": "null"}, items}})
+		}
+	}
+}
+
+// withKey returns a copy of m with key set to v; the schemas are shared
+// between definitions, so they are never changed in place here.
+func withKey(m map[string]any, key string, v any) map[string]any {
+	c := maps.Clone(m)
+	c[key] = v
+	return c
 }
 
 // tighten anchors every pattern in schema s and below it, turns integer

@@ -98,6 +98,8 @@ func TestInvalidResourcesRefused(t *testing.T) {
 			[]Issue{{CodeValue, "Bundle.entry[0].resource.resourceType", `unknown resource type "Nope"`}}},
 		{"bad contained", `{"resourceType":"Observation","status":"final","code":{"text":"x"},"contained":[{"resourceType":"Patient","id":"p","colour":"red"}]}`,
 			[]Issue{{CodeStructure, "Observation.contained[0].colour", "unknown element"}}},
+		{"bad value beside null placeholders", `{"resourceType":"Patient","name":[{"given":[null,7],"_given":[{"id":"a"},null]}]}`,
+			[]Issue{{CodeStructure, "Patient.name[0].given[1]", "got a number"}}},
 		{"bad bundle type", `{"resourceType":"Bundle","type":"parcel"}`,
 			[]Issue{{CodeValue, "Bundle.type", "not in the value set"}}},
 		{"several problems", `{"resourceType":"Patient","gender":"yes","birthDate":"soon","extra":1}`,
@@ -179,4 +181,24 @@ func BenchmarkValidate(b *testing.B) {
 			}
 		})
 	}
+}
+
+func TestConcurrentUse(t *testing.T) {
+	v := validator(t)
+	bad := []byte(`{"resourceType":"Patient","gender":"yes","active":"no","extra":1}`)
+	var wg sync.WaitGroup
+	for range 8 {
+		wg.Go(func() {
+			for range 50 {
+				if err := v.Validate([]byte(validResources["Observation"])); err != nil {
+					t.Error(err)
+				}
+				var verr *Error
+				if !errors.As(v.Validate(bad), &verr) || len(verr.Issues) != 3 {
+					t.Errorf("bad Patient: %v", verr)
+				}
+			}
+		})
+	}
+	wg.Wait()
 }
