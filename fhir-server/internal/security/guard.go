@@ -1,0 +1,158 @@
+package security
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync"
+
+	"github.com/smartgate/pkg/smart"
+	"github.com/smartgate/pkg/token"
+
+	"github.com/smartgate/fhir-server/internal/api"
+)
+
+// Verifier checks an access token and returns its claims; errors are
+// *token.VerifyError values (token.Verifier implements it).
+type Verifier interface {
+	Verify(ctx context.Context, raw string) (*token.Claims, error)
+}
+
+// Config configures New. Verifier, Scopes and BaseURL are required.
+type Config struct {
+	Verifier Verifier
+	// Scopes is the scope table (config/scopes.yaml): types it does not
+	// name are refused whatever the token holds.
+	Scopes *smart.Table
+	// BaseURL is the public FHIR base ("http://localhost:8080/STU3"): its
+	// path is where the middleware requires tokens, and granular scope
+	// queries are parsed against it.
+	BaseURL string
+	// Realm is the realm of WWW-Authenticate challenges (default BaseURL).
+	Realm  string
+	Logger *slog.Logger
+}
+
+// Guard authenticates requests and authorizes interactions. It
+// implements api.Guard and is safe for concurrent use.
+type Guard struct {
+	verifier Verifier
+	table    *smart.Table
+	base     string
+	basePath string
+	realm    string
+	log      *slog.Logger
+	scopes   scopeCache
+}
+
+var _ api.Guard = (*Guard)(nil)
+
+// New builds a Guard.
+func New(cfg Config) (*Guard, error) {
+	var problems []error
+	if cfg.Verifier == nil {
+		problems = append(problems, errors.New("no token verifier"))
+	}
+	if cfg.Scopes == nil {
+		problems = append(problems, errors.New("no scope table"))
+	}
+	u, err := url.Parse(cfg.BaseURL)
+	if err != nil || u.Scheme == "" || u.Host == "" {
+		problems = append(problems, fmt.Errorf("base URL %q is not an absolute URL", cfg.BaseURL))
+	}
+	if len(problems) > 0 {
+		return nil, fmt.Errorf("security: %w", errors.Join(problems...))
+	}
+	g := &Guard{
+		verifier: cfg.Verifier, table: cfg.Scopes,
+		base: strings.TrimRight(cfg.BaseURL, "/"), basePath: strings.TrimRight(u.Path, "/"),
+		realm: cfg.Realm, log: cfg.Logger,
+	}
+	if g.realm == "" {
+		g.realm = g.base
+	}
+	if g.log == nil {
+		g.log = slog.New(slog.DiscardHandler)
+	}
+	return g, nil
+}
+
+// Authorize implements api.Guard: it authenticates the request (once per
+// request: the claims are kept in its Record), then decides a from the
+// token's scopes. Nothing here touches the store.
+func (g *Guard) Authorize(ctx context.Context, r *http.Request, a api.Access) (api.Grant, error) {
+	claims, err := g.authenticate(ctx, r)
+	if err != nil {
+		if rec := RecordFrom(ctx); rec != nil {
+			rec.add(a, false)
+		}
+		return api.Grant{}, err
+	}
+	grant, err := g.decide(claims, a)
+	if rec := RecordFrom(ctx); rec != nil {
+		rec.add(a, err == nil)
+	}
+	if err != nil {
+		g.log.Debug("access refused", "client_id", claims.ClientID, "interaction", string(a.Interaction), "type", a.Type, "reason", err.Error())
+	}
+	return grant, err
+}
+
+// authenticate returns the claims of the request's token: those the
+// middleware already verified, or verified here from the header.
+func (g *Guard) authenticate(ctx context.Context, r *http.Request) (*token.Claims, error) {
+	rec := RecordFrom(ctx)
+	if rec != nil {
+		if c := rec.Claims(); c != nil {
+			return c, nil
+		}
+	}
+	raw, present := bearerToken(r)
+	if !present {
+		return nil, unauthenticated(g.realm)
+	}
+	c, err := g.verifier.Verify(ctx, raw)
+	if err != nil {
+		// The detail (kid, iss ...) goes to the log only at debug level
+		// and never the token itself.
+		g.log.Debug("token refused", "err", err.Error())
+		return nil, invalidToken(g.realm, token.Description(err))
+	}
+	if rec != nil {
+		rec.setClaims(c)
+	}
+	return c, nil
+}
+
+// scopeCache keeps the parsed scopes of the scope strings seen, so a
+// request does not parse its token's scopes again. Bounded: beyond its
+// size scopes are parsed per request.
+type scopeCache struct {
+	mu sync.RWMutex
+	m  map[string][]smart.Scope
+}
+
+const scopeCacheSize = 4096
+
+func (c *scopeCache) get(scope string) []smart.Scope {
+	c.mu.RLock()
+	s, ok := c.m[scope]
+	c.mu.RUnlock()
+	if ok {
+		return s
+	}
+	s = smart.ParseScopes(smart.Split(scope))
+	c.mu.Lock()
+	if c.m == nil {
+		c.m = map[string][]smart.Scope{}
+	}
+	if len(c.m) < scopeCacheSize {
+		c.m[scope] = s
+	}
+	c.mu.Unlock()
+	return s
+}
