@@ -83,3 +83,20 @@ func TestValidateReportsEveryProblem(t *testing.T) {
 		}
 	}
 }
+
+// The shipped config/auth-server.yaml loads, validates and equals the
+// built-in defaults (it documents them).
+func TestShippedFileMatchesDefaults(t *testing.T) {
+	cfg, err := LoadEnv(filepath.Join("..", "..", "..", "config", "auth-server.yaml"), false, map[string]string{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cfg.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	d := Default()
+	if cfg.ListenAddr != d.ListenAddr || cfg.Issuer != d.Issuer || cfg.DataDir != d.DataDir ||
+		cfg.Tokens != d.Tokens || cfg.Keys != d.Keys || cfg.Limits != d.Limits || cfg.HTTP.MaxBodyBytes != d.HTTP.MaxBodyBytes {
+		t.Fatalf("shipped file differs from defaults:\n%+v\n%+v", cfg, d)
+	}
+}
