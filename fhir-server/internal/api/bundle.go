@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"net/http"
@@ -137,6 +138,19 @@ func (h *Handler) transaction(r *http.Request, in *bundle, p prefer) (*bundle, e
 		}
 		grants[i] = g
 	}
+	results, err := h.commit(ctx, calls, grants)
+	if err != nil {
+		return nil, err
+	}
+	out := newBundle("transaction-response", h.now())
+	for i, c := range calls {
+		out.Entry = append(out.Entry, h.entryResult(c, results[i]))
+	}
+	return out, nil
+}
+
+// commit runs prepared and authorized calls in one store transaction.
+func (h *Handler) commit(ctx context.Context, calls []*call, grants []Grant) ([]*result, error) {
 	results := make([]*result, len(calls))
 	err := h.store.InTx(ctx, func(tx store.Tx) error {
 		if err := h.assignIDs(ctx, tx, calls, grants); err != nil {
@@ -156,14 +170,7 @@ func (h *Handler) transaction(r *http.Request, in *bundle, p prefer) (*bundle, e
 		}
 		return nil
 	})
-	if err != nil {
-		return nil, err
-	}
-	out := newBundle("transaction-response", h.now())
-	for i, c := range calls {
-		out.Entry = append(out.Entry, h.entryResult(c, results[i]))
-	}
-	return out, nil
+	return results, err
 }
 
 // entryResult renders one entry of a batch-response or
