@@ -1,0 +1,68 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"regexp"
+	"strings"
+	"testing"
+)
+
+// The operator subcommands work on the data dir a server uses.
+func TestOperatorCommands(t *testing.T) {
+	t.Setenv("AUTH_DATA_DIR", t.TempDir())
+	t.Setenv("AUTH_LOG_LEVEL", "error")
+	cmd := func(args ...string) string {
+		t.Helper()
+		var out, errOut bytes.Buffer
+		if err := run(context.Background(), args, &out, &errOut); err != nil {
+			t.Fatalf("%v: %v\n%s", args, err, errOut.String())
+		}
+		return out.String()
+	}
+
+	first := cmd("keys", "rotate")
+	kid1 := strings.TrimSpace(strings.TrimPrefix(first, "new signing key:"))
+	cmd("keys", "rotate")
+	list := cmd("keys", "list")
+	if !strings.Contains(list, kid1) || strings.Count(list, "retired") != 1 || strings.Count(list, "active") != 1 {
+		t.Fatalf("keys list after two rotations:\n%s", list)
+	}
+	cmd("keys", "revoke", kid1)
+	if list := cmd("keys", "list"); strings.Contains(list, kid1) {
+		t.Fatalf("revoked key still listed:\n%s", list)
+	}
+
+	added := cmd("clients", "add", "-id", "ops-client", "-scopes", "system/*.read")
+	secret := regexp.MustCompile(`client_secret: (\S+)`).FindStringSubmatch(added)
+	if secret == nil || len(secret[1]) < 43 {
+		t.Fatalf("add output:\n%s", added)
+	}
+	if list := cmd("clients", "list"); !strings.Contains(list, "ops-client") || strings.Contains(list, secret[1]) {
+		t.Fatalf("clients list:\n%s", list)
+	}
+	rotated := cmd("clients", "rotate-secret", "ops-client")
+	if !strings.Contains(rotated, "client_secret:") || strings.Contains(rotated, secret[1]) {
+		t.Fatalf("rotate-secret:\n%s", rotated)
+	}
+	cmd("clients", "delete", "ops-client")
+	if list := cmd("clients", "list"); strings.Contains(list, "ops-client") {
+		t.Fatalf("deleted client listed:\n%s", list)
+	}
+}
+
+func TestHelpAndErrors(t *testing.T) {
+	for _, args := range [][]string{{"keys", "-help"}, {"clients", "--help"}, {"help"}} {
+		var out, errOut bytes.Buffer
+		if err := run(context.Background(), args, &out, &errOut); err != nil || !strings.Contains(out.String(), "usage") {
+			t.Errorf("%v: %v %q", args, err, out.String())
+		}
+	}
+	for _, args := range [][]string{{"frobnicate"}, {"keys", "explode"}, {"clients", "delete"}} {
+		t.Setenv("AUTH_DATA_DIR", t.TempDir())
+		var out, errOut bytes.Buffer
+		if err := run(context.Background(), args, &out, &errOut); err == nil {
+			t.Errorf("%v: no error", args)
+		}
+	}
+}
