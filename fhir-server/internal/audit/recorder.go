@@ -1,0 +1,240 @@
+package audit
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/smartgate/fhir-server/internal/search"
+	"github.com/smartgate/fhir-server/internal/store"
+)
+
+// Defaults of Options.
+const (
+	DefaultQueueSize = 10000
+	DefaultBatchSize = 256
+)
+
+// Transactor is the part of the store the recorder writes through.
+type Transactor interface {
+	InTx(ctx context.Context, fn func(tx store.Tx) error) error
+}
+
+// Options configure New. Store and BaseURL are required.
+type Options struct {
+	Store Transactor
+	// BaseURL is the FHIR base: AuditEvent.source.identifier, and the base
+	// the index rows resolve references against.
+	BaseURL string
+	// QueueSize bounds the events reserved and not yet stored (default
+	// 10000); beyond it requests answer 503.
+	QueueSize int
+	// BatchSize bounds the events stored in one transaction (default 256).
+	BatchSize int
+	Logger    *slog.Logger
+	Now       func() time.Time
+	NewID     func() string
+}
+
+// Recorder queues events and stores them in batches.
+type Recorder struct {
+	store   Transactor
+	base    string
+	batch   int
+	log     *slog.Logger
+	now     func() time.Time
+	newID   func() string
+	extract search.Extractor
+
+	slots  chan struct{} // one per event reserved and not yet stored
+	queue  chan Event
+	closed atomic.Bool
+
+	stop     chan struct{} // closed when the writer must give up
+	stopOnce sync.Once
+	done     chan struct{} // closed when the writer has returned
+}
+
+// New starts a recorder and its writer goroutine. Call Close to flush.
+func New(o Options) (*Recorder, error) {
+	if o.Store == nil || o.BaseURL == "" {
+		return nil, errors.New("audit: a store and a base URL are required")
+	}
+	if o.QueueSize <= 0 {
+		o.QueueSize = DefaultQueueSize
+	}
+	if o.BatchSize <= 0 {
+		o.BatchSize = DefaultBatchSize
+	}
+	r := &Recorder{
+		store: o.Store, base: o.BaseURL, batch: o.BatchSize, log: o.Logger, now: o.Now, newID: o.NewID,
+		extract: search.Extractor{BaseURL: o.BaseURL},
+		slots:   make(chan struct{}, o.QueueSize),
+		queue:   make(chan Event, o.QueueSize),
+		stop:    make(chan struct{}),
+		done:    make(chan struct{}),
+	}
+	if r.log == nil {
+		r.log = slog.New(slog.DiscardHandler)
+	}
+	if r.now == nil {
+		r.now = time.Now
+	}
+	if r.newID == nil {
+		r.newID = randomID
+	}
+	go r.run()
+	return r, nil
+}
+
+// Slot is a reserved place in the queue, filled by Record exactly once.
+type Slot struct{ r *Recorder }
+
+// Reserve takes a place in the queue; false when the queue is full or the
+// recorder is closing (the request must then be refused).
+func (r *Recorder) Reserve() (*Slot, bool) {
+	if r.closed.Load() {
+		return nil, false
+	}
+	select {
+	case r.slots <- struct{}{}:
+		return &Slot{r}, true
+	default:
+		return nil, false
+	}
+}
+
+// Record queues e in the reserved place. It never blocks.
+func (s *Slot) Record(e Event) { s.r.queue <- e }
+
+// Pending returns the number of events reserved and not yet stored.
+func (r *Recorder) Pending() int { return len(r.slots) }
+
+// Close stops taking new events and waits until every reserved event is
+// stored, or ctx ends (then what is left is reported as lost).
+func (r *Recorder) Close(ctx context.Context) error {
+	r.closed.Store(true)
+	t := time.NewTicker(10 * time.Millisecond)
+	defer t.Stop()
+	var err error
+wait:
+	for len(r.slots) > 0 {
+		select {
+		case <-ctx.Done():
+			err = fmt.Errorf("audit: %d events not stored at shutdown: %w", len(r.slots), ctx.Err())
+			break wait
+		case <-t.C:
+		}
+	}
+	r.stopOnce.Do(func() { close(r.stop) })
+	<-r.done
+	return err
+}
+
+// run is the writer: it takes what is queued, up to a batch, and stores
+// it in one transaction, retrying until it succeeds or the recorder
+// stops. Places are freed only once their events are stored, so a store
+// that cannot keep up fills the queue and requests answer 503.
+func (r *Recorder) run() {
+	defer close(r.done)
+	batch := make([]Event, 0, r.batch)
+	for {
+		select {
+		case e := <-r.queue:
+			batch = append(batch[:0], e)
+		case <-r.stop:
+			return
+		}
+	drain:
+		for len(batch) < r.batch {
+			select {
+			case e := <-r.queue:
+				batch = append(batch, e)
+			default:
+				break drain
+			}
+		}
+		if !r.writeRetrying(batch) {
+			return
+		}
+		for range batch {
+			<-r.slots
+		}
+	}
+}
+
+func (r *Recorder) writeRetrying(batch []Event) bool {
+	backoff := 50 * time.Millisecond
+	for {
+		err := r.write(batch)
+		if err == nil {
+			return true
+		}
+		r.log.Error("audit: storing AuditEvents failed; retrying", "events", len(batch), "err", err)
+		select {
+		case <-r.stop:
+			r.log.Error("audit: AuditEvents lost at shutdown", "events", len(batch)+len(r.queue))
+			return false
+		case <-time.After(backoff):
+		}
+		backoff = min(2*backoff, 5*time.Second)
+	}
+}
+
+// write stores a batch in one transaction.
+func (r *Recorder) write(batch []Event) error {
+	writes := make([]store.Write, 0, len(batch))
+	for _, e := range batch {
+		w, err := r.version(e)
+		if err != nil {
+			r.log.Error("audit: cannot render AuditEvent", "err", err) // a bug, not the client's
+			continue
+		}
+		writes = append(writes, w)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	return r.store.InTx(ctx, func(tx store.Tx) error {
+		for _, w := range writes {
+			if err := tx.Put(ctx, w); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// version renders e as the first version of a new AuditEvent with its
+// index rows.
+func (r *Recorder) version(e Event) (store.Write, error) {
+	id := r.newID()
+	at := r.now().UTC().Truncate(time.Millisecond)
+	m := e.Resource(r.base)
+	m["id"] = id
+	m["meta"] = map[string]any{"versionId": "1", "lastUpdated": at.Format("2006-01-02T15:04:05.000Z07:00")}
+	body, err := json.Marshal(m)
+	if err != nil {
+		return store.Write{}, err
+	}
+	index, err := r.extract.Extract("AuditEvent", m)
+	if err != nil {
+		return store.Write{}, err
+	}
+	return store.Write{Resource: store.Resource{Type: "AuditEvent", ID: id, VersionID: 1, LastUpdated: at, Body: body}, Index: index}, nil
+}
+
+func randomID() string {
+	var b [16]byte
+	_, _ = rand.Read(b[:])
+	b[6] = b[6]&0x0f | 0x40
+	b[8] = b[8]&0x3f | 0x80
+	s := hex.EncodeToString(b[:])
+	return s[0:8] + "-" + s[8:12] + "-" + s[12:16] + "-" + s[16:20] + "-" + s[20:]
+}
