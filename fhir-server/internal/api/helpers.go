@@ -1,6 +1,7 @@
 package api
 
 import (
+	"bytes"
 	"encoding/json"
 	"mime"
 	"strconv"
@@ -11,11 +12,13 @@ func itoa(v int64) string { return strconv.FormatInt(v, 10) }
 
 // mustJSON marshals values built by this package (never fails for them).
 func mustJSON(v any) []byte {
-	b, err := json.Marshal(v)
-	if err != nil {
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false) // links keep their & as written
+	if err := enc.Encode(v); err != nil {
 		panic(err)
 	}
-	return b
+	return bytes.TrimRight(b.Bytes(), "\n")
 }
 
 // mediaType is the media type of a Content-Type without parameters.

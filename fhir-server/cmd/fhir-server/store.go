@@ -1,0 +1,52 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"os"
+
+	"github.com/smartgate/fhir-server/internal/config"
+	"github.com/smartgate/fhir-server/internal/search"
+	"github.com/smartgate/fhir-server/internal/store"
+	"github.com/smartgate/fhir-server/internal/store/postgres"
+	"github.com/smartgate/fhir-server/internal/store/sqlite"
+)
+
+// openStore opens PostgreSQL when DATABASE_URL is set, else SQLite in the
+// data directory.
+func openStore(ctx context.Context, cfg config.Config, log *slog.Logger) (store.Store, error) {
+	opts := storeOptions(cfg)
+	if cfg.DatabaseURL != "" {
+		s, err := postgres.Open(ctx, cfg.DatabaseURL, opts)
+		if err != nil {
+			return nil, fmt.Errorf("postgres: %w", err)
+		}
+		log.Info("store: PostgreSQL")
+		return s, nil
+	}
+	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
+		return nil, fmt.Errorf("data directory: %w", err)
+	}
+	s, err := sqlite.Open(ctx, cfg.SQLitePath(), opts)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: %w", err)
+	}
+	log.Info("store: SQLite", "path", cfg.SQLitePath())
+	return s, nil
+}
+
+// storeOptions carries the STU3 patient compartment table (generated in
+// package search) and the page sizes to the store.
+func storeOptions(cfg config.Config) store.Options {
+	via := map[string]store.ViaRef{}
+	for t, v := range search.CompartmentVia() {
+		via[t] = store.ViaRef{SourceType: v.SourceType, Param: v.Param}
+	}
+	return store.Options{
+		CompartmentParams: search.Compartments(),
+		CompartmentVia:    via,
+		DefaultCount:      cfg.Search.DefaultCount,
+		MaxCount:          cfg.Search.MaxCount,
+	}
+}
