@@ -10,6 +10,7 @@ import (
 	"github.com/lestrrat-go/jwx/v2/jwk"
 	"github.com/lestrrat-go/jwx/v2/jws"
 	"github.com/lestrrat-go/jwx/v2/jwt"
+	goredis "github.com/redis/go-redis/v9"
 	"golang.org/x/oauth2"
 	"golang.org/x/oauth2/clientcredentials"
 
@@ -47,6 +48,7 @@ func TestClientCredentialsRedis(t *testing.T) {
 	cfg := testConfig(t.TempDir())
 	cfg.RedisURL = url
 	cfg.RedisKeyPrefix = "smartgate-test:" + time.Now().Format("150405.000000000") + ":"
+	t.Cleanup(func() { dropPrefix(t, url, cfg.RedisKeyPrefix) })
 	runClientCredentials(t, cfg)
 }
 
@@ -121,3 +123,22 @@ func TestSeedClientsGetTheirScopes(t *testing.T) {
 }
 
 type configT = config.Config
+
+// dropPrefix deletes the run's keys from Redis.
+func dropPrefix(t *testing.T, redisURL, prefix string) {
+	opts, err := goredis.ParseURL(redisURL)
+	if err != nil {
+		t.Error(err)
+		return
+	}
+	rdb := goredis.NewClient(opts)
+	defer rdb.Close()
+	ctx := context.Background()
+	iter := rdb.Scan(ctx, 0, prefix+"*", 100).Iterator()
+	for iter.Next(ctx) {
+		rdb.Del(ctx, iter.Val())
+	}
+	if err := iter.Err(); err != nil {
+		t.Error(err)
+	}
+}
