@@ -71,6 +71,14 @@ func testRevocationIdempotent(t *testing.T, s store.Store) {
 	if len(list) != 1 || list[0].JTI != "same" {
 		t.Errorf("repeated revocation listed %+v, want one entry", list)
 	}
+	// Revoking again with an earlier expiry does not shorten the entry.
+	if err := s.RevokeToken(ctx(t), "same", future(time.Second)); err != nil {
+		t.Fatalf("RevokeToken: %v", err)
+	}
+	list, _ = s.ListRevokedTokens(ctx(t))
+	if len(list) != 1 || !list[0].ExpiresAt.Equal(exp) {
+		t.Errorf("after a shorter re-revocation ListRevokedTokens = %+v, want expiry %v kept", list, exp)
+	}
 }
 
 func testRevocationPastExpiry(t *testing.T, s store.Store) {

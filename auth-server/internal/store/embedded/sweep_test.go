@@ -1,0 +1,47 @@
+package embedded
+
+import (
+	"testing"
+	"time"
+
+	"github.com/smartgate/auth-server/internal/store"
+)
+
+// TestSweepDeletesExpiredRows checks that expired rows do not only vanish
+// from reads but leave the file too.
+func TestSweepDeletesExpiredRows(t *testing.T) {
+	s, err := Open(t.Context(), t.TempDir())
+	if err != nil {
+		t.Fatalf("Open: %v", err)
+	}
+	defer s.Close()
+	ctx := t.Context()
+	soon := time.Now().Add(300 * time.Millisecond)
+	must := func(err error) {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	must(s.RevokeToken(ctx, "j1", soon))
+	_, err = s.RememberOnce(ctx, "r1", soon)
+	must(err)
+	must(s.CreateAuthCode(ctx, &store.AuthCode{CodeHash: "c1", ExpiresAt: soon}))
+	must(s.CreateRefreshToken(ctx, &store.RefreshToken{TokenHash: "t1", ExpiresAt: soon}))
+	must(s.CreateInitialAccessToken(ctx, &store.InitialAccessToken{TokenHash: "i1", ExpiresAt: soon}))
+	must(s.CreateInitialAccessToken(ctx, &store.InitialAccessToken{TokenHash: "i2"})) // never expires
+	time.Sleep(time.Until(soon) + 50*time.Millisecond)
+
+	s.lastSweep.Store(0) // as if the last sweep were long ago
+	must(s.RevokeToken(ctx, "j2", time.Now().Add(time.Hour)))
+
+	for table, want := range map[string]int{
+		"revoked_tokens": 1, "replay": 0, "auth_codes": 0, "refresh_tokens": 0, "initial_access_tokens": 1,
+	} {
+		var n int
+		must(s.db.QueryRowContext(ctx, `SELECT count(*) FROM `+table).Scan(&n))
+		if n != want {
+			t.Errorf("%s holds %d rows after the sweep, want %d", table, n, want)
+		}
+	}
+}
