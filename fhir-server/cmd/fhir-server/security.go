@@ -2,33 +2,88 @@ package main
 
 import (
 	"context"
-	"errors"
+	"fmt"
 	"log/slog"
 	"net/http"
+	"os"
+
+	"github.com/caarlos0/env/v11"
 
 	"github.com/smartgate/fhir-server/internal/api"
+	"github.com/smartgate/fhir-server/internal/audit"
 	"github.com/smartgate/fhir-server/internal/capability"
 	"github.com/smartgate/fhir-server/internal/config"
+	"github.com/smartgate/fhir-server/internal/cors"
+	"github.com/smartgate/fhir-server/internal/security"
+	"github.com/smartgate/fhir-server/internal/store"
 )
 
-// security is what the security layer (issue 4) contributes to serve.
-type security struct {
+// securityParts is what the security layer (issue 4) contributes to serve.
+type securityParts struct {
 	guard              api.Guard                       // asked before every interaction
-	wrap               func(http.Handler) http.Handler // outer middleware (token check, CORS, audit); nil: none
+	wrap               func(http.Handler) http.Handler // outer middleware (CORS, readiness, audit, token check); nil: none
 	capability         *capability.Security            // rest.security of the CapabilityStatement
 	smartConfiguration http.Handler                    // [base]/.well-known/smart-configuration
 	close              func(ctx context.Context)       // flushes on shutdown; nil: nothing
 }
 
-// securityLayer builds the security layer. With security off (benchmarks
-// only) every interaction is allowed.
-func securityLayer(_ context.Context, cfg config.Config, log *slog.Logger) (security, error) {
-	if !cfg.Security.Enabled {
-		log.Warn("security is OFF: every request is allowed without a token (security.enabled=false)")
-		return security{guard: api.AllowAll{}}, nil
+// securityLayer builds the security layer from the security sections of
+// the configuration file at path: the token verifier (JWKS), the
+// revocation feed, the scope table, the Guard, audit, CORS and
+// discovery. Background work (JWKS refresh, feed polls) stops with ctx.
+// With security off (benchmarks only) every interaction is allowed; audit
+// has its own switch.
+func securityLayer(ctx context.Context, cfg config.Config, path string, optional bool, st store.Store, log *slog.Logger) (securityParts, error) {
+	opts, err := config.LoadSecurity(path, optional, env.ToMap(os.Environ()))
+	if err != nil {
+		return securityParts{}, err
 	}
-	// The token verifier, scope table and audit recorder of package
-	// security are wired here; until then the server refuses to start
-	// with security on rather than serve without it.
-	return security{}, errors.New("security.enabled is true but this build does not wire the security layer yet; set FHIR_SECURITY_ENABLED=false to run without token checks")
+	if err := opts.Validate(); err != nil {
+		return securityParts{}, fmt.Errorf("invalid configuration:\n%w", err)
+	}
+	var sec securityParts
+	var guard *security.Guard
+	var checks map[string]security.Check
+	if cfg.Security.Enabled {
+		t, err := tokenLayer(ctx, cfg, opts, log)
+		if err != nil {
+			return securityParts{}, err
+		}
+		guard, checks = t.guard, t.checks
+		sec.guard, sec.capability, sec.smartConfiguration = t.guard, t.capability, t.smartConfiguration
+	} else {
+		log.Warn("security is OFF: every request is allowed without a token (security.enabled=false)")
+		sec.guard = api.AllowAll{}
+	}
+	var rec *audit.Recorder
+	if opts.Audit.Enabled {
+		rec, err = audit.New(audit.Options{
+			Store: st, BaseURL: cfg.BaseURL, QueueSize: opts.Audit.QueueSize, BatchSize: opts.Audit.BatchSize,
+			Logger: log.With("component", "audit"),
+		})
+		if err != nil {
+			return securityParts{}, err
+		}
+		sec.close = func(ctx context.Context) {
+			if err := rec.Close(ctx); err != nil {
+				log.Error("audit flush incomplete", "err", err)
+			}
+		}
+	} else {
+		log.Warn("audit is OFF: requests are not recorded (audit.enabled=false)")
+	}
+	basePath := cfg.BasePath()
+	// Outermost first: CORS (preflights answered before anything), the
+	// readiness checks, audit (so 401s are recorded too), the token check.
+	sec.wrap = func(h http.Handler) http.Handler {
+		if guard != nil {
+			h = guard.Middleware(h)
+		}
+		if rec != nil {
+			h = rec.Middleware(basePath, h)
+		}
+		h = security.Readiness(h, checks)
+		return cors.Handler(opts.CORS.Origins, h)
+	}
+	return sec, nil
 }

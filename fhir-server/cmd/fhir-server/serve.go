@@ -44,7 +44,7 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 	}
 	defer st.Close()
 
-	sec, err := securityLayer(ctx, cfg, log)
+	sec, err := securityLayer(ctx, cfg, *path, !explicit, st, log)
 	if err != nil {
 		return err
 	}

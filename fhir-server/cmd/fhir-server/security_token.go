@@ -1,0 +1,79 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"os"
+
+	"github.com/smartgate/pkg/smart"
+	"github.com/smartgate/pkg/token"
+
+	"github.com/smartgate/fhir-server/internal/capability"
+	"github.com/smartgate/fhir-server/internal/config"
+	"github.com/smartgate/fhir-server/internal/security"
+)
+
+// tokens is the token side of the security layer.
+type tokens struct {
+	guard              *security.Guard
+	checks             map[string]security.Check
+	capability         *capability.Security
+	smartConfiguration *security.SmartConfiguration
+}
+
+// tokenLayer starts the JWKS verifier and the revocation feed (both run
+// until ctx ends), loads the scope table and builds the Guard and the
+// discovery documents.
+func tokenLayer(ctx context.Context, cfg config.Config, opts config.SecurityOptions, log *slog.Logger) (tokens, error) {
+	f, err := os.Open(opts.Security.ScopesFile)
+	if err != nil {
+		return tokens{}, fmt.Errorf("scope table: %w", err)
+	}
+	table, err := smart.LoadTable(f)
+	f.Close()
+	if err != nil {
+		return tokens{}, fmt.Errorf("scope table %s: %w", opts.Security.ScopesFile, err)
+	}
+	checks := map[string]security.Check{}
+	authBase := opts.AuthBase(cfg.Auth)
+	var revocations token.RevocationList
+	if id, secret, ok := opts.FeedCredentials(cfg.Demo); ok {
+		feed, err := token.NewRevocationFeed(token.FeedConfig{
+			URL: authBase + "/revocations", Authorize: token.BasicAuth(id, secret),
+			Interval: opts.Auth.RevocationPoll, Logger: log.With("component", "revocation-feed"),
+		})
+		if err != nil {
+			return tokens{}, err
+		}
+		go feed.Run(ctx)
+		revocations = feed
+		checks["revocation_feed"] = security.FeedCheck(feed)
+	} else {
+		log.Warn("no revocation feed: set auth.client_id and auth.client_secret (FHIR_AUTH_CLIENT_ID, FHIR_AUTH_CLIENT_SECRET) to a client the auth server lists in revocation_feed_clients; revoked tokens stay valid until they expire")
+	}
+	verifier, err := token.NewVerifier(ctx, token.VerifierConfig{
+		JWKSURL: cfg.Auth.JWKS(), Issuer: cfg.Auth.Issuer, Audience: cfg.BaseURL,
+		RefreshInterval: opts.Security.JWKSRefresh, Leeway: opts.Security.Leeway,
+		Revocations: revocations, Logger: log.With("component", "jwks"),
+	})
+	if err != nil {
+		return tokens{}, err
+	}
+	checks["keys"] = security.KeysCheck(verifier)
+	guard, err := security.New(security.Config{Verifier: verifier, Scopes: table, BaseURL: cfg.BaseURL, Logger: log.With("component", "security")})
+	if err != nil {
+		return tokens{}, err
+	}
+	capSec, err := security.Capability(cfg.Auth.Issuer, opts.Security.OAuthEndpoints)
+	if err != nil {
+		return tokens{}, err
+	}
+	smartCfg, err := security.NewSmartConfiguration(security.SmartConfigurationOptions{
+		URL: authBase + "/.well-known/smart-configuration", Issuer: cfg.Auth.Issuer, Logger: log.With("component", "smart-configuration"),
+	})
+	if err != nil {
+		return tokens{}, err
+	}
+	return tokens{guard: guard, checks: checks, capability: capSec, smartConfiguration: smartCfg}, nil
+}
