@@ -17,13 +17,7 @@ import (
 // when SMARTGATE_REQUIRE_BACKENDS=1 (as CI sets).
 func openTestStore(t *testing.T) *redis.Store {
 	t.Helper()
-	url := os.Getenv("REDIS_URL")
-	if url == "" {
-		if os.Getenv("SMARTGATE_REQUIRE_BACKENDS") == "1" {
-			t.Fatal("REDIS_URL is not set but SMARTGATE_REQUIRE_BACKENDS=1: the Redis store suite must run")
-		}
-		t.Skip("REDIS_URL not set: skipping the Redis store suite (set REDIS_URL=redis://127.0.0.1:6379/0 to run it)")
-	}
+	url := redisURL(t)
 	prefix := "smartgate-test:" + rand.Text() + ":"
 	s, err := redis.Open(t.Context(), url, prefix)
 	if err != nil {
@@ -52,4 +46,18 @@ func cleanKeys(t *testing.T, url, prefix string) {
 	if err := iter.Err(); err != nil {
 		t.Errorf("cleanup of %s*: %v", prefix, err)
 	}
+}
+
+// redisURL returns REDIS_URL, skipping the test when it is unset, or
+// failing it when SMARTGATE_REQUIRE_BACKENDS=1.
+func redisURL(t *testing.T) string {
+	t.Helper()
+	url := os.Getenv("REDIS_URL")
+	if url == "" {
+		if os.Getenv("SMARTGATE_REQUIRE_BACKENDS") == "1" {
+			t.Fatal("REDIS_URL is not set but SMARTGATE_REQUIRE_BACKENDS=1: the Redis store suite must run")
+		}
+		t.Skip("REDIS_URL not set: skipping the Redis store suite (set REDIS_URL=redis://127.0.0.1:6379/0 to run it)")
+	}
+	return url
 }

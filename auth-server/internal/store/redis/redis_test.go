@@ -8,5 +8,6 @@ import (
 )
 
 func TestConformance(t *testing.T) {
+	redisURL(t)
 	storetest.RunTests(t, func(t *testing.T) store.Store { return openTestStore(t) })
 }
