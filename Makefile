@@ -25,7 +25,8 @@ test-go:
 
 ## bench: throughput and latency figures, as ratios against ceilings measured in the same run
 bench:
-	@echo "no benchmarks yet"
+	@echo "== auth-server: POST /token (client_credentials) against the RSA-2048 signing ceiling"
+	$(GO) run ./auth-server/cmd/tokenbench
 
 lint:
 	@unformatted=$$(gofmt -l pkg auth-server fhir-server e2e); \
