@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -92,6 +93,11 @@ func asError(err error, log *slog.Logger) *Error {
 		return Errorf(http.StatusBadRequest, "invalid", "paging cursor no longer valid; start the search again")
 	case errors.Is(err, errBodyTooLarge):
 		return Errorf(http.StatusRequestEntityTooLarge, "too-costly", "request body too large")
+	case errors.Is(err, context.Canceled):
+		// The client went away; nobody reads this answer.
+		return Errorf(http.StatusServiceUnavailable, "timeout", "request cancelled")
+	case errors.Is(err, context.DeadlineExceeded):
+		return Errorf(http.StatusServiceUnavailable, "timeout", "request timed out")
 	}
 	if log != nil {
 		log.Error("internal error", "err", err)

@@ -1,0 +1,254 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"os"
+	"path/filepath"
+	"slices"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/smartgate/fhir-server/internal/api"
+	"github.com/smartgate/fhir-server/internal/capability"
+	"github.com/smartgate/fhir-server/internal/demo"
+	"github.com/smartgate/fhir-server/internal/search"
+	"github.com/smartgate/fhir-server/internal/store"
+	"github.com/smartgate/fhir-server/internal/store/postgres"
+	"github.com/smartgate/fhir-server/internal/store/sqlite"
+	"github.com/smartgate/fhir-server/internal/validate"
+)
+
+// bench runs every measurement on one backend.
+func bench(ctx context.Context, name string, o options, d *dataset, out io.Writer, log *slog.Logger) error {
+	st, cleanup, err := openBackend(ctx, name)
+	if err != nil {
+		return err
+	}
+	defer cleanup()
+	var valid api.Validator
+	if o.validate {
+		v, err := validate.New()
+		if err != nil {
+			return err
+		}
+		valid = v
+	}
+	base := "http://127.0.0.1/STU3" // links only; requests go to the test server
+	meta, err := capability.Build(capability.Options{BaseURL: base})
+	if err != nil {
+		return err
+	}
+	h, err := api.New(api.Options{Store: st, BaseURL: base, Valid: valid, Metadata: meta, MaxBodyBytes: 256 << 20, Logger: log})
+	if err != nil {
+		return err
+	}
+	srv := httptest.NewServer(h)
+	defer srv.Close()
+	client := &http.Client{Transport: &http.Transport{MaxIdleConns: 256, MaxIdleConnsPerHost: 256}, Timeout: 5 * time.Minute}
+
+	fmt.Fprintf(out, "\n== %s ==\n", name)
+	start := time.Now()
+	for i := 0; i < len(d.resources); i += o.batch {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		chunk := d.resources[i:min(i+o.batch, len(d.resources))]
+		bundle, err := demo.TransactionBundle(chunk)
+		if err != nil {
+			return err
+		}
+		req, _ := http.NewRequestWithContext(ctx, http.MethodPost, srv.URL+"/STU3", bytes.NewReader(bundle))
+		req.Header.Set("Content-Type", "application/fhir+json")
+		req.Header.Set("Prefer", "return=minimal")
+		resp, err := client.Do(req)
+		if err != nil {
+			return err
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK {
+			return fmt.Errorf("transaction at resource %d: %d %s", i, resp.StatusCode, body)
+		}
+	}
+	took := time.Since(start)
+	fmt.Fprintf(out, "bulk load: %d resources in %s = %.0f resources/s (target >= 2000)\n", len(d.resources), took.Round(time.Millisecond), float64(len(d.resources))/took.Seconds())
+
+	// GET Patient/{id} beside a trivial handler serving the same bytes.
+	sample, err := get(ctx, client, srv.URL+"/STU3/Patient/"+d.patients[0])
+	if err != nil {
+		return err
+	}
+	trivial := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/fhir+json; charset=utf-8")
+		w.Header().Set("ETag", `W/"1"`)
+		_, _ = w.Write(sample)
+	}))
+	defer trivial.Close()
+	patients := d.patients
+	apiRate, err := throughput(ctx, client, o, func(i int) string { return srv.URL + "/STU3/Patient/" + patients[i%len(patients)] })
+	if err != nil {
+		return err
+	}
+	ceiling, err := throughput(ctx, client, o, func(i int) string { return trivial.URL + "/STU3/Patient/" + patients[i%len(patients)] })
+	if err != nil {
+		return err
+	}
+	target := 0.5
+	if name == "postgres" {
+		target = 0.4
+	}
+	fmt.Fprintf(out, "GET Patient/{id} at concurrency %d: %.0f req/s; trivial handler, same bytes: %.0f req/s; ratio %.2f (target >= %.1f)\n",
+		o.concurrency, apiRate, ceiling, apiRate/ceiling, target)
+
+	obs := d.obsQuery
+	if err := latency(ctx, client, out, o.queries, "Observation?patient=X&code=Y", func(i int) string {
+		return srv.URL + "/STU3/Observation?" + escapeQuery(obs[i%len(obs)])
+	}); err != nil {
+		return err
+	}
+	nhs := d.nhs
+	return latency(ctx, client, out, o.queries, "Patient?identifier=system|value", func(i int) string {
+		return srv.URL + "/STU3/Patient?identifier=" + url.QueryEscape(nhs[(i*7919)%len(nhs)])
+	})
+}
+
+func escapeQuery(q string) string {
+	v, _ := url.ParseQuery(q)
+	return v.Encode()
+}
+
+func get(ctx context.Context, client *http.Client, u string) ([]byte, error) {
+	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
+	resp, err := client.Do(req)
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return nil, err
+	}
+	if resp.StatusCode != http.StatusOK {
+		return nil, fmt.Errorf("GET %s: %d %s", u, resp.StatusCode, body)
+	}
+	return body, nil
+}
+
+// throughput runs o.concurrency clients for o.duration and returns
+// successful requests per second.
+func throughput(ctx context.Context, client *http.Client, o options, target func(i int) string) (float64, error) {
+	ctx, cancel := context.WithTimeout(ctx, o.duration)
+	defer cancel()
+	var done, next atomic.Int64
+	var failed atomic.Value
+	var wg sync.WaitGroup
+	start := time.Now()
+	for range o.concurrency {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for ctx.Err() == nil {
+				i := int(next.Add(1))
+				if _, err := get(ctx, client, target(i)); err != nil {
+					if ctx.Err() == nil {
+						failed.Store(err)
+					}
+					return
+				}
+				done.Add(1)
+			}
+		}()
+	}
+	wg.Wait()
+	if err, _ := failed.Load().(error); err != nil {
+		return 0, err
+	}
+	return float64(done.Load()) / time.Since(start).Seconds(), nil
+}
+
+// latency runs n requests one after another and prints p50 and p99.
+func latency(ctx context.Context, client *http.Client, out io.Writer, n int, label string, target func(i int) string) error {
+	times := make([]time.Duration, 0, n)
+	for i := range n {
+		start := time.Now()
+		body, err := get(ctx, client, target(i))
+		if err != nil {
+			return err
+		}
+		times = append(times, time.Since(start))
+		if i == 0 && !bytes.Contains(body, []byte(`"mode":"match"`)) {
+			return fmt.Errorf("%s: the first query matched nothing: %s", label, body)
+		}
+	}
+	slices.Sort(times)
+	p := func(q float64) time.Duration { return times[min(len(times)-1, int(q*float64(len(times))))] }
+	fmt.Fprintf(out, "%s: p50 %s p99 %s over %d queries (target p99 < 20ms)\n", label, p(0.50).Round(10*time.Microsecond), p(0.99).Round(10*time.Microsecond), n)
+	return nil
+}
+
+// openBackend opens an empty store: SQLite in a temporary directory, or
+// PostgreSQL in a fresh schema of DATABASE_URL; cleanup removes it.
+func openBackend(ctx context.Context, name string) (store.Store, func(), error) {
+	via := map[string]store.ViaRef{}
+	for t, v := range search.CompartmentVia() {
+		via[t] = store.ViaRef{SourceType: v.SourceType, Param: v.Param}
+	}
+	opts := store.Options{CompartmentParams: search.Compartments(), CompartmentVia: via}
+	if name == "sqlite" {
+		dir, err := os.MkdirTemp("", "fhirbench")
+		if err != nil {
+			return nil, nil, err
+		}
+		s, err := sqlite.Open(ctx, filepath.Join(dir, "fhir.db"), opts)
+		if err != nil {
+			os.RemoveAll(dir)
+			return nil, nil, err
+		}
+		return s, func() { s.Close(); os.RemoveAll(dir) }, nil
+	}
+	dsn := os.Getenv("DATABASE_URL")
+	if dsn == "" {
+		return nil, nil, fmt.Errorf("DATABASE_URL is unset")
+	}
+	admin, err := pgx.Connect(ctx, dsn)
+	if err != nil {
+		return nil, nil, err
+	}
+	b := make([]byte, 6)
+	_, _ = rand.Read(b)
+	schema := "fhirbench_" + hex.EncodeToString(b)
+	if _, err := admin.Exec(ctx, "CREATE SCHEMA "+schema); err != nil {
+		admin.Close(ctx)
+		return nil, nil, err
+	}
+	drop := func() {
+		_, _ = admin.Exec(context.Background(), "DROP SCHEMA "+schema+" CASCADE")
+		admin.Close(context.Background())
+	}
+	u, err := url.Parse(dsn)
+	if err != nil {
+		drop()
+		return nil, nil, err
+	}
+	q := u.Query()
+	q.Set("search_path", schema)
+	u.RawQuery = q.Encode()
+	s, err := postgres.Open(ctx, u.String(), opts)
+	if err != nil {
+		drop()
+		return nil, nil, err
+	}
+	return s, func() { s.Close(); drop() }, nil
+}

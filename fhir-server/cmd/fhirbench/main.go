@@ -1,0 +1,85 @@
+// Command fhirbench measures the FHIR API over loopback HTTP, on SQLite
+// and (when DATABASE_URL is set) PostgreSQL: bulk load through transaction
+// Bundles, GET Patient/{id} throughput at a given concurrency beside a
+// trivial handler serving the same bytes in the same run, and the latency
+// of the Care Connect searches. It prints figures; it never fails on a
+// time.
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"runtime/pprof"
+	"time"
+)
+
+type options struct {
+	resources   int
+	batch       int
+	concurrency int
+	duration    time.Duration
+	queries     int
+	backends    string
+	validate    bool
+}
+
+func main() {
+	var o options
+	flag.IntVar(&o.resources, "n", 100000, "resources to load")
+	flag.IntVar(&o.batch, "batch", 1000, "resources per transaction Bundle")
+	flag.IntVar(&o.concurrency, "c", 32, "concurrent clients for the read throughput")
+	flag.DurationVar(&o.duration, "d", 5*time.Second, "duration of each throughput run")
+	flag.IntVar(&o.queries, "q", 1000, "searches per latency figure")
+	flag.StringVar(&o.backends, "backend", "auto", "sqlite, postgres, or auto (sqlite, and postgres when DATABASE_URL is set)")
+	flag.BoolVar(&o.validate, "validate", true, "schema-validate resources on load, as the server does")
+	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile to this file")
+	flag.Parse()
+
+	if *cpuprofile != "" {
+		f, err := os.Create(*cpuprofile)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(1)
+		}
+		_ = pprof.StartCPUProfile(f)
+		defer pprof.StopCPUProfile()
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
+	if err := run(ctx, o, os.Stdout); err != nil {
+		fmt.Fprintln(os.Stderr, "fhirbench:", err)
+		os.Exit(1)
+	}
+}
+
+func run(ctx context.Context, o options, out io.Writer) error {
+	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	var names []string
+	switch o.backends {
+	case "auto":
+		names = []string{"sqlite"}
+		if os.Getenv("DATABASE_URL") != "" {
+			names = append(names, "postgres")
+		} else {
+			fmt.Fprintln(out, "DATABASE_URL unset: PostgreSQL not measured")
+		}
+	case "sqlite", "postgres":
+		names = []string{o.backends}
+	default:
+		return fmt.Errorf("unknown backend %q", o.backends)
+	}
+	data := newDataset(o.resources)
+	fmt.Fprintf(out, "dataset: %d resources (%d patients), transaction Bundles of %d, concurrency %d, %s per throughput run\n",
+		len(data.resources), len(data.patients), o.batch, o.concurrency, o.duration)
+	for _, name := range names {
+		if err := bench(ctx, name, o, data, out, log); err != nil {
+			return fmt.Errorf("%s: %w", name, err)
+		}
+	}
+	return nil
+}
