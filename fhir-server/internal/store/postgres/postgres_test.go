@@ -19,9 +19,11 @@ func TestConformance(t *testing.T) {
 	storetest.RunTests(t, func(t *testing.T) store.Store { return open(t) })
 }
 
+func openB(b *testing.B) *postgres.Store { return open(b) }
+
 // open returns a store in a fresh schema of DATABASE_URL, dropped when t
 // ends, so parallel test packages never collide.
-func open(t *testing.T) *postgres.Store {
+func open(t testing.TB) *postgres.Store {
 	t.Helper()
 	dsn := os.Getenv("DATABASE_URL")
 	if dsn == "" {
@@ -56,4 +58,8 @@ func open(t *testing.T) *postgres.Store {
 	}
 	t.Cleanup(func() { s.Close() })
 	return s
+}
+
+func BenchmarkStore(b *testing.B) {
+	storetest.RunBenchmarks(b, openB(b), 100_000)
 }

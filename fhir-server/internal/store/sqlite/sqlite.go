@@ -32,6 +32,7 @@ var _ store.Store = (*Store)(nil)
 var dialect = sqlstore.Dialect{
 	Name:     "sqlite",
 	Contains: func(col, arg string) string { return "instr(" + col + ", " + arg + ") > 0" },
+	NoIndex:  func(col string) string { return "+" + col },
 }
 
 // Open opens (creating it when absent) the database file at path and

@@ -26,3 +26,12 @@ func TestConformance(t *testing.T) {
 		return s
 	})
 }
+
+func BenchmarkStore(b *testing.B) {
+	s, err := sqlite.Open(context.Background(), filepath.Join(b.TempDir(), "fhir.db"), storetest.Options())
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer s.Close()
+	storetest.RunBenchmarks(b, s, 100_000)
+}

@@ -14,7 +14,10 @@ var plainModifiers = map[string]bool{"": true, "exact": true, "contains": true, 
 
 // writeClause writes the condition of one clause (OR of its values) on
 // the resource row alias of type typ.
-func (e *Engine) writeClause(b *sqlb, alias, typ string, c search.Clause, comp *search.Compartment) error {
+//
+// drive says the clause selects the candidate rows (an IN list the
+// planner looks rows up from); other clauses are checked per candidate.
+func (e *Engine) writeClause(b *sqlb, alias, typ string, c search.Clause, comp *search.Compartment, drive bool) error {
 	switch c.Param {
 	case "_id":
 		return e.writeIDClause(b, alias, c)
@@ -54,12 +57,16 @@ func (e *Engine) writeClause(b *sqlb, alias, typ string, c search.Clause, comp *
 		b.w("1 = 0")
 		return nil
 	}
-	if c.Kind == search.KindToken && c.Modifier == "not" {
-		b.w(alias, ".pk NOT IN ")
-	} else {
-		b.w(alias, ".pk IN ")
+	switch {
+	case c.Kind == search.KindToken && c.Modifier == "not":
+		b.w(alias, ".pk NOT IN (SELECT res_pk FROM ", t.table, " WHERE ")
+	case drive:
+		b.w(alias, ".pk IN (SELECT res_pk FROM ", t.table, " WHERE ")
+	default:
+		// Probed per candidate row through the (res_pk, param) index.
+		b.w("EXISTS (SELECT 1 FROM ", t.table, " WHERE res_pk = ", alias, ".pk AND ")
 	}
-	b.w("(SELECT res_pk FROM ", t.table, " WHERE res_type = ").a(typ).w(" AND param = ").a(c.Param).w(" AND (")
+	b.w("res_type = ").a(typ).w(" AND param = ").a(c.Param).w(" AND (")
 	for i, v := range c.Values {
 		if i > 0 {
 			b.w(" OR ")
@@ -304,7 +311,7 @@ func (e *Engine) writeChain(b *sqlb, alias, typ string, c search.Clause, comp *s
 	b.w(alias, ".pk IN (SELECT ", i, ".res_pk FROM idx_ref ", i, " JOIN resources ", t, " ON ", t, ".type = ", i, ".ref_type AND ",
 		t, ".id = ", i, ".ref_id WHERE ", i, ".res_type = ").a(typ).w(" AND ", i, ".param = ").a(c.Param).
 		w(" AND ", i, ".ref_type = ").a(target).w(" AND ", t, ".deleted = 0 AND ")
-	if err := e.writeClause(b, t, target, *c.Chain, comp); err != nil {
+	if err := e.writeClause(b, t, target, *c.Chain, comp, true); err != nil {
 		return err
 	}
 	if comp != nil {
@@ -313,4 +320,30 @@ func (e *Engine) writeChain(b *sqlb, alias, typ string, c search.Clause, comp *s
 	}
 	b.w(")")
 	return nil
+}
+
+// drivePriority ranks how selective a clause is likely to be: the most
+// selective one drives the search (SQLite looks rows up from the first
+// IN list it sees; statistics may not exist yet).
+func drivePriority(c search.Clause) int {
+	switch {
+	case c.Param == "_id":
+		return 0
+	case c.Modifier == "missing" || c.Modifier == "not" || c.Modifier == "contains" || c.Modifier == "text":
+		return 9
+	case c.Chain != nil:
+		return 5
+	case c.Kind == search.KindReference, c.Kind == search.KindURI:
+		return 1
+	case c.Kind == search.KindToken:
+		for _, v := range c.Values {
+			if !v.HasSystem || v.Code == "" {
+				return 3
+			}
+		}
+		return 2
+	case c.Kind == search.KindString:
+		return 4
+	}
+	return 6
 }

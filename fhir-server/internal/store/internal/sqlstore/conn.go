@@ -28,6 +28,10 @@ type Dialect struct {
 	// Contains returns a condition true when the text column col contains
 	// the text of placeholder arg ("instr(col, ?) > 0").
 	Contains func(col, arg string) string
+	// NoIndex wraps a column so the planner does not pick an index for
+	// it (SQLite's unary +), letting a more selective index subquery
+	// drive the search; identity where the planner has statistics.
+	NoIndex func(col string) string
 }
 
 // Backend is what a database offers the engine: a connection for reads

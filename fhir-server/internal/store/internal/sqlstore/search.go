@@ -36,10 +36,21 @@ func (e *Engine) pageSize(n int) int {
 
 // writeWhere writes the conditions a match of q satisfies, on alias r.
 func (e *Engine) writeWhere(b *sqlb, q *search.Query) error {
-	b.w("r.type = ").a(q.Type).w(" AND r.deleted = 0")
-	for _, c := range q.Clauses {
+	typeCol := "r.type"
+	byID := slices.ContainsFunc(q.Clauses, func(c search.Clause) bool { return c.Param == "_id" && c.Modifier == "" })
+	if len(q.Clauses) > 0 && !byID && e.d.NoIndex != nil {
+		typeCol = e.d.NoIndex(typeCol)
+	}
+	b.w(typeCol, " = ").a(q.Type).w(" AND r.deleted = 0")
+	driver := -1
+	for i, c := range q.Clauses {
+		if driver < 0 || drivePriority(c) < drivePriority(q.Clauses[driver]) {
+			driver = i
+		}
+	}
+	for i, c := range q.Clauses {
 		b.w(" AND (")
-		if err := e.writeClause(b, "r", q.Type, c, q.Compartment); err != nil {
+		if err := e.writeClause(b, "r", q.Type, c, q.Compartment, i == driver); err != nil {
 			return err
 		}
 		b.w(")")
