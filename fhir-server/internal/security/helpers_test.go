@@ -1,0 +1,257 @@
+package security_test
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"crypto/rsa"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/lestrrat-go/jwx/v2/jwa"
+	"github.com/lestrrat-go/jwx/v2/jwk"
+	"github.com/lestrrat-go/jwx/v2/jws"
+
+	"github.com/smartgate/pkg/smart"
+	"github.com/smartgate/pkg/token"
+
+	"github.com/smartgate/fhir-server/internal/api"
+	"github.com/smartgate/fhir-server/internal/audit"
+	"github.com/smartgate/fhir-server/internal/search"
+	"github.com/smartgate/fhir-server/internal/security"
+	"github.com/smartgate/fhir-server/internal/store"
+	"github.com/smartgate/fhir-server/internal/store/sqlite"
+)
+
+const (
+	issuer = "http://auth.test"
+	base   = "http://fhir.test/STU3"
+	kid    = "key-1"
+)
+
+var (
+	keysOnce sync.Once
+	keys     [2]*rsa.PrivateKey
+)
+
+// testKeys: keys[0] is published in the JWKS, keys[1] is not.
+func testKeys(t *testing.T) [2]*rsa.PrivateKey {
+	keysOnce.Do(func() {
+		for i := range keys {
+			k, err := rsa.GenerateKey(rand.Reader, 2048)
+			if err != nil {
+				panic(err)
+			}
+			keys[i] = k
+		}
+	})
+	return keys
+}
+
+// issuerServer serves the JWKS of keys[0] under kid.
+func issuerServer(t *testing.T) *httptest.Server {
+	pk, err := jwk.FromRaw(&testKeys(t)[0].PublicKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_ = pk.Set(jwk.KeyIDKey, kid)
+	_ = pk.Set(jwk.AlgorithmKey, jwa.RS256)
+	set := jwk.NewSet()
+	_ = set.AddKey(pk)
+	body, _ := json.Marshal(set)
+	s := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = w.Write(body)
+	}))
+	t.Cleanup(s.Close)
+	return s
+}
+
+// claims returns valid claims with scope and, when set, a patient.
+func claims(scope, patient string) token.Claims {
+	now := time.Now()
+	return token.Claims{
+		Issuer: issuer, Subject: "client-1", Audience: token.Audience{base}, ClientID: "client-1",
+		Scope: scope, IssuedAt: now.Unix(), NotBefore: now.Unix(), Expiry: now.Add(time.Hour).Unix(),
+		ID: "jti-" + strings.ReplaceAll(scope+patient, " ", "_"), Patient: patient,
+	}
+}
+
+// sign signs claims (or raw payload bytes) with alg and key under kid.
+func sign(t *testing.T, v any, alg jwa.SignatureAlgorithm, key any, kid string) string {
+	t.Helper()
+	payload, ok := v.([]byte)
+	if !ok {
+		var err error
+		if payload, err = json.Marshal(v); err != nil {
+			t.Fatal(err)
+		}
+	}
+	hdr := jws.NewHeaders()
+	if kid != "" {
+		_ = hdr.Set(jws.KeyIDKey, kid)
+	}
+	out, err := jws.Sign(payload, jws.WithKey(alg, key, jws.WithProtectedHeaders(hdr)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(out)
+}
+
+// env is the FHIR API behind the security layer and audit, over SQLite,
+// with the fixture loaded.
+type env struct {
+	t       *testing.T
+	store   store.Store
+	handler http.Handler
+	rec     *audit.Recorder
+}
+
+type envOptions struct {
+	queueSize int
+	tx        audit.Transactor // audit's store; default the env's store
+}
+
+func newEnv(t *testing.T, o envOptions) *env {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	t.Cleanup(cancel)
+	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "fhir.db"), storeOptions())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	jwks := issuerServer(t)
+	v, err := token.NewVerifier(ctx, token.VerifierConfig{JWKSURL: jwks.URL, Issuer: issuer, Audience: base})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := v.Refresh(ctx); err != nil {
+		t.Fatal(err)
+	}
+	raw, err := os.ReadFile("../../../config/scopes.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	table, err := smart.ParseTable(raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	g, err := security.New(security.Config{Verifier: v, Scopes: table, BaseURL: base})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h, err := api.New(api.Options{Store: st, BaseURL: base, Guard: g, Metadata: []byte(`{"resourceType":"CapabilityStatement"}`)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := h.Load(ctx, fixture()); err != nil {
+		t.Fatal(err)
+	}
+	tx := o.tx
+	if tx == nil {
+		tx = st
+	}
+	rec, err := audit.New(audit.Options{Store: tx, BaseURL: base, QueueSize: o.queueSize})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		_ = rec.Close(ctx)
+	})
+	return &env{t: t, store: st, handler: rec.Middleware("/STU3", g.Middleware(h)), rec: rec}
+}
+
+func storeOptions() store.Options {
+	via := map[string]store.ViaRef{}
+	for t, v := range search.CompartmentVia() {
+		via[t] = store.ViaRef{SourceType: v.SourceType, Param: v.Param}
+	}
+	return store.Options{CompartmentParams: search.Compartments(), CompartmentVia: via}
+}
+
+// fixture: patients 1 and 2, each with observations, an encounter, a
+// document and its Binary; an organization outside any compartment.
+func fixture() []json.RawMessage {
+	var out []json.RawMessage
+	add := func(s string) { out = append(out, json.RawMessage(s)) }
+	add(`{"resourceType":"Organization","id":"org1","name":"Practice"}`)
+	for _, p := range []string{"1", "2"} {
+		add(`{"resourceType":"Patient","id":"` + p + `","name":[{"family":"Fam` + p + `"}],"managingOrganization":{"reference":"Organization/org1"}}`)
+		add(`{"resourceType":"Observation","id":"lab` + p + `","status":"final","category":[{"coding":[{"system":"http://hl7.org/fhir/observation-category","code":"laboratory"}]}],"code":{"text":"Hb"},"subject":{"reference":"Patient/` + p + `"}}`)
+		add(`{"resourceType":"Observation","id":"vital` + p + `","status":"final","category":[{"coding":[{"system":"http://hl7.org/fhir/observation-category","code":"vital-signs"}]}],"code":{"text":"BP"},"subject":{"reference":"Patient/` + p + `"}}`)
+		add(`{"resourceType":"Encounter","id":"enc` + p + `","status":"finished","subject":{"reference":"Patient/` + p + `"}}`)
+		add(`{"resourceType":"Binary","id":"bin` + p + `","contentType":"text/plain","content":"aGVsbG8="}`)
+		add(`{"resourceType":"DocumentReference","id":"doc` + p + `","status":"current","type":{"text":"letter"},"subject":{"reference":"Patient/` + p + `"},"indexed":"2017-03-04T00:00:00Z","content":[{"attachment":{"url":"Binary/bin` + p + `"}}]}`)
+	}
+	return out
+}
+
+// response is what a client sees.
+type response struct {
+	status int
+	header http.Header
+	body   []byte
+}
+
+func (e *env) do(method, path, tok, body string) response {
+	e.t.Helper()
+	var rdr io.Reader
+	if body != "" {
+		rdr = strings.NewReader(body)
+	}
+	r := httptest.NewRequest(method, "http://fhir.test/STU3"+path, rdr)
+	if body != "" {
+		r.Header.Set("Content-Type", "application/fhir+json")
+	}
+	if tok != "" {
+		r.Header.Set("Authorization", "Bearer "+tok)
+	}
+	w := httptest.NewRecorder()
+	e.handler.ServeHTTP(w, r)
+	return response{status: w.Code, header: w.Header(), body: w.Body.Bytes()}
+}
+
+// token mints a valid token with scope and patient.
+func (e *env) token(scope, patient string) string {
+	c := claims(scope, patient)
+	return sign(e.t, c, jwa.RS256, testKeys(e.t)[0], kid)
+}
+
+// ids lists Type/id of every resource in a Bundle body (or the resource
+// itself).
+func ids(t *testing.T, body []byte) []string {
+	t.Helper()
+	var doc struct {
+		ResourceType string `json:"resourceType"`
+		ID           string `json:"id"`
+		Entry        []struct {
+			Resource json.RawMessage `json:"resource"`
+		} `json:"entry"`
+	}
+	if err := json.Unmarshal(body, &doc); err != nil {
+		t.Fatalf("body %s: %v", body, err)
+	}
+	if doc.ResourceType != "Bundle" {
+		return []string{doc.ResourceType + "/" + doc.ID}
+	}
+	var out []string
+	for _, e := range doc.Entry {
+		if len(e.Resource) > 0 && !bytes.Contains(e.Resource, []byte(`"OperationOutcome"`)) {
+			out = append(out, ids(t, e.Resource)...)
+		}
+	}
+	return out
+}
+
+type claimsT = token.Claims
