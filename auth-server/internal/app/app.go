@@ -89,7 +89,11 @@ func build(ctx context.Context, cfg config.Config, st store.Store, km *keys.Mana
 	}
 	engine := oauth.New(st, km, oauth.Options{Issuer: cfg.Issuer, Audience: cfg.FHIRBaseURL, TokenLifetime: cfg.Tokens.Lifetime}, log)
 	svc := tokens.New(km, st, cfg.Issuer, cfg.FHIRBaseURL, time.Now)
-	h, err := httpapi.New(httpapi.Deps{Config: cfg, Store: st, Keys: km, OAuth: engine, Tokens: svc, Log: log})
+	pages, err := userFlow(ctx, cfg, st, km, engine, log)
+	if err != nil {
+		return nil, err
+	}
+	h, err := httpapi.New(httpapi.Deps{Config: cfg, Store: st, Keys: km, OAuth: engine, Tokens: svc, Pages: pages, Log: log})
 	if err != nil {
 		return nil, err
 	}

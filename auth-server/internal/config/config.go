@@ -31,6 +31,15 @@ type Config struct {
 	// /revocations (the FHIR server's feed of revoked token ids).
 	RevocationFeedClients []string `yaml:"revocation_feed_clients" env:"AUTH_REVOCATION_FEED_CLIENTS" envSeparator:","`
 
+	// UsersFile holds the demo users, loaded when Demo. Empty: users.yaml
+	// in the directory of ClientsFile.
+	UsersFile string `yaml:"users_file" env:"AUTH_USERS_FILE"`
+	// FHIRInternalURL is where the auth-server reaches the FHIR API (the
+	// patient picker); empty means FHIRBaseURL.
+	FHIRInternalURL string `yaml:"fhir_internal_url" env:"AUTH_FHIR_INTERNAL_URL"`
+
+	Web    Web    `yaml:"web" envPrefix:"AUTH_WEB_"`
+	Grants Grants `yaml:"grants" envPrefix:"AUTH_"`
 	Keys   Keys   `yaml:"keys" envPrefix:"AUTH_KEY_"`
 	Tokens Tokens `yaml:"tokens" envPrefix:"AUTH_TOKEN_"`
 	HTTP   HTTP   `yaml:"http" envPrefix:"AUTH_"`
@@ -99,6 +108,8 @@ func Default() Config {
 		Issuer:                "http://localhost:8081",
 		DataDir:               "./data/auth",
 		ClientsFile:           "config/clients.yaml",
+		Web:                   DefaultWeb(),
+		Grants:                DefaultGrants(),
 		RedisKeyPrefix:        "smartgate:auth:",
 		FHIRBaseURL:           "http://localhost:8080/STU3",
 		RevocationFeedClients: []string{"demo-system"},

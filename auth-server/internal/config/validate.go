@@ -82,6 +82,7 @@ func (c Config) Validate() error {
 	default:
 		bad("log.format (AUTH_LOG_FORMAT) %q: want text or json", c.Log.Format)
 	}
+	errs = append(errs, c.validateWeb()...)
 	return errors.Join(errs...)
 }
 

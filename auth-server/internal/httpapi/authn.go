@@ -46,6 +46,9 @@ func (a *api) authenticateClient() gin.HandlerFunc {
 			a.abort(c, oauth.ErrInvalidClient.WithDescription("malformed Basic authorization header"))
 			return
 		case errors.Is(err, clientauth.ErrNoCredentials):
+			if a.publicClient(c, cr.ClientID) {
+				return
+			}
 			a.perAddress.Fail(addr)
 			a.abort(c, oauth.ErrInvalidClient.WithDescription("client authentication required"))
 			return

@@ -6,27 +6,71 @@ import (
 	"github.com/gin-gonic/gin"
 )
 
-// What is implemented now; later grants add themselves here.
+// What is implemented now; later work adds itself here.
 var (
-	grantTypes  = []string{"client_credentials"}
-	authMethods = []string{"client_secret_basic", "client_secret_post"}
+	grantTypes     = []string{"authorization_code", "client_credentials", "refresh_token"}
+	authMethods    = []string{"client_secret_basic", "client_secret_post"}
+	tokenMethods   = []string{"client_secret_basic", "client_secret_post", "none"}
+	responseTypes  = []string{"code"}
+	pkceMethods    = []string{"S256"}
+	signingAlgs    = []string{"RS256"}
+	supportedScope = []string{
+		"openid", "fhirUser", "profile", "launch/patient", "offline_access", "online_access",
+		"patient/*.read", "patient/*.rs", "user/*.read", "user/*.rs", "user/*.write",
+		"system/*.read", "system/*.write",
+	}
+	capabilities = []string{
+		"launch-standalone", "client-public", "client-confidential-symmetric",
+		"context-standalone-patient", "context-banner", "context-style",
+		"permission-offline", "permission-patient", "permission-user",
+		"permission-v1", "permission-v2", "sso-openid-connect", "authorize-post",
+	}
+	claimsSupported = []string{"iss", "sub", "aud", "exp", "iat", "auth_time", "nonce", "fhirUser", "name", "preferred_username"}
 )
 
 // serverMetadata is RFC 8414's /.well-known/oauth-authorization-server.
 // Every URL is built from the configured issuer.
 func (a *api) serverMetadata(c *gin.Context) {
 	c.JSON(http.StatusOK, gin.H{
+		"issuer":                                        a.issuer,
+		"authorization_endpoint":                        a.url("/authorize"),
+		"token_endpoint":                                a.url("/token"),
+		"jwks_uri":                                      a.url("/jwks"),
+		"introspection_endpoint":                        a.url("/introspect"),
+		"revocation_endpoint":                           a.url("/revoke"),
+		"grant_types_supported":                         grantTypes,
+		"response_types_supported":                      responseTypes,
+		"response_modes_supported":                      []string{"query"},
+		"code_challenge_methods_supported":              pkceMethods,
+		"token_endpoint_auth_methods_supported":         tokenMethods,
+		"introspection_endpoint_auth_methods_supported": authMethods,
+		"revocation_endpoint_auth_methods_supported":    authMethods,
+		"scopes_supported":                              supportedScope,
+	})
+}
+
+// openidConfiguration is OpenID Connect Discovery 1.0's
+// /.well-known/openid-configuration.
+func (a *api) openidConfiguration(c *gin.Context) {
+	c.JSON(http.StatusOK, gin.H{
 		"issuer":                                a.issuer,
+		"authorization_endpoint":                a.url("/authorize"),
 		"token_endpoint":                        a.url("/token"),
 		"jwks_uri":                              a.url("/jwks"),
 		"introspection_endpoint":                a.url("/introspect"),
 		"revocation_endpoint":                   a.url("/revoke"),
+		"response_types_supported":              responseTypes,
+		"response_modes_supported":              []string{"query"},
 		"grant_types_supported":                 grantTypes,
-		"response_types_supported":              []string{}, // no authorization endpoint yet
-		"token_endpoint_auth_methods_supported": authMethods,
-		"introspection_endpoint_auth_methods_supported": authMethods,
-		"revocation_endpoint_auth_methods_supported":    authMethods,
-		"scopes_supported": []string{"system/*.read", "system/*.write", "user/*.read", "user/*.write", "patient/*.read", "profile"},
+		"subject_types_supported":               []string{"public"},
+		"id_token_signing_alg_values_supported": signingAlgs,
+		"token_endpoint_auth_methods_supported": tokenMethods,
+		"code_challenge_methods_supported":      pkceMethods,
+		"scopes_supported":                      supportedScope,
+		"claims_supported":                      claimsSupported,
+		"claims_parameter_supported":            false,
+		"request_parameter_supported":           false,
+		"request_uri_parameter_supported":       false,
 	})
 }
 
@@ -36,13 +80,16 @@ func (a *api) smartConfiguration(c *gin.Context) {
 	c.JSON(http.StatusOK, gin.H{
 		"issuer":                                a.issuer,
 		"jwks_uri":                              a.url("/jwks"),
+		"authorization_endpoint":                a.url("/authorize"),
 		"token_endpoint":                        a.url("/token"),
 		"introspection_endpoint":                a.url("/introspect"),
 		"revocation_endpoint":                   a.url("/revoke"),
+		"management_endpoint":                   a.url("/manage"),
 		"grant_types_supported":                 grantTypes,
-		"token_endpoint_auth_methods_supported": authMethods,
-		"scopes_supported":                      []string{"system/*.read", "system/*.write", "user/*.read", "user/*.write", "patient/*.read", "profile"},
-		"response_types_supported":              []string{},
-		"capabilities":                          []string{"client-confidential-symmetric", "permission-v1"},
+		"token_endpoint_auth_methods_supported": tokenMethods,
+		"scopes_supported":                      supportedScope,
+		"response_types_supported":              responseTypes,
+		"code_challenge_methods_supported":      pkceMethods,
+		"capabilities":                          capabilities,
 	})
 }

@@ -39,8 +39,11 @@ type Deps struct {
 	Keys   Keys
 	OAuth  *oauth.Server
 	Tokens *tokens.Service
-	Log    *slog.Logger
-	Now    func() time.Time
+	// Pages registers the browser pages (/authorize, login, consent,
+	// manage); nil serves none.
+	Pages interface{ Register(r gin.IRouter) }
+	Log   *slog.Logger
+	Now   func() time.Time
 }
 
 type api struct {
@@ -92,6 +95,10 @@ func New(d Deps) (http.Handler, error) {
 	browser(http.MethodGet, "/.well-known/jwks.json", a.jwks)
 	browser(http.MethodGet, "/.well-known/oauth-authorization-server", a.serverMetadata)
 	browser(http.MethodGet, "/.well-known/smart-configuration", a.smartConfiguration)
+	browser(http.MethodGet, "/.well-known/openid-configuration", a.openidConfiguration)
+	if d.Pages != nil {
+		d.Pages.Register(r)
+	}
 	r.GET("/revocations", a.authenticateClient(), a.revocations)
 	r.GET("/healthz", a.healthz)
 	r.GET("/readyz", a.readyz)

@@ -37,6 +37,7 @@ type Options struct {
 type Server struct {
 	engine *server.Server
 	log    *slog.Logger
+	users  *UserTokens // authorization_code and refresh_token; nil until enabled
 }
 
 // New wires the engine.
@@ -93,7 +94,7 @@ func (s *Server) Token(w http.ResponseWriter, r *http.Request) {
 		WriteError(w, ErrInvalidRequest.WithDescription("grant_type is required"))
 		return
 	}
-	if !grantEnabled(gt) {
+	if !grantEnabled(gt) && !s.userGrant(gt) {
 		WriteError(w, ErrUnsupportedGrantType.WithDescription("unsupported grant_type: "+gt))
 		return
 	}
@@ -102,8 +103,12 @@ func (s *Server) Token(w http.ResponseWriter, r *http.Request) {
 		WriteError(w, ErrInvalidClient)
 		return
 	}
-	if !clients.HasGrant(c, gt) {
+	if !clients.HasGrant(c, gt) || !publicGrantAllowed(c, gt) {
 		WriteError(w, ErrUnauthorizedClient.WithDescription("the client is not registered for "+gt))
+		return
+	}
+	if s.userGrant(gt) {
+		s.serveUserGrant(w, r, c, gt)
 		return
 	}
 

@@ -1,0 +1,63 @@
+package app
+
+import (
+	"context"
+	"log/slog"
+	"strings"
+	"time"
+
+	"github.com/smartgate/auth-server/internal/config"
+	"github.com/smartgate/auth-server/internal/keys"
+	"github.com/smartgate/auth-server/internal/oauth"
+	"github.com/smartgate/auth-server/internal/store"
+	"github.com/smartgate/auth-server/internal/users"
+	"github.com/smartgate/auth-server/internal/web"
+)
+
+// userFlow wires the SMART authorization-code flow: demo users, the
+// user-facing grants on the engine, and the browser pages.
+func userFlow(ctx context.Context, cfg config.Config, st store.Store, km *keys.Manager, engine *oauth.Server, log *slog.Logger) (*web.Handler, error) {
+	us := users.New(st, time.Now)
+	if cfg.Demo {
+		f, err := users.ReadDemoFile(cfg.DemoUsersFile())
+		if err != nil {
+			return nil, err
+		}
+		n, err := us.LoadDemo(ctx, f, strings.TrimRight(cfg.FHIRBaseURL, "/"))
+		if err != nil {
+			return nil, err
+		}
+		log.InfoContext(ctx, "demo users loaded", "count", n, "file", cfg.DemoUsersFile())
+	}
+	ut := oauth.NewUserTokens(st, km, cfg.FHIRBaseURL, oauth.UserTokensOptions{
+		Issuer: cfg.Issuer, Lifetime: cfg.Tokens.Lifetime,
+		RefreshLifetime: cfg.Grants.RefreshLifetime, RefreshGrace: cfg.Grants.RefreshGrace,
+		SmartStyleURL: cfg.Web.SmartStyleURL, NeedPatientBanner: cfg.Web.NeedPatientBanner,
+	}, log, time.Now)
+	engine.EnableUserGrants(ut)
+
+	var configured [][]byte
+	for _, k := range cfg.Web.SessionKeys {
+		b, err := config.DecodeKey(k)
+		if err != nil {
+			return nil, err
+		}
+		configured = append(configured, b)
+	}
+	sessionKeys, err := web.SessionKeys(configured, cfg.DataDir)
+	if err != nil {
+		return nil, err
+	}
+	return web.New(web.Deps{
+		Store: st, Users: us, Revoker: ut,
+		Codes:    oauth.NewCodes(st, cfg.Grants.CodeLifetime, time.Now),
+		Patients: web.NewFHIRDirectory(cfg.FHIRInternal(), ut, nil),
+		Sessions: web.NewSessions(web.SessionOptions{
+			Keys: sessionKeys, Secure: strings.HasPrefix(cfg.Issuer, "https://"), Lifetime: cfg.Web.SessionLifetime,
+		}),
+		Issuer: cfg.Issuer, Audience: cfg.FHIRBaseURL,
+		FailuresPerAccount: cfg.Web.FailuresPerAccount, FailuresPerAddress: cfg.Web.FailuresPerAddress,
+		LoginWindow: cfg.Web.LoginWindow,
+		Log:         log,
+	})
+}

@@ -1,0 +1,81 @@
+package oauth
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/lestrrat-go/jwx/v2/jwa"
+	"github.com/lestrrat-go/jwx/v2/jws"
+	"github.com/lestrrat-go/jwx/v2/jwt"
+
+	"github.com/smartgate/auth-server/internal/store"
+)
+
+// idTokenClaims are the claims of an OpenID Connect id_token for a SMART
+// app: aud is the client, fhirUser the FHIR URL of the user's Practitioner
+// or Patient (with the fhirUser scope), name claims with profile.
+type idTokenClaims struct {
+	Issuer   string
+	Client   string
+	User     *store.User
+	Scopes   []string
+	Nonce    string
+	AuthTime time.Time
+	IssuedAt time.Time
+	Lifetime time.Duration
+}
+
+// signIDToken signs an RS256 id_token with the current signing key.
+func signIDToken(ctx context.Context, signer Signer, c idTokenClaims) (string, error) {
+	kid, key, err := signer.Signer(ctx)
+	if err != nil {
+		return "", fmt.Errorf("id_token: %w", err)
+	}
+	set := map[string]any{
+		jwt.IssuerKey:     c.Issuer,
+		jwt.SubjectKey:    c.User.ID,
+		jwt.AudienceKey:   []string{c.Client},
+		jwt.IssuedAtKey:   c.IssuedAt,
+		jwt.ExpirationKey: c.IssuedAt.Add(c.Lifetime),
+	}
+	if !c.AuthTime.IsZero() {
+		set["auth_time"] = c.AuthTime.Unix()
+	}
+	if c.Nonce != "" {
+		set["nonce"] = c.Nonce
+	}
+	if has(c.Scopes, "fhirUser") && c.User.FHIRUser != "" {
+		set["fhirUser"] = c.User.FHIRUser
+	}
+	if has(c.Scopes, "profile") {
+		set["preferred_username"] = c.User.Username
+		if c.User.Name != "" {
+			set["name"] = c.User.Name
+		}
+	}
+	tok := jwt.New()
+	for k, v := range set {
+		if err := tok.Set(k, v); err != nil {
+			return "", fmt.Errorf("id_token claim %s: %w", k, err)
+		}
+	}
+	hdr := jws.NewHeaders()
+	if err := hdr.Set(jws.KeyIDKey, kid); err != nil {
+		return "", err
+	}
+	signed, err := jwt.Sign(tok, jwt.WithKey(jwa.RS256, key, jws.WithProtectedHeaders(hdr)))
+	if err != nil {
+		return "", fmt.Errorf("id_token: sign: %w", err)
+	}
+	return string(signed), nil
+}
+
+func has(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,136 @@
+package users
+
+import (
+	"context"
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/smartgate/auth-server/internal/store"
+)
+
+// ErrBadCredentials is every failed login: unknown user and wrong password
+// alike, so that callers cannot tell which.
+var ErrBadCredentials = errors.New("users: the username or password is incorrect")
+
+// Service creates, lists, deletes and authenticates local users.
+type Service struct {
+	store store.UserStore
+	now   func() time.Time
+
+	dummyOnce sync.Once
+	dummy     string // a hash verified for unknown users (equal work)
+}
+
+// New returns a service over us.
+func New(us store.UserStore, now func() time.Time) *Service {
+	if now == nil {
+		now = time.Now
+	}
+	return &Service{store: us, now: now}
+}
+
+// Spec describes a user to add or upsert.
+type Spec struct {
+	Username  string
+	Password  string
+	Role      string // clinician, patient or admin
+	PatientID string // patient users: the linked Patient id
+	FHIRUser  string // FHIR URL of the user's Practitioner or Patient
+	Name      string
+}
+
+// Validate reports what is wrong with a spec.
+func (s Spec) Validate() error {
+	var errs []error
+	if strings.TrimSpace(s.Username) == "" || strings.ContainsAny(s.Username, " \t\r\n") {
+		errs = append(errs, errors.New("username must be non-empty without spaces"))
+	}
+	if len(s.Password) < 12 {
+		errs = append(errs, errors.New("password must be at least 12 characters"))
+	}
+	switch s.Role {
+	case store.RoleClinician, store.RoleAdmin:
+	case store.RolePatient:
+		if s.PatientID == "" {
+			errs = append(errs, errors.New("a patient user needs a linked patient id"))
+		}
+	default:
+		errs = append(errs, fmt.Errorf("role %q: want clinician, patient or admin", s.Role))
+	}
+	return errors.Join(errs...)
+}
+
+// Add creates a user; store.ErrConflict when the username is taken.
+func (s *Service) Add(ctx context.Context, spec Spec) (*store.User, error) {
+	if err := spec.Validate(); err != nil {
+		return nil, err
+	}
+	now := s.now().UTC()
+	u := &store.User{
+		ID: "u-" + rand.Text()[:16], Username: spec.Username, PasswordHash: HashPassword(spec.Password),
+		Role: spec.Role, PatientID: spec.PatientID, FHIRUser: spec.FHIRUser, Name: spec.Name,
+		CreatedAt: now, UpdatedAt: now,
+	}
+	if err := s.store.CreateUser(ctx, u); err != nil {
+		return nil, err
+	}
+	return u, nil
+}
+
+// Upsert creates the user or, when the username exists, replaces its
+// password, role and links (the demo loader).
+func (s *Service) Upsert(ctx context.Context, spec Spec) (*store.User, error) {
+	if err := spec.Validate(); err != nil {
+		return nil, err
+	}
+	u, err := s.store.GetUserByUsername(ctx, spec.Username)
+	if errors.Is(err, store.ErrNotFound) {
+		return s.Add(ctx, spec)
+	}
+	if err != nil {
+		return nil, err
+	}
+	if !VerifyPassword(u.PasswordHash, spec.Password) {
+		u.PasswordHash = HashPassword(spec.Password)
+	}
+	u.Role, u.PatientID, u.FHIRUser, u.Name = spec.Role, spec.PatientID, spec.FHIRUser, spec.Name
+	u.UpdatedAt = s.now().UTC()
+	return u, s.store.UpdateUser(ctx, u)
+}
+
+// Authenticate returns the user whose username and password match, or
+// ErrBadCredentials. An unknown username costs the same hash as a wrong
+// password.
+func (s *Service) Authenticate(ctx context.Context, username, password string) (*store.User, error) {
+	u, err := s.store.GetUserByUsername(ctx, username)
+	if errors.Is(err, store.ErrNotFound) {
+		s.dummyOnce.Do(func() { s.dummy = HashPassword(rand.Text()) })
+		VerifyPassword(s.dummy, password)
+		return nil, ErrBadCredentials
+	}
+	if err != nil {
+		return nil, err
+	}
+	if !VerifyPassword(u.PasswordHash, password) {
+		return nil, ErrBadCredentials
+	}
+	return u, nil
+}
+
+// List returns every user, ordered by username.
+func (s *Service) List(ctx context.Context) ([]*store.User, error) {
+	return s.store.ListUsers(ctx)
+}
+
+// Delete removes the user with this username.
+func (s *Service) Delete(ctx context.Context, username string) error {
+	u, err := s.store.GetUserByUsername(ctx, username)
+	if err != nil {
+		return err
+	}
+	return s.store.DeleteUser(ctx, u.ID)
+}

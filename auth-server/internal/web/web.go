@@ -1,0 +1,136 @@
+// Package web serves the pages a person sees: the authorization endpoint
+// of the SMART authorization-code flow (login, patient picker, consent),
+// sign-out, and the page that lists approved apps and revokes them.
+// Pages are server-rendered html/template with one embedded stylesheet,
+// work without JavaScript and load nothing from elsewhere. The browser
+// session is a gorilla/sessions cookie, authenticated and encrypted; every
+// form carries a CSRF token.
+package web
+
+import (
+	"context"
+	"io/fs"
+	"log/slog"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/smartgate/auth-server/internal/oauth"
+	"github.com/smartgate/auth-server/internal/ratelimit"
+	"github.com/smartgate/auth-server/internal/store"
+)
+
+// ProductName appears on every page.
+const ProductName = "SmartGate"
+
+// Store is what the pages read and write.
+type Store interface {
+	store.ClientStore
+	store.UserStore
+	store.ConsentStore
+}
+
+// Authenticator checks a username and password (users.Service).
+type Authenticator interface {
+	Authenticate(ctx context.Context, username, password string) (*store.User, error)
+}
+
+// Revoker revokes what a user granted a client (oauth.UserTokens).
+type Revoker interface {
+	RevokeUserClient(ctx context.Context, userID, clientID string) error
+}
+
+// Deps are the collaborators of the pages.
+type Deps struct {
+	Store    Store
+	Users    Authenticator
+	Codes    *oauth.Codes
+	Revoker  Revoker
+	Patients PatientDirectory
+	Sessions *Sessions
+	Issuer   string // the configured issuer: base of every link
+	Audience string // FHIR base URL (aud)
+	// FailuresPerAccount and FailuresPerAddress failed logins within
+	// LoginWindow block further attempts until the window ends.
+	FailuresPerAccount, FailuresPerAddress int
+	LoginWindow                            time.Duration
+	// Assets overrides the embedded templates and static files (a
+	// directory holding templates/ and static/); nil uses the embedded.
+	Assets fs.FS
+	Log    *slog.Logger
+	Now    func() time.Time
+}
+
+// Handler serves the pages.
+type Handler struct {
+	Deps
+	pages      *pages
+	perAccount *ratelimit.Limiter
+	perAddress *ratelimit.Limiter
+	issuer     string
+}
+
+// New builds the pages (parsing every template once).
+func New(d Deps) (*Handler, error) {
+	if d.Now == nil {
+		d.Now = time.Now
+	}
+	assets := d.Assets
+	if assets == nil {
+		assets = embedded
+	}
+	p, err := parsePages(assets)
+	if err != nil {
+		return nil, err
+	}
+	return &Handler{
+		Deps: d, pages: p, issuer: strings.TrimRight(d.Issuer, "/"),
+		perAccount: ratelimit.New(d.FailuresPerAccount, d.LoginWindow, d.Now),
+		perAddress: ratelimit.New(d.FailuresPerAddress, d.LoginWindow, d.Now),
+	}, nil
+}
+
+// Paths of the pages (ManagePath is the "manage" URI the discovery
+// documents advertise).
+const (
+	AuthorizePath = "/authorize"
+	ContinuePath  = "/authorize/continue"
+	PatientPath   = "/authorize/patient"
+	ConsentPath   = "/authorize/consent"
+	LoginPath     = "/login"
+	LogoutPath    = "/logout"
+	ManagePath    = "/manage"
+	StaticPath    = "/static"
+)
+
+// Register adds the pages to r.
+func (h *Handler) Register(r gin.IRouter) {
+	r.GET(AuthorizePath, h.authorize)
+	r.POST(AuthorizePath, h.authorize)
+	r.GET(ContinuePath, h.continueFlow)
+	r.GET(PatientPath, h.continueFlow)
+	r.POST(PatientPath, h.pickPatient)
+	r.POST(ConsentPath, h.consent)
+	r.GET(LoginPath, h.loginPage)
+	r.POST(LoginPath, h.login)
+	r.POST(LogoutPath, h.logout)
+	r.GET(ManagePath, h.manage)
+	r.POST(ManagePath+"/revoke", h.revoke)
+	r.GET(StaticPath+"/*file", h.static)
+}
+
+// link is an absolute URL under the configured issuer.
+func (h *Handler) link(path string) string { return h.issuer + path }
+
+// securityHeaders are set on every page.
+func securityHeaders(w http.ResponseWriter) {
+	hd := w.Header()
+	hd.Set("Cache-Control", "no-store")
+	hd.Set("Pragma", "no-cache")
+	hd.Set("X-Frame-Options", "DENY")
+	hd.Set("X-Content-Type-Options", "nosniff")
+	hd.Set("Referrer-Policy", "no-referrer")
+	hd.Set("Content-Security-Policy", "default-src 'none'; style-src 'self'; img-src 'self'; frame-ancestors 'none'; base-uri 'none'")
+}
