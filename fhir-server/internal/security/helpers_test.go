@@ -6,6 +6,7 @@ import (
 	"crypto/rand"
 	"crypto/rsa"
 	"encoding/json"
+	"errors"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -255,3 +256,24 @@ func ids(t *testing.T, body []byte) []string {
 }
 
 type claimsT = token.Claims
+
+// staticVerifier accepts any token as c.
+type staticVerifier struct{ c token.Claims }
+
+func (v staticVerifier) Verify(context.Context, string) (*token.Claims, error) {
+	c := v.c
+	return &c, nil
+}
+
+func asAPIError(err error, target **api.Error) bool { return errors.As(err, target) }
+
+// doForm posts a form-encoded search.
+func (e *env) doForm(path, tok, form string) response {
+	e.t.Helper()
+	r := httptest.NewRequest("POST", "http://fhir.test/STU3"+path, strings.NewReader(form))
+	r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	r.Header.Set("Authorization", "Bearer "+tok)
+	w := httptest.NewRecorder()
+	e.handler.ServeHTTP(w, r)
+	return response{status: w.Code, header: w.Header(), body: w.Body.Bytes()}
+}
