@@ -32,3 +32,13 @@ lint:
 	@unformatted=$$(gofmt -l pkg auth-server fhir-server e2e); \
 	if [ -n "$$unformatted" ]; then echo "gofmt needed:"; echo "$$unformatted"; exit 1; fi
 	$(GO) vet $(MODULES)
+
+## demo: the docker-compose topology as local processes (local Redis and PostgreSQL), then the README's calls
+demo: build
+	bash scripts/demo.sh
+
+compose-up:
+	docker-compose -f deploy/docker-compose.yml up -d --build
+
+compose-down:
+	docker-compose -f deploy/docker-compose.yml down
