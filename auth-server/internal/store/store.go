@@ -47,6 +47,11 @@ type Client struct {
 	RegistrationTokenHash   string    `json:"registration_token_hash,omitempty"` // RFC 7592 registration access token, hashed
 	CreatedAt               time.Time `json:"created_at"`
 	UpdatedAt               time.Time `json:"updated_at"`
+
+	// RegisteredVia records how the client was registered (the
+	// registration package's Via* values; empty for operator and seed
+	// clients); it bounds the scopes a later update may give the client.
+	RegisteredVia string `json:"registered_via,omitempty"`
 }
 
 // SigningKey is one RSA key of the token signer. The private part is kept
