@@ -5,6 +5,7 @@
 //	auth-server [serve] [-config FILE]
 //	auth-server keys list|rotate|revoke KID [-config FILE]
 //	auth-server clients list|add|delete ID|rotate-secret ID [-config FILE]
+//	auth-server users list|add|delete USERNAME [-config FILE]
 package main
 
 import (
@@ -29,6 +30,7 @@ const usage = `usage:
   auth-server keys list|rotate|revoke KID  manage signing keys
   auth-server clients list|add|delete|rotate-secret
                                            manage OAuth2 clients
+  auth-server users list|add|delete        manage local logins
 
 Every command takes -config FILE (default config/auth-server.yaml; a missing
 default file means built-in defaults) and reads environment overrides.
@@ -59,6 +61,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return keysCmd(ctx, args, stdout, stderr)
 	case "clients":
 		return clientsCmd(ctx, args, stdout, stderr)
+	case "users":
+		return usersCmd(ctx, args, os.Stdin, stdout, stderr)
 	case "help":
 		fmt.Fprint(stdout, usage)
 		return nil

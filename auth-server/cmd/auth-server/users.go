@@ -1,0 +1,121 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/smartgate/auth-server/internal/app"
+	"github.com/smartgate/auth-server/internal/users"
+)
+
+const usersUsage = `usage:
+  auth-server users list [-config FILE]
+  auth-server users add -username NAME -role clinician|patient|admin [-patient ID] [-fhir-user URL] [-name "Full Name"]
+                        reads the password from the environment variable
+                        SMARTGATE_PASSWORD, or else from the first line of stdin
+  auth-server users delete USERNAME
+`
+
+func usersCmd(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
+	if len(args) == 0 || args[0] == "-help" || args[0] == "--help" || args[0] == "-h" {
+		fmt.Fprint(stdout, usersUsage)
+		if len(args) == 0 {
+			return fmt.Errorf("users: missing subcommand")
+		}
+		return nil
+	}
+	sub, args := args[0], args[1:]
+	fs := flag.NewFlagSet("users "+sub, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() { fmt.Fprint(stderr, usersUsage); fs.PrintDefaults() }
+	var spec users.Spec
+	if sub == "add" {
+		fs.StringVar(&spec.Username, "username", "", "login name (unique, case-insensitive)")
+		fs.StringVar(&spec.Role, "role", "clinician", "clinician, patient or admin")
+		fs.StringVar(&spec.PatientID, "patient", "", "linked Patient id (patient users)")
+		fs.StringVar(&spec.FHIRUser, "fhir-user", "", "FHIR URL of the user's Practitioner or Patient")
+		fs.StringVar(&spec.Name, "name", "", "display name")
+	}
+	cfg, err := loadConfig(fs, args)
+	if err != nil {
+		return err
+	}
+	st, _, err := app.OpenStore(ctx, cfg, newLogger(cfg, stderr))
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	svc := users.New(st, time.Now)
+
+	switch sub {
+	case "list":
+		list, err := svc.List(ctx)
+		if err != nil {
+			return err
+		}
+		tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
+		fmt.Fprintln(tw, "USERNAME\tROLE\tPATIENT\tFHIR USER\tNAME")
+		for _, u := range list {
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", u.Username, u.Role, u.PatientID, u.FHIRUser, u.Name)
+		}
+		return tw.Flush()
+	case "add":
+		spec.Password = os.Getenv("SMARTGATE_PASSWORD")
+		if spec.Password == "" {
+			line, err := readLine(stdin)
+			if err != nil {
+				return fmt.Errorf("users add: reading the password from stdin: %w", err)
+			}
+			spec.Password = line
+		}
+		if spec.FHIRUser == "" && spec.PatientID != "" {
+			spec.FHIRUser = strings.TrimRight(cfg.FHIRBaseURL, "/") + "/Patient/" + spec.PatientID
+		}
+		u, err := svc.Add(ctx, spec)
+		if err != nil {
+			return fmt.Errorf("users add: %w", err)
+		}
+		fmt.Fprintf(stdout, "added user %s (%s)\n", u.Username, u.Role)
+		return nil
+	case "delete":
+		if fs.NArg() != 1 {
+			return fmt.Errorf("users delete: want exactly one USERNAME")
+		}
+		if err := svc.Delete(ctx, fs.Arg(0)); err != nil {
+			return fmt.Errorf("users delete %s: %w", fs.Arg(0), err)
+		}
+		fmt.Fprintln(stdout, "deleted:", fs.Arg(0))
+		return nil
+	default:
+		fmt.Fprint(stderr, usersUsage)
+		return fmt.Errorf("users: unknown subcommand %q", sub)
+	}
+}
+
+// readLine reads one line (without its newline).
+func readLine(r io.Reader) (string, error) {
+	var b strings.Builder
+	buf := make([]byte, 1)
+	for {
+		n, err := r.Read(buf)
+		if n == 1 {
+			if buf[0] == '\n' {
+				break
+			}
+			b.WriteByte(buf[0])
+		}
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return "", err
+		}
+	}
+	return strings.TrimRight(b.String(), "\r"), nil
+}
