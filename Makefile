@@ -27,6 +27,8 @@ test-go:
 bench:
 	@echo "== auth-server: POST /token (client_credentials) against the RSA-2048 signing ceiling"
 	$(GO) run ./auth-server/cmd/tokenbench
+	@echo "== fhir-server: bulk load, GET Patient/{id} against a trivial handler, search latency (SQLite; PostgreSQL too when DATABASE_URL is set)"
+	$(GO) run ./fhir-server/cmd/fhirbench
 
 lint:
 	@unformatted=$$(gofmt -l pkg auth-server fhir-server e2e); \
