@@ -104,14 +104,15 @@ func Normalize(err error) *Error {
 }
 
 // WriteError renders err as RFC 6749 error JSON, the only place that does.
-// invalid_client at 401 carries WWW-Authenticate: Basic.
+// invalid_client at 401 carries WWW-Authenticate: Basic; a caller that
+// answers another 401 (a Bearer challenge) sets its own header first.
 func WriteError(w http.ResponseWriter, err error) {
 	e := Normalize(err)
 	h := w.Header()
 	h.Set("Content-Type", "application/json;charset=UTF-8")
 	h.Set("Cache-Control", "no-store")
 	h.Set("Pragma", "no-cache")
-	if e.Status == http.StatusUnauthorized {
+	if e.Status == http.StatusUnauthorized && e.Code == ErrInvalidClient.Code {
 		h.Set("WWW-Authenticate", `Basic realm="`+Realm+`", charset="UTF-8"`)
 	}
 	body := struct {

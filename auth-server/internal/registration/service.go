@@ -1,0 +1,178 @@
+package registration
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/smartgate/auth-server/internal/clients"
+	"github.com/smartgate/auth-server/internal/store"
+)
+
+// Store is what registration reads and writes.
+type Store interface {
+	store.ClientStore
+	store.InitialAccessTokenStore
+	RevokeRefreshTokensByClient(ctx context.Context, clientID string) ([]*store.RefreshToken, error)
+}
+
+// Options configure the service.
+type Options struct {
+	// Open lets POST /register work without an initial access token;
+	// such clients may hold only OpenScopes (never user/ or system/).
+	Open       bool
+	OpenScopes []string
+	// TokenScopes bound clients registered with an initial access token.
+	TokenScopes []string
+	// DemoInitialToken, when set, is accepted as an initial access token
+	// (AUTH_DEMO=true sets it to demo-initial-access-token).
+	DemoInitialToken string
+}
+
+// Service registers, reads, replaces and deletes clients.
+type Service struct {
+	store Store
+	opts  Options
+	log   *slog.Logger
+	now   func() time.Time
+}
+
+// New returns the registration service.
+func New(st Store, o Options, log *slog.Logger, now func() time.Time) *Service {
+	if now == nil {
+		now = time.Now
+	}
+	if o.OpenScopes == nil {
+		o.OpenScopes = DefaultOpenScopes
+	}
+	if o.TokenScopes == nil {
+		o.TokenScopes = DefaultTokenScopes
+	}
+	return &Service{store: st, opts: o, log: log, now: now}
+}
+
+// Registered is the outcome of a registration or an update: the stored
+// client and the secrets issued by this call (shown once, "" when none).
+type Registered struct {
+	Client            *store.Client
+	Secret            string
+	RegistrationToken string
+}
+
+// Register validates m under allowance a and stores a new client with a
+// generated id, a secret when its auth method uses one, and (for API
+// registrations) a registration access token. Nothing is stored when m is
+// refused.
+func (s *Service) Register(ctx context.Context, m Metadata, a Allowance) (*Registered, error) {
+	m, err := a.normalize(m)
+	if err != nil {
+		return nil, err
+	}
+	now := s.now().UTC().Truncate(time.Second)
+	c := &store.Client{ID: clients.GenerateID(), Owner: a.Owner, RegisteredVia: a.Via, CreatedAt: now, UpdatedAt: now}
+	m.apply(c)
+	out := &Registered{Client: c}
+	if NeedsSecret(c.TokenEndpointAuthMethod) {
+		out.Secret = clients.GenerateSecret()
+		c.SecretHash = clients.HashSecret(out.Secret)
+	}
+	if a.Via != ViaPortal {
+		out.RegistrationToken = clients.GenerateSecret()
+		c.RegistrationTokenHash = clients.HashSecret(out.RegistrationToken)
+	}
+	if err := s.store.CreateClient(ctx, c); err != nil {
+		return nil, fmt.Errorf("registration: create client: %w", err)
+	}
+	s.log.InfoContext(ctx, "client registered", "client_id", c.ID, "via", a.Via, "owner", a.Owner, "auth_method", c.TokenEndpointAuthMethod)
+	return out, nil
+}
+
+// Replace is a full replacement of a client's metadata (RFC 7592 PUT),
+// validated under the allowance of how the client was registered. The
+// secret is kept; a client moving to a secret-based auth method gets a
+// new one (returned), a client moving away from one loses it.
+func (s *Service) Replace(ctx context.Context, c *store.Client, m Metadata, a Allowance) (*Registered, error) {
+	if m.ClientID != "" && m.ClientID != c.ID {
+		return nil, invalidMetadata("client_id does not match the client being updated")
+	}
+	if m.ClientSecret != "" && !clients.VerifySecret(c.SecretHash, m.ClientSecret) {
+		return nil, invalidMetadata("client_secret does not match the current secret")
+	}
+	m, err := a.normalize(m)
+	if err != nil {
+		return nil, err
+	}
+	updated := *c
+	m.apply(&updated)
+	updated.UpdatedAt = s.now().UTC()
+	out := &Registered{Client: &updated}
+	switch {
+	case !NeedsSecret(updated.TokenEndpointAuthMethod):
+		updated.SecretHash = ""
+	case updated.SecretHash == "":
+		out.Secret = clients.GenerateSecret()
+		updated.SecretHash = clients.HashSecret(out.Secret)
+	}
+	if err := s.store.UpdateClient(ctx, &updated); err != nil {
+		return nil, fmt.Errorf("registration: update client: %w", err)
+	}
+	s.log.InfoContext(ctx, "client updated", "client_id", c.ID, "via", c.RegisteredVia)
+	return out, nil
+}
+
+// RotateSecret gives a secret-based client a new secret, returned once.
+func (s *Service) RotateSecret(ctx context.Context, c *store.Client) (string, error) {
+	if !NeedsSecret(c.TokenEndpointAuthMethod) {
+		return "", invalidMetadata("this client does not authenticate with a secret")
+	}
+	updated := *c
+	secret := clients.GenerateSecret()
+	updated.SecretHash = clients.HashSecret(secret)
+	updated.UpdatedAt = s.now().UTC()
+	if err := s.store.UpdateClient(ctx, &updated); err != nil {
+		return "", fmt.Errorf("registration: rotate secret: %w", err)
+	}
+	s.log.InfoContext(ctx, "client secret rotated", "client_id", c.ID)
+	return secret, nil
+}
+
+// Delete removes a client and revokes its refresh tokens.
+func (s *Service) Delete(ctx context.Context, c *store.Client) error {
+	if err := s.store.DeleteClient(ctx, c.ID); err != nil && !errors.Is(err, store.ErrNotFound) {
+		return fmt.Errorf("registration: delete client: %w", err)
+	}
+	revoked, err := s.store.RevokeRefreshTokensByClient(ctx, c.ID)
+	if err != nil {
+		return fmt.Errorf("registration: revoke refresh tokens: %w", err)
+	}
+	s.log.InfoContext(ctx, "client deleted", "client_id", c.ID, "refresh_tokens_revoked", len(revoked))
+	return nil
+}
+
+// Managed returns the client a registration access token manages. An
+// unknown client and a wrong token are the same ErrInvalidToken (RFC 7592
+// section 3: no oracle for client ids).
+func (s *Service) Managed(ctx context.Context, clientID, token string) (*store.Client, error) {
+	c, err := s.store.GetClient(ctx, clientID)
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		clients.VerifySecret(clients.HashSecret("x"), token)
+		return nil, ErrInvalidToken
+	case err != nil:
+		return nil, fmt.Errorf("registration: %w", err)
+	case !clients.VerifySecret(c.RegistrationTokenHash, token):
+		return nil, ErrInvalidToken
+	}
+	return c, nil
+}
+
+// AllowanceFor is the allowance of an update to a client: the bounds of
+// how it was registered.
+func (s *Service) AllowanceFor(c *store.Client) Allowance {
+	if c.RegisteredVia == ViaOpen {
+		return Allowance{Scopes: s.opts.OpenScopes, Via: ViaOpen, Owner: c.Owner}
+	}
+	return Allowance{Scopes: s.opts.TokenScopes, Via: c.RegisteredVia, Owner: c.Owner}
+}
