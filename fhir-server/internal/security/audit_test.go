@@ -1,0 +1,56 @@
+package security_test
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+)
+
+// Allowed and refused requests are recorded with who did them, and the
+// AuditEvents are readable only through a scope that names AuditEvent.
+func TestAuditRecordsAllowedAndRefused(t *testing.T) {
+	e := newEnv(t, envOptions{})
+	patientTok := e.token("patient/*.read", "1")
+	e.do("GET", "/Patient/1", patientTok, "")                              // 200
+	e.do("GET", "/Patient/2", patientTok, "")                              // 404 outside the compartment
+	e.do("GET", "/Observation/lab1", "", "")                               // 401
+	e.do("GET", "/Observation/lab1", "garbage", "")                        // 401
+	e.do("GET", "/Observation/lab1", e.token("user/Patient.read", ""), "") // 403
+	e.do("POST", "", patientTok, `{"resourceType":"Bundle","type":"batch","entry":[{"request":{"method":"GET","url":"Patient/1"}}]}`)
+
+	if r := e.do("GET", "/AuditEvent", patientTok, ""); r.status != 403 {
+		t.Fatalf("patient/ token reads AuditEvents: %d", r.status)
+	}
+	if r := e.do("GET", "/AuditEvent", e.token("user/*.*", ""), ""); r.status != 403 {
+		t.Fatalf("wildcard token reads AuditEvents: %d", r.status)
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for e.rec.Pending() > 0 && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+	}
+	auditor := e.token("system/AuditEvent.read", "")
+	check := func(query string, want int, contains ...string) {
+		t.Helper()
+		r := e.do("GET", "/AuditEvent?_count=100&"+query, auditor, "")
+		if r.status != 200 {
+			t.Fatalf("%s: %d %s", query, r.status, r.body)
+		}
+		if got := len(ids(t, r.body)); got != want {
+			t.Errorf("%s: %d AuditEvents, want %d: %s", query, got, want, r.body)
+		}
+		for _, c := range contains {
+			if !strings.Contains(string(r.body), c) {
+				t.Errorf("%s: no %s in %s", query, c, r.body)
+			}
+		}
+	}
+	check("entity=Patient/1&outcome=0", 2, `"code":"read"`, `"value":"client-1"`, `"reference":"Patient/1"`)
+	check("entity=Patient/2", 1, `"outcome":"4"`, `"outcomeDesc":"HTTP 404 Not Found"`)
+	check("outcome=4&action=R", 6) // 404, two 401s, three 403s (two of them reading AuditEvents)
+	check("subtype=batch", 1, `"action":"E"`)
+	check("outcome=4&agent-name=unauthenticated%20client", 2, `"outcomeDesc":"HTTP 401 Unauthorized"`)
+	if err := e.rec.Close(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+}
