@@ -104,7 +104,7 @@ func TestRecorderStoresEventsInBatches(t *testing.T) {
 		}()
 	}
 	wg.Wait()
-	request(h, "GET", "/metadata") // open route: not recorded
+	request(h, "GET", "/metadata")                                                                   // open route: not recorded
 	h.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest("GET", "http://fhir.test/healthz", nil)) // outside the base: not recorded
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
