@@ -46,6 +46,9 @@ type Config struct {
 	Limits Limits `yaml:"rate_limit" envPrefix:"AUTH_RATE_LIMIT_"`
 	TLS    TLS    `yaml:"tls" envPrefix:"AUTH_TLS_"`
 	Log    Log    `yaml:"log" envPrefix:"AUTH_LOG_"`
+
+	// Registration configures RFC 7591 registration and the portal.
+	Registration Registration `yaml:"registration" envPrefix:"AUTH_REGISTRATION_"`
 }
 
 // Keys configures the RSA signing keys.
@@ -110,6 +113,7 @@ func Default() Config {
 		ClientsFile:           "config/clients.yaml",
 		Web:                   DefaultWeb(),
 		Grants:                DefaultGrants(),
+		Registration:          DefaultRegistration(),
 		RedisKeyPrefix:        "smartgate:auth:",
 		FHIRBaseURL:           "http://localhost:8080/STU3",
 		RevocationFeedClients: []string{"demo-system"},

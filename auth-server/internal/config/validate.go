@@ -83,6 +83,7 @@ func (c Config) Validate() error {
 		bad("log.format (AUTH_LOG_FORMAT) %q: want text or json", c.Log.Format)
 	}
 	errs = append(errs, c.validateWeb()...)
+	errs = append(errs, c.validateRegistration()...)
 	return errors.Join(errs...)
 }
 
