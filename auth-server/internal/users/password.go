@@ -14,12 +14,13 @@ import (
 	"golang.org/x/crypto/argon2"
 )
 
-// argon2id parameters (RFC 9106 second recommended option, with a
-// lighter memory cost: 64 MiB, 3 passes, 4 lanes).
+// argon2id parameters: OWASP's password-storage minimum (19 MiB, 2
+// passes, 1 lane). Stored hashes carry their parameters, so raising these
+// later keeps old hashes verifiable.
 const (
-	argonTime    = 3
-	argonMemory  = 64 * 1024
-	argonThreads = 4
+	argonTime    = 2
+	argonMemory  = 19 * 1024
+	argonThreads = 1
 	argonKeyLen  = 32
 	saltLen      = 16
 )
