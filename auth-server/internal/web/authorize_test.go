@@ -19,13 +19,28 @@ func TestAuthorizeErrorsBeforeTheRedirectURIStayOnOurPage(t *testing.T) {
 		{"unknown client", func(p url.Values) { p.Set("client_id", "nobody") }},
 		{"missing client", func(p url.Values) { p.Del("client_id") }},
 		{"missing redirect_uri", func(p url.Values) { p.Del("redirect_uri") }},
-		{"host suffix trick", func(p url.Values) { p.Set("client_id", confApp); p.Set("redirect_uri", "https://app.example.com.evil/cb") }},
-		{"extra path", func(p url.Values) { p.Set("client_id", confApp); p.Set("redirect_uri", "https://app.example.com/cb/evil") }},
+		{"host suffix trick", func(p url.Values) {
+			p.Set("client_id", confApp)
+			p.Set("redirect_uri", "https://app.example.com.evil/cb")
+		}},
+		{"extra path", func(p url.Values) {
+			p.Set("client_id", confApp)
+			p.Set("redirect_uri", "https://app.example.com/cb/evil")
+		}},
 		{"path prefix", func(p url.Values) { p.Set("client_id", confApp); p.Set("redirect_uri", "https://app.example.com/c") }},
-		{"different port", func(p url.Values) { p.Set("client_id", confApp); p.Set("redirect_uri", "https://app.example.com:444/cb") }},
+		{"different port", func(p url.Values) {
+			p.Set("client_id", confApp)
+			p.Set("redirect_uri", "https://app.example.com:444/cb")
+		}},
 		{"different scheme", func(p url.Values) { p.Set("client_id", confApp); p.Set("redirect_uri", "http://app.example.com/cb") }},
-		{"userinfo trick", func(p url.Values) { p.Set("client_id", confApp); p.Set("redirect_uri", "https://app.example.com@evil.example/cb") }},
-		{"extra query", func(p url.Values) { p.Set("client_id", confApp); p.Set("redirect_uri", "https://app.example.com/cb?x=1") }},
+		{"userinfo trick", func(p url.Values) {
+			p.Set("client_id", confApp)
+			p.Set("redirect_uri", "https://app.example.com@evil.example/cb")
+		}},
+		{"extra query", func(p url.Values) {
+			p.Set("client_id", confApp)
+			p.Set("redirect_uri", "https://app.example.com/cb?x=1")
+		}},
 		{"trailing slash", func(p url.Values) { p.Set("redirect_uri", appRedir+"/") }},
 		{"another client's URI", func(p url.Values) { p.Set("redirect_uri", otherRedir) }},
 	}
