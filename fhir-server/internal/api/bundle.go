@@ -6,6 +6,7 @@ import (
 	"errors"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 
 	"github.com/smartgate/fhir-server/internal/store"
@@ -158,7 +159,7 @@ func (h *Handler) commit(ctx context.Context, calls []*call, grants []Grant) ([]
 		}
 		for _, phase := range [][]string{{http.MethodDelete}, {http.MethodPost}, {http.MethodPut}, {http.MethodGet, http.MethodHead}} {
 			for i, c := range calls {
-				if !containsString(phase, c.method) {
+				if !slices.Contains(phase, c.method) {
 					continue
 				}
 				res, err := h.execute(ctx, tx, c, grants[i])
@@ -213,13 +214,4 @@ func entryError(i int, err error) error {
 		c.Issues[j].Expression = append(c.Issues[j].Expression, "Bundle.entry["+itoa(int64(i))+"]")
 	}
 	return &c
-}
-
-func containsString(list []string, s string) bool {
-	for _, v := range list {
-		if v == s {
-			return true
-		}
-	}
-	return false
 }

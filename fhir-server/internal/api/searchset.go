@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
-	"strings"
 	"time"
 
 	"github.com/smartgate/fhir-server/internal/search"
@@ -171,14 +170,4 @@ func parseInstant(s string) (time.Time, error) {
 		}
 	}
 	return time.Time{}, fmt.Errorf("not an instant")
-}
-
-func splitList(s string) []string {
-	var out []string
-	for _, p := range strings.Split(s, ",") {
-		if p = strings.TrimSpace(p); p != "" {
-			out = append(out, p)
-		}
-	}
-	return out
 }
