@@ -93,7 +93,8 @@ func build(ctx context.Context, cfg config.Config, st store.Store, km *keys.Mana
 	if err != nil {
 		return nil, err
 	}
-	h, err := httpapi.New(httpapi.Deps{Config: cfg, Store: st, Keys: km, OAuth: engine, Tokens: svc, Pages: pages, Log: log})
+	h, err := httpapi.New(httpapi.Deps{Config: cfg, Store: st, Keys: km, OAuth: engine, Tokens: svc, Pages: pages,
+		Registration: registrationService(cfg, st, log), Assertions: assertions(cfg, st), Log: log})
 	if err != nil {
 		return nil, err
 	}

@@ -23,7 +23,10 @@ func TestDiscoveryUsesConfiguredIssuer(t *testing.T) {
 		if r.Body["issuer"] != issuer || r.Body["token_endpoint"] != issuer+"/token" || r.Body["jwks_uri"] != issuer+"/jwks" {
 			t.Fatalf("%s: %s", path, r.Raw)
 		}
-		for _, absent := range []string{"authorization_endpoint", "registration_endpoint", "password", "implicit"} {
+		if r.Body["registration_endpoint"] != issuer+"/register" {
+			t.Errorf("%s: registration_endpoint %v", path, r.Body["registration_endpoint"])
+		}
+		for _, absent := range []string{"password", "implicit"} {
 			if strings.Contains(r.Raw, absent) {
 				t.Errorf("%s advertises %s, not implemented: %s", path, absent, r.Raw)
 			}

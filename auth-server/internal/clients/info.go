@@ -36,8 +36,11 @@ func (i *Info) GetDomain() string {
 	return ""
 }
 
-// IsPublic reports a client without a secret.
-func (i *Info) IsPublic() bool { return i.Client.SecretHash == "" }
+// IsPublic reports a client without credentials: no secret, and no
+// registered keys (a private_key_jwt client is confidential).
+func (i *Info) IsPublic() bool {
+	return i.Client.SecretHash == "" && i.Client.TokenEndpointAuthMethod != "private_key_jwt"
+}
 
 // GetUserID returns the owner of the client, if any.
 func (i *Info) GetUserID() string { return i.Client.Owner }

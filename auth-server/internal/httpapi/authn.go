@@ -26,6 +26,10 @@ func (a *api) authenticateClient() gin.HandlerFunc {
 			a.tooMany(c, wait)
 			return
 		}
+		if assertion, ok, err := clientauth.ExtractAssertion(c.Request); ok {
+			a.authenticateAssertion(c, addr, assertion, err)
+			return
+		}
 		cr, err := clientauth.Extract(c.Request)
 		clientKey := ""
 		if cr.ClientID != "" {

@@ -10,7 +10,8 @@ import (
 var (
 	grantTypes     = []string{"authorization_code", "client_credentials", "refresh_token"}
 	authMethods    = []string{"client_secret_basic", "client_secret_post"}
-	tokenMethods   = []string{"client_secret_basic", "client_secret_post", "none"}
+	tokenMethods   = []string{"client_secret_basic", "client_secret_post", "private_key_jwt", "none"}
+	assertionAlgs  = []string{"RS384", "ES384", "RS256"}
 	responseTypes  = []string{"code"}
 	pkceMethods    = []string{"S256"}
 	signingAlgs    = []string{"RS256"}
@@ -20,7 +21,7 @@ var (
 		"system/*.read", "system/*.write",
 	}
 	capabilities = []string{
-		"launch-standalone", "client-public", "client-confidential-symmetric",
+		"launch-standalone", "client-public", "client-confidential-symmetric", "client-confidential-asymmetric",
 		"context-standalone-patient", "context-banner", "context-style",
 		"permission-offline", "permission-patient", "permission-user",
 		"permission-v1", "permission-v2", "sso-openid-connect", "authorize-post",
@@ -32,20 +33,22 @@ var (
 // Every URL is built from the configured issuer.
 func (a *api) serverMetadata(c *gin.Context) {
 	c.JSON(http.StatusOK, gin.H{
-		"issuer":                                        a.issuer,
-		"authorization_endpoint":                        a.url("/authorize"),
-		"token_endpoint":                                a.url("/token"),
-		"jwks_uri":                                      a.url("/jwks"),
-		"introspection_endpoint":                        a.url("/introspect"),
-		"revocation_endpoint":                           a.url("/revoke"),
-		"grant_types_supported":                         grantTypes,
-		"response_types_supported":                      responseTypes,
-		"response_modes_supported":                      []string{"query"},
-		"code_challenge_methods_supported":              pkceMethods,
-		"token_endpoint_auth_methods_supported":         tokenMethods,
-		"introspection_endpoint_auth_methods_supported": authMethods,
-		"revocation_endpoint_auth_methods_supported":    authMethods,
-		"scopes_supported":                              supportedScope,
+		"issuer":                                           a.issuer,
+		"authorization_endpoint":                           a.url("/authorize"),
+		"token_endpoint":                                   a.url("/token"),
+		"jwks_uri":                                         a.url("/jwks"),
+		"introspection_endpoint":                           a.url("/introspect"),
+		"revocation_endpoint":                              a.url("/revoke"),
+		"grant_types_supported":                            grantTypes,
+		"response_types_supported":                         responseTypes,
+		"response_modes_supported":                         []string{"query"},
+		"code_challenge_methods_supported":                 pkceMethods,
+		"token_endpoint_auth_methods_supported":            tokenMethods,
+		"token_endpoint_auth_signing_alg_values_supported": assertionAlgs,
+		"registration_endpoint":                            a.url(RegisterPath),
+		"introspection_endpoint_auth_methods_supported":    authMethods,
+		"revocation_endpoint_auth_methods_supported":       authMethods,
+		"scopes_supported":                                 supportedScope,
 	})
 }
 
@@ -53,24 +56,26 @@ func (a *api) serverMetadata(c *gin.Context) {
 // /.well-known/openid-configuration.
 func (a *api) openidConfiguration(c *gin.Context) {
 	c.JSON(http.StatusOK, gin.H{
-		"issuer":                                a.issuer,
-		"authorization_endpoint":                a.url("/authorize"),
-		"token_endpoint":                        a.url("/token"),
-		"jwks_uri":                              a.url("/jwks"),
-		"introspection_endpoint":                a.url("/introspect"),
-		"revocation_endpoint":                   a.url("/revoke"),
-		"response_types_supported":              responseTypes,
-		"response_modes_supported":              []string{"query"},
-		"grant_types_supported":                 grantTypes,
-		"subject_types_supported":               []string{"public"},
-		"id_token_signing_alg_values_supported": signingAlgs,
-		"token_endpoint_auth_methods_supported": tokenMethods,
-		"code_challenge_methods_supported":      pkceMethods,
-		"scopes_supported":                      supportedScope,
-		"claims_supported":                      claimsSupported,
-		"claims_parameter_supported":            false,
-		"request_parameter_supported":           false,
-		"request_uri_parameter_supported":       false,
+		"issuer":                                           a.issuer,
+		"authorization_endpoint":                           a.url("/authorize"),
+		"token_endpoint":                                   a.url("/token"),
+		"jwks_uri":                                         a.url("/jwks"),
+		"introspection_endpoint":                           a.url("/introspect"),
+		"revocation_endpoint":                              a.url("/revoke"),
+		"response_types_supported":                         responseTypes,
+		"response_modes_supported":                         []string{"query"},
+		"grant_types_supported":                            grantTypes,
+		"subject_types_supported":                          []string{"public"},
+		"id_token_signing_alg_values_supported":            signingAlgs,
+		"token_endpoint_auth_methods_supported":            tokenMethods,
+		"token_endpoint_auth_signing_alg_values_supported": assertionAlgs,
+		"registration_endpoint":                            a.url(RegisterPath),
+		"code_challenge_methods_supported":                 pkceMethods,
+		"scopes_supported":                                 supportedScope,
+		"claims_supported":                                 claimsSupported,
+		"claims_parameter_supported":                       false,
+		"request_parameter_supported":                      false,
+		"request_uri_parameter_supported":                  false,
 	})
 }
 
@@ -87,9 +92,11 @@ func (a *api) smartConfiguration(c *gin.Context) {
 		"management_endpoint":                   a.url("/manage"),
 		"grant_types_supported":                 grantTypes,
 		"token_endpoint_auth_methods_supported": tokenMethods,
-		"scopes_supported":                      supportedScope,
-		"response_types_supported":              responseTypes,
-		"code_challenge_methods_supported":      pkceMethods,
-		"capabilities":                          capabilities,
+		"token_endpoint_auth_signing_alg_values_supported": assertionAlgs,
+		"registration_endpoint":                            a.url(RegisterPath),
+		"scopes_supported":                                 supportedScope,
+		"response_types_supported":                         responseTypes,
+		"code_challenge_methods_supported":                 pkceMethods,
+		"capabilities":                                     capabilities,
 	})
 }

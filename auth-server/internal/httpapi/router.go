@@ -14,9 +14,11 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/smartgate/auth-server/internal/clientauth"
 	"github.com/smartgate/auth-server/internal/config"
 	"github.com/smartgate/auth-server/internal/oauth"
 	"github.com/smartgate/auth-server/internal/ratelimit"
+	"github.com/smartgate/auth-server/internal/registration"
 	"github.com/smartgate/auth-server/internal/store"
 	"github.com/smartgate/auth-server/internal/tokens"
 )
@@ -42,8 +44,14 @@ type Deps struct {
 	// Pages registers the browser pages (/authorize, login, consent,
 	// manage); nil serves none.
 	Pages interface{ Register(r gin.IRouter) }
-	Log   *slog.Logger
-	Now   func() time.Time
+	// Registration serves POST /register and RFC 7592 management; nil
+	// serves neither.
+	Registration *registration.Service
+	// Assertions verifies private_key_jwt client assertions; nil refuses
+	// them.
+	Assertions *clientauth.Assertions
+	Log        *slog.Logger
+	Now        func() time.Time
 }
 
 type api struct {
@@ -98,6 +106,9 @@ func New(d Deps) (http.Handler, error) {
 	browser(http.MethodGet, "/.well-known/openid-configuration", a.openidConfiguration)
 	if d.Pages != nil {
 		d.Pages.Register(r)
+	}
+	if d.Registration != nil {
+		RegistrationRoutes(r, d.Registration, d.Config.Issuer, d.Log)
 	}
 	r.GET("/revocations", a.authenticateClient(), a.revocations)
 	r.GET("/healthz", a.healthz)

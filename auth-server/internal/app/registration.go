@@ -1,0 +1,35 @@
+package app
+
+import (
+	"log/slog"
+	"strings"
+	"time"
+
+	"github.com/smartgate/auth-server/internal/clientauth"
+	"github.com/smartgate/auth-server/internal/config"
+	"github.com/smartgate/auth-server/internal/registration"
+	"github.com/smartgate/auth-server/internal/store"
+)
+
+// registrationService wires dynamic client registration from the
+// configuration; with demo data on, the demo initial access token works.
+func registrationService(cfg config.Config, st store.Store, log *slog.Logger) *registration.Service {
+	o := registration.Options{
+		Open:        cfg.Registration.Open,
+		OpenScopes:  cfg.Registration.OpenScopes,
+		TokenScopes: cfg.Registration.TokenScopes,
+	}
+	if cfg.Demo {
+		o.DemoInitialToken = registration.DemoInitialToken
+	}
+	return registration.New(st, o, log, time.Now)
+}
+
+// assertions verifies private_key_jwt clients; the audience is the token
+// endpoint URL under the configured issuer.
+func assertions(cfg config.Config, st store.Store) *clientauth.Assertions {
+	return &clientauth.Assertions{
+		Clients: st, Replay: st, Keys: clientauth.NewKeySets(nil, time.Now),
+		Audience: strings.TrimRight(cfg.Issuer, "/") + "/token", Now: time.Now,
+	}
+}

@@ -1,0 +1,50 @@
+package httpapi
+
+import (
+	"errors"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/smartgate/auth-server/internal/clientauth"
+	"github.com/smartgate/auth-server/internal/oauth"
+)
+
+// authenticateAssertion authenticates a private_key_jwt client (RFC 7523,
+// SMART Backend Services) from its client_assertion. Refusals count as
+// failed authentications like a wrong secret.
+func (a *api) authenticateAssertion(c *gin.Context, addr, assertion string, extractErr error) {
+	switch {
+	case errors.Is(extractErr, clientauth.ErrMultipleMethods):
+		a.abort(c, oauth.ErrInvalidRequest.WithDescription("use one client authentication method, not several"))
+		return
+	case extractErr != nil:
+		a.abort(c, oauth.ErrInvalidRequest.WithDescription("client_assertion_type must be "+clientauth.AssertionType+", with client_assertion in the body"))
+		return
+	case a.Assertions == nil:
+		a.abort(c, oauth.ErrInvalidClient.WithDescription("private_key_jwt is not enabled"))
+		return
+	}
+	clientID := c.Request.PostForm.Get("client_id")
+	clientKey := "client:" + clientID
+	if wait, blocked := a.perClient.Blocked(clientKey); clientID != "" && blocked {
+		a.tooMany(c, wait)
+		return
+	}
+	client, err := a.Assertions.Verify(c.Request.Context(), assertion, clientID)
+	var refused *clientauth.AssertionError
+	switch {
+	case errors.As(err, &refused):
+		a.perAddress.Fail(addr)
+		if clientID != "" {
+			a.perClient.Fail(clientKey)
+		}
+		a.abort(c, oauth.ErrInvalidClient.WithDescription(refused.Reason))
+		return
+	case err != nil:
+		a.Log.ErrorContext(c.Request.Context(), "client assertion", "err", err)
+		a.abort(c, oauth.ErrTemporarilyUnavailable.WithDescription("client store unavailable"))
+		return
+	}
+	c.Request = c.Request.WithContext(clientauth.WithClient(c.Request.Context(), client))
+	c.Next()
+}
