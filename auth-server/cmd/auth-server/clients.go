@@ -11,6 +11,7 @@ import (
 
 	"github.com/smartgate/auth-server/internal/app"
 	"github.com/smartgate/auth-server/internal/clients"
+	"github.com/smartgate/auth-server/internal/registration"
 )
 
 const clientsUsage = `usage:
@@ -19,6 +20,9 @@ const clientsUsage = `usage:
                                         prints the generated secret once; it is stored only hashed
   auth-server clients delete ID
   auth-server clients rotate-secret ID  prints the new secret once; the old one stops working
+  auth-server clients initial-token [-description TEXT] [-ttl 168h]
+                                        prints a new RFC 7591 initial access token once (POST /register,
+                                        Authorization: Bearer); -ttl 0 never expires
 `
 
 func clientsCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -33,12 +37,17 @@ func clientsCmd(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	fs := flag.NewFlagSet("clients "+sub, flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.Usage = func() { fmt.Fprint(stderr, clientsUsage); fs.PrintDefaults() }
-	var id, name, scopes, grants *string
+	var id, name, scopes, grants, description *string
+	var ttl *time.Duration
 	if sub == "add" {
 		id = fs.String("id", "", "client id (default: generated)")
 		name = fs.String("name", "", "display name")
 		scopes = fs.String("scopes", "", "registered scopes, space separated")
 		grants = fs.String("grant-types", "client_credentials", "grant types, comma separated")
+	}
+	if sub == "initial-token" {
+		description = fs.String("description", "", "what the token is for")
+		ttl = fs.Duration("ttl", 7*24*time.Hour, "lifetime (0: never expires)")
 	}
 	cfg, err := loadConfig(fs, args)
 	if err != nil {
@@ -101,6 +110,14 @@ func clientsCmd(ctx context.Context, args []string, stdout, stderr io.Writer) er
 			return err
 		}
 		fmt.Fprintf(stdout, "client_id:     %s\nclient_secret: %s\n(the secret is shown only now)\n", cid, secret)
+		return nil
+	case "initial-token":
+		svc := registration.New(st, registration.Options{}, newLogger(cfg, stderr), time.Now)
+		token, err := svc.IssueInitialToken(ctx, *description, "", *ttl)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "initial_access_token: %s\n(shown only now; send it as Authorization: Bearer to POST /register)\n", token)
 		return nil
 	default:
 		fmt.Fprint(stderr, clientsUsage)

@@ -4,7 +4,7 @@
 //
 //	auth-server [serve] [-config FILE]
 //	auth-server keys list|rotate|revoke KID [-config FILE]
-//	auth-server clients list|add|delete ID|rotate-secret ID [-config FILE]
+//	auth-server clients list|add|delete ID|rotate-secret ID|initial-token [-config FILE]
 //	auth-server users list|add|delete USERNAME [-config FILE]
 package main
 
@@ -28,7 +28,7 @@ const defaultConfig = "config/auth-server.yaml"
 const usage = `usage:
   auth-server [serve] [-config FILE]       run the server (default)
   auth-server keys list|rotate|revoke KID  manage signing keys
-  auth-server clients list|add|delete|rotate-secret
+  auth-server clients list|add|delete|rotate-secret|initial-token
                                            manage OAuth2 clients
   auth-server users list|add|delete        manage local logins
 

@@ -46,6 +46,9 @@ func TestOperatorCommands(t *testing.T) {
 		t.Fatalf("rotate-secret:\n%s", rotated)
 	}
 	cmd("clients", "delete", "ops-client")
+	if iat := cmd("clients", "initial-token", "-ttl", "1h"); !regexp.MustCompile(`initial_access_token: [A-Za-z0-9_-]{43}\n`).MatchString(iat) {
+		t.Fatalf("initial-token:\n%s", iat)
+	}
 	if list := cmd("clients", "list"); strings.Contains(list, "ops-client") {
 		t.Fatalf("deleted client listed:\n%s", list)
 	}
