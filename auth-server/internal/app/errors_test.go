@@ -41,7 +41,7 @@ func TestTokenErrors(t *testing.T) {
 		{"unknown grant", "/token", with(cc, "grant_type", "urn:example:magic"), demo, 400, "unsupported_grant_type", false},
 		{"password grant", "/token", url.Values{"grant_type": {"password"}, "username": {"u"}, "password": {"p"}}, demo, 400, "unsupported_grant_type", false},
 		{"implicit grant", "/token", with(cc, "grant_type", "implicit"), demo, 400, "unsupported_grant_type", false},
-		{"authorization_code not enabled", "/token", url.Values{"grant_type": {"authorization_code"}, "code": {"x"}, "redirect_uri": {"https://a.example/cb"}}, demo, 400, "unsupported_grant_type", false},
+		{"authorization_code for a client_credentials client", "/token", url.Values{"grant_type": {"authorization_code"}, "code": {"x"}, "redirect_uri": {"https://a.example/cb"}}, demo, 400, "unauthorized_client", false},
 		{"malformed Basic (not base64)", "/token", cc, map[string]string{"Authorization": "Basic %%%"}, 401, "invalid_client", true},
 		{"malformed Basic (no colon)", "/token", cc, map[string]string{"Authorization": "Basic " + base64.StdEncoding.EncodeToString([]byte("demo-system"))}, 401, "invalid_client", true},
 		{"Bearer instead of Basic", "/token", cc, map[string]string{"Authorization": "Bearer abc"}, 401, "invalid_client", true},

@@ -19,6 +19,8 @@ type flowState struct {
 	Tx      string                 `json:"tx"`
 	Req     oauth.AuthorizeRequest `json:"req"`
 	Patient string                 `json:"patient,omitempty"`
+	// PatientName is shown on the consent page.
+	PatientName string `json:"patient_name,omitempty"`
 }
 
 // authorize is GET and POST /authorize. The client, redirect URI, PKCE
@@ -94,7 +96,7 @@ func (h *Handler) continueFlow(c *gin.Context) {
 	if f.Req.Has("launch/patient") && f.Patient == "" {
 		switch {
 		case user.Role == store.RolePatient && user.PatientID != "":
-			f.Patient = user.PatientID
+			f.Patient, f.PatientName = user.PatientID, user.Name
 			s.setFlow(f)
 		case user.Role == store.RolePatient:
 			h.authorizeError(c, s, f.Req.Refuse(oauth.ErrAccessDenied.WithDescription("the user has no linked patient")))
@@ -110,7 +112,7 @@ func (h *Handler) continueFlow(c *gin.Context) {
 		return
 	}
 	h.render(c, s, http.StatusOK, "consent", "Allow access?", view{SignedIn: user.Username, Data: consentData{
-		Tx: f.Tx, ClientName: displayName(client), Scopes: describeAll(offered), Refused: refused, Patient: f.Patient,
+		Tx: f.Tx, ClientName: displayName(client), Scopes: describeAll(offered), Refused: refused, Patient: patientLabel(f),
 	}})
 }
 
@@ -222,4 +224,15 @@ func displayName(c *store.Client) string {
 		return c.Name
 	}
 	return c.ID
+}
+
+// patientLabel names the patient in context for the consent page.
+func patientLabel(f *flowState) string {
+	if f.Patient == "" {
+		return ""
+	}
+	if f.PatientName != "" {
+		return f.PatientName + " (Patient/" + f.Patient + ")"
+	}
+	return "Patient/" + f.Patient
 }

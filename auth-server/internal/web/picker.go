@@ -50,7 +50,7 @@ func (h *Handler) pickPatient(c *gin.Context) {
 		h.errorPage(c, s, http.StatusServiceUnavailable, "Temporarily unavailable", "The patient directory cannot be reached right now. Go back and try again.", "")
 		return
 	}
-	f.Patient = p.ID
+	f.Patient, f.PatientName = p.ID, p.Name
 	s.setFlow(f)
 	h.redirect(c, s, h.link(ContinuePath))
 }
