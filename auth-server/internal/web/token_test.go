@@ -5,9 +5,12 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/lestrrat-go/jwx/v2/jwk"
 	"github.com/lestrrat-go/jwx/v2/jwt"
+
+	"github.com/smartgate/auth-server/internal/config"
 )
 
 // A patient user's standalone launch: the token response and the claims
@@ -176,4 +179,29 @@ func TestPublicClientLimits(t *testing.T) {
 	wantError(t, st, b, 400, "unauthorized_client")
 	st, b = s.tokenCall(t, url.Values{"grant_type": {"client_credentials"}}, confApp, "")
 	wantError(t, st, b, 401, "invalid_client") // a confidential client must authenticate
+}
+
+// With a grace period configured, a concurrent second use of a refresh
+// token is answered instead of revoking the family; smart_style_url is
+// returned when configured.
+func TestRefreshGraceAndStyle(t *testing.T) {
+	t.Parallel()
+	s := start(t, func(c *config.Config) {
+		c.Grants.RefreshGrace = 30 * time.Second
+		c.Web.SmartStyleURL = "https://style.example/smart-style.json"
+	})
+	code, _ := s.browser(t).authorize(authParams("g"), "demo-patient", "demo-patient-password")
+	st, tok := s.exchange(t, code, appID, "", appRedir, verifier)
+	if st != 200 || tok["smart_style_url"] != "https://style.example/smart-style.json" {
+		t.Fatalf("exchange: %d %v", st, tok)
+	}
+	rt := tok["refresh_token"].(string)
+	st1, a := s.refresh(t, rt, appID, "", "")
+	st2, b := s.refresh(t, rt, appID, "", "")
+	if st1 != 200 || st2 != 200 {
+		t.Fatalf("refreshes within the grace period: %d %v, %d %v", st1, a, st2, b)
+	}
+	if st, c := s.refresh(t, a["refresh_token"].(string), appID, "", ""); st != 200 {
+		t.Fatalf("the family was revoked inside the grace period: %d %v", st, c)
+	}
 }
