@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"time"
 
@@ -36,7 +37,9 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 
 	srv := &http.Server{
 		Addr:              cfg.ListenAddr,
-		Handler:           a.Handler,
+		Handler:           withHSTS(a.Handler, cfg.TLS.CertFile != "", cfg.Issuer),
+		TLSConfig:         tlsConfig(),
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       30 * time.Second,
 		WriteTimeout:      30 * time.Second,
