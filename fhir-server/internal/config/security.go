@@ -85,7 +85,7 @@ func DefaultSecurity() SecurityOptions {
 			ScopesFile:     "config/scopes.yaml",
 			JWKSRefresh:    5 * time.Minute,
 			Leeway:         60 * time.Second,
-			OAuthEndpoints: []string{"token", "introspect", "revoke"},
+			OAuthEndpoints: []string{"token", "authorize", "register", "manage", "introspect", "revoke"},
 		},
 		Auth:  AuthClient{RevocationPoll: 10 * time.Second},
 		Audit: Audit{Enabled: true, QueueSize: 10000, BatchSize: 256},
