@@ -29,6 +29,10 @@ func TestFailedAuthRateLimit(t *testing.T) {
 	if r.Status != 429 || r.Header.Get("Retry-After") == "" || r.Body["error"] != "invalid_request" {
 		t.Fatalf("after the client limit: %d %v %s", r.Status, r.Header, r.Raw)
 	}
+	// The right secret still passes: failing on purpose cannot lock a client out.
+	if r := s.do(t, "POST", "/token", cc, basic("patient-access", "IShTVi8mRSV7bVREuU1freiDo79y_8fLX3BBw2nf2eIpv9A_r91VlVuF2LOiK_zLZAkBQCusEXLp_o6DEIgvaQ")); r.Status != 200 {
+		t.Fatalf("right secret after the client limit: %d %s", r.Status, r.Raw)
+	}
 	// Another client from the same address still works (address limit not reached).
 	if r := s.do(t, "POST", "/token", cc, basic("demo-system", "demo-system-secret")); r.Status != 200 {
 		t.Fatalf("other client: %d %s", r.Status, r.Raw)

@@ -25,20 +25,15 @@ func (a *api) authenticateAssertion(c *gin.Context, addr, assertion string, extr
 		return
 	}
 	clientID := c.Request.PostForm.Get("client_id")
-	clientKey := "client:" + clientID
-	if wait, blocked := a.perClient.Blocked(clientKey); clientID != "" && blocked {
-		a.tooMany(c, wait)
-		return
+	clientKey := ""
+	if clientID != "" {
+		clientKey = "client:" + clientID
 	}
 	client, err := a.Assertions.Verify(c.Request.Context(), assertion, clientID)
 	var refused *clientauth.AssertionError
 	switch {
 	case errors.As(err, &refused):
-		a.perAddress.Fail(addr)
-		if clientID != "" {
-			a.perClient.Fail(clientKey)
-		}
-		a.abort(c, oauth.ErrInvalidClient.WithDescription(refused.Reason))
+		a.failClient(c, addr, clientKey, oauth.ErrInvalidClient.WithDescription(refused.Reason))
 		return
 	case err != nil:
 		a.Log.ErrorContext(c.Request.Context(), "client assertion", "err", err)

@@ -14,8 +14,11 @@ import (
 
 // authenticateClient authenticates the client (Basic or post) before any
 // handler runs and puts it in the request context. Failed attempts are
-// counted per client id and per source address; a key over its limit is
-// answered 429 before its credentials are even checked.
+// counted per client id and per source address. An address over its limit
+// is answered 429 before its credentials are checked (it is the guesser's
+// own source). A client id over its limit answers 429 only to further
+// failures: the right credentials still pass, so nobody can lock a client
+// out by failing on purpose, and successful traffic is never slowed.
 func (a *api) authenticateClient() gin.HandlerFunc {
 	return func(c *gin.Context) {
 		if !parseForm(c) {
@@ -60,15 +63,9 @@ func (a *api) authenticateClient() gin.HandlerFunc {
 			a.abort(c, oauth.ErrInvalidRequest)
 			return
 		}
-		if wait, blocked := a.perClient.Blocked(clientKey); blocked {
-			a.tooMany(c, wait)
-			return
-		}
 		client, err := clientauth.Authenticate(c.Request.Context(), a.Store, cr)
 		if errors.Is(err, clientauth.ErrInvalidClient) {
-			a.perAddress.Fail(addr)
-			a.perClient.Fail(clientKey)
-			a.abort(c, oauth.ErrInvalidClient)
+			a.failClient(c, addr, clientKey, oauth.ErrInvalidClient)
 			return
 		}
 		if err != nil {
@@ -79,6 +76,21 @@ func (a *api) authenticateClient() gin.HandlerFunc {
 		c.Request = c.Request.WithContext(clientauth.WithClient(c.Request.Context(), client))
 		c.Next()
 	}
+}
+
+// failClient counts a failed authentication and answers it: 429 once the
+// client id is over its limit, else refusal.
+func (a *api) failClient(c *gin.Context, addr, clientKey string, refusal error) {
+	a.perAddress.Fail(addr)
+	if clientKey != "" {
+		wait, blocked := a.perClient.Blocked(clientKey)
+		a.perClient.Fail(clientKey)
+		if blocked {
+			a.tooMany(c, wait)
+			return
+		}
+	}
+	a.abort(c, refusal)
 }
 
 func (a *api) tooMany(c *gin.Context, wait time.Duration) {
