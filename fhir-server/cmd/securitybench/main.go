@@ -1,0 +1,248 @@
+// Command securitybench measures what the security layer costs (issue 4,
+// "Performance"): GET [base]/Patient/{id} with a Bearer token at a given
+// concurrency against the FHIR API with token checks and audit on, beside
+// the same requests to the same API with both off, in the same run, over
+// loopback. Both servers share one SQLite store in a temporary directory;
+// the auth server is a loopback stub serving the JWKS of a fresh RSA-2048
+// key and an empty revocation feed. It prints figures; it never fails on a
+// time.
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/rsa"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"time"
+
+	"github.com/smartgate/fhir-server/internal/demo"
+	"github.com/smartgate/fhir-server/internal/search"
+	"github.com/smartgate/fhir-server/internal/store"
+	"github.com/smartgate/fhir-server/internal/store/sqlite"
+)
+
+type options struct {
+	resources   int
+	concurrency int
+	duration    time.Duration
+	rounds      int
+	scopes      string
+}
+
+func main() {
+	var o options
+	flag.IntVar(&o.resources, "n", 10000, "demo resources to load (about 31 per patient)")
+	flag.IntVar(&o.concurrency, "c", 32, "concurrent clients")
+	flag.DurationVar(&o.duration, "d", 5*time.Second, "duration of each run")
+	flag.IntVar(&o.rounds, "rounds", 3, "rounds; each runs every scenario once, in rotating order, and the best round of each counts")
+	flag.StringVar(&o.scopes, "scopes", "config/scopes.yaml", "scope table (the server's)")
+	flag.Parse()
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
+	if err := run(ctx, o, os.Stdout); err != nil {
+		fmt.Fprintln(os.Stderr, "securitybench:", err)
+		os.Exit(1)
+	}
+}
+
+// scenario is one kind of request stream against one server.
+type scenario struct {
+	name string
+	srv  *fhirServer
+	next func(w, i int) request
+	best result
+}
+
+func run(ctx context.Context, o options, out io.Writer) error {
+	if o.concurrency < 1 || o.rounds < 1 || o.duration <= 0 {
+		return fmt.Errorf("-c, -rounds and -d must be positive")
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel() // stops the JWKS refresh and feed polls
+	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+
+	key, err := rsa.GenerateKey(rand.Reader, 2048)
+	if err != nil {
+		return err
+	}
+	auth, err := startAuthStub(key)
+	if err != nil {
+		return err
+	}
+	defer auth.srv.Close()
+
+	dir, err := os.MkdirTemp("", "securitybench")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(dir)
+	st, err := sqlite.Open(ctx, filepath.Join(dir, "fhir.db"), storeOptions())
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+
+	offLn, offBase, err := listenFHIR()
+	if err != nil {
+		return err
+	}
+	off, err := newFHIRServer(ctx, offLn, offBase, false, false, st, auth, o.scopes, log)
+	if err != nil {
+		offLn.Close()
+		return err
+	}
+	defer off.close()
+	onLn, onBase, err := listenFHIR()
+	if err != nil {
+		return err
+	}
+	on, err := newFHIRServer(ctx, onLn, onBase, true, true, st, auth, o.scopes, log)
+	if err != nil {
+		onLn.Close()
+		return err
+	}
+	defer on.close() // before st.Close: flushes audit
+	// Token checks without audit (a setting the server has), to tell the
+	// two costs apart.
+	tokLn, tokBase, err := listenFHIR()
+	if err != nil {
+		return err
+	}
+	tok, err := newFHIRServer(ctx, tokLn, tokBase, true, false, st, auth, o.scopes, log)
+	if err != nil {
+		tokLn.Close()
+		return err
+	}
+	defer tok.close()
+
+	data := demo.Generate(o.resources, demo.DemoSeed)
+	start := time.Now()
+	if err := off.handler.Load(ctx, data); err != nil {
+		return fmt.Errorf("load: %w", err)
+	}
+	patients := patientIDs(data)
+	if len(patients) == 0 {
+		return fmt.Errorf("the dataset holds no patient")
+	}
+	fmt.Fprintf(out, "dataset: %d resources (%d patients) loaded in %s; concurrency %d, %s per run, %d rounds\n",
+		len(data), len(patients), time.Since(start).Round(time.Millisecond), o.concurrency, o.duration, o.rounds)
+
+	// One token per client, as distinct clients would hold: system/*.read
+	// (no compartment), and patient/*.read for the patient it reads (the
+	// compartment check on every request).
+	sysTok := make([]string, o.concurrency)
+	tokTok := make([]string, o.concurrency) // the audience differs per server
+	patTok := make([]string, o.concurrency)
+	for w := range o.concurrency {
+		if sysTok[w], err = auth.mint(onBase, "bench-system", "system/*.read", "", w); err != nil {
+			return err
+		}
+		if tokTok[w], err = auth.mint(tokBase, "bench-system", "system/*.read", "", w); err != nil {
+			return err
+		}
+		if patTok[w], err = auth.mint(onBase, "bench-app", "patient/*.read", patients[w%len(patients)], w); err != nil {
+			return err
+		}
+	}
+	// Client w's i-th request reads every patient in turn; the off server
+	// gets the same requests, token included (ignored there).
+	c := o.concurrency
+	id := func(w, i int) string { return patients[(w+i*c)%len(patients)] }
+	scenarios := []*scenario{
+		{name: "security+audit OFF", srv: off, next: func(w, i int) request {
+			return request{off.base + "/Patient/" + id(w, i), sysTok[w]}
+		}},
+		{name: "ON, system/*.read", srv: on, next: func(w, i int) request {
+			return request{on.base + "/Patient/" + id(w, i), sysTok[w]}
+		}},
+		{name: "token check only, system/*.read", srv: tok, next: func(w, i int) request {
+			return request{tok.base + "/Patient/" + id(w, i), tokTok[w]}
+		}},
+		{name: "ON, patient/*.read (compartment)", srv: on, next: func(w, i int) request {
+			return request{on.base + "/Patient/" + patients[w%len(patients)], patTok[w]}
+		}},
+	}
+
+	client := &http.Client{Transport: &http.Transport{MaxIdleConns: 256, MaxIdleConnsPerHost: 256}, Timeout: time.Minute}
+	defer client.CloseIdleConnections()
+	// Warm both servers (connections, token cache, page cache) untimed.
+	for _, s := range scenarios {
+		if _, err := drive(ctx, client, c, min(o.duration, time.Second), s.next); err != nil {
+			return fmt.Errorf("%s: %w", s.name, err)
+		}
+		s.srv.drain(ctx, 30*time.Second)
+	}
+	// Rotate the order each round and keep each scenario's best round, so
+	// a burst of other work on the machine does not decide the ratio.
+	for r := range o.rounds {
+		for k := range scenarios {
+			s := scenarios[(k+r)%len(scenarios)]
+			res, err := drive(ctx, client, c, o.duration, s.next)
+			if err != nil {
+				return fmt.Errorf("%s: %w", s.name, err)
+			}
+			line := fmt.Sprintf("round %d  %-34s %8.0f req/s  p50 %-9s p99 %s", r+1, s.name, res.rate, round(res.p50), round(res.p99))
+			if res.shed > 0 {
+				line += fmt.Sprintf("  %d shed (503: audit queue full)", res.shed)
+			}
+			if s.srv.rec != nil {
+				// Audit keeps up when its queue empties quickly after the run.
+				t0 := time.Now()
+				left := s.srv.drain(ctx, 30*time.Second)
+				line += fmt.Sprintf("  audit backlog drained in %s", time.Since(t0).Round(time.Millisecond))
+				if left > 0 {
+					line += fmt.Sprintf(" (%d still queued)", left)
+				}
+			}
+			fmt.Fprintln(out, line)
+			if res.rate > s.best.rate {
+				s.best = res
+			}
+		}
+	}
+
+	base := scenarios[0].best
+	fmt.Fprintf(out, "\nGET Patient/{id} at concurrency %d, best of %d rounds:\n", c, o.rounds)
+	for _, s := range scenarios {
+		fmt.Fprintf(out, "  %-34s %8.0f req/s  p50 %-9s p99 %-9s ratio to OFF %.3f  (%d shed)\n",
+			s.name, s.best.rate, round(s.best.p50), round(s.best.p99), s.best.rate/base.rate, s.best.shed)
+	}
+	for _, s := range scenarios[1:] {
+		fmt.Fprintf(out, "cost of %s: %.1f%% of throughput (target for security+audit: < 15%%)\n", s.name, 100*(1-s.best.rate/base.rate))
+	}
+	return nil
+}
+
+func round(d time.Duration) time.Duration { return d.Round(time.Microsecond) }
+
+// patientIDs lists the ids of the Patients in data, in order.
+func patientIDs(data []json.RawMessage) []string {
+	var ids []string
+	for _, raw := range data {
+		var r struct {
+			ResourceType string `json:"resourceType"`
+			ID           string `json:"id"`
+		}
+		if json.Unmarshal(raw, &r) == nil && r.ResourceType == "Patient" {
+			ids = append(ids, r.ID)
+		}
+	}
+	return ids
+}
+
+// storeOptions is cmd/fhir-server's: the STU3 patient compartment table.
+func storeOptions() store.Options {
+	via := map[string]store.ViaRef{}
+	for t, v := range search.CompartmentVia() {
+		via[t] = store.ViaRef{SourceType: v.SourceType, Param: v.Param}
+	}
+	return store.Options{CompartmentParams: search.Compartments(), CompartmentVia: via}
+}
