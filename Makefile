@@ -29,6 +29,8 @@ bench:
 	$(GO) run ./auth-server/cmd/tokenbench
 	@echo "== fhir-server: bulk load, GET Patient/{id} against a trivial handler, search latency (SQLite; PostgreSQL too when DATABASE_URL is set)"
 	$(GO) run ./fhir-server/cmd/fhirbench
+	@echo "== fhir-server: GET Patient/{id} with a Bearer token, security and audit on against both off"
+	$(GO) run ./fhir-server/cmd/securitybench
 
 lint:
 	@unformatted=$$(gofmt -l pkg auth-server fhir-server e2e); \
