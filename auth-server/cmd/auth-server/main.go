@@ -6,6 +6,7 @@
 //	auth-server keys list|rotate|revoke KID [-config FILE]
 //	auth-server clients list|add|delete ID|rotate-secret ID|initial-token [-config FILE]
 //	auth-server users list|add|delete USERNAME [-config FILE]
+//	auth-server healthcheck URL
 package main
 
 import (
@@ -20,6 +21,9 @@ import (
 	"strings"
 	"syscall"
 
+	"github.com/smartgate/pkg/healthcheck"
+	"github.com/smartgate/pkg/requestid"
+
 	"github.com/smartgate/auth-server/internal/config"
 )
 
@@ -31,6 +35,8 @@ const usage = `usage:
   auth-server clients list|add|delete|rotate-secret|initial-token
                                            manage OAuth2 clients
   auth-server users list|add|delete        manage local logins
+  auth-server healthcheck URL              exit 0 when URL answers 200 (container
+                                           health checks), 1 otherwise
 
 Every command takes -config FILE (default config/auth-server.yaml; a missing
 default file means built-in defaults) and reads environment overrides.
@@ -45,6 +51,9 @@ func main() {
 			fmt.Fprintln(os.Stderr, "auth-server:", err)
 		}
 		stop()
+		if errors.Is(err, healthcheck.ErrUnhealthy) {
+			os.Exit(1)
+		}
 		os.Exit(2)
 	}
 }
@@ -63,6 +72,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return clientsCmd(ctx, args, stdout, stderr)
 	case "users":
 		return usersCmd(ctx, args, os.Stdin, stdout, stderr)
+	case "healthcheck":
+		return healthcheck.Run(ctx, "auth-server", args, stderr)
 	case "help":
 		fmt.Fprint(stdout, usage)
 		return nil
@@ -94,8 +105,10 @@ func newLogger(cfg config.Config, w io.Writer) *slog.Logger {
 	var level slog.Level
 	_ = level.UnmarshalText([]byte(cfg.Log.Level))
 	opts := &slog.HandlerOptions{Level: level}
+	var h slog.Handler = slog.NewTextHandler(w, opts)
 	if cfg.Log.Format == "json" {
-		return slog.New(slog.NewJSONHandler(w, opts))
+		h = slog.NewJSONHandler(w, opts)
 	}
-	return slog.New(slog.NewTextHandler(w, opts))
+	// Records logged with a request's context carry its request_id.
+	return slog.New(requestid.NewHandler(h))
 }

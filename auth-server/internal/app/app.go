@@ -15,6 +15,7 @@ import (
 	"github.com/smartgate/auth-server/internal/config"
 	"github.com/smartgate/auth-server/internal/httpapi"
 	"github.com/smartgate/auth-server/internal/keys"
+	"github.com/smartgate/auth-server/internal/metrics"
 	"github.com/smartgate/auth-server/internal/oauth"
 	"github.com/smartgate/auth-server/internal/store"
 	"github.com/smartgate/auth-server/internal/store/backend"
@@ -28,6 +29,8 @@ type App struct {
 	Keys    *keys.Manager
 	Clients *clients.Registry
 	Handler http.Handler
+	// Metrics are the server's collectors, served at /metrics.
+	Metrics *metrics.Metrics
 }
 
 // OpenStore opens the configured backend and the key manager: what the
@@ -93,12 +96,13 @@ func build(ctx context.Context, cfg config.Config, st store.Store, km *keys.Mana
 	if err != nil {
 		return nil, err
 	}
-	h, err := httpapi.New(httpapi.Deps{Config: cfg, Store: st, Keys: km, OAuth: engine, Tokens: svc, Pages: pages,
+	m := metrics.New()
+	h, err := httpapi.New(httpapi.Deps{Metrics: m, Config: cfg, Store: st, Keys: km, OAuth: engine, Tokens: svc, Pages: pages,
 		Registration: registrationService(cfg, st, log), Assertions: assertions(cfg, st), Log: log})
 	if err != nil {
 		return nil, err
 	}
-	return &App{Config: cfg, Store: st, Keys: km, Clients: reg, Handler: h}, nil
+	return &App{Config: cfg, Store: st, Keys: km, Clients: reg, Handler: h, Metrics: m}, nil
 }
 
 // Close releases the store.

@@ -9,6 +9,7 @@ import (
 	"context"
 	"encoding/base64"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/url"
 	"strings"
@@ -28,6 +29,13 @@ var (
 	ErrSecretInURL     = errors.New("client_secret must not be sent in the URL")
 	ErrBadBasic        = errors.New("malformed Basic authorization header")
 	ErrInvalidClient   = errors.New("client authentication failed")
+)
+
+// The two kinds of ErrInvalidClient Authenticate returns, for metrics and
+// logs only: the client's answer is the same invalid_client either way.
+var (
+	ErrUnknownClient = fmt.Errorf("%w: unknown client", ErrInvalidClient)
+	ErrBadSecret     = fmt.Errorf("%w: wrong secret", ErrInvalidClient)
 )
 
 // Method names as in RFC 7591 token_endpoint_auth_method.
@@ -112,13 +120,13 @@ func Authenticate(ctx context.Context, cs store.ClientStore, cr Credentials) (*s
 	c, err := cs.GetClient(ctx, cr.ClientID)
 	if errors.Is(err, store.ErrNotFound) {
 		clients.VerifySecret(clients.HashSecret("x"), cr.Secret) // similar work either way
-		return nil, ErrInvalidClient
+		return nil, ErrUnknownClient
 	}
 	if err != nil {
 		return nil, err
 	}
 	if !clients.VerifySecret(c.SecretHash, cr.Secret) {
-		return nil, ErrInvalidClient
+		return nil, ErrBadSecret
 	}
 	return c, nil
 }

@@ -9,6 +9,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/smartgate/auth-server/internal/clientauth"
+	"github.com/smartgate/auth-server/internal/metrics"
 	"github.com/smartgate/auth-server/internal/oauth"
 )
 
@@ -26,6 +27,7 @@ func (a *api) authenticateClient() gin.HandlerFunc {
 		}
 		addr := "addr:" + c.ClientIP()
 		if wait, blocked := a.perAddress.Blocked(addr); blocked {
+			a.authFailed(metrics.ReasonRateLimited)
 			a.tooMany(c, wait)
 			return
 		}
@@ -40,15 +42,19 @@ func (a *api) authenticateClient() gin.HandlerFunc {
 		}
 		switch {
 		case errors.Is(err, clientauth.ErrSecretInURL):
+			a.authFailed(metrics.ReasonSecretInURL)
 			a.abort(c, oauth.ErrInvalidRequest.WithDescription("client_secret must not be sent in the URL"))
 			return
 		case errors.Is(err, clientauth.ErrMultipleMethods):
+			a.authFailed(metrics.ReasonMultipleMethods)
 			a.abort(c, oauth.ErrInvalidRequest.WithDescription("use one client authentication method, not several"))
 			return
 		case errors.Is(err, clientauth.ErrMalformed):
+			a.authFailed(metrics.ReasonMalformed)
 			a.abort(c, oauth.ErrInvalidRequest.WithDescription("malformed client credentials"))
 			return
 		case errors.Is(err, clientauth.ErrBadBasic):
+			a.authFailed(metrics.ReasonBadBasic)
 			a.perAddress.Fail(addr)
 			a.abort(c, oauth.ErrInvalidClient.WithDescription("malformed Basic authorization header"))
 			return
@@ -57,19 +63,23 @@ func (a *api) authenticateClient() gin.HandlerFunc {
 				return
 			}
 			a.perAddress.Fail(addr)
+			a.authFailed(metrics.ReasonMissing)
 			a.abort(c, oauth.ErrInvalidClient.WithDescription("client authentication required"))
 			return
 		case err != nil:
+			a.authFailed(metrics.ReasonMalformed)
 			a.abort(c, oauth.ErrInvalidRequest)
 			return
 		}
 		client, err := clientauth.Authenticate(c.Request.Context(), a.Store, cr)
 		if errors.Is(err, clientauth.ErrInvalidClient) {
+			a.authFailed(invalidClientReason(err))
 			a.failClient(c, addr, clientKey, oauth.ErrInvalidClient)
 			return
 		}
 		if err != nil {
 			a.Log.ErrorContext(c.Request.Context(), "client authentication", "err", err)
+			a.authFailed(metrics.ReasonUnavailable)
 			a.abort(c, oauth.ErrTemporarilyUnavailable.WithDescription("client store unavailable"))
 			return
 		}

@@ -14,8 +14,11 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/smartgate/pkg/requestid"
+
 	"github.com/smartgate/auth-server/internal/clientauth"
 	"github.com/smartgate/auth-server/internal/config"
+	"github.com/smartgate/auth-server/internal/metrics"
 	"github.com/smartgate/auth-server/internal/oauth"
 	"github.com/smartgate/auth-server/internal/ratelimit"
 	"github.com/smartgate/auth-server/internal/registration"
@@ -50,8 +53,11 @@ type Deps struct {
 	// Assertions verifies private_key_jwt client assertions; nil refuses
 	// them.
 	Assertions *clientauth.Assertions
-	Log        *slog.Logger
-	Now        func() time.Time
+	// Metrics records requests, tokens and failures and is served at
+	// /metrics; nil records nothing and serves no /metrics.
+	Metrics *metrics.Metrics
+	Log     *slog.Logger
+	Now     func() time.Time
 }
 
 type api struct {
@@ -67,6 +73,11 @@ func New(d Deps) (http.Handler, error) {
 	if d.Now == nil {
 		d.Now = time.Now
 	}
+	if d.Log == nil {
+		d.Log = slog.New(slog.DiscardHandler)
+	}
+	// Every record logged with a request's context carries its id.
+	d.Log = slog.New(requestid.NewHandler(d.Log.Handler()))
 	a := &api{
 		Deps:       d,
 		issuer:     strings.TrimRight(d.Config.Issuer, "/"),
@@ -89,7 +100,7 @@ func New(d Deps) (http.Handler, error) {
 	r.HandleMethodNotAllowed = true
 	r.NoRoute(func(c *gin.Context) { c.JSON(http.StatusNotFound, gin.H{"error": "not_found"}) })
 	r.NoMethod(func(c *gin.Context) { c.JSON(http.StatusMethodNotAllowed, gin.H{"error": "method_not_allowed"}) })
-	r.Use(a.recover(), a.logRequests(), a.limitBody())
+	r.Use(a.requestID(), a.instrument(), a.recover(), a.logRequests(), a.limitBody())
 
 	cors := a.cors()
 	browser := func(method, path string, h ...gin.HandlerFunc) {
@@ -113,6 +124,9 @@ func New(d Deps) (http.Handler, error) {
 	r.GET("/revocations", a.authenticateClient(), a.revocations)
 	r.GET("/healthz", a.healthz)
 	r.GET("/readyz", a.readyz)
+	if d.Metrics != nil {
+		r.GET("/metrics", gin.WrapH(d.Metrics.Handler()))
+	}
 	return r, nil
 }
 
