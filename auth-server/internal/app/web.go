@@ -15,7 +15,9 @@ import (
 )
 
 // userFlow wires the SMART authorization-code flow: demo users, the
-// user-facing grants on the engine, and the browser pages.
+// user-facing grants on the engine, and the browser pages (with the
+// self-service client registration portal, which registers through the
+// same rules as POST /register).
 func userFlow(ctx context.Context, cfg config.Config, st store.Store, km *keys.Manager, engine *oauth.Server, log *slog.Logger) (*web.Handler, error) {
 	us := users.New(st, time.Now)
 	if cfg.Demo {
@@ -57,7 +59,9 @@ func userFlow(ctx context.Context, cfg config.Config, st store.Store, km *keys.M
 		}),
 		Issuer: cfg.Issuer, Audience: cfg.FHIRBaseURL,
 		FailuresPerAccount: cfg.Web.FailuresPerAccount, FailuresPerAddress: cfg.Web.FailuresPerAddress,
-		LoginWindow: cfg.Web.LoginWindow,
-		Log:         log,
+		LoginWindow:  cfg.Web.LoginWindow,
+		Registration: registrationService(cfg, st, log),
+		PortalScopes: cfg.Registration.PortalScopes,
+		Log:          log,
 	})
 }

@@ -16,7 +16,8 @@ var embedded embed.FS
 
 // pageNames are the templates/*.html that render a whole page inside
 // templates/layout.html.
-var pageNames = []string{"error", "login", "picker", "consent", "manage"}
+var pageNames = []string{"error", "login", "picker", "consent", "manage",
+	"portal_list", "portal_form", "portal_view", "portal_secret", "portal_delete"}
 
 type pages struct {
 	byName map[string]*template.Template
@@ -49,6 +50,7 @@ type view struct {
 	CSRF     string
 	SignedIn string // username when signed in
 	Error    string
+	Script   string // a static script the page loads (allowed by its CSP), "" for none
 	Data     any
 }
 
@@ -69,6 +71,9 @@ func (h *Handler) render(c *gin.Context, s *session, status int, name, title str
 		return
 	}
 	securityHeaders(c.Writer)
+	if v.Script != "" {
+		c.Header("Content-Security-Policy", cspWithScript)
+	}
 	c.Data(status, "text/html; charset=utf-8", buf.Bytes())
 }
 
@@ -88,8 +93,11 @@ func (h *Handler) static(c *gin.Context) {
 	c.Header("Cache-Control", "public, max-age=3600")
 	c.Header("X-Content-Type-Options", "nosniff")
 	ct := "application/octet-stream"
-	if path.Ext(name) == ".css" {
+	switch path.Ext(name) {
+	case ".css":
 		ct = "text/css; charset=utf-8"
+	case ".js":
+		ct = "text/javascript; charset=utf-8"
 	}
 	c.Data(http.StatusOK, ct, b)
 }

@@ -56,6 +56,12 @@ type Deps struct {
 	// LoginWindow block further attempts until the window ends.
 	FailuresPerAccount, FailuresPerAddress int
 	LoginWindow                            time.Duration
+	// Registration registers and manages the clients of the
+	// self-service portal (registration.Service); nil leaves the portal
+	// out. PortalScopes bound, per user role, the scopes a person may
+	// give the clients they register there.
+	Registration Registrar
+	PortalScopes map[string][]string
 	// Assets overrides the embedded templates and static files (a
 	// directory holding templates/ and static/); nil uses the embedded.
 	Assets fs.FS
@@ -119,6 +125,7 @@ func (h *Handler) Register(r gin.IRouter) {
 	r.GET(ManagePath, h.manage)
 	r.POST(ManagePath+"/revoke", h.revoke)
 	r.GET(StaticPath+"/*file", h.static)
+	h.portalRoutes(r)
 }
 
 // link is an absolute URL under the configured issuer.
@@ -134,3 +141,7 @@ func securityHeaders(w http.ResponseWriter) {
 	hd.Set("Referrer-Policy", "no-referrer")
 	hd.Set("Content-Security-Policy", "default-src 'none'; style-src 'self'; img-src 'self'; frame-ancestors 'none'; base-uri 'none'")
 }
+
+// cspWithScript is the policy of a page that loads a script of ours
+// (the Copy buttons): scripts from our origin only, never inline.
+const cspWithScript = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; frame-ancestors 'none'; base-uri 'none'"
