@@ -14,7 +14,8 @@ import (
 
 // commands maps a subcommand to its entry point.
 var commands = map[string]func(ctx context.Context, args []string, stderr io.Writer) error{
-	"serve": serve,
+	"serve":       serve,
+	"healthcheck": healthcheckCmd,
 }
 
 func main() {

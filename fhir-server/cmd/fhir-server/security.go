@@ -14,6 +14,7 @@ import (
 	"github.com/smartgate/fhir-server/internal/capability"
 	"github.com/smartgate/fhir-server/internal/config"
 	"github.com/smartgate/fhir-server/internal/cors"
+	"github.com/smartgate/fhir-server/internal/metrics"
 	"github.com/smartgate/fhir-server/internal/security"
 	"github.com/smartgate/fhir-server/internal/store"
 )
@@ -33,7 +34,7 @@ type securityParts struct {
 // discovery. Background work (JWKS refresh, feed polls) stops with ctx.
 // With security off (benchmarks only) every interaction is allowed; audit
 // has its own switch.
-func securityLayer(ctx context.Context, cfg config.Config, path string, optional bool, st store.Store, log *slog.Logger) (securityParts, error) {
+func securityLayer(ctx context.Context, cfg config.Config, path string, optional bool, st store.Store, m *metrics.Metrics, log *slog.Logger) (securityParts, error) {
 	opts, err := config.LoadSecurity(path, optional, env.ToMap(os.Environ()))
 	if err != nil {
 		return securityParts{}, err
@@ -45,7 +46,7 @@ func securityLayer(ctx context.Context, cfg config.Config, path string, optional
 	var guard *security.Guard
 	var checks map[string]security.Check
 	if cfg.Security.Enabled {
-		t, err := tokenLayer(ctx, cfg, opts, log)
+		t, err := tokenLayer(ctx, cfg, opts, m, log)
 		if err != nil {
 			return securityParts{}, err
 		}
@@ -59,11 +60,12 @@ func securityLayer(ctx context.Context, cfg config.Config, path string, optional
 	if opts.Audit.Enabled {
 		rec, err = audit.New(audit.Options{
 			Store: st, BaseURL: cfg.BaseURL, QueueSize: opts.Audit.QueueSize, BatchSize: opts.Audit.BatchSize,
-			Logger: log.With("component", "audit"),
+			Logger: log.With("component", "audit"), Metrics: m,
 		})
 		if err != nil {
 			return securityParts{}, err
 		}
+		m.WatchAuditQueue(rec.Pending)
 		sec.close = func(ctx context.Context) {
 			if err := rec.Close(ctx); err != nil {
 				log.Error("audit flush incomplete", "err", err)

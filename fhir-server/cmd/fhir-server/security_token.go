@@ -11,6 +11,7 @@ import (
 
 	"github.com/smartgate/fhir-server/internal/capability"
 	"github.com/smartgate/fhir-server/internal/config"
+	"github.com/smartgate/fhir-server/internal/metrics"
 	"github.com/smartgate/fhir-server/internal/security"
 )
 
@@ -25,7 +26,7 @@ type tokens struct {
 // tokenLayer starts the JWKS verifier and the revocation feed (both run
 // until ctx ends), loads the scope table and builds the Guard and the
 // discovery documents.
-func tokenLayer(ctx context.Context, cfg config.Config, opts config.SecurityOptions, log *slog.Logger) (tokens, error) {
+func tokenLayer(ctx context.Context, cfg config.Config, opts config.SecurityOptions, m *metrics.Metrics, log *slog.Logger) (tokens, error) {
 	f, err := os.Open(opts.Security.ScopesFile)
 	if err != nil {
 		return tokens{}, fmt.Errorf("scope table: %w", err)
@@ -61,7 +62,7 @@ func tokenLayer(ctx context.Context, cfg config.Config, opts config.SecurityOpti
 		return tokens{}, err
 	}
 	checks["keys"] = security.KeysCheck(verifier)
-	guard, err := security.New(security.Config{Verifier: verifier, Scopes: table, BaseURL: cfg.BaseURL, Logger: log.With("component", "security")})
+	guard, err := security.New(security.Config{Verifier: verifier, Scopes: table, BaseURL: cfg.BaseURL, Logger: log.With("component", "security"), Metrics: m})
 	if err != nil {
 		return tokens{}, err
 	}

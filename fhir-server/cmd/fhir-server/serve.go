@@ -11,10 +11,13 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/smartgate/pkg/requestid"
+
 	"github.com/smartgate/fhir-server/internal/api"
 	"github.com/smartgate/fhir-server/internal/capability"
 	"github.com/smartgate/fhir-server/internal/config"
 	"github.com/smartgate/fhir-server/internal/demo"
+	"github.com/smartgate/fhir-server/internal/metrics"
 	"github.com/smartgate/fhir-server/internal/validate"
 )
 
@@ -44,7 +47,8 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 	}
 	defer st.Close()
 
-	sec, err := securityLayer(ctx, cfg, *path, !explicit, st, log)
+	m := metrics.New()
+	sec, err := securityLayer(ctx, cfg, *path, !explicit, st, m, log)
 	if err != nil {
 		return err
 	}
@@ -59,7 +63,7 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 	h, err := api.New(api.Options{
 		Store: st, BaseURL: cfg.BaseURL, Guard: sec.guard, Valid: valid, Metadata: metadata,
 		SmartConfiguration: sec.smartConfiguration, MaxBodyBytes: cfg.HTTP.MaxBodyBytes,
-		DefaultCount: cfg.Search.DefaultCount, MaxCount: cfg.Search.MaxCount, Logger: log,
+		DefaultCount: cfg.Search.DefaultCount, MaxCount: cfg.Search.MaxCount, Logger: log, Metrics: m,
 	})
 	if err != nil {
 		return err
@@ -74,6 +78,8 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 	if sec.wrap != nil {
 		handler = sec.wrap(handler)
 	}
+	// Outermost: request ids, GET /metrics, request metrics and log lines.
+	handler = m.Middleware(cfg.BasePath(), log, handler)
 	srv := &http.Server{
 		Addr:              cfg.ListenAddr,
 		Handler:           withHSTS(handler, cfg.TLS.CertFile != "", cfg.BaseURL),
@@ -142,8 +148,10 @@ func loadDemo(ctx context.Context, h *api.Handler, log *slog.Logger) error {
 func newLogger(c config.Log, w io.Writer) *slog.Logger {
 	level, _ := c.SlogLevel() // validated
 	opts := &slog.HandlerOptions{Level: level}
+	var h slog.Handler = slog.NewTextHandler(w, opts)
 	if c.Format == "json" {
-		return slog.New(slog.NewJSONHandler(w, opts))
+		h = slog.NewJSONHandler(w, opts)
 	}
-	return slog.New(slog.NewTextHandler(w, opts))
+	// Records logged with a request's context carry its request_id.
+	return slog.New(requestid.NewHandler(h))
 }

@@ -41,6 +41,7 @@ type Options struct {
 	DefaultCount       int   // default 20
 	MaxCount           int   // default 500
 	Logger             *slog.Logger
+	Metrics            Metrics          // nil: counts nothing
 	Now                func() time.Time // default time.Now
 	NewID              func() string    // server-assigned ids; default random UUID
 }
@@ -58,6 +59,7 @@ type Handler struct {
 	defCount int
 	maxCount int
 	log      *slog.Logger
+	metrics  Metrics
 	now      func() time.Time
 	newID    func() string
 	engine   *gin.Engine
@@ -76,7 +78,10 @@ func New(o Options) (*Handler, error) {
 		store: o.Store, base: strings.TrimRight(o.BaseURL, "/"), basePath: strings.TrimRight(u.Path, "/"),
 		guard: o.Guard, valid: o.Valid, metadata: o.Metadata, smart: o.SmartConfiguration,
 		maxBody: o.MaxBodyBytes, defCount: o.DefaultCount, maxCount: o.MaxCount,
-		log: o.Logger, now: o.Now, newID: o.NewID,
+		log: o.Logger, now: o.Now, newID: o.NewID, metrics: o.Metrics,
+	}
+	if h.metrics == nil {
+		h.metrics = noMetrics{}
 	}
 	if h.guard == nil {
 		h.guard = AllowAll{}
@@ -111,7 +116,7 @@ func (h *Handler) routes() *gin.Engine {
 	e.RedirectTrailingSlash = false
 	e.RedirectFixedPath = false
 	e.Use(gin.CustomRecoveryWithWriter(io.Discard, func(c *gin.Context, rec any) {
-		h.log.Error("panic serving request", "path", c.Request.URL.Path, "panic", fmt.Sprint(rec))
+		h.log.ErrorContext(c.Request.Context(), "panic serving request", "path", c.Request.URL.Path, "panic", fmt.Sprint(rec))
 		WriteError(c.Writer, Errorf(http.StatusInternalServerError, "exception", "internal server error"), nil)
 		c.Abort()
 	}))
@@ -137,7 +142,8 @@ func (h *Handler) readyz(c *gin.Context) {
 	ctx, cancel := context.WithTimeout(c.Request.Context(), 2*time.Second)
 	defer cancel()
 	if err := h.store.Ping(ctx); err != nil {
-		h.log.Warn("readiness: store unreachable", "err", err)
+		h.log.WarnContext(ctx, "readiness: store unreachable", "err", err)
+		h.metrics.StoreError(StoreUnreachable)
 		c.Data(http.StatusServiceUnavailable, "application/json", []byte(`{"status":"unavailable","store":"unreachable"}`))
 		return
 	}

@@ -10,6 +10,8 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/smartgate/pkg/requestid"
+
 	"github.com/smartgate/fhir-server/internal/store"
 )
 
@@ -18,7 +20,8 @@ func (h *Handler) serveFHIR(gc *gin.Context) {
 	w, r := gc.Writer, gc.Request
 	segs := splitPath(strings.TrimPrefix(r.URL.Path, h.basePath))
 	if err := h.serve(w, r, segs); err != nil {
-		WriteError(w, err, h.log)
+		h.countError(err)
+		WriteError(w, err, requestid.Logger(r.Context(), h.log))
 	}
 }
 

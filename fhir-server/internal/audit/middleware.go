@@ -26,6 +26,7 @@ func (r *Recorder) Middleware(basePath string, next http.Handler) http.Handler {
 		}
 		slot, ok := r.Reserve()
 		if !ok {
+			r.metrics.AuditDropped("queue_full", 1)
 			w.Header().Set("Retry-After", "1")
 			api.WriteError(w, api.Errorf(http.StatusServiceUnavailable, "transient", "the server cannot record this request in its audit trail at the moment; try again shortly"), r.log)
 			return

@@ -41,7 +41,20 @@ type Options struct {
 	Logger    *slog.Logger
 	Now       func() time.Time
 	NewID     func() string
+	// Metrics counts events not stored; nil counts nothing.
+	Metrics Metrics
 }
+
+// Metrics is what the recorder reports (*metrics.Metrics implements it).
+type Metrics interface {
+	// AuditDropped counts n events not stored: "queue_full" (the request
+	// was refused) or "shutdown".
+	AuditDropped(reason string, n int)
+}
+
+type noMetrics struct{}
+
+func (noMetrics) AuditDropped(string, int) {}
 
 // Recorder queues events and stores them in batches.
 type Recorder struct {
@@ -49,6 +62,7 @@ type Recorder struct {
 	base    string
 	batch   int
 	log     *slog.Logger
+	metrics Metrics
 	now     func() time.Time
 	newID   func() string
 	extract search.Extractor
@@ -74,7 +88,7 @@ func New(o Options) (*Recorder, error) {
 		o.BatchSize = DefaultBatchSize
 	}
 	r := &Recorder{
-		store: o.Store, base: o.BaseURL, batch: o.BatchSize, log: o.Logger, now: o.Now, newID: o.NewID,
+		store: o.Store, base: o.BaseURL, batch: o.BatchSize, log: o.Logger, now: o.Now, newID: o.NewID, metrics: o.Metrics,
 		extract: search.Extractor{BaseURL: o.BaseURL},
 		slots:   make(chan struct{}, o.QueueSize),
 		queue:   make(chan Event, o.QueueSize),
@@ -86,6 +100,9 @@ func New(o Options) (*Recorder, error) {
 	}
 	if r.now == nil {
 		r.now = time.Now
+	}
+	if r.metrics == nil {
+		r.metrics = noMetrics{}
 	}
 	if r.newID == nil {
 		r.newID = randomID
@@ -181,6 +198,7 @@ func (r *Recorder) writeRetrying(batch []Event) bool {
 		select {
 		case <-r.stop:
 			r.log.Error("audit: AuditEvents lost at shutdown", "events", len(batch)+len(r.queue))
+			r.metrics.AuditDropped("shutdown", len(batch)+len(r.queue))
 			return false
 		case <-time.After(backoff):
 		}

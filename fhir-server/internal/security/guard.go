@@ -35,6 +35,9 @@ type Config struct {
 	// Realm is the realm of WWW-Authenticate challenges (default BaseURL).
 	Realm  string
 	Logger *slog.Logger
+	// Metrics counts 401s by reason and 403s by resource type; nil
+	// counts nothing.
+	Metrics Metrics
 }
 
 // Guard authenticates requests and authorizes interactions. It
@@ -46,6 +49,7 @@ type Guard struct {
 	basePath string
 	realm    string
 	log      *slog.Logger
+	metrics  Metrics
 	scopes   scopeCache
 }
 
@@ -70,7 +74,10 @@ func New(cfg Config) (*Guard, error) {
 	g := &Guard{
 		verifier: cfg.Verifier, table: cfg.Scopes,
 		base: strings.TrimRight(cfg.BaseURL, "/"), basePath: strings.TrimRight(u.Path, "/"),
-		realm: cfg.Realm, log: cfg.Logger,
+		realm: cfg.Realm, log: cfg.Logger, metrics: cfg.Metrics,
+	}
+	if g.metrics == nil {
+		g.metrics = noMetrics{}
 	}
 	if g.realm == "" {
 		g.realm = g.base
@@ -97,7 +104,8 @@ func (g *Guard) Authorize(ctx context.Context, r *http.Request, a api.Access) (a
 		rec.add(a, err == nil)
 	}
 	if err != nil {
-		g.log.Debug("access refused", "client_id", claims.ClientID, "interaction", string(a.Interaction), "type", a.Type, "reason", err.Error())
+		g.countRefusal(a, err)
+		g.log.DebugContext(ctx, "access refused", "client_id", claims.ClientID, "interaction", string(a.Interaction), "type", a.Type, "reason", err.Error())
 	}
 	return grant, err
 }
@@ -113,13 +121,15 @@ func (g *Guard) authenticate(ctx context.Context, r *http.Request) (*token.Claim
 	}
 	raw, present := bearerToken(r)
 	if !present {
+		g.metrics.Unauthorized(ReasonMissing)
 		return nil, unauthenticated(g.realm)
 	}
 	c, err := g.verifier.Verify(ctx, raw)
 	if err != nil {
 		// The detail (kid, iss ...) goes to the log only at debug level
 		// and never the token itself.
-		g.log.Debug("token refused", "err", err.Error())
+		g.log.DebugContext(ctx, "token refused", "err", err.Error())
+		g.metrics.Unauthorized(unauthorizedReason(err))
 		return nil, invalidToken(g.realm, token.Description(err))
 	}
 	if rec != nil {

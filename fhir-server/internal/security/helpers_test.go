@@ -26,6 +26,7 @@ import (
 
 	"github.com/smartgate/fhir-server/internal/api"
 	"github.com/smartgate/fhir-server/internal/audit"
+	"github.com/smartgate/fhir-server/internal/metrics"
 	"github.com/smartgate/fhir-server/internal/search"
 	"github.com/smartgate/fhir-server/internal/security"
 	"github.com/smartgate/fhir-server/internal/store"
@@ -119,6 +120,7 @@ type env struct {
 type envOptions struct {
 	queueSize int
 	tx        audit.Transactor // audit's store; default the env's store
+	metrics   *metrics.Metrics // when set: counted, and the stack wrapped in its middleware
 }
 
 func newEnv(t *testing.T, o envOptions) *env {
@@ -146,11 +148,11 @@ func newEnv(t *testing.T, o envOptions) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	g, err := security.New(security.Config{Verifier: v, Scopes: table, BaseURL: base})
+	g, err := security.New(security.Config{Verifier: v, Scopes: table, BaseURL: base, Metrics: o.metrics})
 	if err != nil {
 		t.Fatal(err)
 	}
-	h, err := api.New(api.Options{Store: st, BaseURL: base, Guard: g, Metadata: []byte(`{"resourceType":"CapabilityStatement"}`)})
+	h, err := api.New(api.Options{Store: st, BaseURL: base, Guard: g, Metadata: []byte(`{"resourceType":"CapabilityStatement"}`), Metrics: o.metrics})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -161,7 +163,7 @@ func newEnv(t *testing.T, o envOptions) *env {
 	if tx == nil {
 		tx = st
 	}
-	rec, err := audit.New(audit.Options{Store: tx, BaseURL: base, QueueSize: o.queueSize})
+	rec, err := audit.New(audit.Options{Store: tx, BaseURL: base, QueueSize: o.queueSize, Metrics: o.metrics})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -170,7 +172,11 @@ func newEnv(t *testing.T, o envOptions) *env {
 		defer cancel()
 		_ = rec.Close(ctx)
 	})
-	return &env{t: t, store: st, handler: rec.Middleware("/STU3", g.Middleware(h)), rec: rec}
+	var handler http.Handler = rec.Middleware("/STU3", g.Middleware(h))
+	if o.metrics != nil {
+		handler = o.metrics.Middleware("/STU3", nil, handler)
+	}
+	return &env{t: t, store: st, handler: handler, rec: rec}
 }
 
 func storeOptions() store.Options {

@@ -1,0 +1,80 @@
+package metrics
+
+import (
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/smartgate/pkg/requestid"
+)
+
+// Middleware is the outermost handler: it gives every request its id
+// (X-Request-Id, echoed; in the context for every log record), serves
+// GET /metrics, records each request by route template and status, and
+// logs one line per request: method, path (never the query, which may
+// carry identifiers), route, status, duration, request_id. log may be
+// nil (no request lines); m may be nil (no metrics, no /metrics).
+func (m *Metrics) Middleware(basePath string, log *slog.Logger, next http.Handler) http.Handler {
+	var scrape http.Handler
+	if m != nil {
+		scrape = m.Handler()
+	}
+	if log != nil {
+		log = slog.New(requestid.NewHandler(log.Handler())) // request_id from the context
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		r, _ = requestid.Start(w, r)
+		sw := &statusWriter{ResponseWriter: w}
+		if scrape != nil && r.URL.Path == "/metrics" && (r.Method == http.MethodGet || r.Method == http.MethodHead) {
+			scrape.ServeHTTP(sw, r)
+		} else {
+			next.ServeHTTP(sw, r)
+		}
+		took := time.Since(start)
+		route := Route(basePath, r.URL.Path)
+		m.Request(route, r.Method, sw.status(), took)
+		if log != nil {
+			log.LogAttrs(r.Context(), slog.LevelInfo, "request",
+				slog.String("method", r.Method), slog.String("path", r.URL.Path), slog.String("route", route),
+				slog.Int("status", sw.status()), slog.Duration("duration", took))
+		}
+	})
+}
+
+// statusWriter remembers the status written.
+type statusWriter struct {
+	http.ResponseWriter
+	code int
+}
+
+func (w *statusWriter) WriteHeader(code int) {
+	if w.code == 0 {
+		w.code = code
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *statusWriter) Write(b []byte) (int, error) {
+	if w.code == 0 {
+		w.code = http.StatusOK
+	}
+	return w.ResponseWriter.Write(b)
+}
+
+func (w *statusWriter) status() int {
+	if w.code == 0 {
+		return http.StatusOK
+	}
+	return w.code
+}
+
+// Unwrap lets http.ResponseController reach the underlying writer.
+func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+// Flush passes flushes on (streamed exports).
+func (w *statusWriter) Flush() {
+	if f, ok := w.ResponseWriter.(http.Flusher); ok {
+		f.Flush()
+	}
+}

@@ -1,0 +1,75 @@
+package security
+
+import (
+	"errors"
+	"net/http"
+
+	"github.com/smartgate/pkg/token"
+
+	"github.com/smartgate/fhir-server/internal/api"
+)
+
+// Metrics is what the Guard reports to the metrics registry
+// (*metrics.Metrics implements it).
+type Metrics interface {
+	// Unauthorized counts a 401 by reason (one of the Reason values).
+	Unauthorized(reason string)
+	// ScopeRefused counts a 403 for a resource type.
+	ScopeRefused(resourceType string)
+}
+
+type noMetrics struct{}
+
+func (noMetrics) Unauthorized(string) {}
+func (noMetrics) ScopeRefused(string) {}
+
+// Reasons of a 401, the label values of the counter.
+const (
+	ReasonMissing      = "missing_token"
+	ReasonMalformed    = "malformed"
+	ReasonAlgorithm    = "algorithm"
+	ReasonUnknownKey   = "unknown_key"
+	ReasonKeysDown     = "keys_unavailable"
+	ReasonSignature    = "bad_signature"
+	ReasonIssuer       = "wrong_issuer"
+	ReasonAudience     = "wrong_audience"
+	ReasonExpired      = "expired"
+	ReasonNotYetValid  = "not_yet_valid"
+	ReasonClaims       = "missing_claims"
+	ReasonRevoked      = "revoked"
+	ReasonOtherInvalid = "invalid"
+)
+
+// unauthorizedReason names the reason of a token the verifier refused.
+func unauthorizedReason(err error) string {
+	for _, r := range []struct {
+		err    error
+		reason string
+	}{
+		{token.ErrMalformed, ReasonMalformed},
+		{token.ErrAlgorithm, ReasonAlgorithm},
+		{token.ErrMissingKeyID, ReasonUnknownKey},
+		{token.ErrUnknownKey, ReasonUnknownKey},
+		{token.ErrKeysUnavailable, ReasonKeysDown},
+		{token.ErrSignature, ReasonSignature},
+		{token.ErrIssuer, ReasonIssuer},
+		{token.ErrAudience, ReasonAudience},
+		{token.ErrExpired, ReasonExpired},
+		{token.ErrNotYetValid, ReasonNotYetValid},
+		{token.ErrClaims, ReasonClaims},
+		{token.ErrRevoked, ReasonRevoked},
+	} {
+		if errors.Is(err, r.err) {
+			return r.reason
+		}
+	}
+	return ReasonOtherInvalid
+}
+
+// countRefusal counts a 403 the Guard decided for a.
+func (g *Guard) countRefusal(a api.Access, err error) {
+	var e *api.Error
+	if errors.As(err, &e) && e.Status == http.StatusForbidden {
+		g.metrics.ScopeRefused(a.Type)
+	}
+}
