@@ -7,14 +7,19 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"os/signal"
+	"slices"
+	"strings"
 	"syscall"
 )
 
 // commands maps a subcommand to its entry point.
 var commands = map[string]func(ctx context.Context, args []string, stderr io.Writer) error{
 	"serve":       serve,
+	"import":      importCmd,
+	"export":      exportCmd,
 	"healthcheck": healthcheckCmd,
 }
 
@@ -34,7 +39,7 @@ func run(ctx context.Context, args []string, stderr io.Writer) error {
 	}
 	cmd, ok := commands[name]
 	if !ok {
-		return fmt.Errorf("unknown command %q (commands: serve)", name)
+		return fmt.Errorf("unknown command %q (commands: %s)", name, strings.Join(slices.Sorted(maps.Keys(commands)), ", "))
 	}
 	return cmd(ctx, args, stderr)
 }

@@ -1,0 +1,114 @@
+package api
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+
+	"github.com/smartgate/fhir-server/internal/store"
+)
+
+// ResourceError is the failure of one resource of an Upsert: Index is its
+// position in the slice given, Type and ID what it claims to be (empty
+// when it could not be read).
+type ResourceError struct {
+	Index    int
+	Type, ID string
+	Err      error
+}
+
+func (e *ResourceError) Error() string {
+	if e.Type == "" {
+		return fmt.Sprintf("resource %d: %s", e.Index, Describe(e.Err))
+	}
+	return fmt.Sprintf("resource %d (%s/%s): %s", e.Index, e.Type, e.ID, Describe(e.Err))
+}
+
+func (e *ResourceError) Unwrap() error { return e.Err }
+
+// Describe renders an *Error as its diagnostics ("Patient.gender: ...;
+// ..."), without the HTTP status that means nothing to an operator.
+func Describe(err error) string {
+	var e *Error
+	if !errors.As(err, &e) || len(e.Issues) == 0 {
+		return err.Error()
+	}
+	parts := make([]string, len(e.Issues))
+	for i, is := range e.Issues {
+		parts[i] = is.Diagnostics
+	}
+	return strings.Join(parts, "; ")
+}
+
+// Upsert is Load for `fhir-server import`: each resource is written at
+// its own Type/id (a new version when it exists), validated, indexed and
+// stamped exactly like an update, all in one store transaction. Before
+// they are written, every string equal to a key of refs (a Bundle entry's
+// fullUrl, such as urn:uuid:...) is rewritten to its value (the entry's
+// Type/id), as a transaction Bundle does.
+//
+// Every resource is checked before anything is written: the error is then
+// the errors.Join of one *ResourceError per invalid resource. A failure
+// while writing is one *ResourceError (or the store's error when no
+// resource is to blame); nothing of the call is stored then.
+func (h *Handler) Upsert(ctx context.Context, resources []json.RawMessage, refs map[string]string) error {
+	calls := make([]*call, len(resources))
+	var invalid []error
+	for i, raw := range resources {
+		c, err := h.upsertCall(raw)
+		if err != nil {
+			re := &ResourceError{Index: i, Err: err}
+			if c != nil {
+				re.Type, re.ID = c.typ, c.id
+			}
+			invalid = append(invalid, re)
+			continue
+		}
+		calls[i] = c
+	}
+	if len(invalid) > 0 {
+		return errors.Join(invalid...)
+	}
+	if len(refs) > 0 {
+		for _, c := range calls {
+			rewrite(c.resource, refs)
+		}
+	}
+	return h.store.InTx(ctx, func(tx store.Tx) error {
+		for i, c := range calls {
+			if _, err := h.update(ctx, tx, c, Grant{}); err != nil {
+				return &ResourceError{Index: i, Type: c.typ, ID: c.id, Err: err}
+			}
+		}
+		return nil
+	})
+}
+
+// upsertCall parses and prepares one resource as an update of its own
+// Type/id. The call is returned with the error once its target is known.
+func (h *Handler) upsertCall(raw json.RawMessage) (*call, error) {
+	m, err := parseResource(raw)
+	if err != nil {
+		return nil, err
+	}
+	typ, _ := m["resourceType"].(string)
+	id, _ := m["id"].(string)
+	if typ == "" {
+		return nil, Errorf(http.StatusBadRequest, "required", "resourceType is missing")
+	}
+	if id == "" {
+		return nil, Errorf(http.StatusBadRequest, "required", "the %s has no id", typ)
+	}
+	c, err := resolve(http.MethodPut, []string{typ, id})
+	if err != nil {
+		return &call{typ: typ, id: id}, err
+	}
+	c.resource = m
+	if err := h.prepare(c); err != nil {
+		return c, err
+	}
+	return c, nil
+}
