@@ -2,6 +2,7 @@ package postgres
 
 import (
 	"context"
+	"fmt"
 	"strconv"
 	"strings"
 
@@ -36,9 +37,85 @@ func (b *backend) Close() error {
 type querier interface {
 	Exec(ctx context.Context, sql string, args ...any) (pgconn.CommandTag, error)
 	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
+	SendBatch(ctx context.Context, b *pgx.Batch) pgx.BatchResults
 }
 
 type conn struct{ q querier }
+
+var _ sqlstore.BulkInserter = conn{}
+
+// InsertRows writes every batch in one round trip: one INSERT ... SELECT
+// FROM unnest(column arrays) per table, whatever the row count, so the
+// statement texts stay few and prepared.
+func (c conn) InsertRows(ctx context.Context, batches []sqlstore.RowBatch) error {
+	b := &pgx.Batch{}
+	for _, rb := range batches {
+		var sb strings.Builder
+		sb.WriteString("INSERT INTO " + rb.Table + " (" + strings.Join(rb.Cols, ", ") + ") SELECT * FROM unnest(")
+		args := make([]any, len(rb.Cols))
+		for i, typ := range rb.Types {
+			if i > 0 {
+				sb.WriteString(", ")
+			}
+			sb.WriteString("$" + strconv.Itoa(i+1) + "::" + typ + "[]")
+			col, err := column(rb.Rows, i, typ)
+			if err != nil {
+				return fmt.Errorf("postgres: %s.%s: %w", rb.Table, rb.Cols[i], err)
+			}
+			args[i] = col
+		}
+		sb.WriteString(")")
+		b.Queue(sb.String(), args...)
+	}
+	return c.q.SendBatch(ctx, b).Close()
+}
+
+// column gathers column i of rows as a typed slice pgx sends as an array.
+func column(rows [][]any, i int, typ string) (any, error) {
+	switch typ {
+	case "bigint":
+		out := make([]int64, len(rows))
+		for j, r := range rows {
+			v, ok := r[i].(int64)
+			if !ok {
+				return nil, fmt.Errorf("value %T is not int64", r[i])
+			}
+			out[j] = v
+		}
+		return out, nil
+	case "text":
+		out := make([]string, len(rows))
+		for j, r := range rows {
+			v, ok := r[i].(string)
+			if !ok {
+				return nil, fmt.Errorf("value %T is not a string", r[i])
+			}
+			out[j] = v
+		}
+		return out, nil
+	case "float8":
+		out := make([]float64, len(rows))
+		for j, r := range rows {
+			v, ok := r[i].(float64)
+			if !ok {
+				return nil, fmt.Errorf("value %T is not float64", r[i])
+			}
+			out[j] = v
+		}
+		return out, nil
+	case "bytea":
+		out := make([][]byte, len(rows))
+		for j, r := range rows {
+			v, ok := r[i].([]byte)
+			if !ok {
+				return nil, fmt.Errorf("value %T is not []byte", r[i])
+			}
+			out[j] = v
+		}
+		return out, nil
+	}
+	return nil, fmt.Errorf("unknown column type %q", typ)
+}
 
 func (c conn) Exec(ctx context.Context, query string, args ...any) (int64, error) {
 	tag, err := c.q.Exec(ctx, rebind(query), args...)

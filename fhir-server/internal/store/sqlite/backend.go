@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"sync"
 
 	"github.com/smartgate/fhir-server/internal/store/internal/sqlstore"
 )
@@ -11,49 +12,149 @@ import (
 // backend gives the engine the reader pool and transactions on the
 // writer connection.
 type backend struct {
-	writer, reader *sql.DB
+	writer *sql.DB
+	reader *stmtCache
 }
 
 var _ sqlstore.Backend = (*backend)(nil)
 
-func (b *backend) Reader() sqlstore.Conn { return conn{b.reader} }
+func (b *backend) Reader() sqlstore.Conn { return b.reader }
 
 func (b *backend) InTx(ctx context.Context, fn func(sqlstore.Conn) error) error {
 	tx, err := b.writer.BeginTx(ctx, nil)
 	if err != nil {
 		return err
 	}
-	if err := fn(conn{tx}); err != nil {
+	// Statements prepared in the transaction are reused by its later
+	// Puts and closed when it ends.
+	if err := fn(&txConn{tx: tx}); err != nil {
 		tx.Rollback()
 		return err
 	}
 	return tx.Commit()
 }
 
-func (b *backend) Ping(ctx context.Context) error { return b.reader.PingContext(ctx) }
+func (b *backend) Ping(ctx context.Context) error { return b.reader.db.PingContext(ctx) }
 
 func (b *backend) Close() error {
-	return errors.Join(b.reader.Close(), b.writer.Close())
+	return errors.Join(b.reader.close(), b.writer.Close())
 }
 
-// querier is what *sql.DB and *sql.Tx share.
-type querier interface {
-	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
-	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+// maxCached bounds the prepared statements a cache keeps: statement
+// texts depend on the query's shape only (values are placeholders), so a
+// server sees few of them.
+const maxCached = 256
+
+// stmtCache runs statements on the reader pool through prepared
+// statements kept by their text (database/sql prepares each once per
+// connection).
+type stmtCache struct {
+	db    *sql.DB
+	mu    sync.Mutex
+	stmts map[string]*sql.Stmt
 }
 
-type conn struct{ q querier }
+func newStmtCache(db *sql.DB) *stmtCache {
+	return &stmtCache{db: db, stmts: map[string]*sql.Stmt{}}
+}
 
-func (c conn) Exec(ctx context.Context, query string, args ...any) (int64, error) {
-	res, err := c.q.ExecContext(ctx, query, args...)
+func (c *stmtCache) stmt(ctx context.Context, query string) (*sql.Stmt, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if s, ok := c.stmts[query]; ok {
+		return s, nil
+	}
+	if len(c.stmts) >= maxCached {
+		return nil, nil
+	}
+	s, err := c.db.PrepareContext(ctx, query)
+	if err != nil {
+		return nil, err
+	}
+	c.stmts[query] = s
+	return s, nil
+}
+
+func (c *stmtCache) Exec(ctx context.Context, query string, args ...any) (int64, error) {
+	return execResult(c.db.ExecContext(ctx, query, args...))
+}
+
+func (c *stmtCache) Query(ctx context.Context, query string, args ...any) (sqlstore.Rows, error) {
+	s, err := c.stmt(ctx, query)
+	if err != nil {
+		return nil, err
+	}
+	if s == nil {
+		return wrapRows(c.db.QueryContext(ctx, query, args...))
+	}
+	return wrapRows(s.QueryContext(ctx, args...))
+}
+
+func (c *stmtCache) close() error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	var errs []error
+	for q, s := range c.stmts {
+		errs = append(errs, s.Close())
+		delete(c.stmts, q)
+	}
+	return errors.Join(append(errs, c.db.Close())...)
+}
+
+// txConn runs statements in one transaction, preparing each text once.
+type txConn struct {
+	tx    *sql.Tx
+	stmts map[string]*sql.Stmt
+}
+
+func (c *txConn) stmt(ctx context.Context, query string) (*sql.Stmt, error) {
+	if s, ok := c.stmts[query]; ok {
+		return s, nil
+	}
+	if c.stmts == nil {
+		c.stmts = map[string]*sql.Stmt{}
+	}
+	if len(c.stmts) >= maxCached {
+		return nil, nil
+	}
+	s, err := c.tx.PrepareContext(ctx, query)
+	if err != nil {
+		return nil, err
+	}
+	c.stmts[query] = s
+	return s, nil
+}
+
+func (c *txConn) Exec(ctx context.Context, query string, args ...any) (int64, error) {
+	s, err := c.stmt(ctx, query)
+	if err != nil {
+		return 0, err
+	}
+	if s == nil {
+		return execResult(c.tx.ExecContext(ctx, query, args...))
+	}
+	return execResult(s.ExecContext(ctx, args...))
+}
+
+func (c *txConn) Query(ctx context.Context, query string, args ...any) (sqlstore.Rows, error) {
+	s, err := c.stmt(ctx, query)
+	if err != nil {
+		return nil, err
+	}
+	if s == nil {
+		return wrapRows(c.tx.QueryContext(ctx, query, args...))
+	}
+	return wrapRows(s.QueryContext(ctx, args...))
+}
+
+func execResult(res sql.Result, err error) (int64, error) {
 	if err != nil {
 		return 0, err
 	}
 	return res.RowsAffected()
 }
 
-func (c conn) Query(ctx context.Context, query string, args ...any) (sqlstore.Rows, error) {
-	rows, err := c.q.QueryContext(ctx, query, args...)
+func wrapRows(rows *sql.Rows, err error) (sqlstore.Rows, error) {
 	if err != nil {
 		return nil, err
 	}

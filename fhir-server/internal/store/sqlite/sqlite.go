@@ -39,11 +39,14 @@ var dialect = sqlstore.Dialect{
 // applies the schema migrations.
 func Open(ctx context.Context, path string, opts store.Options) (*Store, error) {
 	pragmas := url.Values{}
-	for _, p := range []string{"busy_timeout(10000)", "journal_mode(WAL)", "synchronous(FULL)", "foreign_keys(1)"} {
+	// Statement journals stay in memory (temp_store), and the writer's
+	// 64 MiB page cache keeps a transaction Bundle's dirty pages until
+	// commit (the default 2 MiB spills them to the WAL mid-transaction).
+	for _, p := range []string{"busy_timeout(10000)", "journal_mode(WAL)", "synchronous(FULL)", "foreign_keys(1)", "temp_store(MEMORY)"} {
 		pragmas.Add("_pragma", p)
 	}
 	dsn := "file:" + path + "?" + pragmas.Encode()
-	writer, err := sql.Open("sqlite", dsn+"&_txlock=immediate")
+	writer, err := sql.Open("sqlite", dsn+"&_pragma=cache_size(-65536)&_txlock=immediate")
 	if err != nil {
 		return nil, err
 	}
@@ -56,7 +59,7 @@ func Open(ctx context.Context, path string, opts store.Options) (*Store, error) 
 		writer.Close()
 		return nil, fmt.Errorf("sqlite: migrate %s: %w", path, err)
 	}
-	reader, err := sql.Open("sqlite", dsn+"&mode=ro")
+	reader, err := sql.Open("sqlite", dsn+"&_pragma=cache_size(-16384)&mode=ro")
 	if err != nil {
 		writer.Close()
 		return nil, err
@@ -64,7 +67,7 @@ func Open(ctx context.Context, path string, opts store.Options) (*Store, error) 
 	n := max(4, runtime.GOMAXPROCS(0))
 	reader.SetMaxOpenConns(n)
 	reader.SetMaxIdleConns(n)
-	b := &backend{writer: writer, reader: reader}
+	b := &backend{writer: writer, reader: newStmtCache(reader)}
 	return &Store{Store: sqlstore.New(b, sqlstore.NewEngine(dialect, opts))}, nil
 }
 

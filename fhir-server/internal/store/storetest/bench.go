@@ -79,4 +79,28 @@ func RunBenchmarks(b *testing.B, s store.Store, n int) {
 			}
 		}
 	})
+	// Last: it adds Observations the searches above would match.
+	b.Run("BulkLoad/tx1000", func(b *testing.B) {
+		lu := time.Now().UTC()
+		body := []byte(`{"resourceType":"Observation"}`)
+		for i := 0; b.Loop(); i++ {
+			err := s.InTx(ctx, func(tx store.Tx) error {
+				for j := range 1000 {
+					id := fmt.Sprintf("bulk-%d-%d", i, j)
+					w := store.Write{Resource: store.Resource{Type: "Observation", ID: id, VersionID: 1, LastUpdated: lu, Body: body},
+						Index: []search.IndexEntry{ref("subject", "Patient", fmt.Sprint(j)), ref("patient", "Patient", fmt.Sprint(j)),
+							tok("code", "http://snomed.info/sct", fmt.Sprint(j%10)), tok("identifier", nhs, id), str("name", id),
+							dateEntry("date", lu, lu.Add(time.Second))}}
+					if err := tx.Put(ctx, w); err != nil {
+						return err
+					}
+				}
+				return nil
+			})
+			if err != nil {
+				b.Fatal(err)
+			}
+		}
+		b.ReportMetric(float64(b.N*1000)/b.Elapsed().Seconds(), "resources/s")
+	})
 }

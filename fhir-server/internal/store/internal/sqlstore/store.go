@@ -37,23 +37,37 @@ func (s *Store) History(ctx context.Context, q store.HistoryQuery) (*store.Histo
 
 // Put stores w in its own transaction.
 func (s *Store) Put(ctx context.Context, w store.Write) error {
-	return s.b.InTx(ctx, func(c Conn) error { return s.e.Put(ctx, c, w) })
+	return s.b.InTx(ctx, func(c Conn) error {
+		var buf rowBuffer
+		if err := s.e.Put(ctx, c, &buf, w); err != nil {
+			return err
+		}
+		return buf.flush(ctx, c)
+	})
 }
 
 // InTx runs fn in one transaction. fn must use tx, not s: on SQLite,
 // s.Put inside fn would wait for the one writer connection fn holds.
 func (s *Store) InTx(ctx context.Context, fn func(tx store.Tx) error) error {
-	return s.b.InTx(ctx, func(c Conn) error { return fn(&Tx{e: s.e, c: c}) })
+	return s.b.InTx(ctx, func(c Conn) error {
+		tx := &Tx{e: s.e, c: c}
+		if err := fn(tx); err != nil {
+			return err
+		}
+		return tx.buf.flush(ctx, c)
+	})
 }
 
 func (s *Store) Ping(ctx context.Context) error { return s.b.Ping(ctx) }
 
 func (s *Store) Close() error { return s.b.Close() }
 
-// Tx is a store.Tx on one database transaction.
+// Tx is a store.Tx on one database transaction. Rows its Puts defer
+// are flushed before its own searches, history and vreads read them.
 type Tx struct {
-	e *Engine
-	c Conn
+	e   *Engine
+	c   Conn
+	buf rowBuffer
 }
 
 var _ store.Tx = (*Tx)(nil)
@@ -63,15 +77,24 @@ func (t *Tx) Read(ctx context.Context, typ, id string) (*store.Resource, error) 
 }
 
 func (t *Tx) VRead(ctx context.Context, typ, id string, version int64) (*store.Resource, error) {
+	if err := t.buf.flush(ctx, t.c); err != nil {
+		return nil, err
+	}
 	return t.e.VRead(ctx, t.c, typ, id, version)
 }
 
 func (t *Tx) Search(ctx context.Context, q *search.Query) (*store.Page, error) {
+	if err := t.buf.flush(ctx, t.c); err != nil {
+		return nil, err
+	}
 	return t.e.Search(ctx, t.c, q)
 }
 
 func (t *Tx) History(ctx context.Context, q store.HistoryQuery) (*store.HistoryPage, error) {
+	if err := t.buf.flush(ctx, t.c); err != nil {
+		return nil, err
+	}
 	return t.e.History(ctx, t.c, q)
 }
 
-func (t *Tx) Put(ctx context.Context, w store.Write) error { return t.e.Put(ctx, t.c, w) }
+func (t *Tx) Put(ctx context.Context, w store.Write) error { return t.e.Put(ctx, t.c, &t.buf, w) }

@@ -4,28 +4,37 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 
 	"github.com/smartgate/fhir-server/internal/search"
 	"github.com/smartgate/fhir-server/internal/store"
 )
 
-// indexTables lists the index table of each kind and the columns a row
-// of it holds after res_pk, res_type and param.
-var indexTables = map[search.Kind]struct {
+// indexTable is the index table of one kind: the columns a row of it
+// holds after res_pk, res_type and param, and how rows are deferred.
+type indexTable struct {
 	table string
-	cols  string
-	n     int
-}{
-	search.KindToken:     {"idx_token", "system, code, text", 3},
-	search.KindString:    {"idx_string", "value, exact", 2},
-	search.KindDate:      {"idx_date", "low, high", 2},
-	search.KindReference: {"idx_ref", "ref_type, ref_id, url", 3},
-	search.KindQuantity:  {"idx_quantity", "number, system, code", 3},
-	search.KindURI:       {"idx_uri", "value", 1},
-	search.KindNumber:    {"idx_number", "number", 1},
+	spec  *tableSpec
 }
 
-// indexKinds fixes the order in which index tables are written.
+func newIndexTable(table string, cols, types []string) indexTable {
+	return indexTable{table: table, spec: &tableSpec{name: table,
+		cols:  append([]string{"res_pk", "res_type", "param"}, cols...),
+		types: append([]string{"bigint", "text", "text"}, types...)}}
+}
+
+// indexTables lists the index table of each kind.
+var indexTables = map[search.Kind]indexTable{
+	search.KindToken:     newIndexTable("idx_token", []string{"system", "code", "text"}, []string{"text", "text", "text"}),
+	search.KindString:    newIndexTable("idx_string", []string{"value", "exact"}, []string{"text", "text"}),
+	search.KindDate:      newIndexTable("idx_date", []string{"low", "high"}, []string{"bigint", "bigint"}),
+	search.KindReference: newIndexTable("idx_ref", []string{"ref_type", "ref_id", "url"}, []string{"text", "text", "text"}),
+	search.KindQuantity:  newIndexTable("idx_quantity", []string{"number", "system", "code"}, []string{"float8", "text", "text"}),
+	search.KindURI:       newIndexTable("idx_uri", []string{"value"}, []string{"text"}),
+	search.KindNumber:    newIndexTable("idx_number", []string{"number"}, []string{"float8"}),
+}
+
+// indexKinds fixes the order in which index tables are cleared.
 var indexKinds = []search.Kind{search.KindToken, search.KindString, search.KindDate,
 	search.KindReference, search.KindQuantity, search.KindURI, search.KindNumber}
 
@@ -49,9 +58,11 @@ func indexValues(e search.IndexEntry) []any {
 	return nil
 }
 
-// Put stores one version with its index rows, checking the version
-// precondition. It must run inside a transaction.
-func (e *Engine) Put(ctx context.Context, c Conn, w store.Write) error {
+// Put stores one version, checking the version precondition. It must
+// run inside a transaction. The new version's versions, index and
+// compartment rows go to buf, which the caller flushes before anything
+// reads them and before committing.
+func (e *Engine) Put(ctx context.Context, c Conn, buf *rowBuffer, w store.Write) error {
 	r := w.Resource
 	if r.Type == "" || r.ID == "" {
 		return fmt.Errorf("sqlstore: put needs a type and an id")
@@ -60,15 +71,6 @@ func (e *Engine) Put(ctx context.Context, c Conn, w store.Write) error {
 		if _, ok := indexTables[ie.Kind]; !ok {
 			return fmt.Errorf("sqlstore: index entry %q has unknown kind %q", ie.Param, ie.Kind)
 		}
-	}
-	var pk, cur, curDeleted int64
-	found := false
-	rows, err := c.Query(ctx, "SELECT pk, version, deleted FROM resources WHERE type = ? AND id = ?", r.Type, r.ID)
-	if err != nil {
-		return err
-	}
-	if err := scanRows(rows, func() error { found = true; return rows.Scan(&pk, &cur, &curDeleted) }); err != nil {
-		return err
 	}
 	deleted := int64(0)
 	var body []byte
@@ -81,28 +83,37 @@ func (e *Engine) Put(ctx context.Context, c Conn, w store.Write) error {
 		}
 	}
 	lu := nanos(r.LastUpdated)
-	if !found {
-		switch {
-		case r.Deleted:
-			return store.ErrNotFound
-		case w.ExpectVersion != 0:
-			return fmt.Errorf("%w: %s/%s does not exist, expected version %d", store.ErrConflict, r.Type, r.ID, w.ExpectVersion)
-		case r.VersionID != 1:
-			return fmt.Errorf("%w: first version of %s/%s must be 1, got %d", store.ErrConflict, r.Type, r.ID, r.VersionID)
+	var pk, cur int64
+	var created bool
+	if !r.Deleted && w.ExpectVersion == 0 && r.VersionID == 1 {
+		// A create: one statement when the id is free (the common case
+		// of bulk loads); the checks below explain a refusal.
+		var err error
+		if pk, created, err = e.insertResource(ctx, c, r, lu, body); err != nil {
+			return err
 		}
-		rows, err := c.Query(ctx, `INSERT INTO resources (type, id, version, last_updated, deleted, body)
-VALUES (?, ?, 1, ?, 0, ?) ON CONFLICT (type, id) DO NOTHING RETURNING pk`, r.Type, r.ID, lu, body)
+	}
+	if !created {
+		var curDeleted int64
+		found := false
+		rows, err := c.Query(ctx, "SELECT pk, version, deleted FROM resources WHERE type = ? AND id = ?", r.Type, r.ID)
 		if err != nil {
 			return err
 		}
-		found = false
-		if err := scanRows(rows, func() error { found = true; return rows.Scan(&pk) }); err != nil {
+		if err := scanRows(rows, func() error { found = true; return rows.Scan(&pk, &cur, &curDeleted) }); err != nil {
 			return err
 		}
 		if !found {
+			switch {
+			case r.Deleted:
+				return store.ErrNotFound
+			case w.ExpectVersion != 0:
+				return fmt.Errorf("%w: %s/%s does not exist, expected version %d", store.ErrConflict, r.Type, r.ID, w.ExpectVersion)
+			case r.VersionID != 1:
+				return fmt.Errorf("%w: first version of %s/%s must be 1, got %d", store.ErrConflict, r.Type, r.ID, r.VersionID)
+			}
 			return fmt.Errorf("%w: %s/%s was created concurrently", store.ErrConflict, r.Type, r.ID)
 		}
-	} else {
 		if r.Deleted && curDeleted == 1 {
 			return store.ErrGone
 		}
@@ -111,6 +122,13 @@ VALUES (?, ?, 1, ?, 0, ?) ON CONFLICT (type, id) DO NOTHING RETURNING pk`, r.Typ
 		}
 		if r.VersionID != cur+1 {
 			return fmt.Errorf("%w: next version of %s/%s is %d, got %d", store.ErrConflict, r.Type, r.ID, cur+1, r.VersionID)
+		}
+		if buf.pending[pk] {
+			// This transaction wrote the resource already: its rows must
+			// be in the tables before they are replaced or copied.
+			if err := buf.flush(ctx, c); err != nil {
+				return err
+			}
 		}
 		n, err := c.Exec(ctx, `UPDATE resources SET version = ?, last_updated = ?, deleted = ?, body = ?
 WHERE pk = ? AND version = ?`, r.VersionID, lu, deleted, body, pk, cur)
@@ -126,74 +144,52 @@ WHERE pk = ? AND version = ?`, r.VersionID, lu, deleted, body, pk, cur)
 			}
 		}
 	}
-	if _, err := c.Exec(ctx, `INSERT INTO versions (res_pk, res_type, version, last_updated, deleted, body)
-VALUES (?, ?, ?, ?, ?, ?)`, pk, r.Type, r.VersionID, lu, deleted, body); err != nil {
-		return err
-	}
+	buf.add(versionsSpec, pk, []any{pk, r.Type, r.VersionID, lu, deleted, body})
 	if r.Deleted {
 		// A deletion stays in the compartments its last version was in.
 		_, err := c.Exec(ctx, `INSERT INTO compartment_member (res_pk, version, comp_type, comp_id)
 SELECT res_pk, ?, comp_type, comp_id FROM compartment_member WHERE res_pk = ? AND version = ?`, r.VersionID, pk, cur)
 		return err
 	}
-	if err := e.insertIndex(ctx, c, pk, r.Type, w.Index); err != nil {
-		return err
+	for _, ie := range w.Index {
+		buf.add(indexTables[ie.Kind].spec, pk, append([]any{pk, r.Type, ie.Param}, indexValues(ie)...))
 	}
-	return e.insertMembership(ctx, c, pk, r, w.Index)
-}
-
-const insertChunk = 100
-
-func (e *Engine) insertIndex(ctx context.Context, c Conn, pk int64, typ string, entries []search.IndexEntry) error {
-	for _, k := range indexKinds {
-		t := indexTables[k]
-		var rows []search.IndexEntry
-		for _, ie := range entries {
-			if ie.Kind == k {
-				rows = append(rows, ie)
-			}
-		}
-		for len(rows) > 0 {
-			chunk := rows[:min(len(rows), insertChunk)]
-			rows = rows[len(chunk):]
-			b := &sqlb{}
-			b.w("INSERT INTO ", t.table, " (res_pk, res_type, param, ", t.cols, ") VALUES ")
-			for i, ie := range chunk {
-				if i > 0 {
-					b.w(", ")
-				}
-				b.w("(").list(append([]any{pk, typ, ie.Param}, indexValues(ie)...)).w(")")
-			}
-			if _, err := c.Exec(ctx, b.String(), b.args...); err != nil {
-				return err
-			}
-		}
-	}
+	e.addMembership(buf, pk, r, w.Index)
 	return nil
 }
 
-// insertMembership records the compartments this version is in.
-func (e *Engine) insertMembership(ctx context.Context, c Conn, pk int64, r store.Resource, index []search.IndexEntry) error {
-	ids := map[string]bool{}
+// insertResource inserts the first version of r unless its id is taken
+// (created false then).
+func (e *Engine) insertResource(ctx context.Context, c Conn, r store.Resource, lu int64, body []byte) (pk int64, created bool, err error) {
+	rows, err := c.Query(ctx, `INSERT INTO resources (type, id, version, last_updated, deleted, body)
+VALUES (?, ?, 1, ?, 0, ?) ON CONFLICT (type, id) DO NOTHING RETURNING pk`, r.Type, r.ID, lu, body)
+	if err != nil {
+		return 0, false, err
+	}
+	err = scanRows(rows, func() error { created = true; return rows.Scan(&pk) })
+	return pk, created, err
+}
+
+// addMembership records the compartments this version is in.
+func (e *Engine) addMembership(buf *rowBuffer, pk int64, r store.Resource, index []search.IndexEntry) {
+	var ids []string
+	add := func(id string) {
+		if !slices.Contains(ids, id) {
+			ids = append(ids, id)
+		}
+	}
 	if r.Type == store.CompartmentType {
-		ids[r.ID] = true
+		add(r.ID)
 	}
-	params := map[string]bool{}
-	for _, p := range e.opts.CompartmentParams[r.Type] {
-		params[p] = true
-	}
+	params := e.opts.CompartmentParams[r.Type]
 	for _, ie := range index {
-		if ie.Kind == search.KindReference && params[ie.Param] && ie.RefType == store.CompartmentType && ie.RefID != "" {
-			ids[ie.RefID] = true
+		if ie.Kind == search.KindReference && ie.RefType == store.CompartmentType && ie.RefID != "" && slices.Contains(params, ie.Param) {
+			add(ie.RefID)
 		}
 	}
-	for id := range ids {
-		if _, err := c.Exec(ctx, `INSERT INTO compartment_member (res_pk, version, comp_type, comp_id) VALUES (?, ?, ?, ?)`,
-			pk, r.VersionID, store.CompartmentType, id); err != nil {
-			return err
-		}
+	for _, id := range ids {
+		buf.add(memberSpec, pk, []any{pk, r.VersionID, store.CompartmentType, id})
 	}
-	return nil
 }
 
 const resourceCols = "type, id, version, last_updated, deleted, body"
