@@ -15,20 +15,30 @@ import (
 
 // backend gives the engine the pool and its transactions.
 type backend struct {
-	pool *pgxpool.Pool
+	pool     *pgxpool.Pool
+	analyzer *analyzer
 }
 
 var _ sqlstore.Backend = (*backend)(nil)
 
-func (b *backend) Reader() sqlstore.Conn { return conn{b.pool} }
+func (b *backend) Reader() sqlstore.Conn { return conn{q: b.pool} }
 
 func (b *backend) InTx(ctx context.Context, fn func(sqlstore.Conn) error) error {
-	return pgx.BeginFunc(ctx, b.pool, func(tx pgx.Tx) error { return fn(conn{tx}) })
+	written := map[string]int64{}
+	if err := pgx.BeginFunc(ctx, b.pool, func(tx pgx.Tx) error { return fn(conn{q: tx, written: written}) }); err != nil {
+		return err
+	}
+	if len(written) > 0 {
+		written["resources"] = written["versions"] // about one version per new resource
+		b.analyzer.wrote(written)
+	}
+	return nil
 }
 
 func (b *backend) Ping(ctx context.Context) error { return b.pool.Ping(ctx) }
 
 func (b *backend) Close() error {
+	b.analyzer.close()
 	b.pool.Close()
 	return nil
 }
@@ -40,7 +50,12 @@ type querier interface {
 	SendBatch(ctx context.Context, b *pgx.Batch) pgx.BatchResults
 }
 
-type conn struct{ q querier }
+// conn runs statements on the pool or in a transaction; written counts
+// the rows a transaction inserted per table (nil outside one).
+type conn struct {
+	q       querier
+	written map[string]int64
+}
 
 var _ sqlstore.BulkInserter = conn{}
 
@@ -66,6 +81,9 @@ func (c conn) InsertRows(ctx context.Context, batches []sqlstore.RowBatch) error
 		}
 		sb.WriteString(")")
 		b.Queue(sb.String(), args...)
+		if c.written != nil {
+			c.written[rb.Table] += int64(len(rb.Rows))
+		}
 	}
 	return c.q.SendBatch(ctx, b).Close()
 }

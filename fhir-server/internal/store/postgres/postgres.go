@@ -35,7 +35,19 @@ const migrationLock = 0x5347_4648 // "SGFH"
 
 // Open connects to databaseURL and applies the schema migrations.
 func Open(ctx context.Context, databaseURL string, opts store.Options) (*Store, error) {
-	pool, err := pgxpool.New(ctx, databaseURL)
+	cfg, err := pgxpool.ParseConfig(databaseURL)
+	if err != nil {
+		return nil, fmt.Errorf("postgres: %w", err)
+	}
+	// pgx prepares and caches every statement; after five runs the
+	// server may switch one to a generic plan, which cannot see that
+	// this patient has few rows while that code has many, and picks a
+	// scan of the code's whole index (88 ms instead of 0.8 ms at 100k).
+	// Plans made for the actual values stay fast.
+	if _, ok := cfg.ConnConfig.RuntimeParams["plan_cache_mode"]; !ok {
+		cfg.ConnConfig.RuntimeParams["plan_cache_mode"] = "force_custom_plan"
+	}
+	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
 		return nil, fmt.Errorf("postgres: %w", err)
 	}
@@ -43,7 +55,12 @@ func Open(ctx context.Context, databaseURL string, opts store.Options) (*Store, 
 		pool.Close()
 		return nil, fmt.Errorf("postgres: migrate: %w", err)
 	}
-	return &Store{Store: sqlstore.New(&backend{pool: pool}, sqlstore.NewEngine(dialect, opts))}, nil
+	a := newAnalyzer(pool)
+	if err := a.analyzeStale(ctx); err != nil {
+		pool.Close()
+		return nil, fmt.Errorf("postgres: analyze: %w", err)
+	}
+	return &Store{Store: sqlstore.New(&backend{pool: pool, analyzer: a}, sqlstore.NewEngine(dialect, opts))}, nil
 }
 
 func migrate(ctx context.Context, pool *pgxpool.Pool) error {
