@@ -26,7 +26,7 @@ func TestEverySettingIsDocumented(t *testing.T) {
 		if !strings.Contains(yamlText, f.Env) {
 			t.Errorf("config/fhir-server.yaml does not mention %s (%s)", f.Env, f.YAMLPath)
 		}
-		if !regexp.MustCompile(`(?m)^\s*`+regexp.QuoteMeta(leaf)+`:`).MatchString(yamlText) {
+		if !regexp.MustCompile(`(?m)^\s*` + regexp.QuoteMeta(leaf) + `:`).MatchString(yamlText) {
 			t.Errorf("config/fhir-server.yaml has no key %q (%s)", leaf, f.YAMLPath)
 		}
 		row := "| `" + f.Env + "` | `" + f.YAMLPath + "` |"
