@@ -125,6 +125,10 @@ func (h *Handler) Register(r gin.IRouter) {
 	r.GET(ManagePath, h.manage)
 	r.POST(ManagePath+"/revoke", h.revoke)
 	r.GET(StaticPath+"/*file", h.static)
+	// The home page a person opens first (the CCRI guide's "log in, then
+	// Self-service client registration") is the portal; it asks for a
+	// login when there is no session.
+	r.GET("/", func(c *gin.Context) { c.Redirect(http.StatusSeeOther, PortalPath) })
 	h.portalRoutes(r)
 }
 
