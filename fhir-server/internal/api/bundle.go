@@ -157,6 +157,9 @@ func (h *Handler) commit(ctx context.Context, calls []*call, grants []Grant) ([]
 		if err := h.assignIDs(ctx, tx, calls, grants); err != nil {
 			return err
 		}
+		if err := prefetchVersions(ctx, tx, calls); err != nil {
+			return err
+		}
 		for _, phase := range [][]string{{http.MethodDelete}, {http.MethodPost}, {http.MethodPut}, {http.MethodGet, http.MethodHead}} {
 			for i, c := range calls {
 				if !slices.Contains(phase, c.method) {

@@ -38,6 +38,12 @@ type call struct {
 	assignedID string
 	matched    *store.Resource
 	fullURL    string
+
+	// Updates of a transaction: the current version looked up for all
+	// entries at once (prefetched; current nil when the resource does
+	// not exist), instead of a Read per entry.
+	prefetched bool
+	current    *store.Current
 }
 
 var idPattern = regexp.MustCompile(`^[A-Za-z0-9\-.]{1,64}$`)

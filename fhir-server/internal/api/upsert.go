@@ -78,6 +78,9 @@ func (h *Handler) Upsert(ctx context.Context, resources []json.RawMessage, refs 
 		}
 	}
 	return h.store.InTx(ctx, func(tx store.Tx) error {
+		if err := prefetchVersions(ctx, tx, calls); err != nil {
+			return err
+		}
 		for i, c := range calls {
 			if _, err := h.update(ctx, tx, c, Grant{}); err != nil {
 				return &ResourceError{Index: i, Type: c.typ, ID: c.id, Err: err}

@@ -62,35 +62,45 @@ func (h *Handler) conditionalMatch(ctx context.Context, r store.Reader, c *call,
 // update stores a new version of typ/id, creating it with the client's id
 // when absent. If-Match must name the current version.
 func (h *Handler) update(ctx context.Context, tx store.Tx, c *call, g Grant) (*result, error) {
-	cur, err := tx.Read(ctx, c.typ, c.id)
-	var current int64
-	switch {
-	case err == nil:
-		current = cur.VersionID
-		if g.Restricted() {
-			if seen, err := h.visible(ctx, tx, c.typ, c.id, g); err != nil {
-				return nil, err
-			} else if seen == nil {
-				return nil, outsideGrant()
+	// current is the version If-Match and the store's precondition
+	// compare with (0: absent or deleted); next continues the versions,
+	// a deletion's included.
+	var current, next int64 = 0, 1
+	exists := false
+	if c.prefetched {
+		if cur := c.current; cur != nil {
+			next = cur.VersionID + 1
+			if !cur.Deleted {
+				current, exists = cur.VersionID, true
 			}
 		}
-	case errors.Is(err, store.ErrNotFound):
-	case errors.Is(err, store.ErrGone):
-		if cur == nil {
-			return nil, fmt.Errorf("store returned ErrGone without the deletion for %s/%s", c.typ, c.id)
+	} else {
+		cur, err := tx.Read(ctx, c.typ, c.id)
+		switch {
+		case err == nil:
+			current, next, exists = cur.VersionID, cur.VersionID+1, true
+		case errors.Is(err, store.ErrNotFound):
+		case errors.Is(err, store.ErrGone):
+			if cur == nil {
+				return nil, fmt.Errorf("store returned ErrGone without the deletion for %s/%s", c.typ, c.id)
+			}
+			next = cur.VersionID + 1
+		default:
+			return nil, err
 		}
-	default:
-		return nil, err
+	}
+	if exists && g.Restricted() {
+		if seen, err := h.visible(ctx, tx, c.typ, c.id, g); err != nil {
+			return nil, err
+		} else if seen == nil {
+			return nil, outsideGrant()
+		}
 	}
 	if c.ifMatch != "" {
 		want, ok := parseETag(c.ifMatch)
 		if !ok || current == 0 || want != current {
 			return nil, Errorf(http.StatusPreconditionFailed, "conflict", "If-Match %s does not match the current version of %s/%s", c.ifMatch, c.typ, c.id)
 		}
-	}
-	next := int64(1)
-	if cur != nil {
-		next = cur.VersionID + 1
 	}
 	res, err := h.put(ctx, tx, c.typ, c.id, c.resource, current, next, g)
 	if err != nil {
@@ -167,4 +177,58 @@ func (h *Handler) delete(ctx context.Context, tx store.Tx, c *call, g Grant) (*r
 		return nil, err
 	}
 	return &result{status: http.StatusNoContent, res: &del}, nil
+}
+
+// prefetchVersions looks up, in one query when the store offers
+// store.VersionReader, the current versions of the resources that calls
+// update, so that update need not Read each one. A resource that more
+// than one call of the transaction writes is left to update's own Read,
+// which sees the earlier calls' writes.
+func prefetchVersions(ctx context.Context, tx store.Tx, calls []*call) error {
+	vr, ok := tx.(store.VersionReader)
+	if !ok {
+		return nil
+	}
+	writes := map[store.Ref]int{}
+	for _, c := range calls {
+		if c == nil {
+			continue
+		}
+		switch c.interaction {
+		case InteractionUpdate, InteractionDelete:
+			writes[store.Ref{Type: c.typ, ID: c.id}]++
+		case InteractionCreate:
+			if c.assignedID != "" {
+				writes[store.Ref{Type: c.typ, ID: c.assignedID}]++
+			}
+		}
+	}
+	var refs []store.Ref
+	for _, c := range calls {
+		if c != nil && c.interaction == InteractionUpdate {
+			if r := (store.Ref{Type: c.typ, ID: c.id}); writes[r] == 1 {
+				refs = append(refs, r)
+			}
+		}
+	}
+	if len(refs) < 2 {
+		return nil // one Read costs the same as one lookup
+	}
+	found, err := vr.CurrentVersions(ctx, refs)
+	if err != nil {
+		return err
+	}
+	for _, c := range calls {
+		if c != nil && c.interaction == InteractionUpdate {
+			r := store.Ref{Type: c.typ, ID: c.id}
+			if writes[r] != 1 {
+				continue
+			}
+			c.prefetched = true
+			if cur, ok := found[r]; ok {
+				c.current = &cur
+			}
+		}
+	}
+	return nil
 }

@@ -119,3 +119,25 @@ type Store interface {
 	Ping(ctx context.Context) error
 	Close() error
 }
+
+// Ref names one resource.
+type Ref struct {
+	Type, ID string
+}
+
+// Current is the state of a resource's current version.
+type Current struct {
+	VersionID int64
+	Deleted   bool
+}
+
+// VersionReader is offered by stores and transactions that look up the
+// current versions of many resources at once (a transaction Bundle's
+// updates: one query instead of a Read per entry). Callers fall back to
+// Read when a store or Tx does not implement it.
+type VersionReader interface {
+	// CurrentVersions returns the current version of each ref that
+	// exists (deletions included); refs never created are absent from
+	// the map. Inside a transaction it sees the transaction's writes.
+	CurrentVersions(ctx context.Context, refs []Ref) (map[Ref]Current, error)
+}

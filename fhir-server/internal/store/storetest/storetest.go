@@ -74,6 +74,7 @@ func RunTests(t *testing.T, newStore func(t *testing.T) store.Store) {
 		{"Include", testInclude},
 		{"Compartment", testCompartment},
 		{"CompartmentHistory", testCompartmentHistory},
+		{"CurrentVersions", testCurrentVersions},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -35,6 +35,11 @@ func (s *Store) History(ctx context.Context, q store.HistoryQuery) (*store.Histo
 	return s.e.History(ctx, s.b.Reader(), q)
 }
 
+// CurrentVersions implements store.VersionReader.
+func (s *Store) CurrentVersions(ctx context.Context, refs []store.Ref) (map[store.Ref]store.Current, error) {
+	return s.e.CurrentVersions(ctx, s.b.Reader(), refs)
+}
+
 // Put stores w in its own transaction.
 func (s *Store) Put(ctx context.Context, w store.Write) error {
 	return s.b.InTx(ctx, func(c Conn) error {
@@ -71,6 +76,17 @@ type Tx struct {
 }
 
 var _ store.Tx = (*Tx)(nil)
+
+var (
+	_ store.VersionReader = (*Tx)(nil)
+	_ store.VersionReader = (*Store)(nil)
+)
+
+// CurrentVersions implements store.VersionReader; the resources table
+// is written at once (never deferred), so no flush is needed.
+func (t *Tx) CurrentVersions(ctx context.Context, refs []store.Ref) (map[store.Ref]store.Current, error) {
+	return t.e.CurrentVersions(ctx, t.c, refs)
+}
 
 func (t *Tx) Read(ctx context.Context, typ, id string) (*store.Resource, error) {
 	return t.e.Read(ctx, t.c, typ, id)
