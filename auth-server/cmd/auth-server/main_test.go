@@ -3,13 +3,56 @@ package main
 import (
 	"bytes"
 	"context"
+	"crypto/rand"
+	"os"
 	"regexp"
 	"strings"
 	"testing"
+
+	goredis "github.com/redis/go-redis/v9"
 )
 
-// The operator subcommands work on the data dir a server uses.
+// The operator subcommands work on the store a server uses: the embedded
+// store in its data dir, and Redis (under a key prefix of this run's own).
 func TestOperatorCommands(t *testing.T) {
+	t.Run("embedded", func(t *testing.T) {
+		t.Setenv("REDIS_URL", "")
+		operatorCommands(t)
+	})
+	t.Run("redis", func(t *testing.T) {
+		url := os.Getenv("REDIS_URL")
+		if url == "" {
+			if os.Getenv("SMARTGATE_REQUIRE_BACKENDS") == "1" {
+				t.Fatal("REDIS_URL not set, and SMARTGATE_REQUIRE_BACKENDS=1")
+			}
+			t.Skip("REDIS_URL not set: skipping the operator commands on Redis (set REDIS_URL=redis://127.0.0.1:6379/0 to run them)")
+		}
+		prefix := "smartgate-test-ops-" + rand.Text() + ":"
+		t.Setenv("AUTH_REDIS_KEY_PREFIX", prefix)
+		t.Cleanup(func() { deleteRedisKeys(t, url, prefix) })
+		operatorCommands(t)
+	})
+}
+
+func deleteRedisKeys(t *testing.T, url, prefix string) {
+	opts, err := goredis.ParseURL(url)
+	if err != nil {
+		t.Error(err)
+		return
+	}
+	rdb := goredis.NewClient(opts)
+	defer rdb.Close()
+	ctx := context.Background()
+	iter := rdb.Scan(ctx, 0, prefix+"*", 100).Iterator()
+	for iter.Next(ctx) {
+		rdb.Del(ctx, iter.Val())
+	}
+	if err := iter.Err(); err != nil {
+		t.Error(err)
+	}
+}
+
+func operatorCommands(t *testing.T) {
 	t.Setenv("AUTH_DATA_DIR", t.TempDir())
 	t.Setenv("AUTH_LOG_LEVEL", "error")
 	cmd := func(args ...string) string {
@@ -52,9 +95,20 @@ func TestOperatorCommands(t *testing.T) {
 	if list := cmd("clients", "list"); strings.Contains(list, "ops-client") {
 		t.Fatalf("deleted client listed:\n%s", list)
 	}
+
+	t.Setenv("SMARTGATE_PASSWORD", "a long enough operator password")
+	cmd("users", "add", "-username", "ops-user", "-role", "clinician")
+	if list := cmd("users", "list"); !strings.Contains(list, "ops-user") || strings.Contains(list, "operator password") {
+		t.Fatalf("users list:\n%s", list)
+	}
+	cmd("users", "delete", "ops-user")
+	if list := cmd("users", "list"); strings.Contains(list, "ops-user") {
+		t.Fatalf("deleted user listed:\n%s", list)
+	}
 }
 
 func TestHelpAndErrors(t *testing.T) {
+	t.Setenv("REDIS_URL", "")
 	for _, args := range [][]string{{"keys", "-help"}, {"clients", "--help"}, {"help"}} {
 		var out, errOut bytes.Buffer
 		if err := run(context.Background(), args, &out, &errOut); err != nil || !strings.Contains(out.String(), "usage") {
