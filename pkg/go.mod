@@ -1,8 +1,9 @@
 module github.com/smartgate/pkg
 
-go 1.26
+go 1.26.0
 
 require (
+	github.com/caarlos0/env/v11 v11.4.2
 	github.com/lestrrat-go/jwx/v2 v2.1.7
 	gopkg.in/yaml.v3 v3.0.1
 )

@@ -4,14 +4,9 @@
 package config
 
 import (
-	"errors"
-	"fmt"
-	"io/fs"
-	"os"
 	"time"
 
-	"github.com/caarlos0/env/v11"
-	"gopkg.in/yaml.v3"
+	"github.com/smartgate/pkg/configfile"
 )
 
 // Config is everything the auth-server reads at start.
@@ -129,24 +124,12 @@ func Default() Config {
 // then apply) and applies overrides from the process environment. It does
 // not validate.
 func Load(path string, optional bool) (Config, error) {
-	return LoadEnv(path, optional, env.ToMap(os.Environ()))
+	return LoadEnv(path, optional, configfile.Environ())
 }
 
 // LoadEnv is Load with the environment given as a map.
 func LoadEnv(path string, optional bool, environ map[string]string) (Config, error) {
 	cfg := Default()
-	raw, err := os.ReadFile(path)
-	switch {
-	case err == nil:
-		if err := yaml.Unmarshal(raw, &cfg); err != nil {
-			return cfg, fmt.Errorf("config %s: %w", path, err)
-		}
-	case errors.Is(err, fs.ErrNotExist) && optional:
-	default:
-		return cfg, fmt.Errorf("config: %w", err)
-	}
-	if err := env.ParseWithOptions(&cfg, env.Options{Environment: environ}); err != nil {
-		return cfg, fmt.Errorf("config environment: %w", err)
-	}
-	return cfg, nil
+	err := configfile.Load(path, optional, environ, &cfg)
+	return cfg, err
 }

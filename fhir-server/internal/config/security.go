@@ -3,13 +3,10 @@ package config
 import (
 	"errors"
 	"fmt"
-	"io/fs"
-	"os"
 	"strings"
 	"time"
 
-	"github.com/caarlos0/env/v11"
-	"gopkg.in/yaml.v3"
+	"github.com/smartgate/pkg/configfile"
 )
 
 // SecurityOptions are the settings of the security layer (token checks,
@@ -97,20 +94,8 @@ func DefaultSecurity() SecurityOptions {
 // (missing is fine when optional) and applies environment overrides.
 func LoadSecurity(path string, optional bool, environ map[string]string) (SecurityOptions, error) {
 	o := DefaultSecurity()
-	raw, err := os.ReadFile(path)
-	switch {
-	case err == nil:
-		if err := yaml.Unmarshal(raw, &o); err != nil {
-			return o, fmt.Errorf("config %s: %w", path, err)
-		}
-	case errors.Is(err, fs.ErrNotExist) && optional:
-	default:
-		return o, fmt.Errorf("config: %w", err)
-	}
-	if err := env.ParseWithOptions(&o, env.Options{Environment: environ}); err != nil {
-		return o, fmt.Errorf("config environment: %w", err)
-	}
-	return o, nil
+	err := configfile.Load(path, optional, environ, &o)
+	return o, err
 }
 
 // Validate reports every problem at once.
