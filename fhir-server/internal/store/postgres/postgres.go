@@ -9,6 +9,8 @@ package postgres
 import (
 	"context"
 	"fmt"
+	"runtime"
+	"strings"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -47,6 +49,13 @@ func Open(ctx context.Context, databaseURL string, opts store.Options) (*Store, 
 	if _, ok := cfg.ConnConfig.RuntimeParams["plan_cache_mode"]; !ok {
 		cfg.ConnConfig.RuntimeParams["plan_cache_mode"] = "force_custom_plan"
 	}
+	// pgxpool's default of max(4, NumCPU) connections queues a server's
+	// concurrent reads behind a handful of connections (32 concurrent
+	// GETs on 2 cores: 4 connections); PostgreSQL serves more at once,
+	// each mostly waiting on the network. pool_max_conns in the URL wins.
+	if !strings.Contains(databaseURL, "pool_max_conns") {
+		cfg.MaxConns = defaultMaxConns()
+	}
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
 		return nil, fmt.Errorf("postgres: %w", err)
@@ -61,6 +70,12 @@ func Open(ctx context.Context, databaseURL string, opts store.Options) (*Store, 
 		return nil, fmt.Errorf("postgres: analyze: %w", err)
 	}
 	return &Store{Store: sqlstore.New(&backend{pool: pool, analyzer: a}, sqlstore.NewEngine(dialect, opts))}, nil
+}
+
+// defaultMaxConns is the pool size when the URL names none: 4 per CPU,
+// between 16 and 64 (PostgreSQL's default max_connections is 100).
+func defaultMaxConns() int32 {
+	return int32(min(64, max(16, 4*runtime.GOMAXPROCS(0))))
 }
 
 func migrate(ctx context.Context, pool *pgxpool.Pool) error {
