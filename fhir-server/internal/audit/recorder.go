@@ -155,12 +155,21 @@ wait:
 	return err
 }
 
-// run is the writer: it takes what is queued, up to a batch, and stores
-// it in one transaction, retrying until it succeeds or the recorder
-// stops. Places are freed only once their events are stored, so a store
-// that cannot keep up fills the queue and requests answer 503.
+// run is the writer: it takes what is queued, up to a batch, renders it
+// (AuditEvent JSON and index rows) and hands it to the committer, which
+// stores it in one transaction while the next batch is rendered, retrying
+// until it succeeds or the recorder stops. Places are freed only once
+// their events are stored, so a store that cannot keep up fills the queue
+// and requests answer 503.
 func (r *Recorder) run() {
 	defer close(r.done)
+	rendered := make(chan []store.Write, 1)
+	committed := make(chan struct{})
+	go r.commit(rendered, committed)
+	defer func() {
+		close(rendered)
+		<-committed
+	}()
 	batch := make([]Event, 0, r.batch)
 	for {
 		select {
@@ -178,27 +187,58 @@ func (r *Recorder) run() {
 				break drain
 			}
 		}
-		if !r.writeRetrying(batch) {
+		writes := r.render(batch)
+		select {
+		case rendered <- writes:
+		case <-committed: // gave up at shutdown
 			return
 		}
-		for range batch {
+	}
+}
+
+// commit stores each rendered batch, then frees its places.
+func (r *Recorder) commit(rendered <-chan []store.Write, committed chan<- struct{}) {
+	defer close(committed)
+	for writes := range rendered {
+		if !r.writeRetrying(writes) {
+			return
+		}
+		for range writes {
 			<-r.slots
 		}
 	}
 }
 
-func (r *Recorder) writeRetrying(batch []Event) bool {
+// render turns a batch of events into the first versions of new
+// AuditEvents. An event that cannot be rendered (a bug, not the
+// client's) is logged and its place freed.
+func (r *Recorder) render(batch []Event) []store.Write {
+	writes := make([]store.Write, 0, len(batch))
+	for _, e := range batch {
+		w, err := r.version(e)
+		if err != nil {
+			r.log.Error("audit: cannot render AuditEvent", "err", err)
+			<-r.slots
+			continue
+		}
+		writes = append(writes, w)
+	}
+	return writes
+}
+
+func (r *Recorder) writeRetrying(writes []store.Write) bool {
 	backoff := 50 * time.Millisecond
 	for {
-		err := r.write(batch)
+		err := r.write(writes)
 		if err == nil {
 			return true
 		}
-		r.log.Error("audit: storing AuditEvents failed; retrying", "events", len(batch), "err", err)
+		r.log.Error("audit: storing AuditEvents failed; retrying", "events", len(writes), "err", err)
 		select {
 		case <-r.stop:
-			r.log.Error("audit: AuditEvents lost at shutdown", "events", len(batch)+len(r.queue))
-			r.metrics.AuditDropped("shutdown", len(batch)+len(r.queue))
+			// Every place still taken is an event not stored.
+			r.log.Error("audit: AuditEvents lost at shutdown", "events", len(r.slots))
+			r.metrics.AuditDropped("shutdown", len(r.slots))
 			return false
 		case <-time.After(backoff):
 		}
@@ -206,17 +246,11 @@ func (r *Recorder) writeRetrying(batch []Event) bool {
 	}
 }
 
-// write stores a batch in one transaction.
-func (r *Recorder) write(batch []Event) error {
-	writes := make([]store.Write, 0, len(batch))
-	for _, e := range batch {
-		w, err := r.version(e)
-		if err != nil {
-			r.log.Error("audit: cannot render AuditEvent", "err", err) // a bug, not the client's
-			continue
-		}
-		writes = append(writes, w)
-	}
+// write stores rendered AuditEvents in one transaction. They are new
+// (ExpectVersion 0, version 1): each Put is one INSERT, and the store
+// defers their version, index and compartment rows to multi-row inserts
+// at commit.
+func (r *Recorder) write(writes []store.Write) error {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	return r.store.InTx(ctx, func(tx store.Tx) error {

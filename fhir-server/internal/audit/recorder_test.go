@@ -21,7 +21,7 @@ import (
 
 const base = "http://fhir.test/STU3"
 
-func openStore(t *testing.T) store.Store {
+func openStore(t testing.TB) store.Store {
 	st, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "fhir.db"), store.Options{CompartmentParams: search.Compartments()})
 	if err != nil {
 		t.Fatal(err)

@@ -14,12 +14,24 @@ import (
 // normalize folds s for case- and accent-insensitive matching of token
 // text: lower case, diacritics removed.
 func normalize(s string) string {
+	if isASCII(s) {
+		return strings.ToLower(s) // no combining marks; NFD and NFC leave ASCII as it is
+	}
 	t := transform.Chain(norm.NFD, runes.Remove(runes.In(unicode.Mn)), norm.NFC)
 	out, _, err := transform.String(t, s)
 	if err != nil {
 		out = s
 	}
 	return strings.ToLower(out)
+}
+
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= 0x80 {
+			return false
+		}
+	}
+	return true
 }
 
 // prefixUpper is the exclusive upper bound of the strings starting with p

@@ -151,11 +151,31 @@ WHERE pk = ? AND version = ?`, r.VersionID, lu, deleted, body, pk, cur)
 SELECT res_pk, ?, comp_type, comp_id FROM compartment_member WHERE res_pk = ? AND version = ?`, r.VersionID, pk, cur)
 		return err
 	}
-	for _, ie := range w.Index {
+	for _, ie := range uniqueEntries(w.Index) {
 		buf.add(indexTables[ie.Kind].spec, pk, append([]any{pk, r.Type, ie.Param}, indexValues(ie)...))
 	}
 	e.addMembership(buf, pk, r, w.Index)
 	return nil
+}
+
+// uniqueEntries drops repeated index entries (an AuditEvent names its
+// patient as an entity and as the patient in context: the same rows
+// twice); searches match either way, and each row costs an insert into
+// the table and its indexes.
+func uniqueEntries(index []search.IndexEntry) []search.IndexEntry {
+	if len(index) < 2 {
+		return index
+	}
+	seen := make(map[search.IndexEntry]struct{}, len(index))
+	out := index[:0:0]
+	for _, ie := range index {
+		if _, dup := seen[ie]; dup {
+			continue
+		}
+		seen[ie] = struct{}{}
+		out = append(out, ie)
+	}
+	return out
 }
 
 // insertResource inserts the first version of r unless its id is taken

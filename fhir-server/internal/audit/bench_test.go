@@ -1,0 +1,52 @@
+package audit_test
+
+import (
+	"context"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/smartgate/fhir-server/internal/audit"
+)
+
+var benchBatch = audit.DefaultBatchSize
+
+// BenchmarkRecorder measures how many AuditEvents per second the writer
+// stores on SQLite when requests keep its queue busy (events/s is the
+// figure; it never fails on a time).
+func BenchmarkRecorder(b *testing.B) {
+	st := &countingTx{Store: openStore(b)}
+	rec, err := audit.New(audit.Options{Store: st, BaseURL: base, BatchSize: benchBatch})
+	if err != nil {
+		b.Fatal(err)
+	}
+	ev := audit.Event{Interaction: "read", Recorded: time.Now(), Status: 200, Address: "127.0.0.1",
+		Issuer: "http://auth.test", ClientID: "demo-system", Subject: "demo-system", Patient: "4",
+		Entities: []audit.Entity{{Type: "Patient", ID: "4", Interaction: "read"}}}
+	b.ResetTimer()
+	start := time.Now()
+	var wg sync.WaitGroup
+	const producers = 8
+	for p := range producers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := p; i < b.N; i += producers {
+				for {
+					s, ok := rec.Reserve()
+					if ok {
+						s.Record(ev)
+						break
+					}
+					time.Sleep(100 * time.Microsecond) // queue full: a request would answer 503
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	if err := rec.Close(context.Background()); err != nil {
+		b.Fatal(err)
+	}
+	b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "events/s")
+	b.ReportMetric(float64(b.N)/float64(st.txs.Load()), "events/tx")
+}
