@@ -5,7 +5,7 @@
 // conformance suite in storetest. Consumers depend on the smallest
 // interface they need (ClientStore, KeyStore, RevocationStore, UserStore,
 // ConsentStore, AuthCodeStore, RefreshTokenStore, ReplayStore,
-// InitialAccessTokenStore), never on a backend.
+// InitialAccessTokenStore, SessionStore), never on a backend.
 package store
 
 import (
@@ -123,6 +123,7 @@ type Store interface {
 	AuthCodeStore
 	RefreshTokenStore
 	InitialAccessTokenStore
+	SessionStore
 	// Ping reports whether the backend is reachable (for /readyz).
 	Ping(ctx context.Context) error
 	Close() error

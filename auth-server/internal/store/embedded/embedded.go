@@ -96,6 +96,9 @@ var schema = []string{
 	`CREATE INDEX IF NOT EXISTS refresh_tokens_client ON refresh_tokens (client_id, user_id)`,
 	`CREATE TABLE IF NOT EXISTS initial_access_tokens (hash TEXT PRIMARY KEY, created_at INTEGER NOT NULL,
 		expires_at INTEGER NOT NULL, doc BLOB NOT NULL)`,
+	`CREATE TABLE IF NOT EXISTS sessions (hash TEXT PRIMARY KEY, user_id TEXT NOT NULL,
+		expires_at INTEGER NOT NULL, doc BLOB NOT NULL)`,
+	`CREATE INDEX IF NOT EXISTS sessions_user ON sessions (user_id)`,
 }
 
 // sweeps delete expired rows; each takes the current time in nanoseconds.
@@ -105,6 +108,7 @@ var sweeps = []string{
 	`DELETE FROM auth_codes WHERE expires_at <= ?`,
 	`DELETE FROM refresh_tokens WHERE expires_at <= ?`,
 	`DELETE FROM initial_access_tokens WHERE expires_at != 0 AND expires_at <= ?`,
+	`DELETE FROM sessions WHERE expires_at <= ?`,
 }
 
 // Ping checks that the database answers.

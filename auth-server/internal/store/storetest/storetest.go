@@ -35,6 +35,7 @@ func RunTests(t *testing.T, newStore NewStore) {
 	all = append(all, authCodeTests...)
 	all = append(all, refreshTokenTests...)
 	all = append(all, initialTokenTests...)
+	all = append(all, sessionTests...)
 	all = append(all, subtest{"Ping", testPing})
 	for _, st := range all {
 		t.Run(st.name, func(t *testing.T) {
