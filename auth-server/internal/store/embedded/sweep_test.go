@@ -30,6 +30,7 @@ func TestSweepDeletesExpiredRows(t *testing.T) {
 	must(s.CreateRefreshToken(ctx, &store.RefreshToken{TokenHash: "t1", ExpiresAt: soon}))
 	must(s.CreateInitialAccessToken(ctx, &store.InitialAccessToken{TokenHash: "i1", ExpiresAt: soon}))
 	must(s.CreateInitialAccessToken(ctx, &store.InitialAccessToken{TokenHash: "i2"})) // never expires
+	must(s.CreateSession(ctx, &store.Session{IDHash: "s1", UserID: "u1", ExpiresAt: soon}))
 	time.Sleep(time.Until(soon) + 50*time.Millisecond)
 
 	s.lastSweep.Store(0) // as if the last sweep were long ago
@@ -37,6 +38,7 @@ func TestSweepDeletesExpiredRows(t *testing.T) {
 
 	for table, want := range map[string]int{
 		"revoked_tokens": 1, "replay": 0, "auth_codes": 0, "refresh_tokens": 0, "initial_access_tokens": 1,
+		"sessions": 0,
 	} {
 		var n int
 		must(s.db.QueryRowContext(ctx, `SELECT count(*) FROM `+table).Scan(&n))
