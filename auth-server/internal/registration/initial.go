@@ -36,6 +36,23 @@ func (s *Service) IssueInitialToken(ctx context.Context, description, createdBy 
 	return token, nil
 }
 
+// InitialTokens lists the initial access tokens that have not expired,
+// oldest first (hashes and descriptions: the tokens are never stored).
+func (s *Service) InitialTokens(ctx context.Context) ([]*store.InitialAccessToken, error) {
+	return s.store.ListInitialAccessTokens(ctx)
+}
+
+// DeleteInitialToken deletes the initial access token of the given hash:
+// POST /register no longer accepts it (clients registered with it stay).
+// It returns store.ErrNotFound when there is no such token.
+func (s *Service) DeleteInitialToken(ctx context.Context, tokenHash string) error {
+	if err := s.store.DeleteInitialAccessToken(ctx, tokenHash); err != nil {
+		return err
+	}
+	s.log.InfoContext(ctx, "initial access token deleted")
+	return nil
+}
+
 // Authorize decides what a POST /register may do, from its Authorization
 // header: a valid initial access token (Bearer) gives the token
 // allowance; no header gives the open allowance when open registration is

@@ -17,7 +17,7 @@ var embedded embed.FS
 // pageNames are the templates/*.html that render a whole page inside
 // templates/layout.html.
 var pageNames = []string{"error", "login", "picker", "consent", "manage",
-	"portal_list", "portal_form", "portal_view", "portal_secret", "portal_delete"}
+	"portal_list", "portal_form", "portal_view", "portal_secret", "portal_delete", "portal_tokens"}
 
 type pages struct {
 	byName map[string]*template.Template
@@ -49,6 +49,7 @@ type view struct {
 	Static   string
 	CSRF     string
 	SignedIn string // username when signed in
+	Admin    bool   // the signed-in user is an admin (portal menu)
 	Error    string
 	Script   string // a static script the page loads (allowed by its CSP), "" for none
 	Data     any

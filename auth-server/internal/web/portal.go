@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"regexp"
 	"sort"
+	"time"
 
 	"github.com/gin-gonic/gin"
 
@@ -26,6 +27,11 @@ type Registrar interface {
 	Replace(ctx context.Context, c *store.Client, m registration.Metadata, a registration.Allowance) (*registration.Registered, error)
 	RotateSecret(ctx context.Context, c *store.Client) (string, error)
 	Delete(ctx context.Context, c *store.Client) error
+	// IssueInitialToken is the one way initial access tokens are made
+	// (the portal's admin page and "auth-server clients initial-token").
+	IssueInitialToken(ctx context.Context, description, createdBy string, ttl time.Duration) (string, error)
+	InitialTokens(ctx context.Context) ([]*store.InitialAccessToken, error)
+	DeleteInitialToken(ctx context.Context, tokenHash string) error
 }
 
 var _ Registrar = (*registration.Service)(nil)
@@ -47,12 +53,16 @@ func (h *Handler) portalRoutes(r gin.IRouter) {
 	r.POST(PortalPath+"/:id", h.portalUpdate)
 	r.GET(PortalPath+"/:id/edit", h.portalEdit)
 	r.POST(PortalPath+"/:id/secret", h.portalRotate)
+	r.GET(PortalPath+"/:id/credentials", h.portalCredentials)
 	r.GET(PortalPath+"/:id/delete", h.portalConfirmDelete)
 	r.POST(PortalPath+"/:id/delete", h.portalDelete)
+	r.GET(InitialTokensPath, h.initialTokens)
+	r.POST(InitialTokensPath, h.issueInitialToken)
+	r.POST(InitialTokensPath+"/delete", h.deleteInitialToken)
 }
 
 // portalNextRe matches the portal pages a sign-in may return to.
-var portalNextRe = regexp.MustCompile(`^/portal/clients(/[A-Za-z0-9._~-]+(/edit|/delete)?)?$`)
+var portalNextRe = regexp.MustCompile(`^(/portal/clients(/[A-Za-z0-9._~-]+(/edit|/delete|/credentials)?)?|/portal/initial-tokens)$`)
 
 // portalNext reports whether next is a portal page (a safe place to go
 // after sign-in: a path of ours, never another host).
@@ -97,7 +107,7 @@ func (h *Handler) ownedClient(c *gin.Context, s *session, u *store.User) *store.
 	cl, err := h.Store.GetClient(c.Request.Context(), c.Param("id"))
 	switch {
 	case errors.Is(err, store.ErrNotFound) || (err == nil && !mayManage(u, cl)):
-		h.render(c, s, http.StatusNotFound, "error", "Client not found", view{SignedIn: u.Username,
+		h.render(c, s, http.StatusNotFound, "error", "Client not found", view{SignedIn: u.Username, Admin: u.Role == store.RoleAdmin,
 			Data: map[string]string{"Message": "There is no client with this id among the clients you manage.", "Detail": ""}})
 		return nil
 	case err != nil:
@@ -152,7 +162,7 @@ func (h *Handler) portalList(c *gin.Context) {
 	if c.Query("deleted") != "" {
 		notice = "The client was deleted. Apps using it can no longer get tokens."
 	}
-	h.render(c, s, http.StatusOK, "portal_list", "Self-service client registration", view{SignedIn: u.Username,
+	h.render(c, s, http.StatusOK, "portal_list", "Self-service client registration", view{SignedIn: u.Username, Admin: u.Role == store.RoleAdmin,
 		Data: map[string]any{"Clients": rows, "Admin": admin, "Notice": notice}})
 }
 

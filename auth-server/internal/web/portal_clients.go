@@ -33,12 +33,12 @@ func (h *Handler) renderForm(c *gin.Context, s *session, u *store.User, status i
 	if clientID != "" {
 		title, action = "Edit client", h.link(PortalPath+"/"+clientID)
 	}
-	h.render(c, s, status, "portal_form", title, view{SignedIn: u.Username, Error: problem,
+	h.render(c, s, status, "portal_form", title, view{SignedIn: u.Username, Admin: u.Role == store.RoleAdmin, Error: problem,
 		Data: formViewOf(f, h.PortalScopes[u.Role], u.Role, action, clientID)})
 }
 
-// portalCreate is POST /portal/clients: register, then show the client
-// id and secret once.
+// portalCreate is POST /portal/clients: register, then redirect to the
+// credentials page, which shows the client id and secret once.
 func (h *Handler) portalCreate(c *gin.Context) {
 	s := h.Sessions.load(c.Request)
 	u := h.portalPost(c, s)
@@ -56,7 +56,7 @@ func (h *Handler) portalCreate(c *gin.Context) {
 		h.formError(c, s, u, f, "", err)
 		return
 	}
-	h.renderSecret(c, s, u, reg.Client, reg.Secret, "Client registered")
+	h.showSecretOnce(c, s, reg.Client, reg.Secret, "Client registered")
 }
 
 // formError shows a refused registration on the form, keeping the input.
@@ -79,16 +79,11 @@ func readable(e *oauth.Error) string {
 	return strings.ToUpper(d[:1]) + d[1:] + "."
 }
 
+// secretView is the credentials page (portal_secret.html): Secret is
+// set only on the one GET that shows a just-issued secret.
 type secretView struct {
 	ClientID, Name, Secret, TokenURL, Method string
-}
-
-// renderSecret shows a client's id and, just issued, its secret: the
-// only time the secret is shown.
-func (h *Handler) renderSecret(c *gin.Context, s *session, u *store.User, cl *store.Client, secret, title string) {
-	h.render(c, s, http.StatusOK, "portal_secret", title, view{SignedIn: u.Username, Script: copyScript,
-		Data: secretView{ClientID: cl.ID, Name: displayName(cl), Secret: secret, TokenURL: h.link("/token"),
-			Method: cl.TokenEndpointAuthMethod}})
+	HasSecret                                bool
 }
 
 type clientDetail struct {
@@ -124,7 +119,7 @@ func (h *Handler) portalView(c *gin.Context) {
 	if c.Query("saved") != "" {
 		d.Notice = "Your changes were saved."
 	}
-	h.render(c, s, http.StatusOK, "portal_view", d.Name, view{SignedIn: u.Username, Data: d})
+	h.render(c, s, http.StatusOK, "portal_view", d.Name, view{SignedIn: u.Username, Admin: u.Role == store.RoleAdmin, Data: d})
 }
 
 // portalEdit is GET /portal/clients/:id/edit: the form, filled.
@@ -143,7 +138,7 @@ func (h *Handler) portalEdit(c *gin.Context) {
 
 // portalUpdate is POST /portal/clients/:id: a full replacement of the
 // registration. A client that moves to a secret-based method gets a
-// secret, shown once.
+// secret, shown once on the credentials page.
 func (h *Handler) portalUpdate(c *gin.Context) {
 	s := h.Sessions.load(c.Request)
 	u := h.portalPost(c, s)
@@ -166,14 +161,14 @@ func (h *Handler) portalUpdate(c *gin.Context) {
 		return
 	}
 	if reg.Secret != "" {
-		h.renderSecret(c, s, u, reg.Client, reg.Secret, "Client updated: new secret")
+		h.showSecretOnce(c, s, reg.Client, reg.Secret, "Client updated: new secret")
 		return
 	}
 	h.redirect(c, s, h.link(PortalPath+"/"+cl.ID+"?saved=1"))
 }
 
 // portalRotate is POST /portal/clients/:id/secret: a new secret, shown
-// once; the old one stops working at once.
+// once on the credentials page; the old one stops working at once.
 func (h *Handler) portalRotate(c *gin.Context) {
 	s := h.Sessions.load(c.Request)
 	u := h.portalPost(c, s)
@@ -195,7 +190,7 @@ func (h *Handler) portalRotate(c *gin.Context) {
 		h.errorPage(c, s, http.StatusServiceUnavailable, "Temporarily unavailable", "The secret could not be changed right now. Try again.", "")
 		return
 	}
-	h.renderSecret(c, s, u, cl, secret, "New client secret")
+	h.showSecretOnce(c, s, cl, secret, "New client secret")
 }
 
 // portalConfirmDelete is GET /portal/clients/:id/delete: are you sure?
@@ -209,7 +204,7 @@ func (h *Handler) portalConfirmDelete(c *gin.Context) {
 	if cl == nil {
 		return
 	}
-	h.render(c, s, http.StatusOK, "portal_delete", "Delete client?", view{SignedIn: u.Username,
+	h.render(c, s, http.StatusOK, "portal_delete", "Delete client?", view{SignedIn: u.Username, Admin: u.Role == store.RoleAdmin,
 		Data: map[string]string{"ID": cl.ID, "Name": displayName(cl)}})
 }
 

@@ -71,10 +71,22 @@ func (b *browser) register(form url.Values) (page, string, string) {
 	}
 	form.Set("csrf_token", field(b.t, csrfRe, r.Body))
 	r = b.post(portal, form)
-	if r.Status != http.StatusOK {
-		b.t.Fatalf("register: %d %s", r.Status, r.Body)
-	}
+	r = b.followSecret(r, "register")
 	return r, field(b.t, clientIDRe, r.Body), field(b.t, secretRe, r.Body)
+}
+
+// followSecret follows the 303 that answers a POST issuing a secret
+// (post/redirect/get) to the page that shows it once.
+func (b *browser) followSecret(r page, what string) page {
+	b.t.Helper()
+	if r.Status != http.StatusSeeOther || !strings.HasSuffix(r.Location, "/credentials") {
+		b.t.Fatalf("%s: want 303 to the credentials page, got %d %q %s", what, r.Status, r.Location, r.Body)
+	}
+	r = b.get(r.Location)
+	if r.Status != http.StatusOK {
+		b.t.Fatalf("%s: credentials page %d %s", what, r.Status, r.Body)
+	}
+	return r
 }
 
 func (s *testServer) clientCredentials(t *testing.T, id, secret string) (int, map[string]any) {
@@ -337,12 +349,14 @@ func TestPortalEditRotateDelete(t *testing.T) {
 	}
 
 	r = b.post(portal+"/"+id+"/secret", url.Values{"csrf_token": {field(t, csrfRe, view.Body)}})
-	if r.Status != http.StatusOK {
-		t.Fatalf("rotate: %d", r.Status)
-	}
+	r = b.followSecret(r, "rotate")
 	fresh := field(t, secretRe, r.Body)
-	if fresh == secret || !strings.Contains(r.Body, "not shown again") {
+	if fresh == secret || !strings.Contains(r.Body, "not shown again") || !strings.Contains(r.Body, "New client secret") {
 		t.Fatal("rotation did not show a new secret with the warning")
+	}
+	if again := b.get(portal + "/" + id + "/credentials"); again.Status != http.StatusOK || strings.Contains(again.Body, fresh) ||
+		!strings.Contains(again.Body, "was shown once") {
+		t.Fatalf("reloaded rotation page: %d, shows the secret again or lacks the note", again.Status)
 	}
 	if status, _ := s.clientCredentials(t, id, secret); status != http.StatusUnauthorized {
 		t.Fatalf("old secret after rotation: %d", status)
