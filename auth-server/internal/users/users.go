@@ -126,11 +126,21 @@ func (s *Service) List(ctx context.Context) ([]*store.User, error) {
 	return s.store.ListUsers(ctx)
 }
 
-// Delete removes the user with this username.
+// Delete removes the user with this username and, when the store keeps
+// browser sessions, ends the user's sessions. (A session of a deleted
+// user signs no one in anyway: the pages look the user up.)
 func (s *Service) Delete(ctx context.Context, username string) error {
 	u, err := s.store.GetUserByUsername(ctx, username)
 	if err != nil {
 		return err
 	}
-	return s.store.DeleteUser(ctx, u.ID)
+	if err := s.store.DeleteUser(ctx, u.ID); err != nil {
+		return err
+	}
+	if ss, ok := s.store.(store.SessionStore); ok {
+		if err := ss.DeleteSessionsByUser(ctx, u.ID); err != nil {
+			return fmt.Errorf("user deleted, but ending their sessions failed: %w", err)
+		}
+	}
+	return nil
 }

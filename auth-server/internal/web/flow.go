@@ -196,9 +196,10 @@ func (h *Handler) formStep(c *gin.Context) (*session, *flowState, *store.User, b
 	return s, f, user, true
 }
 
-// currentUser is the signed-in user, or nil.
+// currentUser is the signed-in user, or nil: the session must have a
+// live record in the store (see sessionUserID) and the user must exist.
 func (h *Handler) currentUser(c *gin.Context, s *session) *store.User {
-	id := s.userID()
+	id := h.sessionUserID(c.Request.Context(), s)
 	if id == "" {
 		return nil
 	}

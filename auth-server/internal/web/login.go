@@ -72,7 +72,11 @@ func (h *Handler) login(c *gin.Context) {
 		h.render(c, s, http.StatusServiceUnavailable, "login", "Sign in", view{Error: "Sign-in is temporarily unavailable. Try again in a moment.", Data: data})
 		return
 	}
-	s.renew(u.ID, h.Now())
+	if err := h.startSession(c.Request.Context(), s, u.ID); err != nil {
+		h.Log.ErrorContext(c.Request.Context(), "start session", "err", err)
+		h.render(c, s, http.StatusServiceUnavailable, "login", "Sign in", view{Error: "Sign-in is temporarily unavailable. Try again in a moment.", Data: data})
+		return
+	}
 	h.Log.InfoContext(c.Request.Context(), "user signed in", "user_id", u.ID)
 	switch {
 	case s.flow() != nil:
@@ -84,11 +88,21 @@ func (h *Handler) login(c *gin.Context) {
 	}
 }
 
-// logout is POST /logout: the session cookie is expired.
+// logout is POST /logout: the session's store record is deleted, which
+// ends the session on the server (a copy of the cookie no longer signs
+// in), and the session cookie is expired.
 func (h *Handler) logout(c *gin.Context) {
 	s := h.Sessions.load(c.Request)
 	if err := c.Request.ParseForm(); err != nil || !h.checkCSRF(c.Request, s) {
 		h.errorPage(c, s, http.StatusForbidden, "This form has expired", "Reload the page and try again.", "")
+		return
+	}
+	if err := h.endSession(c.Request.Context(), s); err != nil {
+		// The session still lives on the server: keep the cookie, so
+		// that signing out can be tried again.
+		h.Log.ErrorContext(c.Request.Context(), "end session", "err", err)
+		h.errorPage(c, s, http.StatusServiceUnavailable, "Sign-out did not complete",
+			"Signing out is temporarily unavailable. Try again in a moment.", "")
 		return
 	}
 	if err := s.destroy(c.Request, c.Writer); err != nil {

@@ -1,7 +1,9 @@
 package web
 
 import (
+	"context"
 	"crypto/rand"
+	"crypto/sha256"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
@@ -16,6 +18,8 @@ import (
 
 	"github.com/gorilla/securecookie"
 	"github.com/gorilla/sessions"
+
+	"github.com/smartgate/auth-server/internal/store"
 )
 
 // SessionCookie is the name of the browser session cookie.
@@ -23,10 +27,17 @@ const SessionCookie = "smartgate_session"
 
 // Sessions keeps the browser session in a cookie, authenticated (HMAC)
 // and encrypted (AES) by gorilla/securecookie: HttpOnly, Secure when the
-// issuer is https, SameSite=Lax.
+// issuer is https, SameSite=Lax. A signed-in session also has a record in
+// the store (store.SessionStore), named by the hash of the session id the
+// cookie carries: logout deletes it, so a copy of the cookie taken before
+// logout no longer signs anyone in.
 type Sessions struct {
-	store *sessions.CookieStore
+	store    *sessions.CookieStore
+	lifetime time.Duration
 }
+
+// defaultSessionLifetime bounds a signed-in session when none is configured.
+const defaultSessionLifetime = 8 * time.Hour
 
 // SessionOptions configure the cookie.
 type SessionOptions struct {
@@ -44,7 +55,11 @@ func NewSessions(o SessionOptions) *Sessions {
 		HttpOnly: true, Secure: o.Secure, SameSite: http.SameSiteLaxMode,
 	}
 	cs.MaxAge(cs.Options.MaxAge)
-	return &Sessions{store: cs}
+	lifetime := o.Lifetime
+	if lifetime <= 0 {
+		lifetime = defaultSessionLifetime
+	}
+	return &Sessions{store: cs, lifetime: lifetime}
 }
 
 // SessionKeys returns the configured key pairs, decoded; with none
@@ -92,7 +107,7 @@ type session struct {
 
 // Keys of the session values (all strings).
 const (
-	keySID      = "sid"       // random id, new at every login
+	keySID      = "sid"       // random id (130 bits), new at every login; names the server-side record
 	keyCSRF     = "csrf"      // the CSRF token of this session's forms
 	keyUser     = "uid"       // the logged-in user's id
 	keyAuthTime = "auth_time" // unix seconds of the login
@@ -142,13 +157,72 @@ func (s *session) authTime() time.Time {
 	return time.Unix(n, 0)
 }
 
-// renew replaces every value by a fresh session for userID (at login:
-// nothing an attacker planted before survives, the session id and the
-// CSRF token are new). Only the authorization in progress is carried.
-func (s *session) renew(userID string, now time.Time) {
+// sessionHash names the store record of a session id: the store holds
+// only the hash, never the id the cookie carries.
+func sessionHash(sid string) string {
+	sum := sha256.Sum256([]byte(sid))
+	return base64.RawURLEncoding.EncodeToString(sum[:])
+}
+
+// startSession signs userID in: a new session id is recorded in the store
+// (expiring after the session lifetime), the previous session of this
+// browser, if any, is ended, and the cookie's values are renewed. On error
+// the session is left as it was.
+func (h *Handler) startSession(ctx context.Context, s *session, userID string) error {
+	sid := rand.Text() // 26 base32 characters: 130 random bits
+	now := h.Now()
+	rec := &store.Session{IDHash: sessionHash(sid), UserID: userID, CreatedAt: now, ExpiresAt: now.Add(h.Sessions.lifetime)}
+	if err := h.Store.CreateSession(ctx, rec); err != nil {
+		return err
+	}
+	if old := s.get(keySID); old != "" {
+		if err := h.Store.DeleteSession(ctx, sessionHash(old)); err != nil {
+			h.Log.WarnContext(ctx, "end previous session", "err", err)
+		}
+	}
+	s.renew(userID, sid, now)
+	return nil
+}
+
+// endSession deletes the session's store record (logout); the cookie is
+// expired by destroy.
+func (h *Handler) endSession(ctx context.Context, s *session) error {
+	if sid := s.get(keySID); sid != "" {
+		return h.Store.DeleteSession(ctx, sessionHash(sid))
+	}
+	return nil
+}
+
+// sessionUserID is the user the session is signed in as: the cookie's
+// user id, confirmed by an unexpired store record of its session id for
+// the same user; "" otherwise (signed out, logged out elsewhere with this
+// cookie, expired, or the user deleted).
+func (h *Handler) sessionUserID(ctx context.Context, s *session) string {
+	id, sid := s.userID(), s.get(keySID)
+	if id == "" || sid == "" {
+		return ""
+	}
+	rec, err := h.Store.GetSession(ctx, sessionHash(sid))
+	if err != nil {
+		if !errors.Is(err, store.ErrNotFound) {
+			h.Log.ErrorContext(ctx, "session lookup", "err", err)
+		}
+		return ""
+	}
+	if rec.UserID != id {
+		return ""
+	}
+	return id
+}
+
+// renew replaces every value by a fresh session for userID with session
+// id sid (at login: nothing an attacker planted before survives, the
+// session id and the CSRF token are new). Only the authorization in
+// progress is carried.
+func (s *session) renew(userID, sid string, now time.Time) {
 	flow := s.get(keyFlow)
 	s.raw.Values = map[any]any{}
-	s.set(keySID, rand.Text())
+	s.set(keySID, sid)
 	s.set(keyUser, userID)
 	s.set(keyAuthTime, strconv.FormatInt(now.Unix(), 10))
 	s.set(keyFlow, flow)

@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/smartgate/auth-server/internal/config"
+	"github.com/smartgate/auth-server/internal/users"
 	"github.com/smartgate/auth-server/internal/web"
 )
 
@@ -203,4 +204,102 @@ func TestClinicianPicksPatient(t *testing.T) {
 	if st != 200 || tok["patient"] != "7" || claims(t, tok["access_token"])["fhirUser"] != audience+"/Practitioner/prac-1" {
 		t.Fatalf("token %d %v", st, tok)
 	}
+}
+
+// copyBrowser is a second browser holding a copy of b's session cookie
+// (what an attacker who copied the cookie would send).
+func (s *testServer) copyBrowser(t *testing.T, b *browser) *browser {
+	t.Helper()
+	cookie := sessionCookie(b)
+	if cookie == "" {
+		t.Fatal("no session cookie to copy")
+	}
+	c := s.browser(t)
+	u, _ := url.Parse(s.URL)
+	c.client.Jar.SetCookies(u, []*http.Cookie{{Name: web.SessionCookie, Value: cookie, Path: "/"}})
+	return c
+}
+
+// signedOut checks that b reaches no authenticated page: the manage page
+// and the portal send it to the sign-in page, and an authorization asks
+// for the password instead of offering consent.
+func signedOut(t *testing.T, b *browser, why string) {
+	t.Helper()
+	for _, path := range []string{"/manage", web.PortalPath} {
+		if r := b.get(path); r.Status != http.StatusSeeOther || !strings.Contains(r.Location, "/login") {
+			t.Errorf("%s: %s answered %d %q, want a redirect to the sign-in page", why, path, r.Status, r.Location)
+		}
+	}
+	r := b.get("/authorize?" + authParams("copied").Encode())
+	if r.Status != http.StatusSeeOther {
+		t.Fatalf("%s: authorize: %d %s", why, r.Status, r.Body)
+	}
+	r = b.get(r.Location)
+	if !strings.Contains(r.Body, `name="password"`) || strings.Contains(r.Body, "/authorize/consent") {
+		t.Errorf("%s: the authorization did not ask to sign in:\n%s", why, r.Body)
+	}
+}
+
+// signIn signs demo-patient in on b and returns the manage page.
+func signIn(t *testing.T, b *browser) page {
+	t.Helper()
+	r := b.get("/login?next=/manage")
+	if r = b.login(r.Body, "demo-patient", "demo-patient-password"); r.Status != http.StatusSeeOther {
+		t.Fatalf("login: %d %s", r.Status, r.Body)
+	}
+	m := b.get("/manage")
+	if m.Status != http.StatusOK || !strings.Contains(m.Body, "Sign out demo-patient") {
+		t.Fatalf("manage after login: %d", m.Status)
+	}
+	return m
+}
+
+// Logout ends the session on the server: a copy of the cookie taken
+// while signed in reaches no authenticated page afterwards.
+func TestLogoutEndsCopiedSession(t *testing.T) {
+	t.Parallel()
+	s := start(t, nil)
+	b := s.browser(t)
+	m := signIn(t, b)
+	thief := s.copyBrowser(t, b)
+	if r := thief.get("/manage"); r.Status != http.StatusOK || !strings.Contains(r.Body, "Sign out demo-patient") {
+		t.Fatalf("the copied cookie before logout: %d (the test needs a working copy)", r.Status)
+	}
+	if r := b.post("/logout", url.Values{"csrf_token": {field(t, csrfRe, m.Body)}}); r.Status != http.StatusSeeOther {
+		t.Fatalf("logout: %d %s", r.Status, r.Body)
+	}
+	signedOut(t, b, "after logout")
+	signedOut(t, thief, "copied cookie after logout")
+
+	// Signing in again works, with a new session.
+	signIn(t, b)
+	signedOut(t, thief, "copied cookie after a new login")
+}
+
+// Signing in again in the same browser ends the session it had before.
+func TestLoginReplacesServerSession(t *testing.T) {
+	t.Parallel()
+	s := start(t, nil)
+	b := s.browser(t)
+	signIn(t, b)
+	before := s.copyBrowser(t, b)
+	signIn(t, b)
+	if sessionCookie(before) == sessionCookie(b) {
+		t.Fatal("login did not issue a new session cookie")
+	}
+	signedOut(t, before, "cookie of the previous login")
+}
+
+// Deleting a user ends every session of theirs.
+func TestDeletedUserSessionsEnd(t *testing.T) {
+	t.Parallel()
+	s := start(t, nil)
+	b, other := s.browser(t), s.browser(t)
+	signIn(t, b)
+	signIn(t, other)
+	if err := users.New(s.App.Store, nil).Delete(t.Context(), "demo-patient"); err != nil {
+		t.Fatal(err)
+	}
+	signedOut(t, b, "deleted user")
+	signedOut(t, other, "deleted user's other browser")
 }

@@ -3,7 +3,8 @@
 // sign-out, and the page that lists approved apps and revokes them.
 // Pages are server-rendered html/template with one embedded stylesheet,
 // work without JavaScript and load nothing from elsewhere. The browser
-// session is a gorilla/sessions cookie, authenticated and encrypted; every
+// session is a gorilla/sessions cookie, authenticated and encrypted, whose
+// session id names a record in the store that logout deletes; every
 // form carries a CSRF token.
 package web
 
@@ -30,6 +31,7 @@ type Store interface {
 	store.ClientStore
 	store.UserStore
 	store.ConsentStore
+	store.SessionStore
 }
 
 // Authenticator checks a username and password (users.Service).
