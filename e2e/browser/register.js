@@ -68,10 +68,20 @@ try {
   await page.getByText(/Client secret (copied|selected)/).waitFor({ timeout: 5000 });
   await shot(page, 'register', '3-secret');
 
+  // Post/redirect/get: the secret page is a GET; reloading it registers
+  // nothing more and no longer shows the secret, only that it was shown.
+  check(/\/portal\/clients\/[^/]+\/credentials$/.test(page.url()), 'the secret page is not the credentials page: ' + page.url());
+  await page.reload();
+  await page.waitForLoadState();
+  check(await page.getByLabel('Client secret').count() === 0, 'a reload shows the secret again');
+  check(!(await page.content()).includes(clientSecret), 'a reload shows the secret again');
+  check(await page.getByText('was shown once').isVisible(), 'no note that the secret was shown once');
+  check(await page.getByLabel('Client id').inputValue() === clientId, 'the reloaded page lacks the client id');
+
   // The list shows the client; no page but that one shows the secret.
   await page.getByRole('link', { name: 'Back to your clients' }).click();
   await page.waitForURL(/\/portal\/clients$/);
-  check(await page.getByRole('link', { name: NAME }).isVisible(), 'the new client is not in the list');
+  check(await page.getByRole('link', { name: NAME }).count() === 1, 'the new client is not in the list exactly once');
   check(!(await page.content()).includes(clientSecret), 'the list shows the secret');
   await shot(page, 'register', '4-list-after');
 
