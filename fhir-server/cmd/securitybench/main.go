@@ -21,6 +21,8 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"runtime/pprof"
+	"strings"
 	"time"
 
 	"github.com/smartgate/fhir-server/internal/demo"
@@ -35,6 +37,8 @@ type options struct {
 	duration    time.Duration
 	rounds      int
 	scopes      string
+	cpuprofile  string
+	only        string
 }
 
 func main() {
@@ -44,6 +48,8 @@ func main() {
 	flag.DurationVar(&o.duration, "d", 5*time.Second, "duration of each run")
 	flag.IntVar(&o.rounds, "rounds", 3, "rounds; each runs every scenario once, in rotating order, and the best round of each counts")
 	flag.StringVar(&o.scopes, "scopes", "config/scopes.yaml", "scope table (the server's)")
+	flag.StringVar(&o.cpuprofile, "cpuprofile", "", "write a CPU profile of the timed runs (not load or warm-up) to this file")
+	flag.StringVar(&o.only, "only", "", "run only the scenarios whose name contains this text (the OFF baseline always runs)")
 	flag.Parse()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
@@ -171,6 +177,16 @@ func run(ctx context.Context, o options, out io.Writer) error {
 		}},
 	}
 
+	if o.only != "" {
+		kept := scenarios[:1]
+		for _, s := range scenarios[1:] {
+			if strings.Contains(s.name, o.only) {
+				kept = append(kept, s)
+			}
+		}
+		scenarios = kept
+	}
+
 	client := &http.Client{Transport: &http.Transport{MaxIdleConns: 256, MaxIdleConnsPerHost: 256}, Timeout: time.Minute}
 	defer client.CloseIdleConnections()
 	// Warm both servers (connections, token cache, page cache) untimed.
@@ -179,6 +195,17 @@ func run(ctx context.Context, o options, out io.Writer) error {
 			return fmt.Errorf("%s: %w", s.name, err)
 		}
 		s.srv.drain(ctx, 30*time.Second)
+	}
+	if o.cpuprofile != "" {
+		f, err := os.Create(o.cpuprofile)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+		defer pprof.StopCPUProfile()
 	}
 	// Rotate the order each round and keep each scenario's best round, so
 	// a burst of other work on the machine does not decide the ratio.
