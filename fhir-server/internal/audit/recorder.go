@@ -66,6 +66,7 @@ type Recorder struct {
 	now     func() time.Time
 	newID   func() string
 	extract search.Extractor
+	memo    indexMemo // used by the writer goroutine only
 
 	slots  chan struct{} // one per event reserved and not yet stored
 	queue  chan Event
@@ -275,7 +276,7 @@ func (r *Recorder) version(e Event) (store.Write, error) {
 	if err != nil {
 		return store.Write{}, err
 	}
-	index, err := r.extract.Extract("AuditEvent", m)
+	index, err := r.index(e, m, id, at)
 	if err != nil {
 		return store.Write{}, err
 	}
