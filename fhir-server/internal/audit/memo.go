@@ -27,9 +27,10 @@ type memoEntry struct {
 
 const indexMemoSize = 4096
 
-// index returns the index rows of m, the AuditEvent rendered from e with
-// id and meta.lastUpdated at.
-func (r *Recorder) index(e Event, m map[string]any, id string, at time.Time) ([]search.IndexEntry, error) {
+// index returns the index rows of the AuditEvent rendered from e with id
+// and meta.lastUpdated at; resource builds it (decoded) when the memo
+// does not know e's shape.
+func (r *Recorder) index(e Event, id string, at time.Time, resource func() map[string]any) ([]search.IndexEntry, error) {
 	key := e.shapeKey()
 	recorded := e.Recorded.UTC().Truncate(time.Millisecond)
 	if me, ok := r.memo.m[key]; ok {
@@ -46,7 +47,7 @@ func (r *Recorder) index(e Event, m map[string]any, id string, at time.Time) ([]
 		}
 		return out, nil
 	}
-	entries, err := r.extract.Extract("AuditEvent", m)
+	entries, err := r.extract.Extract("AuditEvent", resource())
 	if err != nil {
 		return nil, err
 	}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -269,14 +268,14 @@ func (r *Recorder) write(writes []store.Write) error {
 func (r *Recorder) version(e Event) (store.Write, error) {
 	id := r.newID()
 	at := r.now().UTC().Truncate(time.Millisecond)
-	m := e.Resource(r.base)
-	m["id"] = id
-	m["meta"] = map[string]any{"versionId": "1", "lastUpdated": at.Format("2006-01-02T15:04:05.000Z07:00")}
-	body, err := json.Marshal(m)
-	if err != nil {
-		return store.Write{}, err
-	}
-	index, err := r.index(e, m, id, at)
+	lastUpdated := at.Format("2006-01-02T15:04:05.000Z07:00")
+	body := e.appendResource(make([]byte, 0, 1024), r.base, id, "1", lastUpdated)
+	index, err := r.index(e, id, at, func() map[string]any {
+		m := e.Resource(r.base)
+		m["id"] = id
+		m["meta"] = map[string]any{"versionId": "1", "lastUpdated": lastUpdated}
+		return m
+	})
 	if err != nil {
 		return store.Write{}, err
 	}
