@@ -35,10 +35,10 @@ type cachedSet struct {
 }
 
 // NewKeySets returns a key finder; hc fetches jwks_uri documents (nil: a
-// client with a 5-second timeout).
+// client that reaches only public addresses, with a 5-second timeout).
 func NewKeySets(hc *http.Client, now func() time.Time) *KeySets {
 	if hc == nil {
-		hc = &http.Client{Timeout: 5 * time.Second}
+		hc = publicOnlyClient()
 	}
 	if now == nil {
 		now = time.Now
