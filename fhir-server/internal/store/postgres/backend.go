@@ -164,3 +164,47 @@ func rebind(q string) string {
 	}
 	return sb.String()
 }
+
+var _ sqlstore.ResourceInserter = conn{}
+
+// InsertResources inserts the first versions of res in one statement
+// (column arrays through unnest, in order) and returns their pks in the
+// order of res, 0 where the (type, id) was taken.
+func (c conn) InsertResources(ctx context.Context, res []sqlstore.NewResource) ([]int64, error) {
+	types := make([]string, len(res))
+	ids := make([]string, len(res))
+	lus := make([]int64, len(res))
+	bodies := make([][]byte, len(res))
+	at := make(map[[2]string]int, len(res))
+	for i, r := range res {
+		types[i], ids[i], lus[i], bodies[i] = r.Type, r.ID, r.LastUpdated, r.Body
+		at[[2]string{r.Type, r.ID}] = i
+	}
+	rows, err := c.q.Query(ctx, `INSERT INTO resources (type, id, version, last_updated, deleted, body)
+SELECT t, i, 1, l, 0, b FROM unnest($1::text[], $2::text[], $3::bigint[], $4::bytea[]) AS u (t, i, l, b)
+ON CONFLICT (type, id) DO NOTHING RETURNING pk, type, id`, types, ids, lus, bodies)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	pks := make([]int64, len(res))
+	for rows.Next() {
+		var pk int64
+		var typ, id string
+		if err := rows.Scan(&pk, &typ, &id); err != nil {
+			return nil, err
+		}
+		i, ok := at[[2]string{typ, id}]
+		if !ok {
+			return nil, fmt.Errorf("postgres: inserted %s/%s, which was not asked for", typ, id)
+		}
+		pks[i] = pk
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	if c.written != nil {
+		c.written["resources"] += int64(len(res))
+	}
+	return pks, nil
+}

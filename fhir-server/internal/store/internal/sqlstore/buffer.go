@@ -2,7 +2,10 @@ package sqlstore
 
 import (
 	"context"
+	"fmt"
 	"strings"
+
+	"github.com/smartgate/fhir-server/internal/store"
 )
 
 // tableSpec names a table whose rows a transaction defers: its columns
@@ -47,6 +50,81 @@ type rowBuffer struct {
 	order   []*tableSpec
 	pending map[int64]bool // resources with buffered rows
 	n       int
+
+	// deferCreates holds back the resources rows of creates too (when
+	// the Conn is a ResourceInserter): they get provisional negative
+	// pks, replaced in the buffered rows (whose first column is always
+	// res_pk) by the real ones at the flush.
+	deferCreates bool
+	creates      map[store.Ref]int64 // provisional pk per held-back create
+	newRes       []NewResource
+}
+
+// NewResource is the first version of a resource to insert (version 1,
+// not deleted).
+type NewResource struct {
+	Type, ID    string
+	LastUpdated int64
+	Body        []byte
+}
+
+// ResourceInserter is what a Conn may offer to insert the first versions
+// of many resources at once (PostgreSQL: one statement). It returns the
+// pk of each, in order, and 0 for those whose (type, id) was taken.
+type ResourceInserter interface {
+	InsertResources(ctx context.Context, res []NewResource) ([]int64, error)
+}
+
+func (b *rowBuffer) hasCreates() bool { return len(b.newRes) > 0 }
+
+// deferCreate holds back the insert of r's resources row and returns
+// its provisional pk.
+func (b *rowBuffer) deferCreate(r store.Resource, lu int64, body []byte) int64 {
+	if b.creates == nil {
+		b.creates = map[store.Ref]int64{}
+	}
+	b.newRes = append(b.newRes, NewResource{Type: r.Type, ID: r.ID, LastUpdated: lu, Body: body})
+	pk := -int64(len(b.newRes))
+	b.creates[store.Ref{Type: r.Type, ID: r.ID}] = pk
+	return pk
+}
+
+// insertCreates inserts the held-back resources rows and puts their real
+// pks into the buffered rows.
+func (b *rowBuffer) insertCreates(ctx context.Context, c Conn) error {
+	ri, ok := c.(ResourceInserter)
+	if !ok {
+		return fmt.Errorf("sqlstore: creates held back on a connection that cannot insert them")
+	}
+	pks, err := ri.InsertResources(ctx, b.newRes)
+	if err != nil {
+		return err
+	}
+	if len(pks) != len(b.newRes) {
+		return fmt.Errorf("sqlstore: inserted %d resources, want %d", len(pks), len(b.newRes))
+	}
+	for i, pk := range pks {
+		if pk == 0 {
+			r := b.newRes[i]
+			return fmt.Errorf("%w: %s/%s exists already (or was created concurrently)", store.ErrConflict, r.Type, r.ID)
+		}
+	}
+	for _, t := range b.order {
+		for _, row := range b.rows[t] {
+			if p := row[0].(int64); p < 0 {
+				row[0] = pks[-p-1]
+			}
+		}
+	}
+	pending := make(map[int64]bool, len(b.pending))
+	for p := range b.pending {
+		if p < 0 {
+			p = pks[-p-1]
+		}
+		pending[p] = true
+	}
+	b.pending = pending
+	return nil
 }
 
 func (b *rowBuffer) add(t *tableSpec, pk int64, row []any) {
@@ -69,10 +147,18 @@ var flushChunks = []int{64, 16, 4, 1}
 
 // flush writes the buffered rows on c and empties the buffer.
 func (b *rowBuffer) flush(ctx context.Context, c Conn) error {
-	if b.n == 0 {
+	if b.n == 0 && len(b.newRes) == 0 {
 		return nil
 	}
 	defer b.reset()
+	if len(b.newRes) > 0 {
+		if err := b.insertCreates(ctx, c); err != nil {
+			return err
+		}
+		if b.n == 0 {
+			return nil
+		}
+	}
 	if bi, ok := c.(BulkInserter); ok {
 		batches := make([]RowBatch, 0, len(b.order))
 		for _, t := range b.order {
@@ -108,6 +194,8 @@ func (b *rowBuffer) reset() {
 	clear(b.pending)
 	b.order = b.order[:0]
 	b.n = 0
+	clear(b.creates)
+	b.newRes = b.newRes[:0]
 }
 
 // insertSQL is "INSERT INTO t (cols) VALUES (?, ...), ..." for n rows.

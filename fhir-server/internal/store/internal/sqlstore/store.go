@@ -56,6 +56,7 @@ func (s *Store) Put(ctx context.Context, w store.Write) error {
 func (s *Store) InTx(ctx context.Context, fn func(tx store.Tx) error) error {
 	return s.b.InTx(ctx, func(c Conn) error {
 		tx := &Tx{e: s.e, c: c}
+		_, tx.buf.deferCreates = c.(ResourceInserter)
 		if err := fn(tx); err != nil {
 			return err
 		}
@@ -82,14 +83,30 @@ var (
 	_ store.VersionReader = (*Store)(nil)
 )
 
-// CurrentVersions implements store.VersionReader; the resources table
-// is written at once (never deferred), so no flush is needed.
+// CurrentVersions implements store.VersionReader. Only the creates held
+// back need flushing first: the rest of the resources table is written
+// at once.
 func (t *Tx) CurrentVersions(ctx context.Context, refs []store.Ref) (map[store.Ref]store.Current, error) {
+	if err := t.flushCreates(ctx); err != nil {
+		return nil, err
+	}
 	return t.e.CurrentVersions(ctx, t.c, refs)
 }
 
 func (t *Tx) Read(ctx context.Context, typ, id string) (*store.Resource, error) {
+	if err := t.flushCreates(ctx); err != nil {
+		return nil, err
+	}
 	return t.e.Read(ctx, t.c, typ, id)
+}
+
+// flushCreates flushes the buffer when it holds back creates, whose
+// resources rows reads of that table need.
+func (t *Tx) flushCreates(ctx context.Context) error {
+	if !t.buf.hasCreates() {
+		return nil
+	}
+	return t.buf.flush(ctx, t.c)
 }
 
 func (t *Tx) VRead(ctx context.Context, typ, id string, version int64) (*store.Resource, error) {

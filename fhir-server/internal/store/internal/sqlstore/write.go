@@ -85,7 +85,24 @@ func (e *Engine) Put(ctx context.Context, c Conn, buf *rowBuffer, w store.Write)
 	lu := nanos(r.LastUpdated)
 	var pk, cur int64
 	var created bool
-	if !r.Deleted && w.ExpectVersion == 0 && r.VersionID == 1 {
+	isCreate := !r.Deleted && w.ExpectVersion == 0 && r.VersionID == 1
+	if isCreate && buf.deferCreates {
+		if _, dup := buf.creates[store.Ref{Type: r.Type, ID: r.ID}]; !dup {
+			// Held back until the flush, which inserts every new resource
+			// of the transaction in one statement and reports a taken id
+			// as ErrConflict then.
+			pk = buf.deferCreate(r, lu, body)
+			created = true
+		}
+	}
+	if !created && buf.hasCreates() {
+		// The checks below read the resources table: it must hold the
+		// creates held back so far.
+		if err := buf.flush(ctx, c); err != nil {
+			return err
+		}
+	}
+	if isCreate && !created {
 		// A create: one statement when the id is free (the common case
 		// of bulk loads); the checks below explain a refusal.
 		var err error
