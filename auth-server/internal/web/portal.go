@@ -118,6 +118,23 @@ func (h *Handler) ownedClient(c *gin.Context, s *session, u *store.User) *store.
 	return cl
 }
 
+// clientRequest starts a portal request about the client of the :id path
+// parameter: the session, the signed-in user (a CSRF-checked form post
+// when post is true) and the client they may manage. A nil client means
+// the request has already been answered.
+func (h *Handler) clientRequest(c *gin.Context, post bool) (*session, *store.User, *store.Client) {
+	s := h.Sessions.load(c.Request)
+	u := h.portalUser
+	if post {
+		u = h.portalPost
+	}
+	user := u(c, s)
+	if user == nil {
+		return s, nil, nil
+	}
+	return s, user, h.ownedClient(c, s, user)
+}
+
 // portalAllowance is what u may give a client in the portal.
 func (h *Handler) portalAllowance(u *store.User, owner string) registration.Allowance {
 	return registration.Allowance{Scopes: h.PortalScopes[u.Role], Via: registration.ViaPortal, Owner: owner}

@@ -101,12 +101,7 @@ type clientDetail struct {
 // portalView is GET /portal/clients/:id: the client's registration,
 // never its secret.
 func (h *Handler) portalView(c *gin.Context) {
-	s := h.Sessions.load(c.Request)
-	u := h.portalUser(c, s)
-	if u == nil {
-		return
-	}
-	cl := h.ownedClient(c, s, u)
+	s, u, cl := h.clientRequest(c, false)
 	if cl == nil {
 		return
 	}
@@ -124,12 +119,7 @@ func (h *Handler) portalView(c *gin.Context) {
 
 // portalEdit is GET /portal/clients/:id/edit: the form, filled.
 func (h *Handler) portalEdit(c *gin.Context) {
-	s := h.Sessions.load(c.Request)
-	u := h.portalUser(c, s)
-	if u == nil {
-		return
-	}
-	cl := h.ownedClient(c, s, u)
+	s, u, cl := h.clientRequest(c, false)
 	if cl == nil {
 		return
 	}
@@ -140,12 +130,7 @@ func (h *Handler) portalEdit(c *gin.Context) {
 // registration. A client that moves to a secret-based method gets a
 // secret, shown once on the credentials page.
 func (h *Handler) portalUpdate(c *gin.Context) {
-	s := h.Sessions.load(c.Request)
-	u := h.portalPost(c, s)
-	if u == nil {
-		return
-	}
-	cl := h.ownedClient(c, s, u)
+	s, u, cl := h.clientRequest(c, true)
 	if cl == nil {
 		return
 	}
@@ -170,12 +155,7 @@ func (h *Handler) portalUpdate(c *gin.Context) {
 // portalRotate is POST /portal/clients/:id/secret: a new secret, shown
 // once on the credentials page; the old one stops working at once.
 func (h *Handler) portalRotate(c *gin.Context) {
-	s := h.Sessions.load(c.Request)
-	u := h.portalPost(c, s)
-	if u == nil {
-		return
-	}
-	cl := h.ownedClient(c, s, u)
+	s, _, cl := h.clientRequest(c, true)
 	if cl == nil {
 		return
 	}
@@ -195,12 +175,7 @@ func (h *Handler) portalRotate(c *gin.Context) {
 
 // portalConfirmDelete is GET /portal/clients/:id/delete: are you sure?
 func (h *Handler) portalConfirmDelete(c *gin.Context) {
-	s := h.Sessions.load(c.Request)
-	u := h.portalUser(c, s)
-	if u == nil {
-		return
-	}
-	cl := h.ownedClient(c, s, u)
+	s, u, cl := h.clientRequest(c, false)
 	if cl == nil {
 		return
 	}
@@ -211,12 +186,7 @@ func (h *Handler) portalConfirmDelete(c *gin.Context) {
 // portalDelete is POST /portal/clients/:id/delete: the client is removed
 // and its refresh tokens revoked.
 func (h *Handler) portalDelete(c *gin.Context) {
-	s := h.Sessions.load(c.Request)
-	u := h.portalPost(c, s)
-	if u == nil {
-		return
-	}
-	cl := h.ownedClient(c, s, u)
+	s, _, cl := h.clientRequest(c, true)
 	if cl == nil {
 		return
 	}

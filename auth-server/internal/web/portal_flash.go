@@ -75,12 +75,7 @@ func (h *Handler) showSecretOnce(c *gin.Context, s *session, cl *store.Client, s
 // id and token URL with Copy buttons, and the secret when it was just
 // issued (the first GET after the POST). Later GETs say it was shown once.
 func (h *Handler) portalCredentials(c *gin.Context) {
-	s := h.Sessions.load(c.Request)
-	u := h.portalUser(c, s)
-	if u == nil {
-		return
-	}
-	cl := h.ownedClient(c, s, u)
+	s, u, cl := h.clientRequest(c, false)
 	if cl == nil {
 		return
 	}
