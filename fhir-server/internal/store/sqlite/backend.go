@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"strings"
 	"sync"
 
 	"github.com/smartgate/fhir-server/internal/store/internal/sqlstore"
@@ -164,3 +165,75 @@ func wrapRows(rows *sql.Rows, err error) (sqlstore.Rows, error) {
 type sqlRows struct{ *sql.Rows }
 
 func (r sqlRows) Close() { r.Rows.Close() }
+
+var _ sqlstore.ResourceInserter = (*txConn)(nil)
+
+// insertChunks are the row counts of the multi-row resource inserts (few
+// distinct statement texts, each prepared once per transaction).
+var insertChunks = []int{256, 64, 16, 4, 1}
+
+// InsertResources inserts the first versions of res with multi-row
+// INSERT ... RETURNING statements, instead of one statement per
+// resource. SQLite returns the rows in no promised order: they are
+// matched to res by (type, id), which is unique among res.
+func (c *txConn) InsertResources(ctx context.Context, res []sqlstore.NewResource) ([]int64, error) {
+	pks := make([]int64, len(res))
+	for start := 0; start < len(res); {
+		size := 1
+		for _, s := range insertChunks {
+			if len(res)-start >= s {
+				size = s
+				break
+			}
+		}
+		chunk := res[start : start+size]
+		at := make(map[string]int, size)
+		args := make([]any, 0, 4*size)
+		for i, r := range chunk {
+			at[r.Type+"\x00"+r.ID] = start + i
+			args = append(args, r.Type, r.ID, r.LastUpdated, r.Body)
+		}
+		rows, err := c.Query(ctx, insertResourcesSQL(size), args...)
+		if err != nil {
+			return nil, err
+		}
+		var pk int64
+		var typ, id string
+		for rows.Next() {
+			if err := rows.Scan(&pk, &typ, &id); err != nil {
+				rows.Close()
+				return nil, err
+			}
+			if i, ok := at[typ+"\x00"+id]; ok {
+				pks[i] = pk
+			}
+		}
+		err = rows.Err()
+		rows.Close()
+		if err != nil {
+			return nil, err
+		}
+		start += size
+	}
+	return pks, nil
+}
+
+var insertResourcesText sync.Map // int -> string
+
+func insertResourcesSQL(n int) string {
+	if s, ok := insertResourcesText.Load(n); ok {
+		return s.(string)
+	}
+	var sb strings.Builder
+	sb.WriteString("INSERT INTO resources (type, id, version, last_updated, deleted, body) VALUES ")
+	for i := 0; i < n; i++ {
+		if i > 0 {
+			sb.WriteString(", ")
+		}
+		sb.WriteString("(?, ?, 1, ?, 0, ?)")
+	}
+	sb.WriteString(" ON CONFLICT (type, id) DO NOTHING RETURNING pk, type, id")
+	s := sb.String()
+	insertResourcesText.Store(n, s)
+	return s
+}

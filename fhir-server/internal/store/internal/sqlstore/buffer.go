@@ -142,8 +142,10 @@ func (b *rowBuffer) add(t *tableSpec, pk int64, row []any) {
 
 // flushChunks are the row counts of the multi-row INSERT statements the
 // generic path writes (few distinct texts, so prepared statements are
-// reused).
-var flushChunks = []int{64, 16, 4, 1}
+// reused). Large batches (audit events, bulk loads) go mostly through
+// the 256-row statements: at most 256*6 placeholders, well under
+// SQLite's limit of 32766.
+var flushChunks = []int{256, 64, 16, 4, 1}
 
 // flush writes the buffered rows on c and empties the buffer.
 func (b *rowBuffer) flush(ctx context.Context, c Conn) error {

@@ -183,6 +183,21 @@ func uniqueEntries(index []search.IndexEntry) []search.IndexEntry {
 	if len(index) < 2 {
 		return index
 	}
+	if len(index) <= 64 {
+		// Few entries (an AuditEvent has about 20): comparing each with
+		// those kept is cheaper than hashing them all.
+		out := make([]search.IndexEntry, 0, len(index))
+	next:
+		for _, ie := range index {
+			for i := range out {
+				if out[i].Param == ie.Param && out[i] == ie {
+					continue next
+				}
+			}
+			out = append(out, ie)
+		}
+		return out
+	}
 	seen := make(map[search.IndexEntry]struct{}, len(index))
 	out := index[:0:0]
 	for _, ie := range index {
