@@ -3,19 +3,16 @@ package main
 import (
 	"bytes"
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"encoding/json"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
-	"github.com/jackc/pgx/v5"
+	"github.com/smartgate/fhir-server/internal/store/pgtest"
 
 	"github.com/smartgate/fhir-server/internal/api"
 	"github.com/smartgate/fhir-server/internal/config"
@@ -36,16 +33,10 @@ func bulkBackends(t *testing.T, fn func(t *testing.T, newStore func(t *testing.T
 	t.Run("sqlite", func(t *testing.T) {
 		fn(t, func(t *testing.T) bulkStore { return bulkStore{config: writeConfig(t, t.TempDir())} })
 	})
-	dsn := os.Getenv("DATABASE_URL")
 	t.Run("postgres", func(t *testing.T) {
-		if dsn == "" {
-			if os.Getenv("SMARTGATE_REQUIRE_BACKENDS") == "1" {
-				t.Fatal("DATABASE_URL is unset but SMARTGATE_REQUIRE_BACKENDS=1")
-			}
-			t.Skip("DATABASE_URL unset: PostgreSQL run of import/export skipped")
-		}
+		pgtest.DSN(t)
 		fn(t, func(t *testing.T) bulkStore {
-			return bulkStore{config: writeConfig(t, t.TempDir()), dbURL: freshSchema(t, dsn)}
+			return bulkStore{config: writeConfig(t, t.TempDir()), dbURL: pgtest.URL(t, "bulktest")}
 		})
 	})
 }
@@ -58,33 +49,6 @@ func writeConfig(t *testing.T, dir string) string {
 		t.Fatal(err)
 	}
 	return p
-}
-
-// freshSchema creates a schema in dsn's database (dropped when t ends)
-// and returns dsn with its search_path.
-func freshSchema(t *testing.T, dsn string) string {
-	t.Helper()
-	ctx := context.Background()
-	admin, err := pgx.Connect(ctx, dsn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { admin.Close(context.Background()) })
-	b := make([]byte, 6)
-	_, _ = rand.Read(b)
-	schema := "bulktest_" + hex.EncodeToString(b)
-	if _, err := admin.Exec(ctx, "CREATE SCHEMA "+schema); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _, _ = admin.Exec(context.Background(), "DROP SCHEMA "+schema+" CASCADE") })
-	u, err := url.Parse(dsn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	q := u.Query()
-	q.Set("search_path", schema)
-	u.RawQuery = q.Encode()
-	return u.String()
 }
 
 // use points the environment at s for the commands run next.

@@ -7,7 +7,6 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"os"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -271,5 +270,3 @@ func observation(patientRef, code string, value float64) map[string]any {
 		"valueQuantity":     map[string]any{"value": value, "unit": "kg", "system": "http://unitsofmeasure.org", "code": "kg"},
 	}
 }
-
-func getenv(k string) string { return os.Getenv(k) }
