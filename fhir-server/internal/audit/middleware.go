@@ -7,6 +7,8 @@ import (
 	"net/http"
 	"regexp"
 
+	"github.com/smartgate/fhir-server/internal/httpstatus"
+
 	"github.com/smartgate/fhir-server/internal/api"
 	"github.com/smartgate/fhir-server/internal/security"
 )
@@ -38,9 +40,9 @@ func (r *Recorder) Middleware(basePath string, next http.Handler) http.Handler {
 			peek = &peekBody{ReadCloser: req.Body}
 			req.Body = peek
 		}
-		sw := &statusWriter{ResponseWriter: w}
+		sw := httpstatus.Wrap(w)
 		defer func() {
-			slot.Record(r.event(req, segs, sw.status(), rec, peek))
+			slot.Record(r.event(req, segs, sw.Status(), rec, peek))
 		}()
 		next.ServeHTTP(sw, req)
 	})
@@ -121,36 +123,6 @@ func remoteHost(addr string) string {
 	}
 	return addr
 }
-
-// statusWriter remembers the status written.
-type statusWriter struct {
-	http.ResponseWriter
-	code int
-}
-
-func (w *statusWriter) WriteHeader(code int) {
-	if w.code == 0 {
-		w.code = code
-	}
-	w.ResponseWriter.WriteHeader(code)
-}
-
-func (w *statusWriter) Write(b []byte) (int, error) {
-	if w.code == 0 {
-		w.code = http.StatusOK
-	}
-	return w.ResponseWriter.Write(b)
-}
-
-func (w *statusWriter) status() int {
-	if w.code == 0 {
-		return http.StatusOK
-	}
-	return w.code
-}
-
-// Unwrap lets http.ResponseController reach the underlying writer.
-func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
 // peekBody keeps the first bytes of a Bundle posted to the base, to tell
 // a batch from a transaction.

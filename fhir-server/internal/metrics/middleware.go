@@ -5,6 +5,8 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/smartgate/fhir-server/internal/httpstatus"
+
 	"github.com/smartgate/pkg/requestid"
 )
 
@@ -25,7 +27,7 @@ func (m *Metrics) Middleware(basePath string, log *slog.Logger, next http.Handle
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		r, _ = requestid.Start(w, r)
-		sw := &statusWriter{ResponseWriter: w}
+		sw := httpstatus.Wrap(w)
 		if scrape != nil && r.URL.Path == "/metrics" && (r.Method == http.MethodGet || r.Method == http.MethodHead) {
 			scrape.ServeHTTP(sw, r)
 		} else {
@@ -33,48 +35,11 @@ func (m *Metrics) Middleware(basePath string, log *slog.Logger, next http.Handle
 		}
 		took := time.Since(start)
 		route := Route(basePath, r.URL.Path)
-		m.Request(route, r.Method, sw.status(), took)
+		m.Request(route, r.Method, sw.Status(), took)
 		if log != nil {
 			log.LogAttrs(r.Context(), slog.LevelInfo, "request",
 				slog.String("method", r.Method), slog.String("path", r.URL.Path), slog.String("route", route),
-				slog.Int("status", sw.status()), slog.Duration("duration", took))
+				slog.Int("status", sw.Status()), slog.Duration("duration", took))
 		}
 	})
-}
-
-// statusWriter remembers the status written.
-type statusWriter struct {
-	http.ResponseWriter
-	code int
-}
-
-func (w *statusWriter) WriteHeader(code int) {
-	if w.code == 0 {
-		w.code = code
-	}
-	w.ResponseWriter.WriteHeader(code)
-}
-
-func (w *statusWriter) Write(b []byte) (int, error) {
-	if w.code == 0 {
-		w.code = http.StatusOK
-	}
-	return w.ResponseWriter.Write(b)
-}
-
-func (w *statusWriter) status() int {
-	if w.code == 0 {
-		return http.StatusOK
-	}
-	return w.code
-}
-
-// Unwrap lets http.ResponseController reach the underlying writer.
-func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
-
-// Flush passes flushes on (streamed exports).
-func (w *statusWriter) Flush() {
-	if f, ok := w.ResponseWriter.(http.Flusher); ok {
-		f.Flush()
-	}
 }
