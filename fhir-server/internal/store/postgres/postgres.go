@@ -22,6 +22,7 @@ import (
 // Store is the PostgreSQL backend.
 type Store struct {
 	*sqlstore.Store
+	reads *readBatcher
 }
 
 var _ store.Store = (*Store)(nil)
@@ -69,7 +70,22 @@ func Open(ctx context.Context, databaseURL string, opts store.Options) (*Store, 
 		pool.Close()
 		return nil, fmt.Errorf("postgres: analyze: %w", err)
 	}
-	return &Store{Store: sqlstore.New(&backend{pool: pool, analyzer: a}, sqlstore.NewEngine(dialect, opts))}, nil
+	return &Store{
+		Store: sqlstore.New(&backend{pool: pool, analyzer: a}, sqlstore.NewEngine(dialect, opts)),
+		reads: newReadBatcher(pool),
+	}, nil
+}
+
+// Read returns the current version of typ/id; concurrent reads share a
+// query (see readBatcher).
+func (s *Store) Read(ctx context.Context, typ, id string) (*store.Resource, error) {
+	return s.reads.read(ctx, typ, id)
+}
+
+// Close stops the read workers, then closes the pool.
+func (s *Store) Close() error {
+	s.reads.close()
+	return s.Store.Close()
 }
 
 // defaultMaxConns is the pool size when the URL names none: 4 per CPU,

@@ -2,7 +2,9 @@ package postgres_test
 
 import (
 	"context"
+	"errors"
 	"testing"
+	"time"
 
 	"github.com/smartgate/fhir-server/internal/store/pgtest"
 
@@ -32,4 +34,32 @@ func open(t testing.TB) *postgres.Store {
 
 func BenchmarkStore(b *testing.B) {
 	storetest.RunBenchmarks(b, openB(b), 100_000)
+}
+
+// A read whose context has ended, or one made after Close, returns an
+// error at once instead of waiting for a batch.
+func TestReadEndsWithContextAndClose(t *testing.T) {
+	s, err := postgres.Open(context.Background(), pgtest.URL(t, "storetest"), storetest.Options())
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, err := s.Read(ctx, "Patient", "x"); !errors.Is(err, context.Canceled) {
+		t.Errorf("read with an ended context: got %v, want context.Canceled", err)
+	}
+	s.Close()
+	done := make(chan error, 1)
+	go func() {
+		_, err := s.Read(context.Background(), "Patient", "x")
+		done <- err
+	}()
+	select {
+	case err := <-done:
+		if err == nil || errors.Is(err, store.ErrNotFound) {
+			t.Errorf("read after Close: got %v, want an error", err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("read after Close did not return")
+	}
 }

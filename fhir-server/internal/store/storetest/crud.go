@@ -2,6 +2,8 @@ package storetest
 
 import (
 	"errors"
+	"fmt"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -193,5 +195,52 @@ func testTxRollback(t *testing.T, f *fixture) {
 	h, err := f.s.History(f.ctx, store.HistoryQuery{})
 	if err != nil || h.Total != 1 {
 		t.Errorf("rolled back versions in history: %+v %v", h, err)
+	}
+}
+
+// testConcurrentReads reads many resources at once, as concurrent
+// requests do (PostgreSQL answers them in shared queries): each caller
+// gets its own resource, or ErrGone or ErrNotFound, never another's.
+func testConcurrentReads(t *testing.T, f *fixture) {
+	const n = 40
+	for i := range n {
+		f.put("Patient", fmt.Sprintf("p%d", i))
+		if i%4 == 0 {
+			f.del("Patient", fmt.Sprintf("p%d", i))
+		}
+	}
+	var wg sync.WaitGroup
+	errs := make(chan error, 8*n)
+	for w := range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for k := range 3 * n {
+				i := (k*7 + w) % (n + 10) // ids n..n+9 do not exist
+				id := fmt.Sprintf("p%d", i)
+				r, err := f.s.Read(f.ctx, "Patient", id)
+				switch {
+				case i >= n:
+					if !errors.Is(err, store.ErrNotFound) {
+						errs <- fmt.Errorf("read %s: got %v, want ErrNotFound", id, err)
+					}
+				case i%4 == 0:
+					if !errors.Is(err, store.ErrGone) || r == nil || r.ID != id || !r.Deleted {
+						errs <- fmt.Errorf("read %s: got %+v %v, want the deletion and ErrGone", id, r, err)
+					}
+				case err != nil || r.ID != id || r.Type != "Patient" || !strings.Contains(string(r.Body), `"id":"`+id+`"`):
+					errs <- fmt.Errorf("read %s: got %+v %v", id, r, err)
+				default:
+					// Callers own what they get: a change here must not
+					// reach another caller's copy.
+					r.Body[0] = 'X'
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Error(err)
 	}
 }

@@ -48,6 +48,7 @@ func RunTests(t *testing.T, newStore func(t *testing.T) store.Store) {
 	}{
 		{"PutReadVRead", testPutReadVRead},
 		{"VersionsIncrement", testVersionsIncrement},
+		{"ConcurrentReads", testConcurrentReads},
 		{"ExpectVersionConflicts", testExpectVersion},
 		{"ConcurrentWriters", testConcurrentWriters},
 		{"DeleteThenGone", testDelete},
