@@ -80,6 +80,8 @@ var schema = []string{
 	`CREATE TABLE IF NOT EXISTS clients (id TEXT PRIMARY KEY, doc BLOB NOT NULL)`,
 	`CREATE TABLE IF NOT EXISTS signing_keys (id TEXT PRIMARY KEY, created_at INTEGER NOT NULL, doc BLOB NOT NULL)`,
 	`CREATE TABLE IF NOT EXISTS revoked_tokens (jti TEXT PRIMARY KEY, expires_at INTEGER NOT NULL)`,
+	`CREATE TABLE IF NOT EXISTS revoked_clients (client_id TEXT PRIMARY KEY, revoked_at INTEGER NOT NULL,
+		expires_at INTEGER NOT NULL)`,
 	`CREATE TABLE IF NOT EXISTS replay (key TEXT PRIMARY KEY, expires_at INTEGER NOT NULL)`,
 	`CREATE TABLE IF NOT EXISTS users (id TEXT PRIMARY KEY, username_key TEXT NOT NULL UNIQUE, doc BLOB NOT NULL)`,
 	`CREATE TABLE IF NOT EXISTS consents (user_id TEXT NOT NULL, client_id TEXT NOT NULL, doc BLOB NOT NULL,
@@ -104,6 +106,7 @@ var schema = []string{
 // sweeps delete expired rows; each takes the current time in nanoseconds.
 var sweeps = []string{
 	`DELETE FROM revoked_tokens WHERE expires_at <= ?`,
+	`DELETE FROM revoked_clients WHERE expires_at <= ?`,
 	`DELETE FROM replay WHERE expires_at <= ?`,
 	`DELETE FROM auth_codes WHERE expires_at <= ?`,
 	`DELETE FROM refresh_tokens WHERE expires_at <= ?`,

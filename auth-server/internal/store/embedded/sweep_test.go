@@ -24,6 +24,7 @@ func TestSweepDeletesExpiredRows(t *testing.T) {
 		}
 	}
 	must(s.RevokeToken(ctx, "j1", soon))
+	must(s.RevokeClient(ctx, "c1", time.Now(), soon))
 	_, err = s.RememberOnce(ctx, "r1", soon)
 	must(err)
 	must(s.CreateAuthCode(ctx, &store.AuthCode{CodeHash: "c1", ExpiresAt: soon}))
@@ -38,7 +39,7 @@ func TestSweepDeletesExpiredRows(t *testing.T) {
 
 	for table, want := range map[string]int{
 		"revoked_tokens": 1, "replay": 0, "auth_codes": 0, "refresh_tokens": 0, "initial_access_tokens": 1,
-		"sessions": 0,
+		"sessions": 0, "revoked_clients": 0,
 	} {
 		var n int
 		must(s.db.QueryRowContext(ctx, `SELECT count(*) FROM `+table).Scan(&n))

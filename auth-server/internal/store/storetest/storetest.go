@@ -28,6 +28,7 @@ func RunTests(t *testing.T, newStore NewStore) {
 	all = append(all, clientTests...)
 	all = append(all, keyTests...)
 	all = append(all, revocationTests...)
+	all = append(all, revokedClientTests...)
 	all = append(all, concurrencyTests...)
 	all = append(all, replayTests...)
 	all = append(all, userTests...)
