@@ -22,10 +22,14 @@
 // The auth server publishes the access tokens it has revoked at
 // GET /revocations (client authentication required). The answer is JSON:
 //
-//	{"revoked": [{"jti": "8d1f...", "exp": 1700000000}, ...]}
+//	{"revoked": [{"jti": "8d1f...", "exp": 1700000000}, ...],
+//	 "revoked_clients": [{"client_id": "c1", "before": 1699994000, "exp": 1699999700}, ...]}
 //
-// Each entry names the jti of a revoked access token and that token's exp
-// (seconds since the Unix epoch); an entry may be dropped from the feed once
-// its exp has passed, since the token is refused as expired from then on.
+// Each "revoked" entry names the jti of a revoked access token and that
+// token's exp (seconds since the Unix epoch); an entry may be dropped from
+// the feed once its exp has passed, since the token is refused as expired
+// from then on. Each "revoked_clients" entry names a deleted client: its
+// tokens with iat <= before are revoked, until exp, when none of them can
+// be valid any more. Older auth servers send no "revoked_clients".
 // RevocationFeed polls that URL and implements RevocationList.
 package token

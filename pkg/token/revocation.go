@@ -27,9 +27,23 @@ type Revoked struct {
 	Expiry int64 `json:"exp"`
 }
 
+// RevokedClient is one entry of the feed's revoked_clients: a deleted
+// client, every token of which issued at or before Before is revoked.
+type RevokedClient struct {
+	ClientID string `json:"client_id"`
+	// Before is when the client was deleted, seconds since the Unix epoch;
+	// tokens with iat <= Before are revoked.
+	Before int64 `json:"before"`
+	// Expiry is when no such token can be valid any more, seconds since
+	// the Unix epoch.
+	Expiry int64 `json:"exp"`
+}
+
 // FeedDocument is the JSON the auth server serves at GET /revocations.
 type FeedDocument struct {
 	Revoked []Revoked `json:"revoked"`
+	// RevokedClients is absent from the feeds of older auth servers.
+	RevokedClients []RevokedClient `json:"revoked_clients"`
 }
 
 // FeedConfig configures NewRevocationFeed. URL is required.
@@ -54,13 +68,14 @@ func BasicAuth(id, secret string) func(*http.Request) {
 }
 
 // RevocationFeed polls the auth server's revocation feed and answers
-// Revoked(jti) from the last list it fetched. While the feed cannot be
+// Revoked from the last lists it fetched. While the feed cannot be
 // reached it keeps the last list and reports the failure through Healthy. It is safe for concurrent use.
 type RevocationFeed struct {
 	cfg FeedConfig
 
 	mu      sync.RWMutex
 	revoked map[string]int64 // jti -> exp
+	clients map[string]int64 // client_id -> before
 	loaded  bool
 	lastErr error
 }
@@ -79,7 +94,7 @@ func NewRevocationFeed(cfg FeedConfig) (*RevocationFeed, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
-	return &RevocationFeed{cfg: cfg, revoked: map[string]int64{}}, nil
+	return &RevocationFeed{cfg: cfg, revoked: map[string]int64{}, clients: map[string]int64{}}, nil
 }
 
 // Run polls at once and then every Interval until ctx is done.
@@ -112,7 +127,13 @@ func (f *RevocationFeed) Poll(ctx context.Context) error {
 			next[r.ID] = r.Expiry
 		}
 	}
-	f.revoked, f.loaded, f.lastErr = next, true, nil
+	clients := make(map[string]int64, len(doc.RevokedClients))
+	for _, r := range doc.RevokedClients {
+		if r.ClientID != "" {
+			clients[r.ClientID] = max(clients[r.ClientID], r.Before)
+		}
+	}
+	f.revoked, f.clients, f.loaded, f.lastErr = next, clients, true, nil
 	return nil
 }
 
@@ -143,9 +164,11 @@ func (f *RevocationFeed) fetch(ctx context.Context) (*FeedDocument, error) {
 		return nil, errors.New("revocation feed document too large")
 	}
 	// "revoked" must be present (so an unrelated JSON answer is not taken
-	// for an empty list); null counts as empty.
+	// for an empty list); null counts as empty. "revoked_clients" may be
+	// absent (older auth servers).
 	var probe struct {
-		Revoked json.RawMessage `json:"revoked"`
+		Revoked        json.RawMessage `json:"revoked"`
+		RevokedClients []RevokedClient `json:"revoked_clients"`
 	}
 	if err := json.Unmarshal(body, &probe); err != nil {
 		return nil, fmt.Errorf("revocation feed: %w", err)
@@ -153,26 +176,30 @@ func (f *RevocationFeed) fetch(ctx context.Context) (*FeedDocument, error) {
 	if probe.Revoked == nil {
 		return nil, errors.New(`revocation feed: no "revoked" list`)
 	}
-	var doc FeedDocument
+	doc := FeedDocument{RevokedClients: probe.RevokedClients}
 	if err := json.Unmarshal(probe.Revoked, &doc.Revoked); err != nil {
 		return nil, fmt.Errorf("revocation feed: %w", err)
 	}
 	return &doc, nil
 }
 
-// Revoked reports whether the token with this jti is on the last list.
-func (f *RevocationFeed) Revoked(jti string) bool {
+// Revoked reports whether the token's jti is on the last list, or its
+// client on the last list of revoked clients with iat <= before.
+func (f *RevocationFeed) Revoked(c *Claims) bool {
 	f.mu.RLock()
 	defer f.mu.RUnlock()
-	_, ok := f.revoked[jti]
-	return ok
+	if _, ok := f.revoked[c.ID]; ok {
+		return true
+	}
+	before, ok := f.clients[c.ClientID]
+	return ok && c.IssuedAt <= before
 }
 
-// Len returns the number of entries on the last list.
+// Len returns the number of entries on the last lists (jtis and clients).
 func (f *RevocationFeed) Len() int {
 	f.mu.RLock()
 	defer f.mu.RUnlock()
-	return len(f.revoked)
+	return len(f.revoked) + len(f.clients)
 }
 
 // Healthy reports whether the last poll succeeded, and its error if not.

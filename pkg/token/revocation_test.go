@@ -4,6 +4,7 @@ import (
 	"crypto/rsa"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"sync"
@@ -44,6 +45,9 @@ func (s *feedServer) serve(status int, body string) {
 	s.mu.Unlock()
 }
 
+// jti returns claims naming only a jti.
+func jti(id string) *Claims { return &Claims{ID: id} }
+
 func revokedBody(t *testing.T, jtis ...string) string {
 	doc := FeedDocument{Revoked: []Revoked{}}
 	for _, j := range jtis {
@@ -69,7 +73,7 @@ func TestRevocationFeedPoll(t *testing.T) {
 	if err := feed.Poll(t.Context()); err != nil {
 		t.Fatal(err)
 	}
-	if !feed.Revoked("a") || !feed.Revoked("b") || feed.Revoked("c") || feed.Revoked("") {
+	if !feed.Revoked(jti("a")) || !feed.Revoked(jti("b")) || feed.Revoked(jti("c")) || feed.Revoked(jti("")) {
 		t.Fatal("Revoked does not match the feed")
 	}
 	if ok, err := feed.Healthy(); !ok || err != nil {
@@ -93,7 +97,7 @@ func TestRevocationFeedPoll(t *testing.T) {
 		if err := feed.Poll(t.Context()); err == nil {
 			t.Fatalf("%s: Poll succeeded", f.name)
 		}
-		if !feed.Revoked("a") || feed.Len() != 2 {
+		if !feed.Revoked(jti("a")) || feed.Len() != 2 {
 			t.Fatalf("%s: the last list was lost", f.name)
 		}
 		if ok, err := feed.Healthy(); ok || err == nil {
@@ -108,8 +112,8 @@ func TestRevocationFeedPoll(t *testing.T) {
 	srv.serve(http.StatusOK, revokedBody(t, "b"))
 	_ = feed.Poll(t.Context())
 	srv.Close()
-	if err := feed.Poll(t.Context()); err == nil || !feed.Revoked("b") {
-		t.Fatalf("unreachable feed: err = %v, list kept = %v", err, feed.Revoked("b"))
+	if err := feed.Poll(t.Context()); err == nil || !feed.Revoked(jti("b")) {
+		t.Fatalf("unreachable feed: err = %v, list kept = %v", err, feed.Revoked(jti("b")))
 	}
 }
 
@@ -148,4 +152,98 @@ func TestRevokedTokenRefusedWithinOnePoll(t *testing.T) {
 		_, err := v.Verify(t.Context(), tok)
 		return errors.Is(err, ErrRevoked)
 	})
+}
+
+func TestRevocationFeedRevokedClients(t *testing.T) {
+	srv := newFeedServer(t, "fhir-server", "s3cret")
+	feed, _ := NewRevocationFeed(FeedConfig{URL: srv.URL, Authorize: BasicAuth("fhir-server", "s3cret")})
+	srv.serve(http.StatusOK, `{"revoked":[{"jti":"a","exp":1800005400}],"revoked_clients":[
+		{"client_id":"gone","before":1800000000,"exp":1800005700},
+		{"client_id":"gone","before":1799990000,"exp":1800005000},
+		{"client_id":"","before":1800000000,"exp":1800005700}]}`)
+	if err := feed.Poll(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name   string
+		claims Claims
+		want   bool
+	}{
+		{"issued before the deletion", Claims{ID: "x", ClientID: "gone", IssuedAt: 1_799_999_999}, true},
+		{"issued in the second of the deletion", Claims{ID: "x", ClientID: "gone", IssuedAt: 1_800_000_000}, true},
+		{"issued after (a client re-created with the id)", Claims{ID: "x", ClientID: "gone", IssuedAt: 1_800_000_001}, false},
+		{"no iat", Claims{ID: "x", ClientID: "gone"}, true},
+		{"another client", Claims{ID: "x", ClientID: "kept", IssuedAt: 1_799_999_999}, false},
+		{"no client_id", Claims{ID: "x", IssuedAt: 1_799_999_999}, false},
+		{"revoked jti of another client", Claims{ID: "a", ClientID: "kept", IssuedAt: 1_799_999_999}, true},
+	}
+	for _, tt := range tests {
+		if got := feed.Revoked(&tt.claims); got != tt.want {
+			t.Errorf("%s: Revoked = %v, want %v", tt.name, got, tt.want)
+		}
+	}
+	if feed.Len() != 2 {
+		t.Errorf("Len = %d, want 2 (one jti, one client)", feed.Len())
+	}
+	gone := &Claims{ID: "x", ClientID: "gone", IssuedAt: 1_799_999_999}
+
+	// A malformed list fails the poll and keeps the last lists.
+	srv.serve(http.StatusOK, `{"revoked":[],"revoked_clients":{"client_id":"gone"}}`)
+	if err := feed.Poll(t.Context()); err == nil || !feed.Revoked(gone) {
+		t.Fatalf("revoked_clients not a list: err = %v, client kept = %v", err, feed.Revoked(gone))
+	}
+	// An older auth server sends no revoked_clients: no client is revoked.
+	srv.serve(http.StatusOK, revokedBody(t, "a"))
+	if err := feed.Poll(t.Context()); err != nil || feed.Revoked(gone) || !feed.Revoked(jti("a")) {
+		t.Fatalf("feed without revoked_clients: err = %v, client revoked = %v", err, feed.Revoked(gone))
+	}
+}
+
+// TestRevokedClientRefused wires the feed into a verifier: once the feed
+// lists a deleted client, its tokens issued before the deletion are
+// refused, from the verified-token cache and on the full path, and tokens
+// issued after it (a client re-created with the id) and of other clients
+// are not.
+func TestRevokedClientRefused(t *testing.T) {
+	keys := testKeys(t)
+	jwks := newJWKSServer(t)
+	jwks.publish(t, map[string]*rsa.PrivateKey{"k1": keys[0]})
+	srv := newFeedServer(t, "fhir-server", "s3cret")
+	feed, _ := NewRevocationFeed(FeedConfig{URL: srv.URL, Authorize: BasicAuth("fhir-server", "s3cret")})
+	clk := &clock{now: time.Unix(1_800_000_000, 0)}
+	v := newTestVerifier(t, jwks, clk, true, func(c *VerifierConfig) { c.Revocations = feed })
+
+	token := func(jti, client string, iat time.Time) string {
+		c := validClaims(clk.Now(), jti)
+		c.ClientID, c.IssuedAt = client, iat.Unix()
+		return sign(t, c, jwa.RS256, keys[0], "k1")
+	}
+	deleted := clk.Now()
+	cached := token("cached", "gone", deleted.Add(-time.Minute))
+	uncached := token("uncached", "gone", deleted.Add(-time.Second))
+	later := token("later", "gone", deleted.Add(time.Second))
+	other := token("other", "kept", deleted.Add(-time.Minute))
+	if _, err := v.Verify(t.Context(), cached); err != nil {
+		t.Fatal(err)
+	}
+	if v.tokens.len() != 1 {
+		t.Fatalf("token not cached: %d entries", v.tokens.len())
+	}
+
+	srv.serve(http.StatusOK, fmt.Sprintf(`{"revoked":[],"revoked_clients":[{"client_id":"gone","before":%d,"exp":%d}]}`,
+		deleted.Unix(), deleted.Add(95*time.Minute).Unix()))
+	if err := feed.Poll(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	clk.Add(2 * time.Second)
+	for name, tok := range map[string]string{"cached": cached, "uncached": uncached} {
+		if _, err := v.Verify(t.Context(), tok); !errors.Is(err, ErrRevoked) {
+			t.Errorf("%s token of the deleted client: err = %v, want ErrRevoked", name, err)
+		}
+	}
+	for name, tok := range map[string]string{"issued after the deletion": later, "another client's": other} {
+		if _, err := v.Verify(t.Context(), tok); err != nil {
+			t.Errorf("%s token refused: %v", name, err)
+		}
+	}
 }

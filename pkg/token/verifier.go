@@ -31,10 +31,11 @@ const (
 	maxTokenBytes = 16 << 10
 )
 
-// RevocationList says whether an access token, named by its jti, has been
-// revoked. RevocationFeed implements it.
+// RevocationList says whether an access token has been revoked: by its
+// jti, or because its client was deleted after the token was issued.
+// Revoked must not modify the claims. RevocationFeed implements it.
 type RevocationList interface {
-	Revoked(jti string) bool
+	Revoked(c *Claims) bool
 }
 
 // VerifierConfig configures NewVerifier. JWKSURL, Issuer and Audience are
@@ -155,8 +156,8 @@ func (v *Verifier) Verify(ctx context.Context, raw string) (*Claims, error) {
 	}
 	sum := sha256.Sum256([]byte(raw))
 	if c, ok := v.tokens.get(sum, now); ok {
-		if v.revoked(c.ID) {
-			return nil, refuse(ErrRevoked, "jti %q", c.ID)
+		if v.revoked(c) {
+			return nil, refuse(ErrRevoked, "jti %q of client %q", c.ID, c.ClientID)
 		}
 		return c.clone(), nil
 	}
@@ -164,15 +165,15 @@ func (v *Verifier) Verify(ctx context.Context, raw string) (*Claims, error) {
 	if err != nil {
 		return nil, err
 	}
-	if v.revoked(c.ID) {
-		return nil, refuse(ErrRevoked, "jti %q", c.ID)
+	if v.revoked(c) {
+		return nil, refuse(ErrRevoked, "jti %q of client %q", c.ID, c.ClientID)
 	}
 	v.tokens.put(sum, c, time.Unix(c.Expiry, 0), now)
 	return c.clone(), nil
 }
 
-func (v *Verifier) revoked(jti string) bool {
-	return v.cfg.Revocations != nil && v.cfg.Revocations.Revoked(jti)
+func (v *Verifier) revoked(c *Claims) bool {
+	return v.cfg.Revocations != nil && v.cfg.Revocations.Revoked(c)
 }
 
 // verify does the full check: header, signature, claims.

@@ -227,7 +227,7 @@ func TestVerifyRevokedOnFullPath(t *testing.T) {
 
 type revokedSet map[string]bool
 
-func (r revokedSet) Revoked(jti string) bool { return r[jti] }
+func (r revokedSet) Revoked(c *Claims) bool { return r[c.ID] }
 
 func TestNewVerifierValidates(t *testing.T) {
 	_, err := NewVerifier(context.Background(), VerifierConfig{Leeway: 2 * time.Minute})
