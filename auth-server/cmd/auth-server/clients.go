@@ -95,7 +95,13 @@ func clientsCmd(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		if err != nil {
 			return err
 		}
-		if err := reg.Delete(ctx, cid); err != nil {
+		c, err := st.GetClient(ctx, cid)
+		if err != nil {
+			return fmt.Errorf("clients: %s: %w", cid, err)
+		}
+		// Through the registration service, as every deletion: it also
+		// revokes the client's refresh and access tokens.
+		if err := app.RegistrationService(cfg, st, newLogger(cfg, stderr)).Delete(ctx, c); err != nil {
 			return err
 		}
 		fmt.Fprintln(stdout, "deleted:", cid)

@@ -4,12 +4,17 @@ import (
 	"bytes"
 	"context"
 	"crypto/rand"
+	"log/slog"
 	"os"
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	goredis "github.com/redis/go-redis/v9"
+
+	"github.com/smartgate/auth-server/internal/app"
+	"github.com/smartgate/auth-server/internal/config"
 )
 
 // The operator subcommands work on the store a server uses: the embedded
@@ -89,6 +94,13 @@ func operatorCommands(t *testing.T) {
 		t.Fatalf("rotate-secret:\n%s", rotated)
 	}
 	cmd("clients", "delete", "ops-client")
+	if at := clientRevokedAt(t, "ops-client"); at.IsZero() {
+		t.Fatalf("clients delete did not revoke the client's access tokens")
+	}
+	var out, errOut bytes.Buffer
+	if err := run(context.Background(), []string{"clients", "delete", "ops-client"}, &out, &errOut); err == nil {
+		t.Fatalf("deleting an unknown client: no error")
+	}
 	if iat := cmd("clients", "initial-token", "-ttl", "1h"); !regexp.MustCompile(`initial_access_token: [A-Za-z0-9_-]{43}\n`).MatchString(iat) {
 		t.Fatalf("initial-token:\n%s", iat)
 	}
@@ -105,6 +117,26 @@ func operatorCommands(t *testing.T) {
 	if list := cmd("users", "list"); strings.Contains(list, "ops-user") {
 		t.Fatalf("deleted user listed:\n%s", list)
 	}
+}
+
+// clientRevokedAt reads the revoked-client entry from the store the
+// commands use.
+func clientRevokedAt(t *testing.T, id string) time.Time {
+	t.Helper()
+	cfg, err := config.Load(defaultConfig, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, _, err := app.OpenStore(t.Context(), cfg, slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	at, err := st.ClientRevokedAt(t.Context(), id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return at
 }
 
 func TestHelpAndErrors(t *testing.T) {

@@ -98,7 +98,7 @@ func build(ctx context.Context, cfg config.Config, st store.Store, km *keys.Mana
 	}
 	m := metrics.New()
 	h, err := httpapi.New(httpapi.Deps{Metrics: m, Config: cfg, Store: st, Keys: km, OAuth: engine, Tokens: svc, Pages: pages,
-		Registration: registrationService(cfg, st, log), Assertions: assertions(cfg, st), Log: log})
+		Registration: RegistrationService(cfg, st, log), Assertions: assertions(cfg, st), Log: log})
 	if err != nil {
 		return nil, err
 	}

@@ -11,13 +11,16 @@ import (
 	"github.com/smartgate/auth-server/internal/store"
 )
 
-// registrationService wires dynamic client registration from the
+// RegistrationService wires dynamic client registration from the
 // configuration; with demo data on, the demo initial access token works.
-func registrationService(cfg config.Config, st store.Store, log *slog.Logger) *registration.Service {
+// Every way of deleting a client (RFC 7592, the portal, the operator
+// command) goes through it, so the client's access tokens are revoked.
+func RegistrationService(cfg config.Config, st store.Store, log *slog.Logger) *registration.Service {
 	o := registration.Options{
-		Open:        cfg.Registration.Open,
-		OpenScopes:  cfg.Registration.OpenScopes,
-		TokenScopes: cfg.Registration.TokenScopes,
+		Open:          cfg.Registration.Open,
+		OpenScopes:    cfg.Registration.OpenScopes,
+		TokenScopes:   cfg.Registration.TokenScopes,
+		TokenValidity: cfg.Tokens.Lifetime + cfg.Tokens.Leeway,
 	}
 	if cfg.Demo {
 		o.DemoInitialToken = registration.DemoInitialToken

@@ -60,7 +60,7 @@ func userFlow(ctx context.Context, cfg config.Config, st store.Store, km *keys.M
 		Issuer: cfg.Issuer, Audience: cfg.FHIRBaseURL,
 		FailuresPerAccount: cfg.Web.FailuresPerAccount, FailuresPerAddress: cfg.Web.FailuresPerAddress,
 		LoginWindow:  cfg.Web.LoginWindow,
-		Registration: registrationService(cfg, st, log),
+		Registration: RegistrationService(cfg, st, log),
 		PortalScopes: cfg.Registration.PortalScopes,
 		Log:          log,
 	})

@@ -112,10 +112,4 @@ func TestRegistry(t *testing.T) {
 	if clients.VerifySecret(got.SecretHash, secret) || !clients.VerifySecret(got.SecretHash, newSecret) {
 		t.Fatal("rotation did not replace the secret")
 	}
-	if err := reg.Delete(ctx, c.ID); err != nil {
-		t.Fatal(err)
-	}
-	if err := reg.Delete(ctx, c.ID); !errors.Is(err, store.ErrNotFound) {
-		t.Fatalf("second delete: %v", err)
-	}
 }

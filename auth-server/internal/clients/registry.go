@@ -9,7 +9,9 @@ import (
 	"github.com/smartgate/auth-server/internal/store"
 )
 
-// Registry manages clients for operators and for the demo loader.
+// Registry manages clients for operators and for the demo loader. It does
+// not delete clients: registration.Service.Delete does, revoking their
+// tokens too.
 type Registry struct {
 	store store.ClientStore
 	now   func() time.Time
@@ -67,14 +69,6 @@ func (r *Registry) RotateSecret(ctx context.Context, id string) (string, error) 
 		return "", fmt.Errorf("clients: %s: %w", id, err)
 	}
 	return secret, nil
-}
-
-// Delete removes a client.
-func (r *Registry) Delete(ctx context.Context, id string) error {
-	if err := r.store.DeleteClient(ctx, id); err != nil {
-		return fmt.Errorf("clients: %s: %w", id, err)
-	}
-	return nil
 }
 
 // List returns every client, ordered by id.

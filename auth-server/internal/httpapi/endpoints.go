@@ -56,9 +56,11 @@ func (a *api) revoke(c *gin.Context) {
 	}
 }
 
-// revocations is GET /revocations, the feed of revoked access-token ids
-// for resource servers: {"revoked":[{"jti":"...","exp":<unix>}]}. Only
-// clients listed in revocation_feed_clients may read it.
+// revocations is GET /revocations, the feed of revoked access tokens for
+// resource servers (token.FeedDocument):
+// {"revoked":[{"jti":"...","exp":<unix>}],
+// "revoked_clients":[{"client_id":"...","before":<unix>,"exp":<unix>}]}.
+// Only clients listed in revocation_feed_clients may read it.
 func (a *api) revocations(c *gin.Context) {
 	client, _ := clientauth.FromContext(c.Request.Context())
 	if !a.feedReader[client.ID] {
@@ -72,7 +74,7 @@ func (a *api) revocations(c *gin.Context) {
 		return
 	}
 	noStore(c)
-	c.JSON(http.StatusOK, gin.H{"revoked": feed})
+	c.JSON(http.StatusOK, feed)
 }
 
 // jwks is GET /jwks and /.well-known/jwks.json: public keys only.

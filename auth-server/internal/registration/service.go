@@ -16,7 +16,12 @@ type Store interface {
 	store.ClientStore
 	store.InitialAccessTokenStore
 	RevokeRefreshTokensByClient(ctx context.Context, clientID string) ([]*store.RefreshToken, error)
+	RevokeClient(ctx context.Context, clientID string, revokedAt, expiresAt time.Time) error
 }
+
+// DefaultTokenValidity is Options.TokenValidity when unset: the default
+// access-token lifetime (90 min) plus the default leeway (5 min).
+const DefaultTokenValidity = 95 * time.Minute
 
 // Options configure the service.
 type Options struct {
@@ -29,6 +34,10 @@ type Options struct {
 	// DemoInitialToken, when set, is accepted as an initial access token
 	// (AUTH_DEMO=true sets it to demo-initial-access-token).
 	DemoInitialToken string
+	// TokenValidity is how long after its issue an access token may still
+	// be accepted (lifetime plus clock leeway): a deleted client's tokens
+	// stay on the revocation list that long.
+	TokenValidity time.Duration
 }
 
 // Service registers, reads, replaces and deletes clients.
@@ -49,6 +58,9 @@ func New(st Store, o Options, log *slog.Logger, now func() time.Time) *Service {
 	}
 	if o.TokenScopes == nil {
 		o.TokenScopes = DefaultTokenScopes
+	}
+	if o.TokenValidity <= 0 {
+		o.TokenValidity = DefaultTokenValidity
 	}
 	return &Service{store: st, opts: o, log: log, now: now}
 }
@@ -138,8 +150,14 @@ func (s *Service) RotateSecret(ctx context.Context, c *store.Client) (string, er
 	return secret, nil
 }
 
-// Delete removes a client and revokes its refresh tokens.
+// Delete removes a client and revokes its refresh tokens and the access
+// tokens already issued to it. The access tokens are revoked first, so
+// that a failure leaves the client in place for a retry.
 func (s *Service) Delete(ctx context.Context, c *store.Client) error {
+	now := s.now()
+	if err := s.store.RevokeClient(ctx, c.ID, now, now.Add(s.opts.TokenValidity)); err != nil {
+		return fmt.Errorf("registration: revoke access tokens: %w", err)
+	}
 	if err := s.store.DeleteClient(ctx, c.ID); err != nil && !errors.Is(err, store.ErrNotFound) {
 		return fmt.Errorf("registration: delete client: %w", err)
 	}

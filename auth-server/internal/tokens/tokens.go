@@ -1,7 +1,8 @@
 // Package tokens answers questions about issued access tokens without
 // storing them: verification against our own published keys, RFC 7662
 // introspection, RFC 7009 revocation (a list of revoked jtis, each kept
-// until its token's exp) and the revocation feed for resource servers.
+// until its token's exp), the tokens of deleted clients, and the
+// revocation feed for resource servers.
 package tokens
 
 import (
@@ -14,6 +15,7 @@ import (
 	"github.com/lestrrat-go/jwx/v2/jwt"
 
 	"github.com/smartgate/auth-server/internal/store"
+	"github.com/smartgate/pkg/token"
 )
 
 // Errors.
@@ -86,7 +88,8 @@ type Introspection struct {
 }
 
 // Introspect reports whether a token is active. An invalid, expired or
-// revoked token is {"active": false}; only store failures are errors.
+// revoked token, or one issued to a client that was deleted after, is
+// {"active": false}; only store failures are errors.
 func (s *Service) Introspect(ctx context.Context, raw string) (*Introspection, error) {
 	tok, err := s.Verify(ctx, raw)
 	if err != nil {
@@ -102,8 +105,17 @@ func (s *Service) Introspect(ctx context.Context, raw string) (*Introspection, e
 	if revoked {
 		return &Introspection{Active: false}, nil
 	}
+	clientID := claim(tok, "client_id")
+	deleted, err := s.revoked.ClientRevokedAt(ctx, clientID)
+	if err != nil {
+		return nil, err
+	}
+	// Seconds, as the feed compares them: a token of the deletion's second is revoked.
+	if !deleted.IsZero() && tok.IssuedAt().Unix() <= deleted.Unix() {
+		return &Introspection{Active: false}, nil
+	}
 	return &Introspection{
-		Active: true, Scope: claim(tok, "scope"), ClientID: claim(tok, "client_id"), TokenType: "Bearer",
+		Active: true, Scope: claim(tok, "scope"), ClientID: clientID, TokenType: "Bearer",
 		Exp: tok.Expiration().Unix(), Iat: tok.IssuedAt().Unix(), Nbf: tok.NotBefore().Unix(),
 		Sub: tok.Subject(), Aud: tok.Audience(), Iss: tok.Issuer(), JTI: tok.JwtID(),
 		Patient: claim(tok, "patient"), FHIRUser: claim(tok, "fhirUser"),
@@ -127,26 +139,35 @@ func (s *Service) Revoke(ctx context.Context, clientID, raw string) error {
 	return s.revoked.RevokeToken(ctx, tok.JwtID(), tok.Expiration())
 }
 
-// Revoked is one entry of the revocation feed.
-type Revoked struct {
-	JTI string `json:"jti"`
-	Exp int64  `json:"exp"`
-}
-
-// Feed returns the unexpired revoked jtis.
-func (s *Service) Feed(ctx context.Context) ([]Revoked, error) {
-	list, err := s.revoked.ListRevokedTokens(ctx)
+// Feed returns the revocation feed: the unexpired revoked jtis and
+// deleted clients. Both lists are non-nil, so they marshal as [].
+func (s *Service) Feed(ctx context.Context) (*token.FeedDocument, error) {
+	jtis, err := s.revoked.ListRevokedTokens(ctx)
 	if err != nil {
 		return nil, err
 	}
-	out := make([]Revoked, 0, len(list))
+	deleted, err := s.revoked.ListRevokedClients(ctx)
+	if err != nil {
+		return nil, err
+	}
+	doc := &token.FeedDocument{
+		Revoked:        make([]token.Revoked, 0, len(jtis)),
+		RevokedClients: make([]token.RevokedClient, 0, len(deleted)),
+	}
 	now := s.now()
-	for _, r := range list {
+	for _, r := range jtis {
 		if r.ExpiresAt.After(now) {
-			out = append(out, Revoked{JTI: r.JTI, Exp: r.ExpiresAt.Unix()})
+			doc.Revoked = append(doc.Revoked, token.Revoked{ID: r.JTI, Expiry: r.ExpiresAt.Unix()})
 		}
 	}
-	return out, nil
+	for _, r := range deleted {
+		if r.ExpiresAt.After(now) {
+			doc.RevokedClients = append(doc.RevokedClients, token.RevokedClient{
+				ClientID: r.ClientID, Before: r.RevokedAt.Unix(), Expiry: r.ExpiresAt.Unix(),
+			})
+		}
+	}
+	return doc, nil
 }
 
 func claim(tok jwt.Token, name string) string {
