@@ -65,14 +65,20 @@ func Open(ctx context.Context, databaseURL string, opts store.Options) (*Store, 
 		pool.Close()
 		return nil, fmt.Errorf("postgres: migrate: %w", err)
 	}
+	reads, err := newReadBatcher(ctx, cfg)
+	if err != nil {
+		pool.Close()
+		return nil, fmt.Errorf("postgres: %w", err)
+	}
 	a := newAnalyzer(pool)
 	if err := a.analyzeStale(ctx); err != nil {
+		reads.close()
 		pool.Close()
 		return nil, fmt.Errorf("postgres: analyze: %w", err)
 	}
 	return &Store{
 		Store: sqlstore.New(&backend{pool: pool, analyzer: a}, sqlstore.NewEngine(dialect, opts)),
-		reads: newReadBatcher(pool),
+		reads: reads,
 	}, nil
 }
 
@@ -82,7 +88,7 @@ func (s *Store) Read(ctx context.Context, typ, id string) (*store.Resource, erro
 	return s.reads.read(ctx, typ, id)
 }
 
-// Close stops the read workers, then closes the pool.
+// Close stops the read workers and closes both pools.
 func (s *Store) Close() error {
 	s.reads.close()
 	return s.Store.Close()

@@ -54,7 +54,19 @@ type readBatcher struct {
 	done     chan struct{}
 }
 
-func newReadBatcher(pool *pgxpool.Pool) *readBatcher {
+// newReadBatcher opens the batcher's own pool, one connection per worker,
+// on the store's settings. Its one statement always plans the same way
+// (a nested loop over the ids, an index scan of (type, id) for each), so
+// it uses a generic plan, made once per connection, instead of the main
+// pool's plan for every execution.
+func newReadBatcher(ctx context.Context, cfg *pgxpool.Config) (*readBatcher, error) {
+	cfg = cfg.Copy()
+	cfg.ConnConfig.RuntimeParams["plan_cache_mode"] = "force_generic_plan"
+	cfg.MaxConns, cfg.MinConns = readWorkers, 0
+	pool, err := pgxpool.NewWithConfig(ctx, cfg)
+	if err != nil {
+		return nil, err
+	}
 	b := &readBatcher{
 		pool:     pool,
 		requests: make(chan readRequest),
@@ -72,9 +84,10 @@ func newReadBatcher(pool *pgxpool.Pool) *readBatcher {
 		for range readWorkers {
 			<-finished
 		}
+		pool.Close()
 		close(b.done)
 	}()
-	return b
+	return b, nil
 }
 
 var errClosed = errors.New("postgres: store closed")
@@ -101,7 +114,8 @@ func (b *readBatcher) read(ctx context.Context, typ, id string) (*store.Resource
 	}
 }
 
-// close stops the workers; it may be called more than once.
+// close stops the workers and closes their pool; it may be called more
+// than once.
 func (b *readBatcher) close() {
 	b.stopOnce.Do(func() { close(b.stop) })
 	<-b.done
