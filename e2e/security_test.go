@@ -266,3 +266,40 @@ func TestRevokedTokenRefused(t *testing.T) {
 		t.Errorf("readyz %d %s", resp.StatusCode, body)
 	}
 }
+
+// Deleting a client revokes the access tokens already issued to it: the
+// FHIR server refuses them within one poll of the revocation feed.
+func TestDeletedClientTokenRefused(t *testing.T) {
+	const poll = 500 * time.Millisecond
+	s := harness.StartStack(t, harness.StackOptions{FHIREnv: []string{"FHIR_AUTH_REVOCATION_POLL=" + poll.String()}})
+	status, reg := call(t, "POST", s.Issuer+"/register", strings.NewReader(`{"client_name":"To be deleted",
+		"grant_types":["client_credentials"],"scope":"user/Patient.read"}`), map[string]string{
+		"Content-Type": "application/json", "Authorization": "Bearer demo-initial-access-token",
+	})
+	if status != 201 {
+		t.Fatalf("register: %d %v", status, reg)
+	}
+	id, _ := reg["client_id"].(string)
+	secret, _ := reg["client_secret"].(string)
+	rat, _ := reg["registration_access_token"].(string)
+	tok := clientToken(t, s, id, secret)
+	if status, _, body := fhirGet(t, s, "/Patient/4", tok); status != 200 {
+		t.Fatalf("before deletion: %d %s", status, body)
+	}
+	other := clientToken(t, s, patientAccessID, patientAccessSecret)
+
+	if status, body := call(t, "DELETE", s.Issuer+"/register/"+id, nil, map[string]string{"Authorization": "Bearer " + rat}); status != 204 {
+		t.Fatalf("delete: %d %v", status, body)
+	}
+	deletedAt := time.Now()
+	eventually(t, 5*time.Second, "the deleted client's token is refused", func() bool {
+		status, challenge, _ := fhirGet(t, s, "/Patient/4", tok)
+		return status == 401 && strings.Contains(challenge, `error="invalid_token"`)
+	})
+	if took := time.Since(deletedAt); took > 2*poll+time.Second {
+		t.Errorf("refused after %s, want within about one poll interval (%s)", took, poll)
+	}
+	if status, _, body := fhirGet(t, s, "/Patient/4", other); status != 200 {
+		t.Errorf("another client's token after the deletion: %d %s", status, body)
+	}
+}
