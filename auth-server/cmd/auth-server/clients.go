@@ -18,7 +18,7 @@ const clientsUsage = `usage:
   auth-server clients list [-config FILE]
   auth-server clients add -scopes "system/*.read ..." [-id ID] [-name NAME] [-grant-types client_credentials]
                                         prints the generated secret once; it is stored only hashed
-  auth-server clients delete ID
+  auth-server clients delete ID         also revokes its refresh tokens and the access tokens issued to it
   auth-server clients rotate-secret ID  prints the new secret once; the old one stops working
   auth-server clients initial-token [-description TEXT] [-ttl 168h]
                                         prints a new RFC 7591 initial access token once (POST /register,
