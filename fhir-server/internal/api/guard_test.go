@@ -149,6 +149,15 @@ func TestGuardCompartment(t *testing.T) {
 			t.Errorf("obs-A moved: %v", got["subject"])
 		}
 
+		// Deleted, the patient's own record answers 404 like any record
+		// outside (the fast path for one's own Patient must not differ).
+		e.must(201, "PUT", "Patient/C", func() map[string]any { p := patient("9000000299", "CompC"); p["id"] = "C"; return p }(), admin)
+		e.must(200, "GET", "Patient/C", nil, "Authorization: Bearer patient-C")
+		if r := e.do("DELETE", "Patient/C", nil, admin); r.status != 204 {
+			t.Fatalf("delete Patient/C: %d", r.status)
+		}
+		e.do("GET", "Patient/C", nil, "Authorization: Bearer patient-C").outcome(t, 404)
+
 		// Batch and transaction entries are each confined.
 		batch := map[string]any{"resourceType": "Bundle", "type": "batch", "entry": []any{
 			map[string]any{"request": map[string]any{"method": "GET", "url": "Patient/A"}},
