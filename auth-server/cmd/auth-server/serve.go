@@ -12,6 +12,8 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/smartgate/pkg/metricsauth"
+
 	"github.com/smartgate/auth-server/internal/app"
 )
 
@@ -44,6 +46,9 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 		ReadTimeout:       30 * time.Second,
 		WriteTimeout:      30 * time.Second,
 		IdleTimeout:       2 * time.Minute,
+	}
+	if cfg.Metrics.Token == "" && metricsauth.Exposed(cfg.ListenAddr) {
+		log.Warn("GET /metrics is open to anyone who can reach this address and names client ids; set AUTH_METRICS_TOKEN", "addr", cfg.ListenAddr)
 	}
 	errc := make(chan error, 1)
 	go func() {

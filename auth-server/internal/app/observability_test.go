@@ -136,3 +136,56 @@ func TestRequestID(t *testing.T) {
 		})
 	}
 }
+
+// With metrics.token set, /metrics answers only a scraper presenting it;
+// neither the token nor a wrong one reaches the logs.
+func TestMetricsToken(t *testing.T) {
+	const token = "scrape-token-0123456789abcdef"
+	const wrong = "scrape-token-0123456789abcdeX"
+	var logs syncBuffer
+	cfg := testConfig(t.TempDir())
+	cfg.Metrics.Token = token
+	a, err := app.New(context.Background(), cfg, slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug})))
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(a.Handler)
+	t.Cleanup(func() { srv.Close(); a.Close() })
+	s := &testServer{Server: srv, App: a}
+
+	for _, tc := range []struct {
+		name, authorization, challenge string
+	}{
+		{"no header", "", `Bearer realm="metrics"`},
+		{"Basic", "Basic " + token, `Bearer realm="metrics"`},
+		{"wrong token", "Bearer " + wrong, `Bearer realm="metrics", error="invalid_token"`},
+	} {
+		header := map[string]string{}
+		if tc.authorization != "" {
+			header["Authorization"] = tc.authorization
+		}
+		r := s.do(t, http.MethodGet, "/metrics", nil, header)
+		if r.Status != http.StatusUnauthorized || r.Header.Get("WWW-Authenticate") != tc.challenge {
+			t.Errorf("%s: %d WWW-Authenticate %q", tc.name, r.Status, r.Header.Get("WWW-Authenticate"))
+		}
+		if r.Body["error"] != "invalid_token" || strings.Contains(r.Raw, "auth_http_requests_total") {
+			t.Errorf("%s: body %s", tc.name, r.Raw)
+		}
+	}
+	r := s.do(t, http.MethodGet, "/metrics", nil, map[string]string{"Authorization": "Bearer " + token})
+	if r.Status != http.StatusOK || !strings.HasPrefix(r.Header.Get("Content-Type"), "text/plain") {
+		t.Fatalf("right token: %d %s", r.Status, r.Raw)
+	}
+	if want := `auth_http_requests_total{code="401",method="GET",route="/metrics"} 3`; !strings.Contains(r.Raw, want) {
+		t.Errorf("/metrics lacks %s", want)
+	}
+	if l := logs.String(); strings.Contains(l, "scrape-token") || !strings.Contains(l, "path=/metrics") {
+		t.Errorf("the logs show a metrics token, or no /metrics request:\n%s", l)
+	}
+
+	cfg.Metrics.Token = "too-short"
+	if _, err := app.New(context.Background(), cfg, slog.New(slog.DiscardHandler)); err == nil ||
+		!strings.Contains(err.Error(), "AUTH_METRICS_TOKEN") || strings.Contains(err.Error(), "too-short") {
+		t.Errorf("a 9-character token: %v", err)
+	}
+}

@@ -42,6 +42,8 @@ type Config struct {
 	TLS    TLS    `yaml:"tls" envPrefix:"AUTH_TLS_"`
 	Log    Log    `yaml:"log" envPrefix:"AUTH_LOG_"`
 
+	Metrics Metrics `yaml:"metrics" envPrefix:"AUTH_METRICS_"`
+
 	// Registration configures RFC 7591 registration and the portal.
 	Registration Registration `yaml:"registration" envPrefix:"AUTH_REGISTRATION_"`
 }
@@ -96,6 +98,13 @@ type TLS struct {
 type Log struct {
 	Level  string `yaml:"level" env:"LEVEL"`   // debug, info, warn, error
 	Format string `yaml:"format" env:"FORMAT"` // text, json
+}
+
+// Metrics configures GET /metrics.
+type Metrics struct {
+	// Token, when set, is the bearer token a scraper must present
+	// (at least 16 characters); empty leaves /metrics open. Never logged.
+	Token string `yaml:"token" env:"TOKEN"`
 }
 
 // Default returns the configuration used when neither file nor environment

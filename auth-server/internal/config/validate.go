@@ -7,6 +7,8 @@ import (
 	"net/url"
 	"strings"
 	"time"
+
+	"github.com/smartgate/pkg/metricsauth"
 )
 
 // Validate reports every problem in the configuration at once (joined), or
@@ -81,6 +83,9 @@ func (c Config) Validate() error {
 	case "text", "json":
 	default:
 		bad("log.format (AUTH_LOG_FORMAT) %q: want text or json", c.Log.Format)
+	}
+	if err := metricsauth.Validate(c.Metrics.Token); err != nil {
+		bad("metrics.token (AUTH_METRICS_TOKEN): %v", err) // never the token itself
 	}
 	errs = append(errs, c.validateWeb()...)
 	errs = append(errs, c.validateRegistration()...)

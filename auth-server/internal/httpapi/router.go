@@ -54,7 +54,8 @@ type Deps struct {
 	// them.
 	Assertions *clientauth.Assertions
 	// Metrics records requests, tokens and failures and is served at
-	// /metrics; nil records nothing and serves no /metrics.
+	// /metrics (behind Config.Metrics.Token when set); nil records nothing
+	// and serves no /metrics.
 	Metrics *metrics.Metrics
 	Log     *slog.Logger
 	Now     func() time.Time
@@ -125,7 +126,7 @@ func New(d Deps) (http.Handler, error) {
 	r.GET("/healthz", a.healthz)
 	r.GET("/readyz", a.readyz)
 	if d.Metrics != nil {
-		r.GET("/metrics", gin.WrapH(d.Metrics.Handler()))
+		r.GET("/metrics", a.scrape())
 	}
 	return r, nil
 }
