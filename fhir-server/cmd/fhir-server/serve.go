@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/smartgate/pkg/metricsauth"
 	"github.com/smartgate/pkg/requestid"
 
 	"github.com/smartgate/fhir-server/internal/api"
@@ -79,7 +80,7 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 		handler = sec.wrap(handler)
 	}
 	// Outermost: request ids, GET /metrics, request metrics and log lines.
-	handler = m.Middleware(cfg.BasePath(), log, handler)
+	handler = m.WithScrapeToken(cfg.Metrics.Token).Middleware(cfg.BasePath(), log, handler)
 	srv := &http.Server{
 		Addr:              cfg.ListenAddr,
 		Handler:           withHSTS(handler, cfg.TLS.CertFile != "", cfg.BaseURL),
@@ -96,6 +97,9 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 		return err
 	}
 	tls := cfg.TLS.CertFile != ""
+	if cfg.Metrics.Token == "" && metricsauth.Exposed(cfg.ListenAddr) {
+		log.Warn("GET /metrics is open to anyone who can reach this address; set FHIR_METRICS_TOKEN", "addr", cfg.ListenAddr)
+	}
 	log.Info("fhir-server listening", "addr", ln.Addr().String(), "base_url", cfg.BaseURL, "tls", tls, "security", cfg.Security.Enabled)
 	errc := make(chan error, 1)
 	go func() {

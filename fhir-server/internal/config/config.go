@@ -28,6 +28,7 @@ type Config struct {
 	Search   Search   `yaml:"search" envPrefix:"FHIR_SEARCH_"`
 	TLS      TLS      `yaml:"tls" envPrefix:"FHIR_TLS_"`
 	Log      Log      `yaml:"log" envPrefix:"FHIR_LOG_"`
+	Metrics  Metrics  `yaml:"metrics" envPrefix:"FHIR_METRICS_"`
 }
 
 // Auth names the authorization server whose tokens this server accepts.
@@ -71,6 +72,13 @@ type TLS struct {
 type Log struct {
 	Level  string `yaml:"level" env:"LEVEL"`   // debug, info, warn, error
 	Format string `yaml:"format" env:"FORMAT"` // text, json
+}
+
+// Metrics configures GET /metrics.
+type Metrics struct {
+	// Token, when set, is the bearer token a scraper must present (at
+	// least 16 characters); empty leaves /metrics open. Never logged.
+	Token string `yaml:"token" env:"TOKEN"` // FHIR_METRICS_TOKEN
 }
 
 // Default returns the configuration used when neither file nor environment

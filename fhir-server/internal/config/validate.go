@@ -6,6 +6,8 @@ import (
 	"log/slog"
 	"net/url"
 	"strings"
+
+	"github.com/smartgate/pkg/metricsauth"
 )
 
 // Validate reports every problem in the configuration at once (joined), or
@@ -57,6 +59,9 @@ func (c Config) Validate() error {
 	}
 	if f := c.Log.Format; f != "text" && f != "json" {
 		bad("log.format (FHIR_LOG_FORMAT) %q: must be text or json", f)
+	}
+	if err := metricsauth.Validate(c.Metrics.Token); err != nil {
+		bad("metrics.token (FHIR_METRICS_TOKEN): %v", err) // never the token itself
 	}
 	return errors.Join(errs...)
 }

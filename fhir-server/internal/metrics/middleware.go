@@ -12,14 +12,15 @@ import (
 
 // Middleware is the outermost handler: it gives every request its id
 // (X-Request-Id, echoed; in the context for every log record), serves
-// GET /metrics, records each request by route template and status, and
-// logs one line per request: method, path (never the query, which may
-// carry identifiers), route, status, duration, request_id. log may be
-// nil (no request lines); m may be nil (no metrics, no /metrics).
+// GET /metrics (behind the scrape token, see WithScrapeToken), records
+// each request by route template and status, and logs one line per
+// request: method, path (never the query, which may carry identifiers),
+// route, status, duration, request_id. log may be nil (no request lines);
+// m may be nil (no metrics, no /metrics).
 func (m *Metrics) Middleware(basePath string, log *slog.Logger, next http.Handler) http.Handler {
 	var scrape http.Handler
 	if m != nil {
-		scrape = m.Handler()
+		scrape = m.scrapeHandler()
 	}
 	if log != nil {
 		log = slog.New(requestid.NewHandler(log.Handler())) // request_id from the context
