@@ -19,6 +19,10 @@ type Store interface {
 	RevokeClient(ctx context.Context, clientID string, revokedAt, expiresAt time.Time) error
 }
 
+// inFlightGrace bounds how long a token request already past client
+// authentication may take to sign its token.
+const inFlightGrace = 5 * time.Second
+
 // DefaultTokenValidity is Options.TokenValidity when unset: the default
 // access-token lifetime (90 min) plus the default leeway (5 min).
 const DefaultTokenValidity = 95 * time.Minute
@@ -154,8 +158,11 @@ func (s *Service) RotateSecret(ctx context.Context, c *store.Client) (string, er
 // tokens already issued to it. The access tokens are revoked first, so
 // that a failure leaves the client in place for a retry.
 func (s *Service) Delete(ctx context.Context, c *store.Client) error {
-	now := s.now()
-	if err := s.store.RevokeClient(ctx, c.ID, now, now.Add(s.opts.TokenValidity)); err != nil {
+	// Tokens issued up to inFlightGrace after now are revoked too: a
+	// /token request that authenticated the client just before the
+	// deletion may sign its token a moment after it.
+	cutoff := s.now().Add(inFlightGrace)
+	if err := s.store.RevokeClient(ctx, c.ID, cutoff, cutoff.Add(s.opts.TokenValidity)); err != nil {
 		return fmt.Errorf("registration: revoke access tokens: %w", err)
 	}
 	if err := s.store.DeleteClient(ctx, c.ID); err != nil && !errors.Is(err, store.ErrNotFound) {
