@@ -22,7 +22,7 @@ func (noMetrics) StoreError(string) {}
 const (
 	StoreInternal    = "internal"    // an unexpected error, answered 500
 	StoreTimeout     = "timeout"     // the store did not answer in time, 503
-	StoreUnreachable = "unreachable" // the readiness ping failed
+	StoreUnreachable = "unreachable" // the database could not be reached (503), or the readiness ping failed
 )
 
 // countError counts err when it is a store failure rather than an answer
@@ -36,6 +36,8 @@ func (h *Handler) countError(err error) {
 		errors.Is(err, errBodyTooLarge), errors.Is(err, context.Canceled):
 	case errors.Is(err, context.DeadlineExceeded):
 		h.metrics.StoreError(StoreTimeout)
+	case errors.Is(err, store.ErrUnavailable):
+		h.metrics.StoreError(StoreUnreachable)
 	default:
 		h.metrics.StoreError(StoreInternal)
 	}

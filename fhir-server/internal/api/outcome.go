@@ -93,6 +93,12 @@ func asError(err error, log *slog.Logger) *Error {
 		return Errorf(http.StatusBadRequest, "invalid", "paging cursor no longer valid; start the search again")
 	case errors.Is(err, errBodyTooLarge):
 		return Errorf(http.StatusRequestEntityTooLarge, "too-costly", "request body too large")
+	case errors.Is(err, store.ErrUnavailable):
+		if log != nil {
+			log.Warn("store unavailable", "err", err)
+		}
+		return Errorf(http.StatusServiceUnavailable, "transient", "the database is unavailable; try again shortly").
+			WithHeader("Retry-After", "5")
 	case errors.Is(err, context.Canceled):
 		// The client went away; nobody reads this answer.
 		return Errorf(http.StatusServiceUnavailable, "timeout", "request cancelled")

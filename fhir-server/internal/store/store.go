@@ -23,6 +23,10 @@ var (
 	// ErrBadCursor: a paging cursor that this store did not issue or that
 	// no longer applies to the query.
 	ErrBadCursor = errors.New("store: bad cursor")
+	// ErrUnavailable: the database could not be reached, or stayed busy
+	// past its timeout. Nothing was done; the same request may succeed
+	// later. It wraps the backend's error.
+	ErrUnavailable = errors.New("store: unavailable")
 )
 
 // Resource is one version of a resource. Body is the JSON document as

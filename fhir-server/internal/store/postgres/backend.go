@@ -2,6 +2,9 @@ package postgres
 
 import (
 	"context"
+	"errors"
+	"io"
+	"net"
 	"fmt"
 	"strconv"
 	"strings"
@@ -36,6 +39,24 @@ func (b *backend) InTx(ctx context.Context, fn func(sqlstore.Conn) error) error 
 }
 
 func (b *backend) Ping(ctx context.Context) error { return b.pool.Ping(ctx) }
+
+func (b *backend) Unavailable(err error) bool { return unavailable(err) }
+
+// unavailable: no connection could be made, the connection broke, or
+// the server refused work for a while (SQLSTATE classes 08 connection
+// exception and 57P operator intervention, 53300 too many connections).
+func unavailable(err error) bool {
+	var ce *pgconn.ConnectError
+	if errors.As(err, &ce) {
+		return true
+	}
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) {
+		return strings.HasPrefix(pe.Code, "08") || strings.HasPrefix(pe.Code, "57P") || pe.Code == "53300"
+	}
+	var ne *net.OpError
+	return errors.As(err, &ne) || errors.Is(err, io.ErrUnexpectedEOF)
+}
 
 func (b *backend) Close() error {
 	b.analyzer.close()

@@ -85,7 +85,8 @@ func Open(ctx context.Context, databaseURL string, opts store.Options) (*Store, 
 // Read returns the current version of typ/id; concurrent reads share a
 // query (see readBatcher).
 func (s *Store) Read(ctx context.Context, typ, id string) (*store.Resource, error) {
-	return s.reads.read(ctx, typ, id)
+	r, err := s.reads.read(ctx, typ, id)
+	return r, s.Classify(err)
 }
 
 // Close stops the read workers and closes both pools.

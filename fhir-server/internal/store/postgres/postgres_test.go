@@ -8,6 +8,7 @@ import (
 
 	"github.com/smartgate/fhir-server/internal/store/pgtest"
 
+	"github.com/smartgate/fhir-server/internal/search"
 	"github.com/smartgate/fhir-server/internal/store"
 	"github.com/smartgate/fhir-server/internal/store/postgres"
 	"github.com/smartgate/fhir-server/internal/store/storetest"
@@ -61,5 +62,39 @@ func TestReadEndsWithContextAndClose(t *testing.T) {
 		}
 	case <-time.After(5 * time.Second):
 		t.Fatal("read after Close did not return")
+	}
+}
+
+// When the database goes away, every operation fails with
+// store.ErrUnavailable (the API answers 503), not an unclassified error.
+func TestDatabaseGoneIsUnavailable(t *testing.T) {
+	ctx := context.Background()
+	u, proxy := pgtest.ThroughProxy(t, pgtest.URL(t, "storetest"))
+	s, err := postgres.Open(ctx, u, storetest.Options())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	body := []byte(`{"resourceType":"Patient","id":"p"}`)
+	w := store.Write{Resource: store.Resource{Type: "Patient", ID: "p", VersionID: 1, LastUpdated: time.Now(), Body: body}}
+	if err := s.Put(ctx, w); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Read(ctx, "Patient", "p"); err != nil {
+		t.Fatal(err)
+	}
+	proxy.Cut()
+	w.Resource.ID = "q"
+	checks := map[string]error{
+		"read":   func() error { _, err := s.Read(ctx, "Patient", "p"); return err }(),
+		"vread":  func() error { _, err := s.VRead(ctx, "Patient", "p", 1); return err }(),
+		"search": func() error { _, err := s.Search(ctx, &search.Query{Type: "Patient"}); return err }(),
+		"put":    s.Put(ctx, w),
+		"tx":     s.InTx(ctx, func(tx store.Tx) error { return tx.Put(ctx, w) }),
+	}
+	for name, err := range checks {
+		if !errors.Is(err, store.ErrUnavailable) {
+			t.Errorf("%s with the database gone: got %v, want store.ErrUnavailable", name, err)
+		}
 	}
 }

@@ -7,6 +7,9 @@ import (
 	"strings"
 	"sync"
 
+	"modernc.org/sqlite"
+	sqlite3 "modernc.org/sqlite/lib"
+
 	"github.com/smartgate/fhir-server/internal/store/internal/sqlstore"
 )
 
@@ -36,6 +39,20 @@ func (b *backend) InTx(ctx context.Context, fn func(sqlstore.Conn) error) error 
 }
 
 func (b *backend) Ping(ctx context.Context) error { return b.reader.db.PingContext(ctx) }
+
+// Unavailable: the database stayed locked by another connection or
+// process past busy_timeout (SQLITE_BUSY, SQLITE_LOCKED).
+func (b *backend) Unavailable(err error) bool {
+	var e *sqlite.Error
+	if !errors.As(err, &e) {
+		return false
+	}
+	switch e.Code() & 0xff { // the primary result code
+	case sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED:
+		return true
+	}
+	return false
+}
 
 func (b *backend) Close() error {
 	return errors.Join(b.reader.close(), b.writer.Close())

@@ -42,4 +42,8 @@ type Backend interface {
 	InTx(ctx context.Context, fn func(Conn) error) error
 	Ping(ctx context.Context) error
 	Close() error
+	// Unavailable reports whether err means the database could not be
+	// reached or stayed busy (store.ErrUnavailable), not that the
+	// statement failed.
+	Unavailable(err error) bool
 }

@@ -2,6 +2,8 @@ package sqlstore
 
 import (
 	"context"
+	"errors"
+	"fmt"
 
 	"github.com/smartgate/fhir-server/internal/search"
 	"github.com/smartgate/fhir-server/internal/store"
@@ -20,48 +22,63 @@ var _ store.Store = (*Store)(nil)
 func New(b Backend, e *Engine) *Store { return &Store{e: e, b: b} }
 
 func (s *Store) Read(ctx context.Context, typ, id string) (*store.Resource, error) {
-	return s.e.Read(ctx, s.b.Reader(), typ, id)
+	r, err := s.e.Read(ctx, s.b.Reader(), typ, id)
+	return r, s.Classify(err)
 }
 
 func (s *Store) VRead(ctx context.Context, typ, id string, version int64) (*store.Resource, error) {
-	return s.e.VRead(ctx, s.b.Reader(), typ, id, version)
+	r, err := s.e.VRead(ctx, s.b.Reader(), typ, id, version)
+	return r, s.Classify(err)
 }
 
 func (s *Store) Search(ctx context.Context, q *search.Query) (*store.Page, error) {
-	return s.e.Search(ctx, s.b.Reader(), q)
+	p, err := s.e.Search(ctx, s.b.Reader(), q)
+	return p, s.Classify(err)
 }
 
 func (s *Store) History(ctx context.Context, q store.HistoryQuery) (*store.HistoryPage, error) {
-	return s.e.History(ctx, s.b.Reader(), q)
+	p, err := s.e.History(ctx, s.b.Reader(), q)
+	return p, s.Classify(err)
 }
 
 // CurrentVersions implements store.VersionReader.
 func (s *Store) CurrentVersions(ctx context.Context, refs []store.Ref) (map[store.Ref]store.Current, error) {
-	return s.e.CurrentVersions(ctx, s.b.Reader(), refs)
+	m, err := s.e.CurrentVersions(ctx, s.b.Reader(), refs)
+	return m, s.Classify(err)
 }
 
 // Put stores w in its own transaction.
 func (s *Store) Put(ctx context.Context, w store.Write) error {
-	return s.b.InTx(ctx, func(c Conn) error {
+	return s.Classify(s.b.InTx(ctx, func(c Conn) error {
 		var buf rowBuffer
 		if err := s.e.Put(ctx, c, &buf, w); err != nil {
 			return err
 		}
 		return buf.flush(ctx, c)
-	})
+	}))
+}
+
+// Classify wraps err in store.ErrUnavailable when the backend says the
+// database could not be reached or stayed busy; other errors, and nil,
+// pass unchanged.
+func (s *Store) Classify(err error) error {
+	if err == nil || errors.Is(err, store.ErrUnavailable) || !s.b.Unavailable(err) {
+		return err
+	}
+	return fmt.Errorf("%w: %w", store.ErrUnavailable, err)
 }
 
 // InTx runs fn in one transaction. fn must use tx, not s: on SQLite,
 // s.Put inside fn would wait for the one writer connection fn holds.
 func (s *Store) InTx(ctx context.Context, fn func(tx store.Tx) error) error {
-	return s.b.InTx(ctx, func(c Conn) error {
+	return s.Classify(s.b.InTx(ctx, func(c Conn) error {
 		tx := &Tx{e: s.e, c: c}
 		_, tx.buf.deferCreates = c.(ResourceInserter)
 		if err := fn(tx); err != nil {
 			return err
 		}
 		return tx.buf.flush(ctx, c)
-	})
+	}))
 }
 
 func (s *Store) Ping(ctx context.Context) error { return s.b.Ping(ctx) }
