@@ -3,9 +3,9 @@ package postgres
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"net"
-	"fmt"
 	"strconv"
 	"strings"
 
