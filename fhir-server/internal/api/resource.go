@@ -10,6 +10,8 @@ import (
 	"sort"
 	"strconv"
 	"time"
+
+	"github.com/smartgate/fhir-server/internal/search"
 )
 
 // parseResource decodes a request body into a JSON object, keeping
@@ -112,18 +114,21 @@ func encode(m map[string]any) ([]byte, error) {
 var subsetted = map[string]any{"system": "http://hl7.org/fhir/v3/ObservationValue", "code": "SUBSETTED", "display": "subsetted"}
 
 // shape applies _elements (keep resourceType, id, meta and the listed
-// top-level elements) and _summary=text|data to a stored body, tagging
-// the result SUBSETTED. _summary=true and false answer the full resource
-// (this server keeps no isSummary table).
+// top-level elements) and _summary=true|text|data to a stored body,
+// tagging the result SUBSETTED. _summary=true keeps the elements the
+// type's base definition marks summary or modifier; false answers the
+// full resource.
 func shape(body []byte, elements []string, summary string) ([]byte, error) {
-	var keep func(k string) bool
+	var keep func(typ, k string) bool
 	switch {
 	case len(elements) > 0:
-		keep = func(k string) bool { return slices.Contains(elements, k) }
+		keep = func(_, k string) bool { return slices.Contains(elements, k) }
+	case summary == "true":
+		keep = search.InSummary
 	case summary == "data":
-		keep = func(k string) bool { return k != "text" }
+		keep = func(_, k string) bool { return k != "text" }
 	case summary == "text":
-		keep = func(k string) bool { return k == "text" }
+		keep = func(_, k string) bool { return k == "text" }
 	default:
 		return body, nil
 	}
@@ -131,8 +136,9 @@ func shape(body []byte, elements []string, summary string) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
+	typ, _ := m["resourceType"].(string)
 	for k := range m {
-		if k != "resourceType" && k != "id" && k != "meta" && !keep(k) {
+		if k != "resourceType" && k != "id" && k != "meta" && !keep(typ, k) {
 			delete(m, k)
 		}
 	}

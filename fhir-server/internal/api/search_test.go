@@ -198,3 +198,40 @@ func TestPagingStable(t *testing.T) {
 		e.do("GET", "Patient?_cursor=garbage", nil).outcome(t, 400)
 	})
 }
+
+// _summary=true keeps the elements the STU3 base definition marks summary
+// (or modifier), drops the rest, and tags the result SUBSETTED.
+func TestSummaryTrue(t *testing.T) {
+	each(t, func(t *testing.T, e *env) {
+		p := patient("9000000151", "Summary")
+		p["id"] = "sum"
+		p["text"] = map[string]any{"status": "generated", "div": `<div xmlns="http://www.w3.org/1999/xhtml">Summary</div>`}
+		p["maritalStatus"] = map[string]any{"text": "Married"}
+		p["deceasedBoolean"] = false
+		p["contact"] = []any{map[string]any{"name": map[string]any{"family": "Kin"}}}
+		e.must(201, "PUT", "Patient/sum", p)
+		got := entries(e.must(200, "GET", "Patient?_id=sum&_summary=true", nil), "match")
+		if len(got) != 1 {
+			t.Fatalf("matches %v", got)
+		}
+		r := got[0]
+		for _, k := range []string{"resourceType", "id", "meta", "identifier", "name", "gender", "birthDate", "deceasedBoolean"} {
+			if r[k] == nil {
+				t.Errorf("_summary=true dropped %s: %v", k, r)
+			}
+		}
+		for _, k := range []string{"text", "maritalStatus", "contact"} {
+			if r[k] != nil {
+				t.Errorf("_summary=true kept %s: %v", k, r)
+			}
+		}
+		tags, _ := r["meta"].(map[string]any)["tag"].([]any)
+		if len(tags) != 1 || tags[0].(map[string]any)["code"] != "SUBSETTED" {
+			t.Errorf("no SUBSETTED tag: %v", r["meta"])
+		}
+		full := entries(e.must(200, "GET", "Patient?_id=sum&_summary=false", nil), "match")[0]
+		if full["contact"] == nil || full["text"] == nil {
+			t.Errorf("_summary=false subsetted: %v", full)
+		}
+	})
+}

@@ -68,4 +68,16 @@ func TestGeneratedUpToDate(t *testing.T) {
 	if string(got) != string(want) {
 		t.Error("params_gen.go is stale: run go generate ./internal/search")
 	}
+	var summary map[string][]string
+	if err := readJSON(summaryFile, &summary); err != nil {
+		t.Fatal(err)
+	}
+	out = filepath.Join(t.TempDir(), summaryOut)
+	if err := emitSummary(out, summary); err != nil {
+		t.Fatal(err)
+	}
+	got, _ = os.ReadFile(out)
+	if want, err = os.ReadFile(filepath.Join("..", summaryOut)); err != nil || string(got) != string(want) {
+		t.Errorf("%s is stale (%v): run go generate ./internal/search", summaryOut, err)
+	}
 }

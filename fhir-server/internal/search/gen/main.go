@@ -14,7 +14,10 @@
 // Inputs in this directory: search-parameters.stu3.json (SearchParameter
 // resources), elements.stu3.json (the element types the expressions walk
 // through), compartment-patient.stu3.json (CompartmentDefinition/patient)
-// and extra-parameters.json (this server's non-standard parameters).
+// extra-parameters.json (this server's non-standard parameters) and
+// summary-elements.stu3.json (each type's top-level elements that
+// _summary=true keeps). The summary table goes to summary_gen.go beside
+// the output file.
 package main
 
 import (
@@ -35,6 +38,7 @@ const (
 	extraFile       = "extra-parameters.json"
 	elementsFile    = "elements.stu3.json"
 	compartmentFile = "compartment-patient.stu3.json"
+	summaryFile     = "summary-elements.stu3.json"
 )
 
 func main() {
@@ -71,6 +75,13 @@ func main() {
 		log.Fatal(err)
 	}
 	if err := emit(*out, tbl, comp); err != nil {
+		log.Fatal(err)
+	}
+	var summary map[string][]string
+	if err := readJSON(filepath.Join(*dir, summaryFile), &summary); err != nil {
+		log.Fatal(err)
+	}
+	if err := emitSummary(filepath.Join(filepath.Dir(*out), summaryOut), summary); err != nil {
 		log.Fatal(err)
 	}
 }

@@ -46,7 +46,52 @@ func trim(src, dir string) error {
 	if err := writeJSON(filepath.Join(dir, elementsFile), used); err != nil {
 		return err
 	}
-	return writeJSON(filepath.Join(dir, compartmentFile), comp)
+	if err := writeJSON(filepath.Join(dir, compartmentFile), comp); err != nil {
+		return err
+	}
+	summary, err := readSummary(src)
+	if err != nil {
+		return err
+	}
+	return writeJSON(filepath.Join(dir, summaryFile), summary)
+}
+
+// readSummary lists, for each of our types, the top-level elements of its
+// base StructureDefinition marked isSummary or isModifier: what
+// _summary=true keeps (a modifier is kept so that a summary never drops
+// what changes the meaning of the rest). Choice elements keep their
+// "[x]" suffix.
+func readSummary(src string) (map[string][]string, error) {
+	var b bundle
+	if err := readJSON(filepath.Join(src, "profiles-resources.json"), &b); err != nil {
+		return nil, err
+	}
+	out := map[string][]string{}
+	for _, e := range b.Entry {
+		var sd struct {
+			ResourceType, ID, Derivation string
+			Snapshot                     struct {
+				Element []struct {
+					Path       string `json:"path"`
+					IsSummary  bool   `json:"isSummary"`
+					IsModifier bool   `json:"isModifier"`
+				} `json:"element"`
+			} `json:"snapshot"`
+		}
+		if err := json.Unmarshal(e.Resource, &sd); err != nil {
+			return nil, err
+		}
+		if sd.ResourceType != "StructureDefinition" || sd.Derivation == "constraint" || !slices.Contains(types, sd.ID) {
+			continue
+		}
+		for _, el := range sd.Snapshot.Element {
+			name, ok := strings.CutPrefix(el.Path, sd.ID+".")
+			if ok && !strings.Contains(name, ".") && (el.IsSummary || el.IsModifier) {
+				out[sd.ID] = append(out[sd.ID], name)
+			}
+		}
+	}
+	return out, nil
 }
 
 // trimParam cuts a parameter to our types; ok is false when none is left.
