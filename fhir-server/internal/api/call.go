@@ -28,6 +28,10 @@ type call struct {
 	query  *search.Query  // search and conditional create
 	issues []search.Issue // unknown search parameters (lenient)
 
+	// Read and vread: _summary and _elements.
+	summary  string
+	elements []string
+
 	ifMatch     string
 	ifNoneExist string
 	prefer      prefer

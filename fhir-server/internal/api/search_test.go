@@ -235,3 +235,37 @@ func TestSummaryTrue(t *testing.T) {
 		}
 	})
 }
+
+// _summary and _elements apply to read and vread too, and to a batch's
+// read entries; _summary=count on a read is refused.
+func TestSubsetOnRead(t *testing.T) {
+	each(t, func(t *testing.T, e *env) {
+		p := patient("9000000178", "Reader")
+		p["id"] = "rd"
+		p["contact"] = []any{map[string]any{"name": map[string]any{"family": "Kin"}}}
+		e.must(201, "PUT", "Patient/rd", p)
+		for _, path := range []string{"Patient/rd?_summary=true", "Patient/rd/_history/1?_summary=true"} {
+			r := e.must(200, "GET", path, nil)
+			if r["contact"] != nil || r["name"] == nil {
+				t.Errorf("%s: %v", path, r)
+			}
+		}
+		r := e.must(200, "GET", "Patient/rd?_elements=gender", nil)
+		if r["gender"] != "female" || r["name"] != nil || r["id"] != "rd" {
+			t.Errorf("_elements=gender on read: %v", r)
+		}
+		if full := e.must(200, "GET", "Patient/rd", nil); full["contact"] == nil {
+			t.Errorf("plain read subsetted: %v", full)
+		}
+		e.do("GET", "Patient/rd?_summary=count", nil).outcome(t, 400)
+		e.do("GET", "Patient/rd?_summary=bogus", nil).outcome(t, 400)
+		batch := map[string]any{"resourceType": "Bundle", "type": "batch", "entry": []any{
+			map[string]any{"request": map[string]any{"method": "GET", "url": "Patient/rd?_elements=gender"}},
+		}}
+		out := e.must(200, "POST", "", batch)
+		res := out["entry"].([]any)[0].(map[string]any)["resource"].(map[string]any)
+		if res["name"] != nil || res["gender"] != "female" {
+			t.Errorf("batch read with _elements: %v", res)
+		}
+	})
+}

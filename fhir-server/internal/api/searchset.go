@@ -31,6 +31,33 @@ func (h *Handler) prepareSearch(c *call) error {
 	return nil
 }
 
+// prepareSubset reads _summary and _elements of a read or vread, with
+// the search parser's rules for their values; _summary=count, a search
+// result, is refused.
+func (h *Handler) prepareSubset(c *call) error {
+	params := url.Values{}
+	for _, k := range []string{"_summary", "_elements"} {
+		if v, ok := c.params[k]; ok {
+			params[k] = v
+		}
+	}
+	if len(params) == 0 {
+		return nil
+	}
+	q, _, err := search.Parse(c.typ, params, h.parseOptions(true))
+	var pe *search.ParamError
+	switch {
+	case errors.As(err, &pe):
+		return Errorf(http.StatusBadRequest, "invalid", "%v", err)
+	case err != nil:
+		return err
+	case q.SummaryOnly:
+		return Errorf(http.StatusBadRequest, "invalid", "_summary=count applies to searches, not to a read")
+	}
+	c.summary, c.elements = q.Summary, q.Elements
+	return nil
+}
+
 func (h *Handler) parseOptions(strict bool) search.ParseOptions {
 	return search.ParseOptions{Strict: strict, DefaultCount: h.defCount, MaxCount: h.maxCount, BaseURL: h.base}
 }

@@ -71,6 +71,9 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request, segs []string) e
 	if err := h.prepare(c); err != nil {
 		return err
 	}
+	if raw {
+		c.summary, c.elements = "", nil // the raw bytes are not a FHIR resource to subset
+	}
 	grant, err := h.guard.Authorize(r.Context(), r, c.access())
 	if err != nil {
 		return err
@@ -82,6 +85,7 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request, segs []string) e
 	if raw && res.res != nil {
 		return writeRawBinary(w, res.res)
 	}
+
 	h.respond(w, c, res, ct)
 	return nil
 }
@@ -95,6 +99,8 @@ func (c *call) access() Access {
 // or stored: the body of a create or update, the search query.
 func (h *Handler) prepare(c *call) error {
 	switch c.interaction {
+	case InteractionRead, InteractionVRead:
+		return h.prepareSubset(c)
 	case InteractionSearch:
 		if c.method == http.MethodPost && len(c.body) > 0 {
 			if bodyType(c.contentType) != "form" {
@@ -188,9 +194,9 @@ func (h *Handler) run(ctx context.Context, c *call, g Grant) (*result, error) {
 func (h *Handler) execute(ctx context.Context, tx store.Tx, c *call, g Grant) (*result, error) {
 	switch c.interaction {
 	case InteractionRead:
-		return h.read(ctx, tx, c, g)
+		return c.subset(h.read(ctx, tx, c, g))
 	case InteractionVRead:
-		return h.vread(ctx, tx, c, g)
+		return c.subset(h.vread(ctx, tx, c, g))
 	case InteractionSearch:
 		return h.search(ctx, tx, c, g)
 	case InteractionHistory, InteractionHistoryType, InteractionHistorySys:
@@ -273,4 +279,19 @@ func writeRawBinary(w http.ResponseWriter, v *store.Resource) error {
 	w.WriteHeader(http.StatusOK)
 	_, _ = w.Write(data)
 	return nil
+}
+
+// subset applies the call's _summary and _elements to the resource a read
+// or vread answers.
+func (c *call) subset(res *result, err error) (*result, error) {
+	if err != nil || (c.summary == "" && len(c.elements) == 0) || res.res == nil || res.res.Deleted {
+		return res, err
+	}
+	body, err := shape(res.res.Body, c.elements, c.summary)
+	if err != nil {
+		return nil, err
+	}
+	v := *res.res
+	v.Body = body
+	return &result{status: res.status, res: &v}, nil
 }
