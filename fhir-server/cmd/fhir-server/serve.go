@@ -80,7 +80,7 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 		handler = sec.wrap(handler)
 	}
 	// Outermost: request ids, GET /metrics, request metrics and log lines.
-	handler = m.WithScrapeToken(cfg.Metrics.Token).Middleware(cfg.BasePath(), log, handler)
+	handler = m.Middleware(cfg.BasePath(), cfg.Metrics.Token, log, handler)
 	srv := &http.Server{
 		Addr:              cfg.ListenAddr,
 		Handler:           withHSTS(handler, cfg.TLS.CertFile != "", cfg.BaseURL),

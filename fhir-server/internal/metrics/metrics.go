@@ -24,7 +24,6 @@ type Metrics struct {
 	unauthorized *prometheus.CounterVec
 	auditDropped *prometheus.CounterVec
 	storeErrors  *prometheus.CounterVec
-	scrapeToken  string // see WithScrapeToken
 }
 
 // New builds the collectors on a fresh registry, with the Go runtime and

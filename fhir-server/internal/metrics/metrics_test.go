@@ -58,7 +58,7 @@ func TestMiddleware(t *testing.T) {
 			w.WriteHeader(http.StatusNotFound)
 		}
 	})
-	h := m.Middleware("/STU3", slog.New(slog.NewTextHandler(&logs, nil)), next)
+	h := m.Middleware("/STU3", "", slog.New(slog.NewTextHandler(&logs, nil)), next)
 	safe := regexp.MustCompile(`^[A-Za-z0-9._-]{1,64}$`)
 	for _, tc := range []struct {
 		name, in string

@@ -12,15 +12,16 @@ import (
 
 // Middleware is the outermost handler: it gives every request its id
 // (X-Request-Id, echoed; in the context for every log record), serves
-// GET /metrics (behind the scrape token, see WithScrapeToken), records
+// GET /metrics (to callers presenting scrapeToken as a bearer token when
+// it is set), records
 // each request by route template and status, and logs one line per
 // request: method, path (never the query, which may carry identifiers),
 // route, status, duration, request_id. log may be nil (no request lines);
 // m may be nil (no metrics, no /metrics).
-func (m *Metrics) Middleware(basePath string, log *slog.Logger, next http.Handler) http.Handler {
+func (m *Metrics) Middleware(basePath, scrapeToken string, log *slog.Logger, next http.Handler) http.Handler {
 	var scrape http.Handler
 	if m != nil {
-		scrape = m.scrapeHandler()
+		scrape = m.scrapeHandler(scrapeToken)
 	}
 	if log != nil {
 		log = slog.New(requestid.NewHandler(log.Handler())) // request_id from the context

@@ -6,23 +6,11 @@ import (
 	"github.com/smartgate/pkg/metricsauth"
 )
 
-// WithScrapeToken returns a copy of m whose Middleware serves /metrics
-// only to a caller presenting token as a bearer token (empty: open). The
-// copy records into the same collectors.
-func (m *Metrics) WithScrapeToken(token string) *Metrics {
-	if m == nil {
-		return nil
-	}
-	c := *m
-	c.scrapeToken = token
-	return &c
-}
-
 // scrapeHandler serves the registry, behind the scrape token when set.
 // A refusal is plain JSON, like the other routes outside the FHIR base
 // (/healthz, /readyz), not an OperationOutcome.
-func (m *Metrics) scrapeHandler() http.Handler {
-	h, token := m.Handler(), m.scrapeToken
+func (m *Metrics) scrapeHandler(token string) http.Handler {
+	h := m.Handler()
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if ok, challenge := metricsauth.Check(r, token); !ok {
 			w.Header().Set("WWW-Authenticate", challenge)

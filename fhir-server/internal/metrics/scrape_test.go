@@ -21,14 +21,10 @@ func TestScrapeToken(t *testing.T) {
 		return w
 	}
 
-	if w := scrape(m.Middleware("/STU3", nil, next), ""); w.Code != http.StatusOK || !strings.Contains(w.Body.String(), "go_goroutines ") {
+	if w := scrape(m.Middleware("/STU3", "", nil, next), ""); w.Code != http.StatusOK || !strings.Contains(w.Body.String(), "go_goroutines ") {
 		t.Errorf("no token configured: %d", w.Code)
 	}
-	if w := scrape(m.WithScrapeToken("").Middleware("/STU3", nil, next), ""); w.Code != http.StatusOK {
-		t.Errorf("empty token: %d", w.Code)
-	}
-
-	h := m.WithScrapeToken(token).Middleware("/STU3", nil, next)
+	h := m.Middleware("/STU3", token, nil, next)
 	for _, tc := range []struct{ name, authorization, challenge string }{
 		{"no header", "", `Bearer realm="metrics"`},
 		{"wrong token", "Bearer " + token + "x", `Bearer realm="metrics", error="invalid_token"`},
@@ -44,12 +40,15 @@ func TestScrapeToken(t *testing.T) {
 	if w.Code != http.StatusOK {
 		t.Fatalf("right token: %d %s", w.Code, w.Body.String())
 	}
-	// The copy records into the same collectors as m.
+	// The refusals are counted like any request.
 	if want := `fhir_http_requests_total{code="401",method="GET",route="/metrics"} 2`; !strings.Contains(w.Body.String(), want) {
 		t.Errorf("/metrics lacks %s", want)
 	}
+	// Without metrics there is no /metrics to guard: the request goes on.
 	var none *Metrics
-	if none.WithScrapeToken(token) != nil {
-		t.Error("nil metrics must stay nil")
+	reached := false
+	passed := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { reached = true })
+	if scrape(none.Middleware("/STU3", token, nil, passed), ""); !reached {
+		t.Error("nil metrics must serve no /metrics")
 	}
 }

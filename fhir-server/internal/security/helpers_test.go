@@ -174,7 +174,7 @@ func newEnv(t *testing.T, o envOptions) *env {
 	})
 	var handler http.Handler = rec.Middleware("/STU3", g.Middleware(h))
 	if o.metrics != nil {
-		handler = o.metrics.Middleware("/STU3", nil, handler)
+		handler = o.metrics.Middleware("/STU3", "", nil, handler)
 	}
 	return &env{t: t, store: st, handler: handler, rec: rec}
 }
