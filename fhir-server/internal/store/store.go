@@ -145,3 +145,50 @@ type VersionReader interface {
 	// the map. Inside a transaction it sees the transaction's writes.
 	CurrentVersions(ctx context.Context, refs []Ref) (map[Ref]Current, error)
 }
+
+// AuditBlock is one batch of audit records appended together: storing
+// each record as a resource (versions and index rows) costs too much
+// for one per request, so records are kept in blocks the store does not
+// look into.
+type AuditBlock struct {
+	Seq int64 // assigned by the store, increasing in commit order
+	// First and Last are the earliest and latest record time in Data, at
+	// millisecond precision; finer parts widen the range (First is
+	// rounded down, Last up) so that a scan never misses a record.
+	First, Last time.Time
+	Count       int    // records in Data
+	Data        []byte // opaque to the store
+}
+
+// AuditScan selects blocks: those whose [First, Last] overlaps [From,
+// To] (a zero From or To: unbounded on that side; To before From: none),
+// with Seq < Before and Seq > After (0: no bound), newest Seq first
+// unless Ascending, at most Limit (0: no limit). Before and After page
+// through the log by Seq, which is stable while others append.
+type AuditScan struct {
+	From, To      time.Time
+	Before, After int64
+	Ascending     bool
+	Limit         int
+}
+
+// AuditLog is offered by stores that keep audit records in blocks.
+type AuditLog interface {
+	// AppendAudit stores blocks in one transaction and returns their
+	// Seqs, in order. A block's Seq is greater than that of every block
+	// committed before it, so a reader following the log with After
+	// misses none.
+	AppendAudit(ctx context.Context, blocks []AuditBlock) ([]int64, error)
+	// AuditBlocks returns the blocks s selects.
+	AuditBlocks(ctx context.Context, s AuditScan) ([]AuditBlock, error)
+	// ImportAuditResources moves AuditEvents stored as ordinary resources
+	// (by earlier versions of the server) into the log, n at a time: for
+	// each batch of at most n current, not-deleted AuditEvents, encode
+	// turns them into a block, which is appended, and the resources are
+	// deleted for good (all their versions, index and compartment rows)
+	// in the same transaction. AuditEvents whose current version is a
+	// deletion stay as they are. It returns how many were moved (those
+	// of the batches committed before an error, too); a second call finds
+	// none and returns 0.
+	ImportAuditResources(ctx context.Context, n int, encode func([]*Resource) (AuditBlock, error)) (int, error)
+}

@@ -60,4 +60,17 @@ CREATE INDEX IF NOT EXISTS idx_uri_res ON idx_uri (res_pk, param);
 CREATE TABLE IF NOT EXISTS idx_number (res_pk BIGINT NOT NULL, res_type TEXT COLLATE "C" NOT NULL, param TEXT COLLATE "C" NOT NULL, number DOUBLE PRECISION NOT NULL);
 CREATE INDEX IF NOT EXISTS idx_number_lookup ON idx_number (res_type, param, number, res_pk);
 CREATE INDEX IF NOT EXISTS idx_number_res ON idx_number (res_pk, param);
+`,
+	// Audit records, in blocks (store.AuditLog). Scans bound last_ms from
+	// below (recent records) or first_ms from above.
+	`
+CREATE TABLE IF NOT EXISTS audit_blocks (
+	seq BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+	first_ms BIGINT NOT NULL,
+	last_ms BIGINT NOT NULL,
+	n INTEGER NOT NULL,
+	data BYTEA NOT NULL
+);
+CREATE INDEX IF NOT EXISTS audit_blocks_last ON audit_blocks (last_ms);
+CREATE INDEX IF NOT EXISTS audit_blocks_first ON audit_blocks (first_ms);
 `}

@@ -57,4 +57,18 @@ CREATE INDEX IF NOT EXISTS idx_uri_res ON idx_uri (res_pk, param);
 CREATE TABLE IF NOT EXISTS idx_number (res_pk INTEGER NOT NULL, res_type TEXT NOT NULL, param TEXT NOT NULL, number REAL NOT NULL);
 CREATE INDEX IF NOT EXISTS idx_number_lookup ON idx_number (res_type, param, number, res_pk);
 CREATE INDEX IF NOT EXISTS idx_number_res ON idx_number (res_pk, param);
+`,
+	// Audit records, in blocks (store.AuditLog). AUTOINCREMENT: a seq is
+	// never reused, so readers paging by seq see each block once. Scans
+	// bound last_ms from below (recent records) or first_ms from above.
+	`
+CREATE TABLE IF NOT EXISTS audit_blocks (
+	seq INTEGER PRIMARY KEY AUTOINCREMENT,
+	first_ms INTEGER NOT NULL,
+	last_ms INTEGER NOT NULL,
+	n INTEGER NOT NULL,
+	data BLOB NOT NULL
+);
+CREATE INDEX IF NOT EXISTS audit_blocks_last ON audit_blocks (last_ms);
+CREATE INDEX IF NOT EXISTS audit_blocks_first ON audit_blocks (first_ms);
 `}

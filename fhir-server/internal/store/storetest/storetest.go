@@ -76,6 +76,9 @@ func RunTests(t *testing.T, newStore func(t *testing.T) store.Store) {
 		{"Compartment", testCompartment},
 		{"CompartmentHistory", testCompartmentHistory},
 		{"CurrentVersions", testCurrentVersions},
+		{"AuditLog", testAuditLog},
+		{"AuditConcurrentAppends", testAuditConcurrentAppends},
+		{"ImportAuditResources", testImportAuditResources},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
