@@ -1,0 +1,233 @@
+package audit
+
+import (
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/smartgate/fhir-server/internal/search"
+)
+
+// Normalised displays of the codings the AuditEvent carries, for the Text
+// of their token rows.
+var (
+	textApplication  = search.Normalize("Application")
+	textHumanUser    = search.Normalize("human user")
+	textSystemObject = search.Normalize("System Object")
+	textPerson       = search.Normalize("Person")
+	textPatient      = search.Normalize("Patient")
+	textRESTful      = search.Normalize("RESTful Operation")
+)
+
+const (
+	unauthenticatedClient = "unauthenticated client" // agent name without a client id
+	siteName              = "smartgate fhir-server"  // source.site
+)
+
+// indexEntries returns the search-index rows of the AuditEvent rendered
+// from e with id and meta.lastUpdated at (as the recorder stamps them:
+// Resource(source) plus "id" and "meta": {"versionId": "1",
+// "lastUpdated": at formatted "2006-01-02T15:04:05.000Z07:00"}), exactly
+// the rows search.Extractor{BaseURL: base}.Extract("AuditEvent", that map)
+// returns, in the same order, without building the map: written by hand,
+// like appendResource, because audit searches compute it for every
+// candidate event. TestIndexEntries holds the two to the same rows.
+//
+// Extract fails on an instant it cannot parse back (a year outside
+// 0000-9999, a zone offset beyond 14 hours); indexEntries has no error and
+// bounds such times all the same.
+func (e Event) indexEntries(dst []search.IndexEntry, base, source, id string, at time.Time) []search.IndexEntry {
+	const (
+		token     = search.KindToken
+		str       = search.KindString
+		date      = search.KindDate
+		reference = search.KindReference
+	)
+	user := e.FHIRUser != "" || e.Subject != "" && e.Subject != e.ClientID
+	clientName := e.ClientID
+	if clientName == "" {
+		clientName = unauthenticatedClient
+	}
+	var agentRef refRows
+	if user && e.FHIRUser != "" {
+		agentRef = resolveRef(base, e.FHIRUser)
+	}
+	// The entity references: one per entity with type and id, then the
+	// patient in context.
+	var buf [4]entityRef
+	refs := buf[:0]
+	for _, x := range e.Entities {
+		if x.Type != "" && x.ID != "" {
+			ref := x.Type + "/" + x.ID
+			refs = append(refs, entityRef{ref, resolveRef(base, ref)})
+		}
+	}
+	if e.Patient != "" {
+		ref := "Patient/" + e.Patient
+		refs = append(refs, entityRef{ref, resolveRef(base, ref)})
+	}
+
+	// Rows in Extract's order: parameters by code, then paths, then values.
+	if id != "" {
+		dst = append(dst, search.IndexEntry{Param: search.ParamID, Kind: token, Code: id})
+	}
+	low, high := msBounds(at)
+	dst = append(dst, search.IndexEntry{Param: search.ParamLastUpdated, Kind: date, Low: low, High: high})
+	dst = append(dst, search.IndexEntry{Param: "action", Kind: token, Code: action(e.Interaction)})
+	if e.Address != "" {
+		dst = append(dst, search.IndexEntry{Param: "address", Kind: str, Value: normalize(e.Address), Exact: e.Address})
+	}
+	if agentRef.agent {
+		dst = append(dst, agentRef.row("agent", e.FHIRUser))
+	}
+	dst = append(dst, search.IndexEntry{Param: "agent-name", Kind: str, Value: normalize(clientName), Exact: clientName})
+	dst = append(dst, search.IndexEntry{Param: "agent-role", Kind: token, System: systemDICOM, Code: "110150", Text: textApplication})
+	if user {
+		dst = append(dst, search.IndexEntry{Param: "agent-role", Kind: token, System: systemRoleType, Code: "humanuser", Text: textHumanUser})
+	}
+	low, high = msBounds(e.Recorded.UTC())
+	dst = append(dst, search.IndexEntry{Param: "date", Kind: date, Low: low, High: high})
+	for _, r := range refs {
+		if r.rows.entity {
+			dst = append(dst, r.rows.row("entity", r.ref))
+		}
+	}
+	for _, x := range e.Entities {
+		if x.Type != "" && x.ID == "" {
+			dst = append(dst, search.IndexEntry{Param: "entity-name", Kind: str, Value: normalize(x.Type), Exact: x.Type})
+		}
+	}
+	if e.Patient != "" {
+		dst = append(dst, search.IndexEntry{Param: "entity-role", Kind: token, System: systemObjectRole, Code: "1", Text: textPatient})
+	}
+	for range e.Entities {
+		dst = append(dst, search.IndexEntry{Param: "entity-type", Kind: token, System: systemEntityType, Code: "2", Text: textSystemObject})
+	}
+	if e.Patient != "" {
+		dst = append(dst, search.IndexEntry{Param: "entity-type", Kind: token, System: systemEntityType, Code: "1", Text: textPerson})
+	}
+	dst = append(dst, search.IndexEntry{Param: "outcome", Kind: token, Code: outcome(e.Status)})
+	if agentRef.patient { // AuditEvent.agent.reference | AuditEvent.entity.reference
+		dst = append(dst, agentRef.row("patient", e.FHIRUser))
+	}
+	for _, r := range refs {
+		if r.rows.patient {
+			dst = append(dst, r.rows.row("patient", r.ref))
+		}
+	}
+	dst = append(dst, search.IndexEntry{Param: "site", Kind: token, Code: siteName})
+	if source != "" {
+		dst = append(dst, search.IndexEntry{Param: "source", Kind: token, Code: source})
+	}
+	dst = append(dst, search.IndexEntry{Param: "subtype", Kind: token, System: systemInteraction, Code: e.Interaction})
+	dst = append(dst, search.IndexEntry{Param: "type", Kind: token, System: systemEventType, Code: "rest", Text: textRESTful})
+	if e.ClientID != "" {
+		dst = append(dst, search.IndexEntry{Param: "user", Kind: token, System: e.Issuer, Code: e.ClientID})
+	}
+	if user && e.Subject != "" {
+		dst = append(dst, search.IndexEntry{Param: "user", Kind: token, System: e.Issuer, Code: e.Subject})
+	}
+	return dst
+}
+
+type entityRef struct {
+	ref  string
+	rows refRows
+}
+
+// msBounds returns the index bounds of t written at millisecond precision
+// with its zone ("2006-01-02T15:04:05.000Z07:00") and read back: the
+// millisecond holding t, in UTC. The layout writes the zone offset in
+// whole minutes (truncated towards zero), so an offset with seconds moves
+// the instant read back by those seconds.
+func msBounds(t time.Time) (low, high time.Time) {
+	low = t.Truncate(time.Millisecond)
+	if _, off := t.Zone(); off%60 != 0 {
+		low = low.Add(time.Duration(off%60) * time.Second)
+	}
+	low = low.UTC()
+	return low, low.Add(time.Millisecond)
+}
+
+// normalize is search.Normalize. For ASCII, which has nothing to
+// decompose and no combining marks, that is lower-casing alone, which
+// spares the Unicode transformer (microseconds) on client ids, addresses
+// and type names.
+func normalize(s string) string {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= 0x80 {
+			return search.Normalize(s)
+		}
+	}
+	return strings.ToLower(s)
+}
+
+// refRows says which reference parameters of an AuditEvent index one
+// reference, and how it resolves against the base URL.
+type refRows struct {
+	agent   bool // AuditEvent.agent.reference indexes it as agent
+	entity  bool // AuditEvent.entity.reference indexes it as entity
+	patient bool // either indexes it as patient
+	refType string
+	refID   string
+}
+
+func (r refRows) row(param, ref string) search.IndexEntry {
+	return search.IndexEntry{Param: param, Kind: search.KindReference, RefType: r.refType, RefID: r.refID, URL: ref}
+}
+
+type refKey struct{ base, ref string }
+
+// refCache keeps resolveRef's answers: the search package resolves
+// references (localRef, and the targets of each parameter) only inside
+// Extract, which costs microseconds, and audit events name the same few
+// users and resources over and over. Bounded: emptied when full.
+var refCache struct {
+	sync.RWMutex
+	m map[refKey]refRows
+}
+
+const refCacheSize = 8192
+
+// resolveRef answers for ref what Extractor{BaseURL: base}.Extract does
+// with it as an agent's and an entity's reference, by asking Extract on
+// an AuditEvent holding only those two (then remembering it).
+func resolveRef(base, ref string) refRows {
+	k := refKey{base, ref}
+	refCache.RLock()
+	r, ok := refCache.m[k]
+	refCache.RUnlock()
+	if ok {
+		return r
+	}
+	reference := func() map[string]any { return map[string]any{"reference": map[string]any{"reference": ref}} }
+	rows, err := search.Extractor{BaseURL: base}.Extract("AuditEvent", map[string]any{
+		"resourceType": "AuditEvent",
+		"agent":        []any{reference()},
+		"entity":       []any{reference()},
+	})
+	if err != nil { // references are not parsed for errors; cannot happen
+		panic("audit: indexing reference " + ref + ": " + err.Error())
+	}
+	r = refRows{}
+	for _, x := range rows {
+		switch x.Param {
+		case "agent":
+			r.agent = true
+		case "entity":
+			r.entity = true
+		case "patient":
+			r.patient = true
+		default:
+			continue
+		}
+		r.refType, r.refID = x.RefType, x.RefID
+	}
+	refCache.Lock()
+	if refCache.m == nil || len(refCache.m) >= refCacheSize {
+		refCache.m = make(map[refKey]refRows, 256)
+	}
+	refCache.m[k] = r
+	refCache.Unlock()
+	return r
+}
