@@ -16,7 +16,6 @@ import (
 	"github.com/smartgate/fhir-server/internal/cors"
 	"github.com/smartgate/fhir-server/internal/metrics"
 	"github.com/smartgate/fhir-server/internal/security"
-	"github.com/smartgate/fhir-server/internal/store"
 )
 
 // securityParts is what the security layer (issue 4) contributes to serve.
@@ -34,7 +33,7 @@ type securityParts struct {
 // discovery. Background work (JWKS refresh, feed polls) stops with ctx.
 // With security off (benchmarks only) every interaction is allowed; audit
 // has its own switch.
-func securityLayer(ctx context.Context, cfg config.Config, path string, optional bool, st store.Store, m *metrics.Metrics, log *slog.Logger) (securityParts, error) {
+func securityLayer(ctx context.Context, cfg config.Config, path string, optional bool, st audit.Log, m *metrics.Metrics, log *slog.Logger) (securityParts, error) {
 	opts, err := config.LoadSecurity(path, optional, env.ToMap(os.Environ()))
 	if err != nil {
 		return securityParts{}, err

@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"os"
 
+	"github.com/smartgate/fhir-server/internal/audit"
 	"github.com/smartgate/fhir-server/internal/config"
 	"github.com/smartgate/fhir-server/internal/search"
 	"github.com/smartgate/fhir-server/internal/store"
@@ -14,8 +15,21 @@ import (
 )
 
 // openStore opens PostgreSQL when DATABASE_URL is set, else SQLite in the
-// data directory.
-func openStore(ctx context.Context, cfg config.Config, log *slog.Logger) (store.Store, error) {
+// data directory, with AuditEvents served from the store's audit log.
+func openStore(ctx context.Context, cfg config.Config, log *slog.Logger) (*audit.LogStore, error) {
+	st, err := openBackend(ctx, cfg, log)
+	if err != nil {
+		return nil, err
+	}
+	ls, err := audit.Open(ctx, st, cfg.BaseURL, log)
+	if err != nil {
+		st.Close()
+		return nil, err
+	}
+	return ls, nil
+}
+
+func openBackend(ctx context.Context, cfg config.Config, log *slog.Logger) (store.Store, error) {
 	opts := storeOptions(cfg)
 	if cfg.DatabaseURL != "" {
 		s, err := postgres.Open(ctx, cfg.DatabaseURL, opts)

@@ -180,11 +180,17 @@ func newFHIRServer(ctx context.Context, ln net.Listener, base string, secured, a
 			return nil, err
 		}
 	}
+	// AuditEvents in the store's audit log, as the server keeps them.
+	al, ok := st.(store.AuditLog)
+	if !ok {
+		return nil, fmt.Errorf("the store keeps no audit log")
+	}
+	ls := audit.NewLogStore(st, al, cfg.BaseURL)
 	var rec *audit.Recorder
 	if opts.Audit.Enabled {
 		var err error
 		rec, err = audit.New(audit.Options{
-			Store: st, BaseURL: cfg.BaseURL, QueueSize: opts.Audit.QueueSize, BatchSize: opts.Audit.BatchSize,
+			Store: ls, BaseURL: cfg.BaseURL, QueueSize: opts.Audit.QueueSize, BatchSize: opts.Audit.BatchSize,
 			Logger: log.With("component", "audit"),
 		})
 		if err != nil {
@@ -201,7 +207,7 @@ func newFHIRServer(ctx context.Context, ln net.Listener, base string, secured, a
 		return nil, err
 	}
 	h, err := api.New(api.Options{
-		Store: st, BaseURL: cfg.BaseURL, Guard: apiGuard, Valid: valid, Metadata: metadata,
+		Store: ls, BaseURL: cfg.BaseURL, Guard: apiGuard, Valid: valid, Metadata: metadata,
 		SmartConfiguration: smartCfg, MaxBodyBytes: cfg.HTTP.MaxBodyBytes,
 		DefaultCount: cfg.Search.DefaultCount, MaxCount: cfg.Search.MaxCount, Logger: log,
 	})

@@ -36,7 +36,7 @@ const (
 // Extract fails on an instant it cannot parse back (a year outside
 // 0000-9999, a zone offset beyond 14 hours); indexEntries has no error and
 // bounds such times all the same.
-func (e Event) indexEntries(dst []search.IndexEntry, base, source, id string, at time.Time) []search.IndexEntry {
+func (e Event) indexEntries(dst []search.IndexEntry, resolver *refResolver, base, source, id string, at time.Time) []search.IndexEntry {
 	const (
 		token     = search.KindToken
 		str       = search.KindString
@@ -50,7 +50,7 @@ func (e Event) indexEntries(dst []search.IndexEntry, base, source, id string, at
 	}
 	var agentRef refRows
 	if user && e.FHIRUser != "" {
-		agentRef = resolveRef(base, e.FHIRUser)
+		agentRef = resolver.resolve(base, e.FHIRUser)
 	}
 	// The entity references: one per entity with type and id, then the
 	// patient in context.
@@ -59,12 +59,12 @@ func (e Event) indexEntries(dst []search.IndexEntry, base, source, id string, at
 	for _, x := range e.Entities {
 		if x.Type != "" && x.ID != "" {
 			ref := x.Type + "/" + x.ID
-			refs = append(refs, entityRef{ref, resolveRef(base, ref)})
+			refs = append(refs, entityRef{ref, resolver.resolve(base, ref)})
 		}
 	}
 	if e.Patient != "" {
 		ref := "Patient/" + e.Patient
-		refs = append(refs, entityRef{ref, resolveRef(base, ref)})
+		refs = append(refs, entityRef{ref, resolver.resolve(base, ref)})
 	}
 
 	// Rows in Extract's order: parameters by code, then paths, then values.
@@ -178,27 +178,30 @@ func (r refRows) row(param, ref string) search.IndexEntry {
 
 type refKey struct{ base, ref string }
 
-// refCache keeps resolveRef's answers: the search package resolves
+// refResolver keeps resolve's answers: the search package resolves
 // references (localRef, and the targets of each parameter) only inside
 // Extract, which costs microseconds, and audit events name the same few
-// users and resources over and over. Bounded: emptied when full.
-var refCache struct {
-	sync.RWMutex
-	m map[refKey]refRows
+// users and resources over and over. Bounded: emptied when full. Safe
+// for concurrent use; a nil *refResolver remembers nothing.
+type refResolver struct {
+	mu sync.RWMutex
+	m  map[refKey]refRows
 }
 
 const refCacheSize = 8192
 
-// resolveRef answers for ref what Extractor{BaseURL: base}.Extract does
+// resolve answers for ref what Extractor{BaseURL: base}.Extract does
 // with it as an agent's and an entity's reference, by asking Extract on
 // an AuditEvent holding only those two (then remembering it).
-func resolveRef(base, ref string) refRows {
+func (c *refResolver) resolve(base, ref string) refRows {
 	k := refKey{base, ref}
-	refCache.RLock()
-	r, ok := refCache.m[k]
-	refCache.RUnlock()
-	if ok {
-		return r
+	if c != nil {
+		c.mu.RLock()
+		r, ok := c.m[k]
+		c.mu.RUnlock()
+		if ok {
+			return r
+		}
 	}
 	reference := func() map[string]any { return map[string]any{"reference": map[string]any{"reference": ref}} }
 	rows, err := search.Extractor{BaseURL: base}.Extract("AuditEvent", map[string]any{
@@ -209,7 +212,7 @@ func resolveRef(base, ref string) refRows {
 	if err != nil { // references are not parsed for errors; cannot happen
 		panic("audit: indexing reference " + ref + ": " + err.Error())
 	}
-	r = refRows{}
+	r := refRows{}
 	for _, x := range rows {
 		switch x.Param {
 		case "agent":
@@ -223,11 +226,13 @@ func resolveRef(base, ref string) refRows {
 		}
 		r.refType, r.refID = x.RefType, x.RefID
 	}
-	refCache.Lock()
-	if refCache.m == nil || len(refCache.m) >= refCacheSize {
-		refCache.m = make(map[refKey]refRows, 256)
+	if c != nil {
+		c.mu.Lock()
+		if c.m == nil || len(c.m) >= refCacheSize {
+			c.m = make(map[refKey]refRows, 256)
+		}
+		c.m[k] = r
+		c.mu.Unlock()
 	}
-	refCache.m[k] = r
-	refCache.Unlock()
 	return r
 }

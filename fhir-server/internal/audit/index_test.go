@@ -35,7 +35,7 @@ func extractAudit(t testing.TB, e Event, base, source, id string, at time.Time) 
 func checkIndex(t *testing.T, name string, e Event, base, source, id string, at time.Time) {
 	t.Helper()
 	want := extractAudit(t, e, base, source, id, at)
-	got := e.indexEntries(nil, base, source, id, at)
+	got := e.indexEntries(nil, testRefs, base, source, id, at)
 	if diff := diffRows(got, want); diff != "" {
 		t.Errorf("%s: %+v base %q source %q id %q at %v:\n%s", name, e, base, source, id, at, diff)
 		return
@@ -53,7 +53,7 @@ func checkIndex(t *testing.T, name string, e Event, base, source, id string, at 
 	}
 	// Appending to dst keeps what it holds.
 	pre := []search.IndexEntry{{Param: "x"}}
-	if got2 := e.indexEntries(pre, base, source, id, at); len(got2) != len(want)+1 || got2[0].Param != "x" || diffRows(got2[1:], want) != "" {
+	if got2 := e.indexEntries(pre, testRefs, base, source, id, at); len(got2) != len(want)+1 || got2[0].Param != "x" || diffRows(got2[1:], want) != "" {
 		t.Errorf("%s: appending to dst: %d rows, want %d after the first", name, len(got2), len(want)+1)
 	}
 }
@@ -220,7 +220,7 @@ func TestIndexEntriesMilliseconds(t *testing.T) {
 	for ms := range 1000 {
 		at := time.Date(2026, 1, 2, 3, 4, 5, ms*1_000_000+777, time.UTC)
 		e.Recorded = at.Add(-time.Duration(ms) * 999 * time.Microsecond)
-		if diff := diffRows(e.indexEntries(nil, indexBase, indexBase, "1", at), extractAudit(t, e, indexBase, indexBase, "1", at)); diff != "" {
+		if diff := diffRows(e.indexEntries(nil, testRefs, indexBase, indexBase, "1", at), extractAudit(t, e, indexBase, indexBase, "1", at)); diff != "" {
 			t.Fatalf("%d ms:\n%s", ms, diff)
 		}
 	}
@@ -352,7 +352,7 @@ func TestIndexEntriesRefCache(t *testing.T) {
 			defer wg.Done()
 			for i := w; i < 2*refCacheSize+100; i += 4 {
 				e := event(i)
-				got := e.indexEntries(nil, indexBase, indexBase, "1", at)
+				got := e.indexEntries(nil, testRefs, indexBase, indexBase, "1", at)
 				if i%97 == 0 {
 					if diff := diffRows(got, extractAudit(t, e, indexBase, indexBase, "1", at)); diff != "" {
 						t.Errorf("event %d:\n%s", i, diff)
@@ -395,7 +395,7 @@ func BenchmarkIndexEntries(b *testing.B) {
 		b.ReportAllocs()
 		var dst []search.IndexEntry
 		for b.Loop() {
-			dst = benchEvent.indexEntries(dst[:0], indexBase, indexBase, "0196f3a1-7e2b-7c3d-8e4f-0123456789ab", at)
+			dst = benchEvent.indexEntries(dst[:0], testRefs, indexBase, indexBase, "0196f3a1-7e2b-7c3d-8e4f-0123456789ab", at)
 		}
 	})
 	b.Run("cold", func(b *testing.B) {
@@ -405,7 +405,7 @@ func BenchmarkIndexEntries(b *testing.B) {
 		for i := 0; b.Loop(); i++ {
 			e.Patient = fmt.Sprint("cold-", i)
 			e.Entities = []Entity{{Type: "Patient", ID: e.Patient, Interaction: "read"}}
-			dst = e.indexEntries(dst[:0], indexBase, indexBase, "0196f3a1-7e2b-7c3d-8e4f-0123456789ab", at)
+			dst = e.indexEntries(dst[:0], testRefs, indexBase, indexBase, "0196f3a1-7e2b-7c3d-8e4f-0123456789ab", at)
 		}
 	})
 }
@@ -418,3 +418,7 @@ func BenchmarkExtract(b *testing.B) {
 		extractAudit(b, benchEvent, indexBase, indexBase, "0196f3a1-7e2b-7c3d-8e4f-0123456789ab", at)
 	}
 }
+
+// testRefs is the resolver the tests share (so that they exercise its
+// cache, concurrently in TestIndexCache...).
+var testRefs = &refResolver{}

@@ -11,7 +11,6 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/smartgate/fhir-server/internal/search"
 	"github.com/smartgate/fhir-server/internal/store"
 )
 
@@ -26,21 +25,20 @@ const (
 	maxDeepBatch = 4096
 )
 
-// Transactor is the part of the store the recorder writes through.
-type Transactor interface {
-	InTx(ctx context.Context, fn func(tx store.Tx) error) error
+// Log is the part of the store the recorder writes to.
+type Log interface {
+	AppendAudit(ctx context.Context, blocks []store.AuditBlock) ([]int64, error)
 }
 
 // Options configure New. Store and BaseURL are required.
 type Options struct {
-	Store Transactor
-	// BaseURL is the FHIR base: AuditEvent.source.identifier, and the base
-	// the index rows resolve references against.
+	Store Log
+	// BaseURL is the FHIR base: AuditEvent.source.identifier.
 	BaseURL string
 	// QueueSize bounds the events reserved and not yet stored (default
 	// 10000); beyond it requests answer 503.
 	QueueSize int
-	// BatchSize bounds the events stored in one transaction (default 256)
+	// BatchSize bounds the events stored in one block (default 256)
 	// while the queue is shallow; when more events wait, the writer takes
 	// up to max(BatchSize, 4096) at once.
 	BatchSize int
@@ -64,15 +62,14 @@ func (noMetrics) AuditDropped(string, int) {}
 
 // Recorder queues events and stores them in batches.
 type Recorder struct {
-	store   Transactor
+	store   Log
 	base    string
 	batch   int
 	log     *slog.Logger
 	metrics Metrics
 	now     func() time.Time
 	newID   func() string
-	extract search.Extractor
-	memo    indexMemo // used by the writer goroutine only
+	last    time.Time // the last lastUpdated stamped, used by the writer goroutine only
 
 	slots  chan struct{} // one per event reserved and not yet stored
 	queue  chan Event
@@ -96,11 +93,10 @@ func New(o Options) (*Recorder, error) {
 	}
 	r := &Recorder{
 		store: o.Store, base: o.BaseURL, batch: o.BatchSize, log: o.Logger, now: o.Now, newID: o.NewID, metrics: o.Metrics,
-		extract: search.Extractor{BaseURL: o.BaseURL},
-		slots:   make(chan struct{}, o.QueueSize),
-		queue:   make(chan Event, o.QueueSize),
-		stop:    make(chan struct{}),
-		done:    make(chan struct{}),
+		slots: make(chan struct{}, o.QueueSize),
+		queue: make(chan Event, o.QueueSize),
+		stop:  make(chan struct{}),
+		done:  make(chan struct{}),
 	}
 	if r.log == nil {
 		r.log = slog.New(slog.DiscardHandler)
@@ -162,19 +158,19 @@ wait:
 	return err
 }
 
-// run is the writer: it takes what is queued, up to a batch, renders it
-// (AuditEvent JSON and index rows) and hands it to the committer, which
-// stores it in one transaction while the next batch is rendered, retrying
-// until it succeeds or the recorder stops. Places are freed only once
-// their events are stored, so a store that cannot keep up fills the queue
-// and requests answer 503.
+// run is the writer: it takes what is queued, up to a batch, encodes it
+// as one block of the audit log and hands it to the committer, which
+// stores it while the next batch is encoded, retrying until it succeeds
+// or the recorder stops. Places are freed only once their events are
+// stored, so a store that cannot keep up fills the queue and requests
+// answer 503.
 func (r *Recorder) run() {
 	defer close(r.done)
-	rendered := make(chan []store.Write, 1)
+	encoded := make(chan store.AuditBlock, 1)
 	committed := make(chan struct{})
-	go r.commit(rendered, committed)
+	go r.commit(encoded, committed)
 	defer func() {
-		close(rendered)
+		close(encoded)
 		<-committed
 	}()
 	batch := make([]Event, 0, r.batch)
@@ -200,53 +196,57 @@ func (r *Recorder) run() {
 				break drain
 			}
 		}
-		writes := r.render(batch)
 		select {
-		case rendered <- writes:
+		case encoded <- r.encode(batch):
 		case <-committed: // gave up at shutdown
 			return
 		}
 	}
 }
 
-// commit stores each rendered batch, then frees its places.
-func (r *Recorder) commit(rendered <-chan []store.Write, committed chan<- struct{}) {
+// commit stores each encoded block, then frees its places.
+func (r *Recorder) commit(encoded <-chan store.AuditBlock, committed chan<- struct{}) {
 	defer close(committed)
-	for writes := range rendered {
-		if !r.writeRetrying(writes) {
+	for b := range encoded {
+		if !r.writeRetrying(b) {
 			return
 		}
-		for range writes {
+		for range b.Count {
 			<-r.slots
 		}
 	}
 }
 
-// render turns a batch of events into the first versions of new
-// AuditEvents. An event that cannot be rendered (a bug, not the
-// client's) is logged and its place freed.
-func (r *Recorder) render(batch []Event) []store.Write {
-	writes := make([]store.Write, 0, len(batch))
+// encode turns a batch of events into one block, each event an
+// AuditEvent with a new id and a lastUpdated that never goes back (so
+// the log's order is lastUpdated order).
+func (r *Recorder) encode(batch []Event) store.AuditBlock {
+	w := newBlockWriter(r.base, 128*len(batch))
 	for _, e := range batch {
-		w, err := r.version(e)
-		if err != nil {
-			r.log.Error("audit: cannot render AuditEvent", "err", err)
-			<-r.slots
-			continue
-		}
-		writes = append(writes, w)
+		w.addEvent(r.newID(), r.stamp(), e)
 	}
-	return writes
+	return store.AuditBlock{First: w.first, Last: w.last, Count: w.n, Data: w.buf}
 }
 
-func (r *Recorder) writeRetrying(writes []store.Write) bool {
+// stamp returns the lastUpdated of the next record: now at millisecond
+// precision, or the last one stamped if the clock went back.
+func (r *Recorder) stamp() time.Time {
+	at := r.now().UTC().Truncate(time.Millisecond)
+	if at.Before(r.last) {
+		at = r.last
+	}
+	r.last = at
+	return at
+}
+
+func (r *Recorder) writeRetrying(b store.AuditBlock) bool {
 	backoff := 50 * time.Millisecond
 	for {
-		err := r.write(writes)
+		err := r.write(b)
 		if err == nil {
 			return true
 		}
-		r.log.Error("audit: storing AuditEvents failed; retrying", "events", len(writes), "err", err)
+		r.log.Error("audit: storing AuditEvents failed; retrying", "events", b.Count, "err", err)
 		select {
 		case <-r.stop:
 			// Every place still taken is an event not stored.
@@ -259,40 +259,11 @@ func (r *Recorder) writeRetrying(writes []store.Write) bool {
 	}
 }
 
-// write stores rendered AuditEvents in one transaction. They are new
-// (ExpectVersion 0, version 1): each Put is one INSERT, and the store
-// defers their version, index and compartment rows to multi-row inserts
-// at commit.
-func (r *Recorder) write(writes []store.Write) error {
+func (r *Recorder) write(b store.AuditBlock) error {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	return r.store.InTx(ctx, func(tx store.Tx) error {
-		for _, w := range writes {
-			if err := tx.Put(ctx, w); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
-}
-
-// version renders e as the first version of a new AuditEvent with its
-// index rows.
-func (r *Recorder) version(e Event) (store.Write, error) {
-	id := r.newID()
-	at := r.now().UTC().Truncate(time.Millisecond)
-	lastUpdated := at.Format("2006-01-02T15:04:05.000Z07:00")
-	body := e.appendResource(make([]byte, 0, 1024), r.base, id, "1", lastUpdated)
-	index, err := r.index(e, id, at, func() map[string]any {
-		m := e.Resource(r.base)
-		m["id"] = id
-		m["meta"] = map[string]any{"versionId": "1", "lastUpdated": lastUpdated}
-		return m
-	})
-	if err != nil {
-		return store.Write{}, err
-	}
-	return store.Write{Resource: store.Resource{Type: "AuditEvent", ID: id, VersionID: 1, LastUpdated: at, Body: body}, Index: index}, nil
+	_, err := r.store.AppendAudit(ctx, []store.AuditBlock{b})
+	return err
 }
 
 // randomID returns a UUID version 7 (RFC 9562): 48 bits of Unix

@@ -21,7 +21,7 @@ import (
 
 const base = "http://fhir.test/STU3"
 
-func openStore(t testing.TB) store.Store {
+func openStore(t testing.TB) *sqlite.Store {
 	st, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "fhir.db"), store.Options{CompartmentParams: search.Compartments()})
 	if err != nil {
 		t.Fatal(err)
@@ -30,22 +30,23 @@ func openStore(t testing.TB) store.Store {
 	return st
 }
 
-// countingTx counts transactions and can hold them until released.
-type countingTx struct {
-	store.Store
+// countingLog counts appends and can hold them until released.
+type countingLog struct {
+	store.AuditLog
 	txs  atomic.Int64
 	gate chan struct{} // nil: never block
 }
 
-func (c *countingTx) InTx(ctx context.Context, fn func(store.Tx) error) error {
+func (c *countingLog) AppendAudit(ctx context.Context, blocks []store.AuditBlock) ([]int64, error) {
 	c.txs.Add(1)
 	if c.gate != nil {
 		<-c.gate
 	}
-	return c.Store.InTx(ctx, fn)
+	return c.AuditLog.AppendAudit(ctx, blocks)
 }
 
-func auditEvents(t *testing.T, st store.Store, params map[string]string) []map[string]any {
+// auditEvents searches the AuditEvents of st's log.
+func auditEvents(t *testing.T, st *sqlite.Store, params map[string]string) []map[string]any {
 	t.Helper()
 	v := map[string][]string{"_count": {"500"}}
 	for k, p := range params {
@@ -55,7 +56,7 @@ func auditEvents(t *testing.T, st store.Store, params map[string]string) []map[s
 	if err != nil {
 		t.Fatal(err)
 	}
-	page, err := st.Search(context.Background(), q)
+	page, err := audit.NewLogStore(st, st, base).Search(context.Background(), q)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -82,7 +83,7 @@ func request(h http.Handler, method, path string) int {
 // batches, and Close flushes what is queued.
 func TestRecorderStoresEventsInBatches(t *testing.T) {
 	st := openStore(t)
-	tx := &countingTx{Store: st}
+	tx := &countingLog{AuditLog: st}
 	rec, err := audit.New(audit.Options{Store: tx, BaseURL: base, BatchSize: 50})
 	if err != nil {
 		t.Fatal(err)
@@ -144,7 +145,7 @@ func TestRecorderStoresEventsInBatches(t *testing.T) {
 // With the queue full, requests answer 503 and never reach the API.
 func TestQueueFullAnswers503(t *testing.T) {
 	st := openStore(t)
-	tx := &countingTx{Store: st, gate: make(chan struct{})}
+	tx := &countingLog{AuditLog: st, gate: make(chan struct{})}
 	rec, err := audit.New(audit.Options{Store: tx, BaseURL: base, QueueSize: 2})
 	if err != nil {
 		t.Fatal(err)

@@ -7,6 +7,7 @@ package capability
 import (
 	"encoding/json"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/smartgate/fhir-server/internal/search"
@@ -128,6 +129,12 @@ func resources() []any {
 		}
 		if len(includes) > 0 {
 			r["searchInclude"] = includes
+		}
+		if t == "AuditEvent" {
+			// The audit trail is append-only (package audit).
+			r["interaction"] = codes(slices.DeleteFunc(slices.Clone(typeInteractions), func(c string) bool { return c == "update" || c == "delete" }))
+			r["updateCreate"] = false
+			r["documentation"] = "The server's audit trail: append-only (create, never update or delete), searched newest first; _sort takes _lastUpdated only, and chained parameters are not supported."
 		}
 		out = append(out, r)
 	}

@@ -119,7 +119,6 @@ type env struct {
 
 type envOptions struct {
 	queueSize int
-	tx        audit.Transactor // audit's store; default the env's store
 	metrics   *metrics.Metrics // when set: counted, and the stack wrapped in its middleware
 }
 
@@ -152,18 +151,15 @@ func newEnv(t *testing.T, o envOptions) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	h, err := api.New(api.Options{Store: st, BaseURL: base, Guard: g, Metadata: []byte(`{"resourceType":"CapabilityStatement"}`), Metrics: o.metrics})
+	ls := audit.NewLogStore(st, st, base) // AuditEvents in the audit log, as the server keeps them
+	h, err := api.New(api.Options{Store: ls, BaseURL: base, Guard: g, Metadata: []byte(`{"resourceType":"CapabilityStatement"}`), Metrics: o.metrics})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if err := h.Load(ctx, fixture()); err != nil {
 		t.Fatal(err)
 	}
-	tx := o.tx
-	if tx == nil {
-		tx = st
-	}
-	rec, err := audit.New(audit.Options{Store: tx, BaseURL: base, QueueSize: o.queueSize, Metrics: o.metrics})
+	rec, err := audit.New(audit.Options{Store: ls, BaseURL: base, QueueSize: o.queueSize, Metrics: o.metrics})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -176,7 +172,7 @@ func newEnv(t *testing.T, o envOptions) *env {
 	if o.metrics != nil {
 		handler = o.metrics.Middleware("/STU3", "", nil, handler)
 	}
-	return &env{t: t, store: st, handler: handler, rec: rec}
+	return &env{t: t, store: ls, handler: handler, rec: rec}
 }
 
 func storeOptions() store.Options {

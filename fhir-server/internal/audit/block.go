@@ -1,0 +1,213 @@
+package audit
+
+import (
+	"encoding/binary"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/smartgate/fhir-server/internal/search"
+)
+
+// A block is the encoded form of a batch of audit records, stored as one
+// row of the store's audit log: a format byte, the FHIR base the records
+// were made under (AuditEvent.source), then the records. A record is
+// either an Event the server recorded, kept compact and rendered as an
+// AuditEvent when read (rendering and indexing at write time cost more
+// than the request being audited), or the JSON of an AuditEvent a client
+// created or an older version of the server stored as a resource.
+//
+// Strings and byte slices are a uvarint length then the bytes; times are
+// varint Unix milliseconds.
+const blockFormat = 1
+
+const (
+	kindEvent    = 1
+	kindResource = 2
+)
+
+// record is one decoded audit record.
+type record struct {
+	kind int
+	id   string
+	at   time.Time // meta.lastUpdated
+	ev   Event     // kindEvent
+	body []byte    // kindResource: the AuditEvent JSON, with id and meta
+}
+
+// blockWriter encodes records into a block and keeps the time range
+// they span (both their lastUpdated and, for events, recorded instants,
+// so a search on either date can skip blocks by range).
+type blockWriter struct {
+	buf         []byte
+	n           int
+	first, last time.Time
+}
+
+func newBlockWriter(source string, size int) *blockWriter {
+	w := &blockWriter{buf: make([]byte, 0, size)}
+	w.buf = append(w.buf, blockFormat)
+	w.buf = appendBytes(w.buf, source)
+	return w
+}
+
+func (w *blockWriter) span(t time.Time) {
+	if w.first.IsZero() || t.Before(w.first) {
+		w.first = t
+	}
+	if t.After(w.last) {
+		w.last = t
+	}
+}
+
+// addEvent appends e recorded as AuditEvent id at at (millisecond precision).
+func (w *blockWriter) addEvent(id string, at time.Time, e Event) {
+	w.span(at)
+	w.span(e.Recorded.Truncate(time.Millisecond))
+	b := append(w.buf, kindEvent)
+	b = appendBytes(b, id)
+	b = binary.AppendVarint(b, at.UnixMilli())
+	b = binary.AppendVarint(b, e.Recorded.UnixMilli())
+	b = binary.AppendUvarint(b, uint64(e.Status))
+	for _, s := range [...]string{e.Interaction, e.Address, e.Issuer, e.ClientID, e.Subject, e.FHIRUser, e.Patient} {
+		b = appendBytes(b, s)
+	}
+	b = binary.AppendUvarint(b, uint64(len(e.Entities)))
+	for _, x := range e.Entities {
+		for _, s := range [...]string{x.Type, x.ID, x.Interaction, x.Query} {
+			b = appendBytes(b, s)
+		}
+	}
+	w.buf = b
+	w.n++
+}
+
+// addResource appends an AuditEvent kept as JSON. Its recorded instant
+// widens the block's span too; when it cannot be read, the span becomes
+// unbounded, so that no date search skips the block.
+func (w *blockWriter) addResource(id string, at time.Time, body []byte) {
+	w.span(at)
+	var ev struct {
+		Recorded string `json:"recorded"`
+	}
+	if err := json.Unmarshal(body, &ev); err == nil && ev.Recorded != "" {
+		if t, err := time.Parse(time.RFC3339Nano, ev.Recorded); err == nil {
+			w.span(t.UTC().Truncate(time.Millisecond))
+		} else {
+			w.span(search.MinTime)
+			w.span(search.MaxTime)
+		}
+	}
+	b := append(w.buf, kindResource)
+	b = appendBytes(b, id)
+	b = binary.AppendVarint(b, at.UnixMilli())
+	w.buf = appendBytes(b, body)
+	w.n++
+}
+
+func appendBytes[S string | []byte](b []byte, s S) []byte {
+	b = binary.AppendUvarint(b, uint64(len(s)))
+	return append(b, s...)
+}
+
+var errCorrupt = errors.New("audit: corrupt block")
+
+// blockReader decodes a block record by record.
+type blockReader struct {
+	data   []byte
+	source string
+	err    error
+}
+
+func readBlock(data []byte) (*blockReader, error) {
+	if len(data) == 0 || data[0] != blockFormat {
+		return nil, fmt.Errorf("%w: unknown format", errCorrupt)
+	}
+	r := &blockReader{data: data[1:]}
+	r.source = r.str()
+	if r.err != nil {
+		return nil, r.err
+	}
+	return r, nil
+}
+
+func (r *blockReader) uvarint() uint64 {
+	v, n := binary.Uvarint(r.data)
+	if n <= 0 {
+		r.fail()
+		return 0
+	}
+	r.data = r.data[n:]
+	return v
+}
+
+func (r *blockReader) millis() time.Time {
+	v, n := binary.Varint(r.data)
+	if n <= 0 {
+		r.fail()
+		return time.Time{}
+	}
+	r.data = r.data[n:]
+	return time.UnixMilli(v).UTC()
+}
+
+func (r *blockReader) raw() []byte {
+	n := r.uvarint()
+	if r.err != nil || n > uint64(len(r.data)) {
+		r.fail()
+		return nil
+	}
+	b := r.data[:n:n]
+	r.data = r.data[n:]
+	return b
+}
+
+func (r *blockReader) str() string { return string(r.raw()) }
+
+func (r *blockReader) fail() {
+	if r.err == nil {
+		r.err = errCorrupt
+	}
+	r.data = nil
+}
+
+// next decodes the next record into rec; false at the end or on a
+// corrupt block (then Err says so).
+func (r *blockReader) next(rec *record) bool {
+	if r.err != nil || len(r.data) == 0 {
+		return false
+	}
+	kind := r.data[0]
+	r.data = r.data[1:]
+	*rec = record{kind: int(kind), id: r.str(), at: r.millis()}
+	switch kind {
+	case kindEvent:
+		e := &rec.ev
+		e.Recorded = r.millis()
+		e.Status = int(r.uvarint())
+		for _, s := range [...]*string{&e.Interaction, &e.Address, &e.Issuer, &e.ClientID, &e.Subject, &e.FHIRUser, &e.Patient} {
+			*s = r.str()
+		}
+		n := r.uvarint()
+		if n > uint64(len(r.data)) {
+			r.fail()
+			return false
+		}
+		if n > 0 {
+			e.Entities = make([]Entity, n)
+			for i := range e.Entities {
+				x := &e.Entities[i]
+				x.Type, x.ID, x.Interaction, x.Query = r.str(), r.str(), r.str(), r.str()
+			}
+		}
+	case kindResource:
+		rec.body = r.raw()
+	default:
+		r.fail()
+	}
+	return r.err == nil
+}
+
+// Err is the decoding error that stopped next, if any.
+func (r *blockReader) Err() error { return r.err }
