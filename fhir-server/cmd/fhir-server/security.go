@@ -58,7 +58,7 @@ func securityLayer(ctx context.Context, cfg config.Config, path string, optional
 	var rec *audit.Recorder
 	if opts.Audit.Enabled {
 		rec, err = audit.New(audit.Options{
-			Store: st, BaseURL: cfg.BaseURL, QueueSize: opts.Audit.QueueSize, BatchSize: opts.Audit.BatchSize,
+			Store: st, BaseURL: cfg.BaseURL, QueueSize: opts.Audit.QueueSize, BatchSize: opts.Audit.BatchSize, FlushInterval: opts.Audit.FlushInterval,
 			Logger: log.With("component", "audit"), Metrics: m,
 		})
 		if err != nil {

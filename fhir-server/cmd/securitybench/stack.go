@@ -190,7 +190,7 @@ func newFHIRServer(ctx context.Context, ln net.Listener, base string, secured, a
 	if opts.Audit.Enabled {
 		var err error
 		rec, err = audit.New(audit.Options{
-			Store: ls, BaseURL: cfg.BaseURL, QueueSize: opts.Audit.QueueSize, BatchSize: opts.Audit.BatchSize,
+			Store: ls, BaseURL: cfg.BaseURL, QueueSize: opts.Audit.QueueSize, BatchSize: opts.Audit.BatchSize, FlushInterval: opts.Audit.FlushInterval,
 			Logger: log.With("component", "audit"),
 		})
 		if err != nil {

@@ -16,13 +16,9 @@ import (
 
 // Defaults of Options.
 const (
-	DefaultQueueSize = 10000
-	DefaultBatchSize = 256
-	// maxDeepBatch bounds the adaptive batch: when more events wait than
-	// a batch holds, the writer takes up to this many at once, so that
-	// a store that falls behind pays the commit (an fsync) and the
-	// statement overheads once per thousands of events.
-	maxDeepBatch = 4096
+	DefaultQueueSize     = 10000
+	DefaultBatchSize     = 4096
+	DefaultFlushInterval = 100 * time.Millisecond
 )
 
 // Log is the part of the store the recorder writes to.
@@ -38,9 +34,10 @@ type Options struct {
 	// QueueSize bounds the events reserved and not yet stored (default
 	// 10000); beyond it requests answer 503.
 	QueueSize int
-	// BatchSize bounds the events stored in one block (default 256)
-	// while the queue is shallow; when more events wait, the writer takes
-	// up to max(BatchSize, 4096) at once.
+	// FlushInterval is how long the writer gathers events into a block
+	// before storing it (default 100ms), unless BatchSize fill it first.
+	FlushInterval time.Duration
+	// BatchSize bounds the events stored in one block (default 4096).
 	BatchSize int
 	Logger    *slog.Logger
 	Now       func() time.Time
@@ -62,14 +59,15 @@ func (noMetrics) AuditDropped(string, int) {}
 
 // Recorder queues events and stores them in batches.
 type Recorder struct {
-	store   Log
-	base    string
-	batch   int
-	log     *slog.Logger
-	metrics Metrics
-	now     func() time.Time
-	newID   func() string
-	last    time.Time // the last lastUpdated stamped, used by the writer goroutine only
+	store    Log
+	base     string
+	batch    int
+	interval time.Duration
+	log      *slog.Logger
+	metrics  Metrics
+	now      func() time.Time
+	newID    func() string
+	last     time.Time // the last lastUpdated stamped, used by the writer goroutine only
 
 	slots  chan struct{} // one per event reserved and not yet stored
 	queue  chan Event
@@ -91,8 +89,11 @@ func New(o Options) (*Recorder, error) {
 	if o.BatchSize <= 0 {
 		o.BatchSize = DefaultBatchSize
 	}
+	if o.FlushInterval <= 0 {
+		o.FlushInterval = DefaultFlushInterval
+	}
 	r := &Recorder{
-		store: o.Store, base: o.BaseURL, batch: o.BatchSize, log: o.Logger, now: o.Now, newID: o.NewID, metrics: o.Metrics,
+		store: o.Store, base: o.BaseURL, batch: o.BatchSize, interval: o.FlushInterval, log: o.Logger, now: o.Now, newID: o.NewID, metrics: o.Metrics,
 		slots: make(chan struct{}, o.QueueSize),
 		queue: make(chan Event, o.QueueSize),
 		stop:  make(chan struct{}),
@@ -174,28 +175,31 @@ func (r *Recorder) run() {
 		<-committed
 	}()
 	batch := make([]Event, 0, r.batch)
+	timer := time.NewTimer(time.Hour)
+	timer.Stop()
 	for {
-		// A deep queue (more waiting than a batch) means the store is
-		// behind: take more at once, up to maxDeepBatch.
-		limit := r.batch
-		if n := len(r.queue); n > limit {
-			limit = min(max(n, limit), max(maxDeepBatch, r.batch))
-		}
 		select {
 		case e := <-r.queue:
 			batch = append(batch[:0], e)
 		case <-r.stop:
 			return
 		}
-	drain:
-		for len(batch) < limit {
+		// Gather for up to the flush interval, or until a block is full:
+		// each commit makes SQLite's readers drop their page caches, so
+		// fewer, larger blocks keep reads fast under load.
+		timer.Reset(r.interval)
+	gather:
+		for len(batch) < r.batch {
 			select {
 			case e := <-r.queue:
 				batch = append(batch, e)
-			default:
-				break drain
+			case <-timer.C:
+				break gather
+			case <-r.stop:
+				break gather
 			}
 		}
+		timer.Stop()
 		select {
 		case encoded <- r.encode(batch):
 		case <-committed: // gave up at shutdown

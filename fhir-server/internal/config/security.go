@@ -58,7 +58,11 @@ type AuthClient struct {
 type Audit struct {
 	Enabled   bool `yaml:"enabled" env:"ENABLED"`       // FHIR_AUDIT_ENABLED (off only for benchmarks)
 	QueueSize int  `yaml:"queue_size" env:"QUEUE_SIZE"` // FHIR_AUDIT_QUEUE_SIZE: beyond it requests get 503
-	BatchSize int  `yaml:"batch_size" env:"BATCH_SIZE"` // FHIR_AUDIT_BATCH_SIZE: events per transaction
+	BatchSize int  `yaml:"batch_size" env:"BATCH_SIZE"` // FHIR_AUDIT_BATCH_SIZE: most events per block of the audit log
+	// FHIR_AUDIT_FLUSH_INTERVAL: how long events gather into a block
+	// before it is stored (each commit costs SQLite's readers their page
+	// caches, so a few commits a second rather than hundreds).
+	FlushInterval time.Duration `yaml:"flush_interval" env:"FLUSH_INTERVAL"`
 }
 
 // CORS configures cross-origin access for browser apps.
@@ -85,7 +89,7 @@ func DefaultSecurity() SecurityOptions {
 			OAuthEndpoints: []string{"token", "authorize", "register", "manage", "introspect", "revoke"},
 		},
 		Auth:  AuthClient{RevocationPoll: 10 * time.Second},
-		Audit: Audit{Enabled: true, QueueSize: 10000, BatchSize: 256},
+		Audit: Audit{Enabled: true, QueueSize: 10000, BatchSize: 4096, FlushInterval: 100 * time.Millisecond},
 		CORS:  CORS{Origins: []string{"*"}},
 	}
 }
@@ -121,6 +125,9 @@ func (o SecurityOptions) Validate() error {
 	}
 	if o.Auth.RevocationPoll < 100*time.Millisecond {
 		bad("auth.revocation_poll (FHIR_AUTH_REVOCATION_POLL) %s: must be at least 100ms", o.Auth.RevocationPoll)
+	}
+	if o.Audit.FlushInterval <= 0 || o.Audit.FlushInterval > time.Minute {
+		bad("audit: flush_interval (FHIR_AUDIT_FLUSH_INTERVAL) must be between 1ms and 1m")
 	}
 	if o.Audit.QueueSize < 1 || o.Audit.BatchSize < 1 {
 		bad("audit: queue_size (FHIR_AUDIT_QUEUE_SIZE) and batch_size (FHIR_AUDIT_BATCH_SIZE) must be at least 1")
