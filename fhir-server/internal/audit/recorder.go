@@ -175,8 +175,6 @@ func (r *Recorder) run() {
 		<-committed
 	}()
 	batch := make([]Event, 0, r.batch)
-	timer := time.NewTimer(time.Hour)
-	timer.Stop()
 	for {
 		select {
 		case e := <-r.queue:
@@ -184,28 +182,54 @@ func (r *Recorder) run() {
 		case <-r.stop:
 			return
 		}
-		// Gather for up to the flush interval, or until a block is full:
-		// each commit makes SQLite's readers drop their page caches, so
-		// fewer, larger blocks keep reads fast under load.
-		timer.Reset(r.interval)
-	gather:
+		// Let events gather in the queue for up to the flush interval, or
+		// until a block's worth waits, looking every few milliseconds
+		// rather than waking for each event: each commit makes SQLite's
+		// readers drop their page caches, and a wakeup per event costs
+		// the scheduler more than the event.
+		if !r.gather(len(batch)) {
+			return
+		}
+	drain:
 		for len(batch) < r.batch {
 			select {
 			case e := <-r.queue:
 				batch = append(batch, e)
-			case <-timer.C:
-				break gather
-			case <-r.stop:
-				break gather
+			default:
+				break drain
 			}
 		}
-		timer.Stop()
 		select {
 		case encoded <- r.encode(batch):
 		case <-committed: // gave up at shutdown
 			return
 		}
 	}
+}
+
+// gatherStep is how often the writer looks at the queue while events
+// gather.
+const gatherStep = 5 * time.Millisecond
+
+// gather waits until the flush interval has passed since the first event
+// of a block, a block's worth of events waits (have already taken), or
+// Close is called; false when the writer must give up.
+func (r *Recorder) gather(have int) bool {
+	deadline := time.Now().Add(r.interval)
+	for len(r.queue)+have < r.batch && !r.closed.Load() {
+		wait := time.Until(deadline)
+		if wait <= 0 {
+			return true
+		}
+		t := time.NewTimer(min(wait, gatherStep))
+		select {
+		case <-t.C:
+		case <-r.stop:
+			t.Stop()
+			return false
+		}
+	}
+	return true
 }
 
 // commit stores each encoded block, then frees its places.
