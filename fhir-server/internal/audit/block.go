@@ -61,8 +61,17 @@ func (w *blockWriter) span(t time.Time) {
 	}
 }
 
+// spanID widens the span to the instant a UUIDv7 id carries, which reads
+// by id look in (see LogStore.readLog).
+func (w *blockWriter) spanID(id string) {
+	if t, ok := uuidv7Time(id); ok {
+		w.span(t)
+	}
+}
+
 // addEvent appends e recorded as AuditEvent id at at (millisecond precision).
 func (w *blockWriter) addEvent(id string, at time.Time, e Event) {
+	w.spanID(id)
 	w.span(at)
 	w.span(e.Recorded.Truncate(time.Millisecond))
 	b := append(w.buf, kindEvent)
@@ -87,6 +96,7 @@ func (w *blockWriter) addEvent(id string, at time.Time, e Event) {
 // widens the block's span too; when it cannot be read, the span becomes
 // unbounded, so that no date search skips the block.
 func (w *blockWriter) addResource(id string, at time.Time, body []byte) {
+	w.spanID(id)
 	w.span(at)
 	var ev struct {
 		Recorded string `json:"recorded"`

@@ -26,10 +26,9 @@ const auditType = "AuditEvent"
 // record's index rows in Go (search.Match), the same rows and semantics
 // the SQL stores use. Every other type passes through to the store.
 //
-// AuditEvents are immutable: a client may create one (it is appended to
-// the log after its transaction commits), but update and delete answer
-// 405, and one cannot be written in a transaction with other resources
-// (the log is not part of the store's transactions).
+// AuditEvents are immutable: a client may create one (appended to the
+// log in the transaction that creates it), but update and delete answer
+// 405.
 type LogStore struct {
 	store.Store
 	log     store.AuditLog
@@ -85,37 +84,34 @@ func (s *LogStore) Put(ctx context.Context, w store.Write) error {
 	return s.InTx(ctx, func(tx store.Tx) error { return tx.Put(ctx, w) })
 }
 
-// InTx runs fn in a store transaction; AuditEvents fn creates are
-// appended to the log once it has committed.
+// InTx runs fn in a store transaction; the AuditEvents fn creates are
+// appended to the log in the same transaction, when fn has succeeded.
 func (s *LogStore) InTx(ctx context.Context, fn func(tx store.Tx) error) error {
-	var created []store.Write
-	err := s.Store.InTx(ctx, func(tx store.Tx) error {
+	return s.Store.InTx(ctx, func(tx store.Tx) error {
 		lt := &logTx{Tx: tx, s: s}
-		if err := fn(lt); err != nil {
+		if err := fn(lt); err != nil || len(lt.created) == 0 {
 			return err
 		}
-		created = lt.created
-		return nil
-	})
-	if err != nil || len(created) == 0 {
+		ap, ok := tx.(Log)
+		if !ok {
+			return fmt.Errorf("audit: the store's transactions cannot append to its audit log")
+		}
+		rs := make([]*store.Resource, len(lt.created))
+		for i := range lt.created {
+			rs[i] = &lt.created[i].Resource
+		}
+		b, _ := encodeResources(rs)
+		_, err := ap.AppendAudit(ctx, []store.AuditBlock{b})
 		return err
-	}
-	rs := make([]*store.Resource, len(created))
-	for i := range created {
-		rs[i] = &created[i].Resource
-	}
-	b, _ := encodeResources(rs)
-	_, err = s.log.AppendAudit(ctx, []store.AuditBlock{b})
-	return err
+	})
 }
 
 // logTx is a store transaction with AuditEvents read from the log and
-// created after commit.
+// created at its end.
 type logTx struct {
 	store.Tx
 	s       *LogStore
 	created []store.Write
-	others  bool // the transaction wrote other resources
 }
 
 func (t *logTx) Read(ctx context.Context, typ, id string) (*store.Resource, error) {
@@ -177,17 +173,15 @@ func (t *logTx) CurrentVersions(ctx context.Context, refs []store.Ref) (map[stor
 
 func (t *logTx) Put(ctx context.Context, w store.Write) error {
 	if w.Resource.Type != auditType {
-		if len(t.created) > 0 {
-			return errMixedTransaction
-		}
-		t.others = true
 		return t.Tx.Put(ctx, w)
 	}
 	if w.Resource.Deleted || w.ExpectVersion != 0 || w.Resource.VersionID != 1 {
 		return api.Errorf(http.StatusMethodNotAllowed, "not-supported", "AuditEvents are an append-only record: they cannot be updated or deleted")
 	}
-	if t.others {
-		return errMixedTransaction
+	for _, c := range t.created {
+		if c.Resource.ID == w.Resource.ID {
+			return store.ErrConflict
+		}
 	}
 	if _, err := t.s.readLog(ctx, w.Resource.ID); err == nil {
 		return store.ErrConflict
@@ -197,8 +191,6 @@ func (t *logTx) Put(ctx context.Context, w store.Write) error {
 	t.created = append(t.created, w)
 	return nil
 }
-
-var errMixedTransaction = api.Errorf(http.StatusBadRequest, "not-supported", "an AuditEvent cannot be written in a transaction with other resources; create it on its own or in a batch")
 
 // readLog finds AuditEvent id. Ids the recorder assigns are UUIDv7,
 // whose first 48 bits are the record's Unix milliseconds: only the

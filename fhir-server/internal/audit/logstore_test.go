@@ -243,7 +243,7 @@ func TestLogRefusesWhatItCannotAnswer(t *testing.T) {
 }
 
 // AuditEvents are append-only: a client may create one, not change or
-// delete it, nor write it in a transaction with other resources.
+// delete it.
 func TestLogWrites(t *testing.T) {
 	a := newLogAPI(t, 2)
 	ev := `{"resourceType":"AuditEvent","type":{"system":"http://dicom.nema.org/resources/ontology/DCM","code":"110100"},"recorded":"2024-05-01T10:00:00Z","agent":[{"requestor":true,"reference":{"reference":"Practitioner/x"}}],"source":{"identifier":{"value":"app"}},"entity":[{"reference":{"reference":"Patient/p1"}}]}`
@@ -262,13 +262,25 @@ func TestLogWrites(t *testing.T) {
 	body, _ := json.Marshal(r)
 	a.do("PUT", "/AuditEvent/"+id, string(body), http.StatusMethodNotAllowed)
 	a.do("DELETE", "/AuditEvent/"+id, "", http.StatusMethodNotAllowed)
-	tx := `{"resourceType":"Bundle","type":"transaction","entry":[` +
-		`{"resource":{"resourceType":"Patient","id":"p3"},"request":{"method":"PUT","url":"Patient/p3"}},` +
-		`{"resource":` + ev + `,"request":{"method":"POST","url":"AuditEvent"}}]}`
-	a.do("POST", "", tx, http.StatusBadRequest)
-	a.do("GET", "/Patient/p3", "", 404) // the transaction wrote nothing
-	if m, _ := a.all("/AuditEvent?agent=Practitioner/x"); len(m) != 1 {
-		t.Fatalf("after the refused transaction: %d", len(m))
+	// In a transaction, an AuditEvent commits with the other entries, or
+	// not at all.
+	bundle := func(patient string) string {
+		return `{"resourceType":"Bundle","type":"transaction","entry":[` +
+			`{"resource":{"resourceType":"Patient","id":"` + patient + `"},"request":{"method":"PUT","url":"Patient/` + patient + `"}},` +
+			`{"resource":` + ev + `,"request":{"method":"POST","url":"AuditEvent"}}]}`
+	}
+	a.do("POST", "", bundle("p3"), http.StatusOK)
+	a.do("GET", "/Patient/p3", "", 200)
+	if m, _ := a.all("/AuditEvent?agent=Practitioner/x"); len(m) != 2 {
+		t.Fatalf("after the transaction: %d AuditEvents by Practitioner/x, want 2", len(m))
+	}
+	// The AuditEvent first, then an update whose precondition fails.
+	failing := `{"resourceType":"Bundle","type":"transaction","entry":[` +
+		`{"resource":` + ev + `,"request":{"method":"POST","url":"AuditEvent"}},` +
+		`{"resource":{"resourceType":"Patient","id":"p3"},"request":{"method":"PUT","url":"Patient/p3","ifMatch":"W/\"9\""}}]}`
+	a.do("POST", "", failing, http.StatusPreconditionFailed)
+	if m, _ := a.all("/AuditEvent?agent=Practitioner/x"); len(m) != 2 {
+		t.Fatalf("after a failed transaction: %d AuditEvents, want 2", len(m))
 	}
 }
 

@@ -2,14 +2,14 @@ package audit
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"log/slog"
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/google/uuid"
 
 	"github.com/smartgate/fhir-server/internal/store"
 )
@@ -109,7 +109,7 @@ func New(o Options) (*Recorder, error) {
 		r.metrics = noMetrics{}
 	}
 	if r.newID == nil {
-		r.newID = randomID
+		r.newID = func() string { return uuid.Must(uuid.NewV7()).String() }
 	}
 	go r.run()
 	return r, nil
@@ -292,20 +292,4 @@ func (r *Recorder) write(b store.AuditBlock) error {
 	defer cancel()
 	_, err := r.store.AppendAudit(ctx, []store.AuditBlock{b})
 	return err
-}
-
-// randomID returns a UUID version 7 (RFC 9562): 48 bits of Unix
-// milliseconds, then random bits. Ids that grow with time land at the
-// end of the resources table's (type, id) index and of the _id index
-// rows, instead of on a random page each: a batch of AuditEvents dirties
-// a few pages of those indexes rather than one per event.
-func randomID() string {
-	var b [16]byte
-	_, _ = rand.Read(b[:])
-	ms := uint64(time.Now().UnixMilli())
-	b[0], b[1], b[2], b[3], b[4], b[5] = byte(ms>>40), byte(ms>>32), byte(ms>>24), byte(ms>>16), byte(ms>>8), byte(ms)
-	b[6] = b[6]&0x0f | 0x70
-	b[8] = b[8]&0x3f | 0x80
-	s := hex.EncodeToString(b[:])
-	return s[0:8] + "-" + s[8:12] + "-" + s[12:16] + "-" + s[16:20] + "-" + s[20:]
 }

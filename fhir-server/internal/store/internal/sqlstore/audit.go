@@ -290,3 +290,21 @@ func ceilMillis(t time.Time) int64 {
 }
 
 func fromMillis(ms int64) time.Time { return time.UnixMilli(ms).UTC() }
+
+// AppendAudit appends blocks to the audit log in this transaction, so
+// that they commit with its other writes (AuditEvents a client creates
+// in a transaction Bundle).
+func (t *Tx) AppendAudit(ctx context.Context, blocks []store.AuditBlock) ([]int64, error) {
+	for i, blk := range blocks {
+		if err := checkAuditBlock(blk); err != nil {
+			return nil, fmt.Errorf("sqlstore: audit block %d: %w", i, err)
+		}
+	}
+	if len(blocks) == 0 {
+		return nil, nil
+	}
+	if err := t.e.lockAudit(ctx, t.c); err != nil {
+		return nil, err
+	}
+	return t.e.appendAudit(ctx, t.c, blocks)
+}
