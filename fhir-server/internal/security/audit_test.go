@@ -50,6 +50,22 @@ func TestAuditRecordsAllowedAndRefused(t *testing.T) {
 	check("outcome=4&action=R", 6) // 404, two 401s, three 403s (two of them reading AuditEvents)
 	check("subtype=batch", 1, `"action":"E"`)
 	check("outcome=4&agent-name=unauthenticated%20client", 2, `"outcomeDesc":"HTTP 401 Unauthorized"`)
+
+	// AuditEvents reached through _revinclude need the same scope.
+	for tok, want := range map[string]int{
+		e.token("user/Patient.read", ""):                          403,
+		e.token("system/*.read", ""):                              403,
+		e.token("patient/*.read patient/AuditEvent.read", "1"):    403,
+		e.token("system/Patient.read system/AuditEvent.read", ""): 200,
+	} {
+		r := e.do("GET", "/Patient?_id=1&_revinclude=AuditEvent:entity", tok, "")
+		if r.status != want {
+			t.Errorf("_revinclude=AuditEvent:entity: %d, want %d: %s", r.status, want, r.body)
+		}
+		if want == 200 && !strings.Contains(string(r.body), `"resourceType":"AuditEvent"`) {
+			t.Errorf("_revinclude=AuditEvent:entity included no AuditEvent: %s", r.body)
+		}
+	}
 	if err := e.rec.Close(context.Background()); err != nil {
 		t.Fatal(err)
 	}
