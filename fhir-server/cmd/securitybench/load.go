@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -104,4 +105,23 @@ func get(ctx context.Context, client *http.Client, r request) error {
 		return fmt.Errorf("GET %s: %d %.300s", r.url, resp.StatusCode, body)
 	}
 	return nil
+}
+
+// getJSON GETs r and decodes its body into v.
+func getJSON(ctx context.Context, client *http.Client, r request, v any) error {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, r.url, nil)
+	if err != nil {
+		return err
+	}
+	req.Header.Set("Accept", "application/fhir+json")
+	req.Header.Set("Authorization", "Bearer "+r.token)
+	resp, err := client.Do(req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("GET %s: %d", r.url, resp.StatusCode)
+	}
+	return json.NewDecoder(resp.Body).Decode(v)
 }
