@@ -476,7 +476,7 @@ func (s *LogStore) searchLog(ctx context.Context, q *search.Query) (*store.Page,
 	if err != nil {
 		return nil, err
 	}
-	if more {
+	if more && count > 0 {
 		page.NextCursor = encodeCursor(lastSeq, lastIdx)
 	}
 	if wantTotal {
