@@ -1,7 +1,6 @@
 package audit
 
 import (
-	"strings"
 	"sync"
 	"time"
 
@@ -75,12 +74,12 @@ func (e Event) indexEntries(dst []search.IndexEntry, resolver *refResolver, base
 	dst = append(dst, search.IndexEntry{Param: search.ParamLastUpdated, Kind: date, Low: low, High: high})
 	dst = append(dst, search.IndexEntry{Param: "action", Kind: token, Code: action(e.Interaction)})
 	if e.Address != "" {
-		dst = append(dst, search.IndexEntry{Param: "address", Kind: str, Value: normalize(e.Address), Exact: e.Address})
+		dst = append(dst, search.IndexEntry{Param: "address", Kind: str, Value: search.Normalize(e.Address), Exact: e.Address})
 	}
 	if agentRef.agent {
 		dst = append(dst, agentRef.row("agent", e.FHIRUser))
 	}
-	dst = append(dst, search.IndexEntry{Param: "agent-name", Kind: str, Value: normalize(clientName), Exact: clientName})
+	dst = append(dst, search.IndexEntry{Param: "agent-name", Kind: str, Value: search.Normalize(clientName), Exact: clientName})
 	dst = append(dst, search.IndexEntry{Param: "agent-role", Kind: token, System: systemDICOM, Code: "110150", Text: textApplication})
 	if user {
 		dst = append(dst, search.IndexEntry{Param: "agent-role", Kind: token, System: systemRoleType, Code: "humanuser", Text: textHumanUser})
@@ -94,7 +93,7 @@ func (e Event) indexEntries(dst []search.IndexEntry, resolver *refResolver, base
 	}
 	for _, x := range e.Entities {
 		if x.Type != "" && x.ID == "" {
-			dst = append(dst, search.IndexEntry{Param: "entity-name", Kind: str, Value: normalize(x.Type), Exact: x.Type})
+			dst = append(dst, search.IndexEntry{Param: "entity-name", Kind: str, Value: search.Normalize(x.Type), Exact: x.Type})
 		}
 	}
 	if e.Patient != "" {
@@ -147,19 +146,6 @@ func msBounds(t time.Time) (low, high time.Time) {
 	}
 	low = low.UTC()
 	return low, low.Add(time.Millisecond)
-}
-
-// normalize is search.Normalize. For ASCII, which has nothing to
-// decompose and no combining marks, that is lower-casing alone, which
-// spares the Unicode transformer (microseconds) on client ids, addresses
-// and type names.
-func normalize(s string) string {
-	for i := 0; i < len(s); i++ {
-		if s[i] >= 0x80 {
-			return search.Normalize(s)
-		}
-	}
-	return strings.ToLower(s)
 }
 
 // refRows says which reference parameters of an AuditEvent index one

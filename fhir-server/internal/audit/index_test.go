@@ -368,20 +368,6 @@ func TestIndexEntriesRefCache(t *testing.T) {
 	}
 }
 
-// TestIndexNormalizeASCII: the ASCII shortcut is search.Normalize.
-func TestIndexNormalizeASCII(t *testing.T) {
-	var all strings.Builder
-	for c := range 0x80 {
-		all.WriteByte(byte(c))
-		if s := string(rune(c)); normalize(s) != search.Normalize(s) {
-			t.Errorf("normalize(%q) = %q, search.Normalize %q", s, normalize(s), search.Normalize(s))
-		}
-	}
-	if s := all.String(); normalize(s) != search.Normalize(s) {
-		t.Errorf("normalize(%q) = %q, search.Normalize %q", s, normalize(s), search.Normalize(s))
-	}
-}
-
 var benchEvent = Event{Interaction: "read", Recorded: time.Date(2026, 3, 4, 5, 6, 7, 891_234_567, time.UTC), Status: 200, Address: "127.0.0.1",
 	Issuer: "http://auth.test", ClientID: "demo-system", Subject: "alice", FHIRUser: "Practitioner/7", Patient: "4",
 	Entities: []Entity{{Type: "Patient", ID: "4", Interaction: "read"}}}

@@ -126,9 +126,9 @@ func matchClause(c Clause, entries []IndexEntry, now time.Time) (bool, error) {
 			return false, fmt.Errorf("search: Match: no %s entry to evaluate %s against", ParamLastUpdated, clauseName(c))
 		}
 		// last_updated holds nanoseconds; the row's range is [lu, lu+1).
-		low := nanosOf(lu.Low)
+		low := Nanos(lu.Low)
 		for _, v := range c.Values {
-			if inRange(v.Prefix, low, low+1, nanosOf(v.Low), nanosOf(v.High), time.Duration(1), now) {
+			if inRange(v.Prefix, low, low+1, Nanos(v.Low), Nanos(v.High), time.Duration(1), now) {
 				return true, nil
 			}
 		}
@@ -223,7 +223,7 @@ func matchValue(c Clause, v Value, e IndexEntry, now time.Time) bool {
 			}
 			// The stores keep the row's Text normalised once more and
 			// normalise the text searched.
-			return strings.Contains(normalizeText(e.Text), normalizeText(text))
+			return strings.Contains(Normalize(e.Text), Normalize(text))
 		}
 		return matchToken(v, e)
 	case KindString:
@@ -359,13 +359,14 @@ func inRange(prefix string, low, high, vl, vh int64, unit time.Duration, now tim
 		if day := int64(24*time.Hour) / int64(unit); d < day {
 			d = day
 		}
-		return low < satAdd(vh, d) && high > satAdd(vl, -d)
+		return low < SaturatingAdd(vh, d) && high > SaturatingAdd(vl, -d)
 	default:
 		return eq()
 	}
 }
 
-func satAdd(a, d int64) int64 {
+// SaturatingAdd is a+d, held at the int64 bounds instead of wrapping.
+func SaturatingAdd(a, d int64) int64 {
 	s := a + d
 	if d > 0 && s < a {
 		return math.MaxInt64
@@ -381,9 +382,9 @@ var (
 	maxNanoTime = time.Unix(0, math.MaxInt64)
 )
 
-// nanosOf converts t to nanoseconds since the epoch, clamped to int64, as
-// the stores keep last_updated.
-func nanosOf(t time.Time) int64 {
+// Nanos converts t to nanoseconds since the epoch, clamped to int64, as
+// the stores keep last_updated (so it round-trips exactly).
+func Nanos(t time.Time) int64 {
 	switch {
 	case t.Before(minNanoTime):
 		return math.MinInt64
@@ -391,14 +392,4 @@ func nanosOf(t time.Time) int64 {
 		return math.MaxInt64
 	}
 	return t.UnixNano()
-}
-
-// normalizeText is Normalize with the stores' shortcut for ASCII.
-func normalizeText(s string) string {
-	for i := 0; i < len(s); i++ {
-		if s[i] >= 0x80 {
-			return Normalize(s)
-		}
-	}
-	return strings.ToLower(s)
 }

@@ -32,7 +32,7 @@ func (e *Engine) writeClause(b *sqlb, alias, typ string, c search.Clause, comp *
 				b.w(" OR ")
 			}
 			col := alias + ".last_updated"
-			writeRange(b, v.Prefix, col, col+" + 1", nanos(v.Low), nanos(v.High), time.Duration(1))
+			writeRange(b, v.Prefix, col, col+" + 1", search.Nanos(v.Low), search.Nanos(v.High), time.Duration(1))
 		}
 		b.w(")")
 		return nil
@@ -130,7 +130,7 @@ func (e *Engine) writeValue(b *sqlb, c search.Clause, v search.Value) {
 				text = v.Code
 			}
 			b.w(e.d.Contains("text", "?"))
-			b.args = append(b.args, normalize(text))
+			b.args = append(b.args, search.Normalize(text))
 			return
 		}
 		writeToken(b, v)
@@ -247,21 +247,10 @@ func writeRange(b *sqlb, prefix, low, high string, vl, vh int64, unit time.Durat
 		if day := int64(24*time.Hour) / int64(unit); d < day {
 			d = day
 		}
-		b.w(low, " < ").a(satAdd(vh, d)).w(" AND ", high, " > ").a(satAdd(vl, -d))
+		b.w(low, " < ").a(search.SaturatingAdd(vh, d)).w(" AND ", high, " > ").a(search.SaturatingAdd(vl, -d))
 	default:
 		eq()
 	}
-}
-
-func satAdd(a, d int64) int64 {
-	s := a + d
-	if d > 0 && s < a {
-		return math.MaxInt64
-	}
-	if d < 0 && s > a {
-		return math.MinInt64
-	}
-	return s
 }
 
 // writeNumber compares the number column with a number value: eq and ne

@@ -4,6 +4,7 @@ import (
 	"context"
 	"slices"
 
+	"github.com/smartgate/fhir-server/internal/search"
 	"github.com/smartgate/fhir-server/internal/store"
 )
 
@@ -18,7 +19,7 @@ func (e *Engine) writeHistoryWhere(b *sqlb, q store.HistoryQuery) {
 		b.w(" AND r.id = ").a(q.ID)
 	}
 	if !q.Since.IsZero() {
-		b.w(" AND v.last_updated >= ").a(nanos(q.Since))
+		b.w(" AND v.last_updated >= ").a(search.Nanos(q.Since))
 	}
 	if q.Compartment != nil {
 		b.w(" AND ")
@@ -96,7 +97,7 @@ func (e *Engine) History(ctx context.Context, c Conn, q store.HistoryQuery) (*st
 		slices.Reverse(hits)
 	}
 	mk := func(x hit, prev bool) string {
-		return encodeCursor(cursor{Prev: prev, Hash: h, PK: x.seq, Extra: []int64{nanos(x.res.LastUpdated)}})
+		return encodeCursor(cursor{Prev: prev, Hash: h, PK: x.seq, Extra: []int64{search.Nanos(x.res.LastUpdated)}})
 	}
 	if len(hits) > 0 {
 		hasNext, hasPrev := more, cur != nil

@@ -41,7 +41,7 @@ var indexKinds = []search.Kind{search.KindToken, search.KindString, search.KindD
 func indexValues(e search.IndexEntry) []any {
 	switch e.Kind {
 	case search.KindToken:
-		return []any{e.System, e.Code, normalize(e.Text)}
+		return []any{e.System, e.Code, search.Normalize(e.Text)}
 	case search.KindString:
 		return []any{e.Value, e.Exact}
 	case search.KindDate:
@@ -82,7 +82,7 @@ func (e *Engine) Put(ctx context.Context, c Conn, buf *rowBuffer, w store.Write)
 			body = []byte{}
 		}
 	}
-	lu := nanos(r.LastUpdated)
+	lu := search.Nanos(r.LastUpdated)
 	var pk, cur int64
 	var created bool
 	isCreate := !r.Deleted && w.ExpectVersion == 0 && r.VersionID == 1
