@@ -42,6 +42,9 @@ type call struct {
 	assignedID string
 	matched    *store.Resource
 	fullURL    string
+	// txCreates holds every resource the transaction creates (shared by
+	// its calls), which a compartment-confined write may point at.
+	txCreates map[store.Ref]bool
 
 	// Updates of a transaction: the current version looked up for all
 	// entries at once (prefetched; current nil when the resource does

@@ -12,7 +12,9 @@ import (
 // resource is rewritten to that entry's Type/id.
 func (h *Handler) assignIDs(ctx context.Context, tx store.Tx, calls []*call, grants []Grant) error {
 	refs := map[string]string{}
+	creates := map[store.Ref]bool{}
 	for i, c := range calls {
+		c.txCreates = creates
 		switch c.interaction {
 		case InteractionCreate:
 			if c.query != nil {
@@ -30,6 +32,7 @@ func (h *Handler) assignIDs(ctx context.Context, tx store.Tx, calls []*call, gra
 				c.query = nil // checked: nothing matches
 			}
 			c.assignedID = h.newID()
+			creates[store.Ref{Type: c.typ, ID: c.assignedID}] = true
 			if c.fullURL != "" {
 				refs[c.fullURL] = c.typ + "/" + c.assignedID
 			}

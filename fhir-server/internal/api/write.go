@@ -32,7 +32,7 @@ func (h *Handler) create(ctx context.Context, tx store.Tx, c *call, g Grant) (*r
 	if id == "" {
 		id = h.newID()
 	}
-	res, err := h.put(ctx, tx, c.typ, id, c.resource, 0, 1, g)
+	res, err := h.put(ctx, tx, c, id, 0, 1, g)
 	if err != nil {
 		return nil, err
 	}
@@ -102,7 +102,7 @@ func (h *Handler) update(ctx context.Context, tx store.Tx, c *call, g Grant) (*r
 			return nil, Errorf(http.StatusPreconditionFailed, "conflict", "If-Match %s does not match the current version of %s/%s", c.ifMatch, c.typ, c.id)
 		}
 	}
-	res, err := h.put(ctx, tx, c.typ, c.id, c.resource, current, next, g)
+	res, err := h.put(ctx, tx, c, c.id, current, next, g)
 	if err != nil {
 		return nil, err
 	}
@@ -113,10 +113,11 @@ func (h *Handler) update(ctx context.Context, tx store.Tx, c *call, g Grant) (*r
 	return &result{status: status, res: res}, nil
 }
 
-// put stamps, indexes and stores one version, then checks that a
-// restricted grant still sees it (else 403, and the caller's transaction
-// rolls back).
-func (h *Handler) put(ctx context.Context, tx store.Tx, typ, id string, m map[string]any, expect, version int64, g Grant) (*store.Resource, error) {
+// put stamps, indexes and stores c's resource as version of id, after
+// confine allowed it, then checks that a restricted grant still sees it
+// (else 403, and the caller's transaction rolls back).
+func (h *Handler) put(ctx context.Context, tx store.Tx, c *call, id string, expect, version int64, g Grant) (*store.Resource, error) {
+	typ, m := c.typ, c.resource
 	at := h.now().UTC().Truncate(time.Millisecond)
 	stamp(m, id, version, at)
 	body, err := encode(m)
@@ -126,6 +127,9 @@ func (h *Handler) put(ctx context.Context, tx store.Tx, typ, id string, m map[st
 	index, err := search.Extractor{BaseURL: h.base}.Extract(typ, m)
 	if err != nil {
 		return nil, Errorf(http.StatusBadRequest, "processing", "indexing the resource: %v", err)
+	}
+	if err := h.confine(ctx, tx, c, id, index, g); err != nil {
+		return nil, err
 	}
 	res := store.Resource{Type: typ, ID: id, VersionID: version, LastUpdated: at, Body: body}
 	if err := tx.Put(ctx, store.Write{Resource: res, Index: index, ExpectVersion: expect}); err != nil {

@@ -1,6 +1,9 @@
 package search
 
-import "maps"
+import (
+	"maps"
+	"slices"
+)
 
 // CompartmentURL is the canonical URL of the compartment definition the
 // patient compartment table comes from.
@@ -58,4 +61,27 @@ func Compartments() map[string][]string {
 // DocumentReference.binary).
 func CompartmentVia() map[string]Via {
 	return maps.Clone(viaTable)
+}
+
+// Members returns the ids of the compartments of compType that a resource
+// of typ with id and index entries is in, each once: its own id when typ
+// is compType, and the compType resources its compartment parameters
+// (params) reference. The store records membership from it, and the API
+// checks a write under a compartment grant with it.
+func Members(compType, typ, id string, params []string, index []IndexEntry) []string {
+	var ids []string
+	add := func(id string) {
+		if !slices.Contains(ids, id) {
+			ids = append(ids, id)
+		}
+	}
+	if typ == compType {
+		add(id)
+	}
+	for _, ie := range index {
+		if ie.Kind == KindReference && ie.RefType == compType && ie.RefID != "" && slices.Contains(params, ie.Param) {
+			add(ie.RefID)
+		}
+	}
+	return ids
 }

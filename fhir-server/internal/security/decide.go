@@ -91,6 +91,12 @@ func (g *Guard) decideType(scopes []smart.Scope, c *token.Claims, n need) (restr
 	})
 	var last error
 	for _, gr := range grants {
+		if gr.Compartment() && !compartmentBound(n.typ) && smart.V1Write&n.perm != 0 {
+			// Readable under a patient/ scope, but a write there would
+			// leave a resource outside the patient's compartment.
+			last = insufficientScope(g.realm, "", fmt.Sprintf("%s lies outside the patient compartment: a patient/ scope (%s) does not permit writing it", n.typ, gr.Scope))
+			continue
+		}
 		r := restriction{compartment: gr.Compartment() && compartmentBound(n.typ)}
 		if gr.Query != nil {
 			if n.reached {

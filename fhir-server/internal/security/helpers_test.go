@@ -30,6 +30,8 @@ import (
 	"github.com/smartgate/fhir-server/internal/search"
 	"github.com/smartgate/fhir-server/internal/security"
 	"github.com/smartgate/fhir-server/internal/store"
+	"github.com/smartgate/fhir-server/internal/store/pgtest"
+	"github.com/smartgate/fhir-server/internal/store/postgres"
 	"github.com/smartgate/fhir-server/internal/store/sqlite"
 )
 
@@ -120,17 +122,54 @@ type env struct {
 type envOptions struct {
 	queueSize int
 	metrics   *metrics.Metrics // when set: counted, and the stack wrapped in its middleware
+	// open opens the empty store (default: SQLite in a temporary
+	// directory); eachBackend sets it.
+	open func(t *testing.T) backendStore
+}
+
+// eachBackend runs fn on an env over SQLite and one over PostgreSQL
+// (skipped unless DATABASE_URL is set).
+func eachBackend(t *testing.T, fn func(t *testing.T, e *env)) {
+	for _, b := range []struct {
+		name string
+		open func(t *testing.T) backendStore
+	}{{"sqlite", openSQLite}, {"postgres", openPostgres}} {
+		t.Run(b.name, func(t *testing.T) { fn(t, newEnv(t, envOptions{open: b.open})) })
+	}
+}
+
+// backendStore is what every backend offers: resources and the audit log.
+type backendStore interface {
+	store.Store
+	store.AuditLog
+}
+
+func openSQLite(t *testing.T) backendStore {
+	st, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "fhir.db"), storeOptions())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	return st
+}
+
+func openPostgres(t *testing.T) backendStore {
+	st, err := postgres.Open(context.Background(), pgtest.URL(t, "sectest"), storeOptions())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	return st
 }
 
 func newEnv(t *testing.T, o envOptions) *env {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(cancel)
-	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "fhir.db"), storeOptions())
-	if err != nil {
-		t.Fatal(err)
+	if o.open == nil {
+		o.open = openSQLite
 	}
-	t.Cleanup(func() { st.Close() })
+	st := o.open(t)
 	jwks := issuerServer(t)
 	v, err := token.NewVerifier(ctx, token.VerifierConfig{JWKSURL: jwks.URL, Issuer: issuer, Audience: base})
 	if err != nil {
@@ -209,6 +248,12 @@ type response struct {
 
 func (e *env) do(method, path, tok, body string) response {
 	e.t.Helper()
+	return e.doWith(method, path, tok, body)
+}
+
+// doWith sends a request with extra headers given as name, value pairs.
+func (e *env) doWith(method, path, tok, body string, headers ...string) response {
+	e.t.Helper()
 	var rdr io.Reader
 	if body != "" {
 		rdr = strings.NewReader(body)
@@ -219,6 +264,9 @@ func (e *env) do(method, path, tok, body string) response {
 	}
 	if tok != "" {
 		r.Header.Set("Authorization", "Bearer "+tok)
+	}
+	for i := 0; i+1 < len(headers); i += 2 {
+		r.Header.Set(headers[i], headers[i+1])
 	}
 	w := httptest.NewRecorder()
 	e.handler.ServeHTTP(w, r)

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"slices"
 
 	"github.com/smartgate/fhir-server/internal/search"
 	"github.com/smartgate/fhir-server/internal/store"
@@ -224,22 +223,7 @@ VALUES (?, ?, 1, ?, 0, ?) ON CONFLICT (type, id) DO NOTHING RETURNING pk`, r.Typ
 
 // addMembership records the compartments this version is in.
 func (e *Engine) addMembership(buf *rowBuffer, pk int64, r store.Resource, index []search.IndexEntry) {
-	var ids []string
-	add := func(id string) {
-		if !slices.Contains(ids, id) {
-			ids = append(ids, id)
-		}
-	}
-	if r.Type == store.CompartmentType {
-		add(r.ID)
-	}
-	params := e.opts.CompartmentParams[r.Type]
-	for _, ie := range index {
-		if ie.Kind == search.KindReference && ie.RefType == store.CompartmentType && ie.RefID != "" && slices.Contains(params, ie.Param) {
-			add(ie.RefID)
-		}
-	}
-	for _, id := range ids {
+	for _, id := range search.Members(store.CompartmentType, r.Type, r.ID, e.opts.CompartmentParams[r.Type], index) {
 		buf.add(memberSpec, pk, []any{pk, r.VersionID, store.CompartmentType, id})
 	}
 }
