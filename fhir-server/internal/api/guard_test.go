@@ -140,7 +140,7 @@ func TestGuardCompartment(t *testing.T) {
 		e.do("PUT", "Observation/obs-A", moved, asA).outcome(t, 403)
 		hijack := observation("Patient/A", "27113001", 70)
 		hijack["id"] = "obs-B"
-		e.do("PUT", "Observation/obs-B", hijack, asA).outcome(t, 403)
+		e.do("PUT", "Observation/obs-B", hijack, asA).outcome(t, 404) // as if absent: B's ids are not revealed
 		e.do("DELETE", "Observation/obs-B", nil, asA).outcome(t, 404)
 		if n := e.total("Observation", "patient=B", admin); n != 1 {
 			t.Errorf("B has %d observations, want 1", n)

@@ -89,12 +89,8 @@ func (h *Handler) update(ctx context.Context, tx store.Tx, c *call, g Grant) (*r
 			return nil, err
 		}
 	}
-	if exists && g.Restricted() {
-		if seen, err := h.visible(ctx, tx, c.typ, c.id, g); err != nil {
-			return nil, err
-		} else if seen == nil {
-			return nil, outsideGrant()
-		}
+	if err := h.checkUpdateTarget(ctx, tx, c, exists, g); err != nil {
+		return nil, err
 	}
 	if c.ifMatch != "" {
 		want, ok := parseETag(c.ifMatch)
@@ -147,6 +143,32 @@ func (h *Handler) put(ctx context.Context, tx store.Tx, c *call, id string, expe
 	return &res, nil
 }
 
+// checkUpdateTarget answers 404, as if absent, for an update of a
+// resource the grant does not see. Under a compartment grant, update
+// changes only a current resource inside the compartment: a free id,
+// a deleted one and another patient's all answer that same 404
+// (creation goes through POST), so nothing is learnt of ids outside and
+// no id with a history elsewhere is taken over.
+func (h *Handler) checkUpdateTarget(ctx context.Context, tx store.Reader, c *call, exists bool, g Grant) error {
+	if !g.Restricted() {
+		return nil
+	}
+	if !exists {
+		if g.Compartment != nil {
+			return notFound(c.typ, c.id)
+		}
+		return nil
+	}
+	seen, err := h.visible(ctx, tx, c.typ, c.id, g)
+	if err != nil {
+		return err
+	}
+	if seen == nil {
+		return notFound(c.typ, c.id)
+	}
+	return nil
+}
+
 func outsideGrant() *Error {
 	return Errorf(http.StatusForbidden, "forbidden", "the resource written must stay inside the patient compartment (and the scopes' conditions) this access is limited to")
 }
@@ -157,6 +179,11 @@ func (h *Handler) delete(ctx context.Context, tx store.Tx, c *call, g Grant) (*r
 	cur, err := tx.Read(ctx, c.typ, c.id)
 	switch {
 	case errors.Is(err, store.ErrGone):
+		if g.Compartment != nil {
+			if inside, err := h.deletedInside(ctx, tx, c, cur, g); err != nil || !inside {
+				return nil, orNotFound(err, c.typ, c.id)
+			}
+		}
 		return &result{status: http.StatusNoContent}, nil
 	case err != nil:
 		return nil, readError(err, c.typ, c.id)
@@ -181,6 +208,21 @@ func (h *Handler) delete(ctx context.Context, tx store.Tx, c *call, g Grant) (*r
 		return nil, err
 	}
 	return &result{status: http.StatusNoContent, res: &del}, nil
+}
+
+// deletedInside reports whether the deletion del of c's resource is in
+// the grant's compartment (a deletion stays in the compartments its last
+// version was in), so that deleting it again is the usual no-op and
+// deleting another patient's deleted resource answers 404, as if absent.
+func (h *Handler) deletedInside(ctx context.Context, tx store.Reader, c *call, del *store.Resource, g Grant) (bool, error) {
+	if del == nil {
+		return false, fmt.Errorf("store returned ErrGone without the deletion for %s/%s", c.typ, c.id)
+	}
+	page, err := tx.History(ctx, store.HistoryQuery{Type: c.typ, ID: c.id, Compartment: g.Compartment, Count: 1})
+	if err != nil {
+		return false, err
+	}
+	return len(page.Versions) > 0 && page.Versions[0].VersionID == del.VersionID, nil
 }
 
 // prefetchVersions looks up, in one query when the store offers
