@@ -104,10 +104,16 @@ func TestServeMetricsToken(t *testing.T) {
 			!strings.Contains(body, `"error":"invalid_token"`) {
 			t.Errorf("%s: %d %q %s", tc.name, resp.StatusCode, resp.Header.Get("WWW-Authenticate"), body)
 		}
+		if resp.Header.Get("X-Content-Type-Options") != "nosniff" {
+			t.Errorf("%s: no nosniff", tc.name)
+		}
 	}
 	resp, body := scrape("Bearer " + token)
 	if resp.StatusCode != http.StatusOK || !strings.Contains(body, "fhir_http_requests_total") {
 		t.Errorf("right token: %d %s", resp.StatusCode, body)
+	}
+	if resp.Header.Get("X-Content-Type-Options") != "nosniff" {
+		t.Error("/metrics: no nosniff")
 	}
 	cancel()
 	if err := <-done; err != nil {

@@ -79,8 +79,9 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 	if sec.wrap != nil {
 		handler = sec.wrap(handler)
 	}
-	// Outermost: request ids, GET /metrics, request metrics and log lines.
-	handler = m.Middleware(cfg.BasePath(), cfg.Metrics.Token, log, handler)
+	// Outermost: request ids, GET /metrics, request metrics and log lines;
+	// nosniff on every response.
+	handler = api.NoSniff(m.Middleware(cfg.BasePath(), cfg.Metrics.Token, log, handler))
 	srv := &http.Server{
 		Addr:              cfg.ListenAddr,
 		Handler:           withHSTS(handler, cfg.TLS.CertFile != "", cfg.BaseURL),

@@ -107,7 +107,11 @@ func New(o Options) (*Handler, error) {
 	return h, nil
 }
 
-func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) { h.engine.ServeHTTP(w, r) }
+// ServeHTTP serves r; every response says nosniff.
+func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	noSniff(w.Header())
+	h.engine.ServeHTTP(w, r)
+}
 
 func (h *Handler) routes() *gin.Engine {
 	gin.SetMode(gin.ReleaseMode)

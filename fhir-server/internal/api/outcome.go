@@ -125,6 +125,8 @@ func WriteError(w http.ResponseWriter, err error, log *slog.Logger) {
 	}
 	body, _ := json.Marshal(e.OperationOutcome())
 	w.Header().Set("Content-Type", contentTypeFHIR)
+	noSniff(w.Header())
+	noStore(w.Header())
 	w.Header().Del("ETag")
 	w.Header().Del("Last-Modified")
 	w.WriteHeader(e.Status)

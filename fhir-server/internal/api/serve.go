@@ -44,6 +44,9 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request, segs []string) e
 		return nil
 	}
 
+	// Everything else may carry patient data; the CapabilityStatement and
+	// the SMART configuration above may be cached.
+	noStore(w.Header())
 	c, err := resolve(r.Method, segs)
 	if err != nil {
 		return err
@@ -275,7 +278,6 @@ func writeRawBinary(w http.ResponseWriter, v *store.Resource) error {
 	w.Header().Set("Content-Type", bin.ContentType)
 	w.Header().Set("ETag", etag(v.VersionID))
 	w.Header().Set("Last-Modified", v.LastUpdated.UTC().Format(http.TimeFormat))
-	w.Header().Set("X-Content-Type-Options", "nosniff")
 	w.WriteHeader(http.StatusOK)
 	_, _ = w.Write(data)
 	return nil
