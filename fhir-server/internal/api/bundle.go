@@ -17,6 +17,9 @@ func (h *Handler) serveBundle(w http.ResponseWriter, r *http.Request, c *call, c
 	if bodyType(c.contentType) != "json" {
 		return Errorf(http.StatusUnsupportedMediaType, "not-supported", "Content-Type %q is not supported; send application/fhir+json", c.contentType)
 	}
+	if err := checkText(c.body); err != nil {
+		return err
+	}
 	var in bundle
 	if err := json.Unmarshal(c.body, &in); err != nil {
 		return Errorf(http.StatusBadRequest, "structure", "body is not a Bundle: %v", err)

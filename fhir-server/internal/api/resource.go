@@ -15,8 +15,12 @@ import (
 )
 
 // parseResource decodes a request body into a JSON object, keeping
-// numbers as written (json.Number) so decimals keep their precision.
+// numbers as written (json.Number) so decimals keep their precision, and
+// text exactly as written (checkText).
 func parseResource(body []byte) (map[string]any, error) {
+	if err := checkText(body); err != nil {
+		return nil, err
+	}
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.UseNumber()
 	var m map[string]any

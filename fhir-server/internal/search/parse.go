@@ -6,6 +6,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"unicode/utf8"
 )
 
 // parser holds the state of one Parse call.
@@ -53,6 +54,9 @@ func (p *parser) unknown(key, format string, args ...any) error {
 
 // param handles one occurrence key=value.
 func (p *parser) param(key, value string) error {
+	if !utf8.ValidString(key) || !utf8.ValidString(value) {
+		return paramErr(strings.ToValidUTF8(key, "\uFFFD"), "not valid UTF-8 (percent-encode the UTF-8 bytes of the text)")
+	}
 	code, _, _ := strings.Cut(key, ":")
 	if h, ok := controls[code]; ok {
 		return h(p, key, value)
