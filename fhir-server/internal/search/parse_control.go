@@ -23,6 +23,9 @@ var controls = map[string]func(p *parser, key, value string) error{
 func ignore(*parser, string, string) error { return nil }
 
 // sort reads _sort=a,-b (keys may also repeat as several _sort values).
+// A key that is no search parameter of the type is refused even when
+// unknown parameters are tolerated: the results could not come in the
+// order asked for.
 func (p *parser) sort(key, value string) error {
 	for _, s := range strings.Split(value, ",") {
 		s = strings.TrimSpace(s)
@@ -33,10 +36,7 @@ func (p *parser) sort(key, value string) error {
 		}
 		def, ok := Param(p.q.Type, code)
 		if !ok {
-			if err := p.unknown(key, "cannot sort %s by unknown parameter %q", p.q.Type, code); err != nil {
-				return err
-			}
-			continue
+			return paramErr(key, "cannot sort %s by %q, which is no search parameter of %s", p.q.Type, code, p.q.Type)
 		}
 		p.q.Sort = append(p.q.Sort, SortKey{Param: code, Kind: def.Kind, Descending: desc})
 	}

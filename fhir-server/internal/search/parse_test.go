@@ -143,6 +143,7 @@ func TestParseErrors(t *testing.T) {
 		{"revinclude unknown param", "Patient", "_revinclude=Binary:x"},
 		{"bad summary", "Patient", "_summary=some"},
 		{"bad total", "Patient", "_total=lots"},
+		{"unknown sort key", "Patient", "_sort=shoe-size"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -168,7 +169,6 @@ func TestParseUnknownParams(t *testing.T) {
 	}{
 		{"unknown param", "foo=bar&gender=male", 1},
 		{"unknown special", "_has:Observation:patient:code=x", 1},
-		{"unknown sort key", "_sort=shoe-size", 1},
 		{"unknown chained param", "organization.shoe=x", 1},
 		{"empty value", "gender=", 1},
 	}
