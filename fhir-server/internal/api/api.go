@@ -147,6 +147,7 @@ func (h *Handler) readyz(c *gin.Context) {
 	if err := h.store.Ping(ctx); err != nil {
 		h.log.WarnContext(ctx, "readiness: store unreachable", "err", err)
 		h.metrics.StoreError(StoreUnreachable)
+		c.Header("Retry-After", RetryAfter)
 		c.Data(http.StatusServiceUnavailable, "application/json", []byte(`{"status":"unavailable","store":"unreachable"}`))
 		return
 	}

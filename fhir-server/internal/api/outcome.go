@@ -97,8 +97,7 @@ func asError(err error, log *slog.Logger) *Error {
 		if log != nil {
 			log.Warn("store unavailable", "err", err)
 		}
-		return Errorf(http.StatusServiceUnavailable, "transient", "the database is unavailable; try again shortly").
-			WithHeader("Retry-After", "5")
+		return Errorf(http.StatusServiceUnavailable, "transient", "the database is unavailable; try again shortly")
 	case errors.Is(err, context.Canceled):
 		// The client went away; nobody reads this answer.
 		return Errorf(http.StatusServiceUnavailable, "timeout", "request cancelled")
@@ -113,15 +112,22 @@ func asError(err error, log *slog.Logger) *Error {
 
 var errBodyTooLarge = errors.New("request body too large")
 
+// RetryAfter is the Retry-After (seconds) of a 503 or 429 that names
+// none: a client must always be told when to try again.
+const RetryAfter = "5"
+
 // WriteError answers err as an OperationOutcome with its status and
 // headers. It is the only function that writes an error response; the
-// security layer uses it too.
+// security layer uses it too. Every 503 and 429 carries Retry-After.
 func WriteError(w http.ResponseWriter, err error, log *slog.Logger) {
 	e := asError(err, log)
 	for k, vs := range e.Header {
 		for _, v := range vs {
 			w.Header().Add(k, v)
 		}
+	}
+	if (e.Status == http.StatusServiceUnavailable || e.Status == http.StatusTooManyRequests) && w.Header().Get("Retry-After") == "" {
+		w.Header().Set("Retry-After", RetryAfter)
 	}
 	body, _ := json.Marshal(e.OperationOutcome())
 	w.Header().Set("Content-Type", contentTypeFHIR)

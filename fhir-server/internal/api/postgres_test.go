@@ -57,4 +57,7 @@ func TestDatabaseGoneAnswers503(t *testing.T) {
 			t.Errorf("%s %s: diagnostics reveal the failure: %q", c.method, c.path, d)
 		}
 	}
+	if r := e.do("GET", "/readyz", nil); r.status != 503 || r.header.Get("Retry-After") == "" {
+		t.Errorf("/readyz: %d, Retry-After %q", r.status, r.header.Get("Retry-After"))
+	}
 }

@@ -83,6 +83,9 @@ func TestSmartConfigurationRelay(t *testing.T) {
 	get := func(h http.Handler) (int, string) {
 		w := httptest.NewRecorder()
 		h.ServeHTTP(w, httptest.NewRequest("GET", base+"/.well-known/smart-configuration", nil))
+		if w.Code == 503 && w.Header().Get("Retry-After") == "" {
+			t.Errorf("503 without Retry-After: %s", w.Body)
+		}
 		return w.Code, w.Body.String()
 	}
 
@@ -142,6 +145,9 @@ func TestReadiness(t *testing.T) {
 			h.ServeHTTP(w, httptest.NewRequest("GET", "/readyz", nil))
 			if w.Code != tt.want {
 				t.Fatalf("status %d, want %d: %s", w.Code, tt.want, w.Body)
+			}
+			if w.Code == 503 && w.Header().Get("Retry-After") == "" {
+				t.Error("503 without Retry-After")
 			}
 			for _, c := range tt.contains {
 				if !strings.Contains(w.Body.String(), c) {

@@ -6,6 +6,8 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"sort"
+
+	"github.com/smartgate/fhir-server/internal/api"
 )
 
 // Check reports the state of one dependency of the security layer for
@@ -82,6 +84,9 @@ func Readiness(next http.Handler, checks map[string]Check) http.Handler {
 		}
 		body, _ := json.Marshal(doc)
 		w.Header().Set("Content-Type", "application/json")
+		if status == http.StatusServiceUnavailable {
+			w.Header().Set("Retry-After", api.RetryAfter)
+		}
 		w.WriteHeader(status)
 		_, _ = w.Write(body)
 	})

@@ -42,12 +42,14 @@ func (b *backend) Ping(ctx context.Context) error { return b.pool.Ping(ctx) }
 
 func (b *backend) Unavailable(err error) bool { return unavailable(err) }
 
-// unavailable: no connection could be made, the connection broke, or
-// the server refused work for a while (SQLSTATE classes 08 connection
-// exception and 57P operator intervention, 53300 too many connections).
+// unavailable: no connection could be made, the connection broke (also
+// when pgx finds it closed by an earlier failure, as a commit does whose
+// answer never came), or the server refused work for a while (SQLSTATE
+// classes 08 connection exception and 57P operator intervention, 53300
+// too many connections).
 func unavailable(err error) bool {
 	var ce *pgconn.ConnectError
-	if errors.As(err, &ce) {
+	if errors.As(err, &ce) || errors.Is(err, pgconn.ErrConnClosed) {
 		return true
 	}
 	var pe *pgconn.PgError
