@@ -101,7 +101,7 @@ func New(d Deps) (http.Handler, error) {
 	r.HandleMethodNotAllowed = true
 	r.NoRoute(func(c *gin.Context) { c.JSON(http.StatusNotFound, gin.H{"error": "not_found"}) })
 	r.NoMethod(func(c *gin.Context) { c.JSON(http.StatusMethodNotAllowed, gin.H{"error": "method_not_allowed"}) })
-	r.Use(a.requestID(), a.instrument(), a.recover(), a.logRequests(), a.limitBody())
+	r.Use(retryAfter(), a.requestID(), a.instrument(), a.recover(), a.logRequests(), a.limitBody())
 
 	cors := a.cors()
 	browser := func(method, path string, h ...gin.HandlerFunc) {
