@@ -5,6 +5,8 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+
+	"github.com/smartgate/auth-server/internal/store"
 )
 
 // Each client mistake gets its RFC 6749 error and status, never a 500.
@@ -67,6 +69,8 @@ func TestTokenErrors(t *testing.T) {
 }
 
 // client_secret_post works, with form-urlencoded id and secret in Basic too.
+// An operator-added client declares client_secret_basic, so its secret
+// works only there; a client declaring client_secret_post uses the body.
 func TestClientAuthMethods(t *testing.T) {
 	s := start(t, testConfig(t.TempDir()))
 	ctx := t.Context()
@@ -78,7 +82,11 @@ func TestClientAuthMethods(t *testing.T) {
 	if r.Status != 200 {
 		t.Fatalf("Basic with urlencoded id: %d %s", r.Status, r.Raw)
 	}
-	r = s.do(t, "POST", "/token", url.Values{"grant_type": {"client_credentials"}, "client_id": {"odd:id %"}, "client_secret": {secret}}, nil)
+	post := &store.Client{ID: "odd:post %", Scopes: []string{"system/*.read"}, TokenEndpointAuthMethod: "client_secret_post"}
+	if err := s.App.Clients.Upsert(ctx, post, secret); err != nil {
+		t.Fatal(err)
+	}
+	r = s.do(t, "POST", "/token", url.Values{"grant_type": {"client_credentials"}, "client_id": {"odd:post %"}, "client_secret": {secret}}, nil)
 	if r.Status != 200 {
 		t.Fatalf("client_secret_post: %d %s", r.Status, r.Raw)
 	}

@@ -15,6 +15,7 @@ import (
 	"golang.org/x/oauth2/clientcredentials"
 
 	"github.com/smartgate/auth-server/internal/config"
+	"github.com/smartgate/auth-server/internal/store"
 )
 
 // verify checks a token against the server's /jwks with jwx.
@@ -54,9 +55,21 @@ func TestClientCredentialsRedis(t *testing.T) {
 
 func runClientCredentials(t *testing.T, cfg configT) {
 	s := start(t, cfg)
-	for _, style := range []oauth2.AuthStyle{oauth2.AuthStyleInHeader, oauth2.AuthStyleInParams} {
+	// demo-system declares client_secret_basic; a client declaring
+	// client_secret_post sends its secret in the body.
+	const postID, postSecret = "system-post", "system-post-secret-0123456789"
+	err := s.App.Clients.Upsert(context.Background(), &store.Client{ID: postID, Scopes: []string{"system/*.read"},
+		GrantTypes: []string{"client_credentials"}, TokenEndpointAuthMethod: "client_secret_post"}, postSecret)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		style      oauth2.AuthStyle
+		id, secret string
+	}{{oauth2.AuthStyleInHeader, "demo-system", "demo-system-secret"}, {oauth2.AuthStyleInParams, postID, postSecret}} {
+		style := c.style
 		cc := clientcredentials.Config{
-			ClientID: "demo-system", ClientSecret: "demo-system-secret",
+			ClientID: c.id, ClientSecret: c.secret,
 			TokenURL: s.URL + "/token", Scopes: []string{"system/Patient.read"}, AuthStyle: style,
 		}
 		ctx := context.WithValue(context.Background(), oauth2.HTTPClient, s.Client())
@@ -74,10 +87,10 @@ func runClientCredentials(t *testing.T, cfg configT) {
 		if d := claims.Expiration().Sub(claims.IssuedAt()); d != 5400*time.Second {
 			t.Errorf("exp - iat = %s", d)
 		}
-		if claims.Subject() != "demo-system" || claims.NotBefore().IsZero() || claims.JwtID() == "" {
+		if claims.Subject() != c.id || claims.NotBefore().IsZero() || claims.JwtID() == "" {
 			t.Errorf("claims sub=%q nbf=%v jti=%q", claims.Subject(), claims.NotBefore(), claims.JwtID())
 		}
-		if v, _ := claims.Get("client_id"); v != "demo-system" {
+		if v, _ := claims.Get("client_id"); v != c.id {
 			t.Errorf("client_id = %v", v)
 		}
 		msg, err := jws.ParseString(tok.AccessToken)

@@ -31,11 +31,12 @@ var (
 	ErrInvalidClient   = errors.New("client authentication failed")
 )
 
-// The two kinds of ErrInvalidClient Authenticate returns, for metrics and
+// The kinds of ErrInvalidClient Authenticate returns, for metrics and
 // logs only: the client's answer is the same invalid_client either way.
 var (
 	ErrUnknownClient = fmt.Errorf("%w: unknown client", ErrInvalidClient)
 	ErrBadSecret     = fmt.Errorf("%w: wrong secret", ErrInvalidClient)
+	ErrWrongMethod   = fmt.Errorf("%w: not the registered authentication method", ErrInvalidClient)
 )
 
 // Method names as in RFC 7591 token_endpoint_auth_method.
@@ -115,7 +116,12 @@ func parseBasic(header string) (string, string, error) {
 }
 
 // Authenticate checks credentials against the store. Every failure,
-// unknown client included, is ErrInvalidClient (no oracle for ids).
+// unknown client included, is ErrInvalidClient (no oracle for ids). A
+// client that declares its token_endpoint_auth_method (every RFC 7591,
+// portal and operator registration does) must use that one (RFC 7591
+// section 2): a secret meant for Basic is refused in the body and the
+// other way round. Clients that declare none (the seed clients of
+// config/clients.yaml) may use either.
 func Authenticate(ctx context.Context, cs store.ClientStore, cr Credentials) (*store.Client, error) {
 	c, err := cs.GetClient(ctx, cr.ClientID)
 	if errors.Is(err, store.ErrNotFound) {
@@ -127,6 +133,9 @@ func Authenticate(ctx context.Context, cs store.ClientStore, cr Credentials) (*s
 	}
 	if !clients.VerifySecret(c.SecretHash, cr.Secret) {
 		return nil, ErrBadSecret
+	}
+	if c.TokenEndpointAuthMethod != "" && c.TokenEndpointAuthMethod != cr.Method {
+		return nil, ErrWrongMethod
 	}
 	return c, nil
 }

@@ -58,13 +58,12 @@ func (r *Registry) LoadDemo(ctx context.Context, f *DemoFile) (int, error) {
 		if len(grants) == 0 {
 			grants = []string{"client_credentials"}
 		}
-		method := d.AuthMethod
-		if method == "" && d.Secret != "" {
-			method = "client_secret_basic"
-		}
+		// An entry without token_endpoint_auth_method declares none, so its
+		// secret is accepted by Basic and in the body alike (the seeds'
+		// own examples use both).
 		c := &store.Client{
 			ID: d.ID, Name: d.Name, Scopes: strings.Fields(d.Scopes),
-			GrantTypes: grants, RedirectURIs: d.RedirectURIs, TokenEndpointAuthMethod: method,
+			GrantTypes: grants, RedirectURIs: d.RedirectURIs, TokenEndpointAuthMethod: d.AuthMethod,
 		}
 		if err := r.Upsert(ctx, c, d.Secret); err != nil {
 			return n, err

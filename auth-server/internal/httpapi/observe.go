@@ -70,11 +70,14 @@ func loginFailure(status int) string {
 // authFailed records a refused client authentication.
 func (a *api) authFailed(reason string) { a.Metrics.ClientAuthFailed(reason) }
 
-// invalidClientReason names a refused secret: unknown client or wrong
-// secret.
+// invalidClientReason names a refused secret: unknown client, wrong
+// secret, or a secret sent by another method than the registered one.
 func invalidClientReason(err error) string {
-	if errors.Is(err, clientauth.ErrUnknownClient) {
+	switch {
+	case errors.Is(err, clientauth.ErrUnknownClient):
 		return metrics.ReasonUnknownClient
+	case errors.Is(err, clientauth.ErrWrongMethod):
+		return metrics.ReasonWrongMethod
 	}
 	return metrics.ReasonBadSecret
 }

@@ -98,6 +98,7 @@ const (
 	ReasonMissing         = "missing"          // no credentials from a confidential client
 	ReasonUnknownClient   = "unknown_client"
 	ReasonBadSecret       = "bad_secret"
+	ReasonWrongMethod     = "wrong_method"       // right secret, not by the registered method
 	ReasonAssertion       = "assertion"          // private_key_jwt assertion refused
 	ReasonAssertionOff    = "assertion_disabled" // private_key_jwt not enabled
 	ReasonRateLimited     = "rate_limited"       // too many failures from the client or address
