@@ -91,11 +91,11 @@ func build(ctx context.Context, cfg config.Config, st store.Store, km *keys.Mana
 		log.InfoContext(ctx, "demo clients loaded", "count", n, "file", cfg.ClientsFile)
 	}
 	engine := oauth.New(st, km, oauth.Options{Issuer: cfg.Issuer, Audience: cfg.FHIRBaseURL, TokenLifetime: cfg.Tokens.Lifetime}, log)
-	svc := tokens.New(km, st, cfg.Issuer, cfg.FHIRBaseURL, time.Now)
-	pages, err := userFlow(ctx, cfg, st, km, engine, log)
+	pages, userTokens, err := userFlow(ctx, cfg, st, km, engine, log)
 	if err != nil {
 		return nil, err
 	}
+	svc := tokens.New(km, st, userTokens, cfg.Issuer, cfg.FHIRBaseURL, time.Now)
 	m := metrics.New()
 	h, err := httpapi.New(httpapi.Deps{Metrics: m, Config: cfg, Store: st, Keys: km, OAuth: engine, Tokens: svc, Pages: pages,
 		Registration: RegistrationService(cfg, st, log), Assertions: assertions(cfg, st), Log: log})

@@ -17,17 +17,18 @@ import (
 // userFlow wires the SMART authorization-code flow: demo users, the
 // user-facing grants on the engine, and the browser pages (with the
 // self-service client registration portal, which registers through the
-// same rules as POST /register).
-func userFlow(ctx context.Context, cfg config.Config, st store.Store, km *keys.Manager, engine *oauth.Server, log *slog.Logger) (*web.Handler, error) {
+// same rules as POST /register). It returns the pages and the issuer of
+// user tokens.
+func userFlow(ctx context.Context, cfg config.Config, st store.Store, km *keys.Manager, engine *oauth.Server, log *slog.Logger) (*web.Handler, *oauth.UserTokens, error) {
 	us := users.New(st, time.Now)
 	if cfg.Demo {
 		f, err := users.ReadDemoFile(cfg.DemoUsersFile())
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		n, err := us.LoadDemo(ctx, f, strings.TrimRight(cfg.FHIRBaseURL, "/"))
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		log.InfoContext(ctx, "demo users loaded", "count", n, "file", cfg.DemoUsersFile())
 	}
@@ -42,15 +43,15 @@ func userFlow(ctx context.Context, cfg config.Config, st store.Store, km *keys.M
 	for _, k := range cfg.Web.SessionKeys {
 		b, err := config.DecodeKey(k)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		configured = append(configured, b)
 	}
 	sessionKeys, err := web.SessionKeys(configured, cfg.DataDir)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	return web.New(web.Deps{
+	pages, err := web.New(web.Deps{
 		Store: st, Users: us, Revoker: ut,
 		Codes:    oauth.NewCodes(st, cfg.Grants.CodeLifetime, time.Now),
 		Patients: web.NewFHIRDirectory(cfg.FHIRInternal(), ut, nil),
@@ -64,4 +65,5 @@ func userFlow(ctx context.Context, cfg config.Config, st store.Store, km *keys.M
 		PortalScopes: cfg.Registration.PortalScopes,
 		Log:          log,
 	})
+	return pages, ut, err
 }

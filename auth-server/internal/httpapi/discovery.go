@@ -10,6 +10,7 @@ import (
 var (
 	grantTypes     = []string{"authorization_code", "client_credentials", "refresh_token"}
 	authMethods    = []string{"client_secret_basic", "client_secret_post"}
+	revokeMethods  = []string{"client_secret_basic", "client_secret_post", "none"} // public clients revoke their own tokens
 	tokenMethods   = []string{"client_secret_basic", "client_secret_post", "private_key_jwt", "none"}
 	assertionAlgs  = []string{"RS384", "ES384", "RS256"}
 	responseTypes  = []string{"code"}
@@ -47,7 +48,7 @@ func (a *api) serverMetadata(c *gin.Context) {
 		"token_endpoint_auth_signing_alg_values_supported": assertionAlgs,
 		"registration_endpoint":                            a.url(RegisterPath),
 		"introspection_endpoint_auth_methods_supported":    authMethods,
-		"revocation_endpoint_auth_methods_supported":       authMethods,
+		"revocation_endpoint_auth_methods_supported":       revokeMethods,
 		"scopes_supported":                                 supportedScope,
 	})
 }

@@ -34,8 +34,11 @@ func (a *api) introspect(c *gin.Context) {
 	c.JSON(http.StatusOK, res)
 }
 
-// revoke is POST /revoke (RFC 7009): 200 whether or not the token was
-// valid; only the client the token was issued to may revoke it.
+// revoke is POST /revoke (RFC 7009) for access and refresh tokens: 200
+// whether or not the token was valid; only the client the token was
+// issued to may revoke it. A confidential client is told when the token is
+// another's; a public client, which anyone can name, gets 200 and revokes
+// nothing, so it cannot learn which tokens are live.
 func (a *api) revoke(c *gin.Context) {
 	raw := c.Request.PostForm.Get("token")
 	if raw == "" {
@@ -44,6 +47,9 @@ func (a *api) revoke(c *gin.Context) {
 	}
 	client, _ := clientauth.FromContext(c.Request.Context())
 	err := a.Tokens.Revoke(c.Request.Context(), client.ID, raw)
+	if errors.Is(err, tokens.ErrNotOwner) && oauth.IsPublic(client) {
+		err = nil
+	}
 	switch {
 	case errors.Is(err, tokens.ErrNotOwner):
 		a.abort(c, oauth.ErrUnauthorizedClient.WithDescription("the token was issued to another client"))

@@ -10,13 +10,15 @@ import (
 	"github.com/smartgate/auth-server/internal/store"
 )
 
-// publicClient accepts, at the token endpoint only, a request that names
-// a public client (token_endpoint_auth_method none) by client_id without
-// credentials. The token endpoint then lets it use only the
-// authorization-code and refresh-token grants; the code grant's PKCE
-// check is what stands in for its authentication.
+// publicClient accepts, at the token and revocation endpoints only, a
+// request that names a public client (token_endpoint_auth_method none) by
+// client_id without credentials. The token endpoint then lets it use only
+// the authorization-code and refresh-token grants (the code grant's PKCE
+// check stands in for its authentication); the revocation endpoint lets it
+// revoke only its own tokens (RFC 7009 section 2.1), possession of the
+// token being what authorizes that.
 func (a *api) publicClient(c *gin.Context, clientID string) bool {
-	if c.FullPath() != "/token" || clientID == "" {
+	if (c.FullPath() != "/token" && c.FullPath() != "/revoke") || clientID == "" {
 		return false
 	}
 	client, err := a.Store.GetClient(c.Request.Context(), clientID)

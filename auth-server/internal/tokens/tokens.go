@@ -29,21 +29,32 @@ type KeySet interface {
 	PublicSet(ctx context.Context) (jwk.Set, error)
 }
 
-// Service verifies, introspects and revokes access tokens.
+// RefreshTokens revokes refresh tokens (oauth.UserTokens).
+type RefreshTokens interface {
+	// RevokeRefreshToken revokes the refresh token raw (with its family)
+	// when it was issued to clientID, and returns the client it was
+	// issued to ("" when raw is no live refresh token).
+	RevokeRefreshToken(ctx context.Context, clientID, raw string) (string, error)
+}
+
+// Service verifies, introspects and revokes access tokens, and hands
+// refresh tokens to revoke on to RefreshTokens.
 type Service struct {
 	keys     KeySet
 	revoked  store.RevocationStore
+	refresh  RefreshTokens
 	issuer   string
 	audience string
 	now      func() time.Time
 }
 
-// New returns a service.
-func New(keys KeySet, revoked store.RevocationStore, issuer, audience string, now func() time.Time) *Service {
+// New returns a service; refresh may be nil when no refresh tokens are
+// issued.
+func New(keys KeySet, revoked store.RevocationStore, refresh RefreshTokens, issuer, audience string, now func() time.Time) *Service {
 	if now == nil {
 		now = time.Now
 	}
-	return &Service{keys: keys, revoked: revoked, issuer: issuer, audience: audience, now: now}
+	return &Service{keys: keys, revoked: revoked, refresh: refresh, issuer: issuer, audience: audience, now: now}
 }
 
 // Verify checks signature (against a published key, by kid), issuer,
@@ -122,13 +133,15 @@ func (s *Service) Introspect(ctx context.Context, raw string) (*Introspection, e
 	}, nil
 }
 
-// Revoke adds the token's jti to the revocation list until its exp. Per
-// RFC 7009 an invalid or expired token is not an error (nothing to do);
-// a token of another client is ErrNotOwner.
+// Revoke revokes an access token (its jti goes on the revocation list
+// until its exp) or a refresh token (with its family and the access tokens
+// issued beside them). Per RFC 7009 an invalid or expired token is not an
+// error (nothing to do); a token of another client is ErrNotOwner, and is
+// left alone.
 func (s *Service) Revoke(ctx context.Context, clientID, raw string) error {
 	tok, err := s.Verify(ctx, raw)
 	if errors.Is(err, ErrInvalidToken) {
-		return nil
+		return s.revokeRefresh(ctx, clientID, raw)
 	}
 	if err != nil {
 		return err
@@ -137,6 +150,21 @@ func (s *Service) Revoke(ctx context.Context, clientID, raw string) error {
 		return ErrNotOwner
 	}
 	return s.revoked.RevokeToken(ctx, tok.JwtID(), tok.Expiration())
+}
+
+// revokeRefresh revokes raw if it is a refresh token of clientID.
+func (s *Service) revokeRefresh(ctx context.Context, clientID, raw string) error {
+	if s.refresh == nil {
+		return nil
+	}
+	owner, err := s.refresh.RevokeRefreshToken(ctx, clientID, raw)
+	if err != nil {
+		return err
+	}
+	if owner != "" && owner != clientID {
+		return ErrNotOwner
+	}
+	return nil
 }
 
 // Feed returns the revocation feed: the unexpired revoked jtis and
