@@ -18,6 +18,9 @@ func TestRestart(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// Its own token: a client other than the introspection clients learns
+	// about its own tokens only.
+	ownTok := first.getToken(t, "made-before-restart", secret, "")
 	first.Close()
 	first.App.Close()
 
@@ -25,7 +28,7 @@ func TestRestart(t *testing.T) {
 	cfg.Demo = false // the added client must come from the store, not the demo file
 	second := start(t, cfg)
 	verify(t, second, tok)
-	if r := second.do(t, "POST", "/introspect", url.Values{"token": {tok}}, basic("made-before-restart", secret)); r.Body["active"] != true {
+	if r := second.do(t, "POST", "/introspect", url.Values{"token": {ownTok}}, basic("made-before-restart", secret)); r.Body["active"] != true {
 		t.Fatalf("introspect after restart: %s", r.Raw)
 	}
 	second.getToken(t, "made-before-restart", secret, "system/Patient.read")
@@ -112,9 +115,14 @@ func TestIntrospectAndRevoke(t *testing.T) {
 	if r := s.do(t, "POST", "/introspect", url.Values{"token": {tok}}, nil); r.Status != 401 {
 		t.Fatalf("introspect without client auth: %d", r.Status)
 	}
-	r := s.do(t, "POST", "/introspect", url.Values{"token": {tok}}, basic(seeds[2].id, seeds[2].secret))
+	// demo-system introspects (it is a protected resource); a client that
+	// is not learns nothing about another client's token.
+	r := s.do(t, "POST", "/introspect", url.Values{"token": {tok}}, demo)
 	if r.Body["active"] != true || r.Body["scope"] != "system/Patient.read" || r.Body["client_id"] != "demo-system" || r.Body["exp"] == nil {
 		t.Fatalf("introspect: %s", r.Raw)
+	}
+	if r := s.do(t, "POST", "/introspect", url.Values{"token": {tok}}, basic(seeds[2].id, seeds[2].secret)); r.Body["active"] != false {
+		t.Fatalf("introspect by a client that may not: %s", r.Raw)
 	}
 	if r := s.do(t, "POST", "/introspect", url.Values{"token": {"not-a-jwt"}}, demo); r.Status != 200 || r.Body["active"] != false {
 		t.Fatalf("garbage token: %d %s", r.Status, r.Raw)

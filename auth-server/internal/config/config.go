@@ -25,6 +25,11 @@ type Config struct {
 	// RevocationFeedClients are the client ids allowed to read GET
 	// /revocations (the FHIR server's feed of revoked token ids).
 	RevocationFeedClients []string `yaml:"revocation_feed_clients" env:"AUTH_REVOCATION_FEED_CLIENTS" envSeparator:","`
+	// IntrospectionClients are the client ids allowed to introspect any
+	// client's tokens at POST /introspect: the protected resources of RFC
+	// 7662 section 2.1. Every other client learns only about its own
+	// tokens. Empty: RevocationFeedClients.
+	IntrospectionClients []string `yaml:"introspection_clients" env:"AUTH_INTROSPECTION_CLIENTS" envSeparator:","`
 
 	// UsersFile holds the demo users, loaded when Demo. Empty: users.yaml
 	// in the directory of ClientsFile.
@@ -46,6 +51,15 @@ type Config struct {
 
 	// Registration configures RFC 7591 registration and the portal.
 	Registration Registration `yaml:"registration" envPrefix:"AUTH_REGISTRATION_"`
+}
+
+// Introspectors returns the client ids allowed to introspect any client's
+// tokens: IntrospectionClients, else RevocationFeedClients.
+func (c Config) Introspectors() []string {
+	if len(c.IntrospectionClients) > 0 {
+		return c.IntrospectionClients
+	}
+	return c.RevocationFeedClients
 }
 
 // Keys configures the RSA signing keys.

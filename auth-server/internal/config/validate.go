@@ -37,6 +37,11 @@ func (c Config) Validate() error {
 			bad("redis_url (REDIS_URL) must be a redis://, rediss:// or unix:// URL")
 		}
 	}
+	for _, id := range c.IntrospectionClients {
+		if strings.TrimSpace(id) == "" {
+			bad("introspection_clients (AUTH_INTROSPECTION_CLIENTS) holds an empty client id")
+		}
+	}
 	if c.Keys.Size < 2048 || c.Keys.Size > 8192 {
 		bad("keys.size (AUTH_KEY_SIZE) %d: must be between 2048 and 8192", c.Keys.Size)
 	}

@@ -16,8 +16,11 @@ func (a *api) token(c *gin.Context) {
 	a.OAuth.Token(c.Writer, c.Request)
 }
 
-// introspect is POST /introspect (RFC 7662). Any authenticated client may
-// introspect; an invalid, expired or revoked token is {"active": false}.
+// introspect is POST /introspect (RFC 7662). The clients allowed to
+// introspect (the protected resources, config.Introspectors) learn about
+// any client's tokens; every other authenticated client only about its
+// own: a token of another client, like an invalid, expired or revoked one,
+// is {"active": false}.
 func (a *api) introspect(c *gin.Context) {
 	raw := c.Request.PostForm.Get("token")
 	if raw == "" {
@@ -29,6 +32,10 @@ func (a *api) introspect(c *gin.Context) {
 		a.Log.ErrorContext(c.Request.Context(), "introspect", "err", err)
 		a.abort(c, oauth.ErrTemporarilyUnavailable)
 		return
+	}
+	client, _ := clientauth.FromContext(c.Request.Context())
+	if res.Active && res.ClientID != client.ID && !a.introspector[client.ID] {
+		res = &tokens.Introspection{Active: false}
 	}
 	noStore(c)
 	c.JSON(http.StatusOK, res)

@@ -67,6 +67,9 @@ type api struct {
 	perClient  *ratelimit.Limiter
 	perAddress *ratelimit.Limiter
 	feedReader map[string]bool
+	// introspector lists the clients that may introspect any client's
+	// tokens; others see only their own.
+	introspector map[string]bool
 }
 
 // New returns the auth-server's HTTP handler.
@@ -80,14 +83,18 @@ func New(d Deps) (http.Handler, error) {
 	// Every record logged with a request's context carries its id.
 	d.Log = slog.New(requestid.NewHandler(d.Log.Handler()))
 	a := &api{
-		Deps:       d,
-		issuer:     strings.TrimRight(d.Config.Issuer, "/"),
-		perClient:  ratelimit.New(d.Config.Limits.FailuresPerClient, d.Config.Limits.Window, d.Now),
-		perAddress: ratelimit.New(d.Config.Limits.FailuresPerAddress, d.Config.Limits.Window, d.Now),
-		feedReader: map[string]bool{},
+		Deps:         d,
+		issuer:       strings.TrimRight(d.Config.Issuer, "/"),
+		perClient:    ratelimit.New(d.Config.Limits.FailuresPerClient, d.Config.Limits.Window, d.Now),
+		perAddress:   ratelimit.New(d.Config.Limits.FailuresPerAddress, d.Config.Limits.Window, d.Now),
+		feedReader:   map[string]bool{},
+		introspector: map[string]bool{},
 	}
 	for _, id := range d.Config.RevocationFeedClients {
 		a.feedReader[id] = true
+	}
+	for _, id := range d.Config.Introspectors() {
+		a.introspector[id] = true
 	}
 
 	r := gin.New()
