@@ -9,10 +9,12 @@ import (
 )
 
 // authorizationCode is grant_type=authorization_code. The code is consumed
-// atomically before anything else, so a second presentation always finds
-// the tombstone: it is refused with invalid_grant and everything issued
-// from the code is revoked (its refresh-token family, and its access token
-// through the revocation list).
+// atomically before anything else, and only by the client it was issued to
+// presenting the right code_verifier: anyone else's presentation leaves it
+// alone, so it cannot be burnt by whoever saw it. A second presentation by
+// its client always finds the tombstone: it is refused with invalid_grant
+// and everything issued from the code is revoked (its refresh-token
+// family, and its access token through the revocation list).
 func (u *UserTokens) authorizationCode(ctx context.Context, r *http.Request, c *store.Client) (map[string]any, error) {
 	code, redirect, verifier := r.Form.Get("code"), r.Form.Get("redirect_uri"), r.Form.Get("code_verifier")
 	switch {
@@ -22,9 +24,11 @@ func (u *UserTokens) authorizationCode(ctx context.Context, r *http.Request, c *
 		return nil, ErrInvalidRequest.WithDescription("redirect_uri is required")
 	case verifier == "":
 		return nil, ErrInvalidRequest.WithDescription("code_verifier is required (PKCE)")
+	case !ValidCodeVerifier(verifier):
+		return nil, ErrInvalidGrant.WithDescription("code_verifier does not match the code_challenge")
 	}
 	hash := HashToken(code)
-	rec, err := u.store.ConsumeAuthCode(ctx, hash)
+	rec, err := u.store.ConsumeAuthCode(ctx, hash, store.AuthCodeBinding{ClientID: c.ID, CodeChallenge: S256Challenge(verifier)})
 	switch {
 	case errors.Is(err, store.ErrAlreadyUsed):
 		if err := u.revokeFromCode(ctx, rec); err != nil {
@@ -33,7 +37,7 @@ func (u *UserTokens) authorizationCode(ctx context.Context, r *http.Request, c *
 		u.log.WarnContext(ctx, "authorization code replayed; tokens issued from it revoked", "client_id", c.ID, "code_client_id", rec.ClientID)
 		return nil, ErrInvalidGrant.WithDescription("the authorization code has already been used")
 	case errors.Is(err, store.ErrNotFound):
-		return nil, ErrInvalidGrant.WithDescription("invalid or expired authorization code")
+		return nil, ErrInvalidGrant.WithDescription("invalid or expired authorization code, or not this client's, or a code_verifier that does not match")
 	case err != nil:
 		return nil, err
 	}

@@ -33,18 +33,30 @@ type AuthCode struct {
 	KeepUntil     time.Time `json:"keep_until,omitzero"` // the tombstone is kept until then
 }
 
+// AuthCodeBinding is who presents a code: the client, and the S256
+// challenge of the code_verifier it sent. Only a presentation that matches
+// the code's ClientID and CodeChallenge may consume the code, so that
+// another client, or anyone without the verifier, cannot burn it.
+type AuthCodeBinding struct {
+	ClientID      string
+	CodeChallenge string
+}
+
 // AuthCodeStore keeps authorization codes and, after their use,
 // tombstones that name the tokens issued from them.
 type AuthCodeStore interface {
 	// CreateAuthCode returns ErrConflict when the hash exists.
 	CreateAuthCode(ctx context.Context, c *AuthCode) error
-	// ConsumeAuthCode marks the code used, atomically. The first call
-	// returns the code. Every later call returns the tombstone (the code
+	// ConsumeAuthCode marks the code used, atomically, when b matches the
+	// code's ClientID and CodeChallenge. The first matching call returns
+	// the code. Every later matching call returns the tombstone (the code
 	// with UsedAt and whatever AttachTokens recorded) and ErrAlreadyUsed.
-	// An unknown code, an unused code past ExpiresAt and a tombstone past
-	// its retention give ErrNotFound. A consumed code is retained at least
-	// until max(ExpiresAt, use + AuthCodeTombstoneGrace).
-	ConsumeAuthCode(ctx context.Context, codeHash string) (*AuthCode, error)
+	// An unknown code, an unused code past ExpiresAt, a tombstone past its
+	// retention, and a code (used or not) that b does not match give
+	// ErrNotFound, and a code b does not match is left as it was. A
+	// consumed code is retained at least until max(ExpiresAt, use +
+	// AuthCodeTombstoneGrace).
+	ConsumeAuthCode(ctx context.Context, codeHash string, b AuthCodeBinding) (*AuthCode, error)
 	// AttachTokens records on a consumed code the tokens issued from it and
 	// keeps the tombstone until keepUntil (typically the later of the
 	// access and refresh tokens' expiries). ErrNotFound when the code is

@@ -31,7 +31,7 @@ func (s *Store) CreateAuthCode(ctx context.Context, c *store.AuthCode) error {
 }
 
 // ConsumeAuthCode marks the code used; see store.AuthCodeStore.
-func (s *Store) ConsumeAuthCode(ctx context.Context, codeHash string) (*store.AuthCode, error) {
+func (s *Store) ConsumeAuthCode(ctx context.Context, codeHash string, b store.AuthCodeBinding) (*store.AuthCode, error) {
 	var code *store.AuthCode
 	var used bool
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
@@ -52,6 +52,9 @@ func (s *Store) ConsumeAuthCode(ctx context.Context, codeHash string) (*store.Au
 		code = new(store.AuthCode)
 		if err := json.Unmarshal(doc, code); err != nil {
 			return fmt.Errorf("embedded store: decode: %w", err)
+		}
+		if code.ClientID != b.ClientID || code.CodeChallenge != b.CodeChallenge {
+			return store.ErrNotFound
 		}
 		if usedAt != 0 {
 			used = true

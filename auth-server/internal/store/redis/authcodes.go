@@ -23,11 +23,15 @@ redis.call('HSET', KEYS[1], 'doc', ARGV[1])
 redis.call('PEXPIREAT', KEYS[1], ARGV[2])
 return 1`)
 
-// consumeAuthCode answers {0} (unknown), {1, doc, used_at} (first use) or
-// {2, doc, used_at, access_jti, refresh_family, keep_until} (tombstone).
+// consumeAuthCode answers {0} (unknown, or bound to another client or
+// challenge than ARGV[3], ARGV[4]: left alone), {1, doc, used_at} (first
+// use) or {2, doc, used_at, access_jti, refresh_family, keep_until}
+// (tombstone).
 var consumeAuthCode = goredis.NewScript(luaExtend + `
 local f = redis.call('HMGET', KEYS[1], 'doc', 'used_at', 'access_jti', 'refresh_family', 'keep_until')
 if not f[1] then return {0} end
+local code = cjson.decode(f[1])
+if code.client_id ~= ARGV[3] or code.code_challenge ~= ARGV[4] then return {0} end
 if f[2] then return {2, f[1], f[2], f[3] or '', f[4] or '', f[5] or ''} end
 redis.call('HSET', KEYS[1], 'used_at', ARGV[1])
 extend(KEYS[1], ARGV[2])
@@ -58,10 +62,10 @@ func (s *Store) CreateAuthCode(ctx context.Context, c *store.AuthCode) error {
 }
 
 // ConsumeAuthCode marks the code used; see store.AuthCodeStore.
-func (s *Store) ConsumeAuthCode(ctx context.Context, codeHash string) (*store.AuthCode, error) {
+func (s *Store) ConsumeAuthCode(ctx context.Context, codeHash string, b store.AuthCodeBinding) (*store.AuthCode, error) {
 	now := time.Now()
 	v, err := consumeAuthCode.Run(ctx, s.rdb, []string{s.codeKey(codeHash)},
-		ms(now), ms(now.Add(store.AuthCodeTombstoneGrace))).Result()
+		ms(now), ms(now.Add(store.AuthCodeTombstoneGrace)), b.ClientID, b.CodeChallenge).Result()
 	if err != nil {
 		return nil, wrap(err)
 	}
