@@ -51,8 +51,16 @@ func (u *UserTokens) authorizationCode(ctx context.Context, r *http.Request, c *
 	case !u.now().Before(rec.ExpiresAt):
 		return nil, ErrInvalidGrant.WithDescription("invalid or expired authorization code")
 	}
+	user, err := u.grantUser(ctx, rec.UserID)
+	if err != nil {
+		return nil, err
+	}
+	scopes := stillGranted(c, user, rec.Scopes)
+	if len(scopes) == 0 {
+		return nil, errNothingLeft
+	}
 	out, err := u.issue(ctx, issueRequest{
-		client: c, userID: rec.UserID, scopes: rec.Scopes, refreshScopes: rec.Scopes,
+		client: c, user: user, scopes: scopes, refreshScopes: scopes,
 		launch: rec.Launch, nonce: rec.Nonce, authTime: rec.AuthTime,
 	})
 	if err != nil {

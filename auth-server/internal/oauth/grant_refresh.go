@@ -11,9 +11,12 @@ import (
 
 // refreshToken is grant_type=refresh_token. The token is bound to its
 // client (checked before it is used, so another client cannot burn it),
-// the scopes never widen, every use rotates the token within its family,
-// and presenting a used token revokes the whole family (unless it is
-// within the configured grace period of its first use).
+// the scopes never widen, and they narrow to what the client's current
+// registration and the user's current role still allow (the rotated token
+// keeps only those; nothing left, or a deleted user, is invalid_grant).
+// Every use rotates the token within its family, and presenting a used
+// token revokes the whole family (unless it is within the configured grace
+// period of its first use).
 func (u *UserTokens) refreshToken(ctx context.Context, r *http.Request, c *store.Client) (map[string]any, error) {
 	raw := r.Form.Get("refresh_token")
 	if raw == "" {
@@ -29,13 +32,30 @@ func (u *UserTokens) refreshToken(ctx context.Context, r *http.Request, c *store
 	case rt.ClientID != c.ID:
 		return nil, ErrInvalidGrant.WithDescription("the refresh token was issued to another client")
 	}
-	scopes := rt.Scopes
-	if s := strings.Fields(r.Form.Get("scope")); len(s) > 0 {
-		scopes = dedupe(s)
-		for _, want := range scopes {
-			if !has(rt.Scopes, want) {
-				return nil, ErrInvalidScope.WithDescription("a refresh may not widen the granted scopes: " + want)
+	requested := strings.Fields(r.Form.Get("scope"))
+	for _, want := range requested {
+		if !has(rt.Scopes, want) {
+			return nil, ErrInvalidScope.WithDescription("a refresh may not widen the granted scopes: " + want)
+		}
+	}
+	user, err := u.grantUser(ctx, rt.UserID)
+	if err != nil {
+		return nil, err
+	}
+	granted := stillGranted(c, user, rt.Scopes)
+	if len(granted) == 0 {
+		return nil, errNothingLeft
+	}
+	scopes := granted
+	if len(requested) > 0 {
+		scopes = nil
+		for _, s := range dedupe(requested) {
+			if has(granted, s) {
+				scopes = append(scopes, s)
 			}
+		}
+		if len(scopes) == 0 {
+			return nil, ErrInvalidScope.WithDescription("none of the requested scopes is still granted")
 		}
 	}
 
@@ -60,7 +80,7 @@ func (u *UserTokens) refreshToken(ctx context.Context, r *http.Request, c *store
 		return nil, err
 	}
 	out, err := u.issue(ctx, issueRequest{
-		client: c, userID: rt.UserID, scopes: scopes, refreshScopes: rt.Scopes,
+		client: c, user: user, scopes: scopes, refreshScopes: granted,
 		launch: rt.Launch, authTime: rt.AuthTime, family: rt.FamilyID,
 	})
 	if err != nil {

@@ -58,7 +58,7 @@ func NewUserTokens(st UserTokenStore, signer Signer, audience string, opts UserT
 // issueRequest is one issuance: from a code, or from a refresh token.
 type issueRequest struct {
 	client        *store.Client
-	userID        string
+	user          *store.User
 	scopes        []string // of the access token
 	refreshScopes []string // of the refresh token (never wider than granted)
 	launch        map[string]string
@@ -76,10 +76,7 @@ type issued struct {
 }
 
 func (u *UserTokens) issue(ctx context.Context, in issueRequest) (*issued, error) {
-	user, err := u.store.GetUser(ctx, in.userID)
-	if err != nil {
-		return nil, fmt.Errorf("user of grant: %w", err)
-	}
+	user := in.user
 	now := u.now()
 	ext := map[string]string{}
 	if p := in.launch["patient"]; p != "" {

@@ -4,6 +4,7 @@ import (
 	"strings"
 
 	"github.com/smartgate/auth-server/internal/store"
+	"github.com/smartgate/auth-server/internal/users"
 	"github.com/smartgate/pkg/smart"
 )
 
@@ -86,24 +87,7 @@ func splitCamel(t string) string {
 	return strings.ToLower(b.String())
 }
 
-// grantable splits requested scopes into those the user's role may grant
-// and those it may not: only clinicians and admins grant user/ scopes;
-// nobody grants system/ scopes in a browser.
+// grantable is users.Grantable: what the user's role may grant.
 func grantable(u *store.User, requested []string) (ok, refused []string) {
-	for _, r := range requested {
-		s, err := smart.ParseScope(r)
-		allowed := err == nil
-		if allowed && s.Context == smart.ContextSystem {
-			allowed = false
-		}
-		if allowed && s.Context == smart.ContextUser && u.Role != store.RoleClinician && u.Role != store.RoleAdmin {
-			allowed = false
-		}
-		if allowed {
-			ok = append(ok, r)
-		} else {
-			refused = append(refused, r)
-		}
-	}
-	return ok, refused
+	return users.Grantable(u, requested)
 }

@@ -1,0 +1,30 @@
+package users
+
+import (
+	"github.com/smartgate/auth-server/internal/store"
+	"github.com/smartgate/pkg/smart"
+)
+
+// Grantable splits scopes into those the user's role may grant and those
+// it may not: only clinicians and admins grant user/ scopes; nobody grants
+// system/ scopes in a browser. The consent page offers only the first, and
+// every refresh re-applies the rule, so a user who loses a role loses what
+// it granted.
+func Grantable(u *store.User, requested []string) (ok, refused []string) {
+	for _, r := range requested {
+		s, err := smart.ParseScope(r)
+		allowed := err == nil
+		if allowed && s.Context == smart.ContextSystem {
+			allowed = false
+		}
+		if allowed && s.Context == smart.ContextUser && u.Role != store.RoleClinician && u.Role != store.RoleAdmin {
+			allowed = false
+		}
+		if allowed {
+			ok = append(ok, r)
+		} else {
+			refused = append(refused, r)
+		}
+	}
+	return ok, refused
+}
