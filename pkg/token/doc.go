@@ -4,13 +4,15 @@
 //
 // # Access tokens
 //
-// Access tokens are RS256 JWTs with a kid header, carrying the claims of
-// Claims: iss, sub, aud, client_id, scope, iat, nbf, exp, jti, and patient
-// and fhirUser when a user launched the app.
+// Access tokens are RS256 JWTs with a kid header and typ at+jwt (RFC
+// 9068), carrying the claims of Claims: iss, sub, aud, client_id, scope,
+// iat, nbf, exp, jti, and patient and fhirUser when a user launched the
+// app.
 //
 // # Verification
 //
-// Verifier accepts RS256 only, requires a kid naming a key of the JWKS,
+// Verifier accepts RS256 only, requires a kid naming a key of the JWKS
+// and typ at+jwt (JWT too while VerifierConfig.AcceptJWTType is on),
 // checks iss, aud, exp and nbf (with a bounded leeway), and consults a
 // RevocationList on every call. Keys are cached with jwx's jwk.Cache and
 // refreshed periodically, and at once (rate-limited) when a token names an

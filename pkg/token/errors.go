@@ -15,6 +15,7 @@ var (
 	ErrUnknownKey      = errors.New("the token is signed by an unknown key")
 	ErrKeysUnavailable = errors.New("the signing keys cannot be fetched at the moment")
 	ErrSignature       = errors.New("the token signature is invalid")
+	ErrTokenType       = errors.New("the token is not an access token (typ at+jwt)")
 	ErrIssuer          = errors.New("the token was issued by another issuer")
 	ErrAudience        = errors.New("the token is not meant for this server")
 	ErrExpired         = errors.New("the token has expired")

@@ -126,9 +126,15 @@ func validClaims(now time.Time, jti string) Claims {
 	}
 }
 
-// sign signs v (claims or raw JSON) with alg and key, setting kid when
-// not empty.
+// sign signs v (claims or raw JSON) as an access token (typ at+jwt) with
+// alg and key, setting kid when not empty.
 func sign(t *testing.T, v any, alg jwa.SignatureAlgorithm, key any, kid string) string {
+	t.Helper()
+	return signTyped(t, v, alg, key, kid, AccessTokenType)
+}
+
+// signTyped is sign with another typ header ("" for none).
+func signTyped(t *testing.T, v any, alg jwa.SignatureAlgorithm, key any, kid, typ string) string {
 	t.Helper()
 	payload, ok := v.([]byte)
 	if !ok {
@@ -141,7 +147,9 @@ func sign(t *testing.T, v any, alg jwa.SignatureAlgorithm, key any, kid string) 
 	if kid != "" {
 		_ = hdr.Set(jws.KeyIDKey, kid)
 	}
-	_ = hdr.Set(jws.TypeKey, "JWT")
+	if typ != "" {
+		_ = hdr.Set(jws.TypeKey, typ)
+	}
 	out, err := jws.Sign(payload, jws.WithKey(alg, key, jws.WithProtectedHeaders(hdr)))
 	if err != nil {
 		t.Fatal(err)

@@ -59,6 +59,13 @@ type VerifierConfig struct {
 	// Leeway is the clock skew allowed on exp and nbf (zero means the
 	// default, 60 s, which is also the maximum).
 	Leeway time.Duration
+	// AcceptJWTType also accepts tokens whose typ header is JWT rather
+	// than at+jwt: the access tokens of an auth server from before RFC
+	// 9068. Leave it off, except for one token lifetime after upgrading
+	// the auth server (while its older tokens are still in use): with it
+	// on, any JWT the auth server signs that carries the right iss, aud,
+	// exp and jti passes as an access token.
+	AcceptJWTType bool
 	// CacheSize bounds the verified-token cache (default 10000; negative
 	// disables it).
 	CacheSize int
@@ -200,6 +207,11 @@ func (v *Verifier) verify(ctx context.Context, raw string, now time.Time) (*Clai
 	payload, err := jws.Verify([]byte(raw), jws.WithKey(jwa.RS256, k))
 	if err != nil {
 		return nil, refuse(ErrSignature, "kid %q", kid)
+	}
+	// Signed by the auth server, but only an access token may pass (RFC
+	// 9068 section 4), not an ID token or anything else under the key.
+	if typ := h.Type(); !TypeAccepted(typ, v.cfg.AcceptJWTType) {
+		return nil, refuse(ErrTokenType, "typ %q", typ)
 	}
 	var c Claims
 	if err := json.Unmarshal(payload, &c); err != nil {

@@ -247,3 +247,45 @@ func TestDescriptionHidesOtherErrors(t *testing.T) {
 		t.Fatalf("Description = %q", d)
 	}
 }
+
+// Only access tokens pass: a JWT signed by the same key with another typ
+// (an ID token's JWT, none, anything else) is refused, unless JWT is
+// accepted for the tokens of an auth server from before RFC 9068.
+func TestVerifyRequiresAccessTokenType(t *testing.T) {
+	keys := testKeys(t)
+	srv := newJWKSServer(t)
+	srv.publish(t, map[string]*rsa.PrivateKey{"k1": keys[0]})
+	clk := &clock{now: time.Unix(1_800_000_000, 0)}
+	strict := newTestVerifier(t, srv, clk, true, nil)
+	legacy := newTestVerifier(t, srv, clk, true, func(c *VerifierConfig) { c.AcceptJWTType = true })
+	good := validClaims(clk.Now(), "jti-typ")
+	for _, tt := range []struct {
+		typ            string
+		strict, legacy bool
+	}{
+		{"at+jwt", true, true},
+		{"application/at+jwt", true, true},
+		{"AT+JWT", true, true},
+		{"JWT", false, true},
+		{"jwt", false, true},
+		{"", false, false},
+		{"JOSE", false, false},
+		{"dpop+jwt", false, false},
+		{"logout+jwt", false, false},
+	} {
+		tok := signTyped(t, good, jwa.RS256, keys[0], "k1", tt.typ)
+		for _, c := range []struct {
+			name string
+			v    *Verifier
+			want bool
+		}{{"strict", strict, tt.strict}, {"accepting JWT", legacy, tt.legacy}} {
+			_, err := c.v.Verify(t.Context(), tok)
+			if c.want && err != nil {
+				t.Errorf("typ %q, %s: %v, want accepted", tt.typ, c.name, err)
+			}
+			if !c.want && !errors.Is(err, ErrTokenType) {
+				t.Errorf("typ %q, %s: %v, want ErrTokenType", tt.typ, c.name, err)
+			}
+		}
+	}
+}

@@ -26,7 +26,8 @@ const (
 	ExtFHIRUser = "fhirUser"
 )
 
-// AccessGenerator issues RS256 JWT access tokens with the claims iss, sub
+// AccessGenerator issues RS256 JWT access tokens (typ at+jwt, RFC 9068;
+// nothing else the server signs carries that typ) with the claims iss, sub
 // (client id, or the user when one authorized), aud (the FHIR base URL),
 // client_id, scope, iat, nbf, exp and jti (+ patient, fhirUser when set).
 // iat and exp come from the engine's token info, so expires_in and exp
@@ -76,7 +77,7 @@ func (g *AccessGenerator) Token(ctx context.Context, data *oauth2.GenerateBasic,
 	if err := hdr.Set(jws.KeyIDKey, kid); err != nil {
 		return "", "", err
 	}
-	if err := hdr.Set(jws.TypeKey, "JWT"); err != nil {
+	if err := hdr.Set(jws.TypeKey, token.AccessTokenType); err != nil { // RFC 9068
 		return "", "", err
 	}
 	signed, err := jws.Sign(payload, jws.WithKey(jwa.RS256, key, jws.WithProtectedHeaders(hdr)))

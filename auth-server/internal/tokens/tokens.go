@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/lestrrat-go/jwx/v2/jwk"
+	"github.com/lestrrat-go/jwx/v2/jws"
 	"github.com/lestrrat-go/jwx/v2/jwt"
 
 	"github.com/smartgate/auth-server/internal/store"
@@ -57,9 +58,24 @@ func New(keys KeySet, revoked store.RevocationStore, refresh RefreshTokens, issu
 	return &Service{keys: keys, revoked: revoked, refresh: refresh, issuer: issuer, audience: audience, now: now}
 }
 
-// Verify checks signature (against a published key, by kid), issuer,
-// audience and time claims. It does not consult the revocation list.
+// Verify checks that raw is an access token (typ at+jwt, RFC 9068, so no
+// ID token or other JWT under our keys passes), its signature (against a
+// published key, by kid), issuer, audience and time claims. It does not
+// consult the revocation list.
 func (s *Service) Verify(ctx context.Context, raw string) (jwt.Token, error) {
+	return s.verify(ctx, raw, false)
+}
+
+// verify is Verify; acceptJWT also takes typ JWT, the access tokens of
+// this server from before RFC 9068.
+func (s *Service) verify(ctx context.Context, raw string, acceptJWT bool) (jwt.Token, error) {
+	msg, err := jws.ParseString(raw)
+	if err != nil || len(msg.Signatures()) != 1 {
+		return nil, fmt.Errorf("%w: not a compact JWS", ErrInvalidToken)
+	}
+	if typ := msg.Signatures()[0].ProtectedHeaders().Type(); !token.TypeAccepted(typ, acceptJWT) {
+		return nil, fmt.Errorf("%w: typ %q", ErrInvalidToken, typ)
+	}
 	set, err := s.keys.PublicSet(ctx)
 	if err != nil {
 		return nil, err
@@ -137,9 +153,11 @@ func (s *Service) Introspect(ctx context.Context, raw string) (*Introspection, e
 // until its exp) or a refresh token (with its family and the access tokens
 // issued beside them). Per RFC 7009 an invalid or expired token is not an
 // error (nothing to do); a token of another client is ErrNotOwner, and is
-// left alone.
+// left alone. Access tokens issued before RFC 9068 (typ JWT) are revoked
+// too: a resource server may still accept them for a while after an
+// upgrade, and revoking never grants anything.
 func (s *Service) Revoke(ctx context.Context, clientID, raw string) error {
-	tok, err := s.Verify(ctx, raw)
+	tok, err := s.verify(ctx, raw, true)
 	if errors.Is(err, ErrInvalidToken) {
 		return s.revokeRefresh(ctx, clientID, raw)
 	}

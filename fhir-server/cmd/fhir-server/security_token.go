@@ -53,9 +53,12 @@ func tokenLayer(ctx context.Context, cfg config.Config, opts config.SecurityOpti
 	} else {
 		log.Warn("no revocation feed: set auth.client_id and auth.client_secret (FHIR_AUTH_CLIENT_ID, FHIR_AUTH_CLIENT_SECRET) to a client the auth server lists in revocation_feed_clients; revoked tokens stay valid until they expire")
 	}
+	if opts.Security.AcceptJWTTyp {
+		log.Warn("accepting access tokens with typ JWT besides at+jwt (FHIR_SECURITY_ACCEPT_JWT_TYP): turn it off one token lifetime after the auth-server upgrade")
+	}
 	verifier, err := token.NewVerifier(ctx, token.VerifierConfig{
 		JWKSURL: cfg.Auth.JWKS(), Issuer: cfg.Auth.Issuer, Audience: cfg.BaseURL,
-		RefreshInterval: opts.Security.JWKSRefresh, Leeway: opts.Security.Leeway,
+		RefreshInterval: opts.Security.JWKSRefresh, Leeway: opts.Security.Leeway, AcceptJWTType: opts.Security.AcceptJWTTyp,
 		Revocations: revocations, Logger: log.With("component", "jwks"),
 	})
 	if err != nil {

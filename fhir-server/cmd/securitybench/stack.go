@@ -84,6 +84,7 @@ func (a *authStub) mint(base, clientID, scope, patient string, n int) (string, e
 	}
 	hdr := jws.NewHeaders()
 	_ = hdr.Set(jws.KeyIDKey, kid)
+	_ = hdr.Set(jws.TypeKey, token.AccessTokenType)
 	out, err := jws.Sign(payload, jws.WithKey(jwa.RS256, a.key, jws.WithProtectedHeaders(hdr)))
 	return string(out), err
 }

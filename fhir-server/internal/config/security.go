@@ -29,6 +29,13 @@ type SecuritySettings struct {
 	// Leeway is the clock skew allowed on exp and nbf, at most 60 s
 	// (FHIR_SECURITY_LEEWAY).
 	Leeway time.Duration `yaml:"leeway" env:"LEEWAY"`
+	// AcceptJWTTyp also accepts access tokens whose typ header is JWT, as
+	// auth servers from before RFC 9068 issued them, besides at+jwt
+	// (FHIR_SECURITY_ACCEPT_JWT_TYP). Off by default; turn it on only
+	// while upgrading the auth server, and off again one token lifetime
+	// (90 minutes by default) after the upgrade: while it is on, any JWT
+	// the auth server signs with the right iss and aud would pass.
+	AcceptJWTTyp bool `yaml:"accept_jwt_typ" env:"ACCEPT_JWT_TYP"`
 	// OAuthEndpoints are the auth-server endpoints advertised in the
 	// CapabilityStatement's oauth-uris extension: names (token, authorize,
 	// register, manage, introspect, revoke; the issuer plus the default

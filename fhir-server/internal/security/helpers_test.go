@@ -89,8 +89,15 @@ func claims(scope, patient string) token.Claims {
 	}
 }
 
-// sign signs claims (or raw payload bytes) with alg and key under kid.
+// sign signs claims (or raw payload bytes) as an access token (typ
+// at+jwt) with alg and key under kid.
 func sign(t *testing.T, v any, alg jwa.SignatureAlgorithm, key any, kid string) string {
+	t.Helper()
+	return signTyped(t, v, alg, key, kid, token.AccessTokenType)
+}
+
+// signTyped is sign with another typ header ("" for none).
+func signTyped(t *testing.T, v any, alg jwa.SignatureAlgorithm, key any, kid, typ string) string {
 	t.Helper()
 	payload, ok := v.([]byte)
 	if !ok {
@@ -102,6 +109,9 @@ func sign(t *testing.T, v any, alg jwa.SignatureAlgorithm, key any, kid string) 
 	hdr := jws.NewHeaders()
 	if kid != "" {
 		_ = hdr.Set(jws.KeyIDKey, kid)
+	}
+	if typ != "" {
+		_ = hdr.Set(jws.TypeKey, typ)
 	}
 	out, err := jws.Sign(payload, jws.WithKey(alg, key, jws.WithProtectedHeaders(hdr)))
 	if err != nil {
@@ -120,8 +130,9 @@ type env struct {
 }
 
 type envOptions struct {
-	queueSize int
-	metrics   *metrics.Metrics // when set: counted, and the stack wrapped in its middleware
+	queueSize    int
+	metrics      *metrics.Metrics // when set: counted, and the stack wrapped in its middleware
+	acceptJWTTyp bool             // FHIR_SECURITY_ACCEPT_JWT_TYP
 	// open opens the empty store (default: SQLite in a temporary
 	// directory); eachBackend sets it.
 	open func(t *testing.T) backendStore
@@ -171,7 +182,7 @@ func newEnv(t *testing.T, o envOptions) *env {
 	}
 	st := o.open(t)
 	jwks := issuerServer(t)
-	v, err := token.NewVerifier(ctx, token.VerifierConfig{JWKSURL: jwks.URL, Issuer: issuer, Audience: base})
+	v, err := token.NewVerifier(ctx, token.VerifierConfig{JWKSURL: jwks.URL, Issuer: issuer, Audience: base, AcceptJWTType: o.acceptJWTTyp})
 	if err != nil {
 		t.Fatal(err)
 	}
