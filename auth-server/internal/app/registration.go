@@ -29,10 +29,15 @@ func RegistrationService(cfg config.Config, st store.Store, log *slog.Logger) *r
 }
 
 // assertions verifies private_key_jwt clients; the audience is the token
-// endpoint URL under the configured issuer.
-func assertions(cfg config.Config, st store.Store) *clientauth.Assertions {
+// endpoint URL under the configured issuer. Their jwks_uri documents are
+// fetched from public addresses only (and loopback when configured).
+func assertions(cfg config.Config, st store.Store, log *slog.Logger) *clientauth.Assertions {
+	if cfg.ClientJWKSAllowLoopback {
+		log.Warn("client jwks_uri documents may be fetched from loopback addresses (AUTH_CLIENT_JWKS_ALLOW_LOOPBACK): for tests and local demos only")
+	}
+	keySets := clientauth.NewKeySets(clientauth.PublicOnlyClient(cfg.ClientJWKSAllowLoopback), time.Now)
 	return &clientauth.Assertions{
-		Clients: st, Replay: st, Keys: clientauth.NewKeySets(nil, time.Now),
+		Clients: st, Replay: st, Keys: keySets,
 		Audience: strings.TrimRight(cfg.Issuer, "/") + "/token", Now: time.Now,
 	}
 }

@@ -2,6 +2,7 @@ package clientauth
 
 import (
 	"context"
+	"errors"
 	"io"
 	"net/http"
 	"sync"
@@ -34,11 +35,11 @@ type cachedSet struct {
 	fetched time.Time
 }
 
-// NewKeySets returns a key finder; hc fetches jwks_uri documents (nil: a
-// client that reaches only public addresses, with a 5-second timeout).
+// NewKeySets returns a key finder; hc fetches jwks_uri documents (nil:
+// PublicOnlyClient(false)).
 func NewKeySets(hc *http.Client, now func() time.Time) *KeySets {
 	if hc == nil {
-		hc = publicOnlyClient()
+		hc = PublicOnlyClient(false)
 	}
 	if now == nil {
 		now = time.Now
@@ -112,6 +113,9 @@ func (k *KeySets) fetch(ctx context.Context, url string) (jwk.Set, error) {
 	}
 	req.Header.Set("Accept", "application/json, application/jwk-set+json")
 	resp, err := k.client.Do(req)
+	if errors.Is(err, errNotPublic) {
+		return nil, refuse("the registered jwks_uri is not at a public address")
+	}
 	if err != nil {
 		return nil, refuse("the registered jwks_uri could not be fetched")
 	}

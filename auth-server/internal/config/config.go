@@ -31,6 +31,12 @@ type Config struct {
 	// tokens. Empty: RevocationFeedClients.
 	IntrospectionClients []string `yaml:"introspection_clients" env:"AUTH_INTROSPECTION_CLIENTS" envSeparator:","`
 
+	// ClientJWKSAllowLoopback lets the server fetch a private_key_jwt
+	// client's jwks_uri from a loopback address (never private or
+	// link-local ones), for tests and local demos. Off: only public
+	// addresses, checked when dialling.
+	ClientJWKSAllowLoopback bool `yaml:"client_jwks_allow_loopback" env:"AUTH_CLIENT_JWKS_ALLOW_LOOPBACK"`
+
 	// UsersFile holds the demo users, loaded when Demo. Empty: users.yaml
 	// in the directory of ClientsFile.
 	UsersFile string `yaml:"users_file" env:"AUTH_USERS_FILE"`
