@@ -91,7 +91,7 @@ func build(ctx context.Context, cfg config.Config, st store.Store, km *keys.Mana
 		log.InfoContext(ctx, "demo clients loaded", "count", n, "file", cfg.ClientsFile)
 	}
 	engine := oauth.New(st, km, oauth.Options{Issuer: cfg.Issuer, Audience: cfg.FHIRBaseURL, TokenLifetime: cfg.Tokens.Lifetime}, log)
-	svc := tokens.New(km, st, cfg.Issuer, cfg.FHIRBaseURL, time.Now)
+	svc := tokens.New(km, st, cfg.Issuer, cfg.FHIRBaseURL, cfg.RevocationCompactAfter, time.Now)
 	pages, err := userFlow(ctx, cfg, st, km, engine, log)
 	if err != nil {
 		return nil, err

@@ -15,7 +15,6 @@ import (
 	"github.com/lestrrat-go/jwx/v2/jwt"
 
 	"github.com/smartgate/auth-server/internal/store"
-	"github.com/smartgate/pkg/token"
 )
 
 // Errors.
@@ -35,15 +34,18 @@ type Service struct {
 	revoked  store.RevocationStore
 	issuer   string
 	audience string
-	now      func() time.Time
+	// compactAfter is how many revoked jtis of one client the store keeps
+	// before it replaces them by the client's entry (0: never).
+	compactAfter int
+	now          func() time.Time
 }
 
 // New returns a service.
-func New(keys KeySet, revoked store.RevocationStore, issuer, audience string, now func() time.Time) *Service {
+func New(keys KeySet, revoked store.RevocationStore, issuer, audience string, compactAfter int, now func() time.Time) *Service {
 	if now == nil {
 		now = time.Now
 	}
-	return &Service{keys: keys, revoked: revoked, issuer: issuer, audience: audience, now: now}
+	return &Service{keys: keys, revoked: revoked, issuer: issuer, audience: audience, compactAfter: compactAfter, now: now}
 }
 
 // Verify checks signature (against a published key, by kid), issuer,
@@ -124,7 +126,8 @@ func (s *Service) Introspect(ctx context.Context, raw string) (*Introspection, e
 
 // Revoke adds the token's jti to the revocation list until its exp. Per
 // RFC 7009 an invalid or expired token is not an error (nothing to do);
-// a token of another client is ErrNotOwner.
+// a token of another client is ErrNotOwner. Revocations are never
+// refused: past compactAfter entries the store compacts the client's.
 func (s *Service) Revoke(ctx context.Context, clientID, raw string) error {
 	tok, err := s.Verify(ctx, raw)
 	if errors.Is(err, ErrInvalidToken) {
@@ -136,38 +139,9 @@ func (s *Service) Revoke(ctx context.Context, clientID, raw string) error {
 	if claim(tok, "client_id") != clientID {
 		return ErrNotOwner
 	}
-	return s.revoked.RevokeToken(ctx, tok.JwtID(), tok.Expiration())
-}
-
-// Feed returns the revocation feed: the unexpired revoked jtis and
-// deleted clients. Both lists are non-nil, so they marshal as [].
-func (s *Service) Feed(ctx context.Context) (*token.FeedDocument, error) {
-	jtis, err := s.revoked.ListRevokedTokens(ctx)
-	if err != nil {
-		return nil, err
-	}
-	deleted, err := s.revoked.ListRevokedClients(ctx)
-	if err != nil {
-		return nil, err
-	}
-	doc := &token.FeedDocument{
-		Revoked:        make([]token.Revoked, 0, len(jtis)),
-		RevokedClients: make([]token.RevokedClient, 0, len(deleted)),
-	}
-	now := s.now()
-	for _, r := range jtis {
-		if r.ExpiresAt.After(now) {
-			doc.Revoked = append(doc.Revoked, token.Revoked{ID: r.JTI, Expiry: r.ExpiresAt.Unix()})
-		}
-	}
-	for _, r := range deleted {
-		if r.ExpiresAt.After(now) {
-			doc.RevokedClients = append(doc.RevokedClients, token.RevokedClient{
-				ClientID: r.ClientID, Before: r.RevokedAt.Unix(), Expiry: r.ExpiresAt.Unix(),
-			})
-		}
-	}
-	return doc, nil
+	return s.revoked.RevokeToken(ctx, store.RevokedToken{
+		JTI: tok.JwtID(), ClientID: clientID, IssuedAt: tok.IssuedAt(), ExpiresAt: tok.Expiration(),
+	}, s.compactAfter)
 }
 
 func claim(tok jwt.Token, name string) string {
