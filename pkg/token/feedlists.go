@@ -26,9 +26,20 @@ func newFeedLists() *feedLists {
 	return &feedLists{jtis: map[string]revokedJTI{}, clients: map[string]clientCutoff{}}
 }
 
-// add merges a page of the feed, keeping the later of each time, and
-// drops the jtis its client entries cover (as the auth server did when it
-// compacted them).
+// addAll merges pages of the feed, keeping the later of each time, then
+// drops the jtis their client entries cover (as the auth server did when
+// it compacted them).
+func (l *feedLists) addAll(pages []*FeedDocument) {
+	clients := false
+	for _, p := range pages {
+		l.add(p)
+		clients = clients || len(p.RevokedClients) > 0
+	}
+	if clients {
+		l.dropCovered()
+	}
+}
+
 func (l *feedLists) add(doc *FeedDocument) {
 	for _, r := range doc.Revoked {
 		if r.ID == "" {
@@ -50,11 +61,12 @@ func (l *feedLists) add(doc *FeedDocument) {
 		cur := l.clients[r.ClientID]
 		l.clients[r.ClientID] = clientCutoff{before: max(cur.before, r.Before), exp: max(cur.exp, r.Expiry)}
 	}
-	if len(doc.RevokedClients) > 0 {
-		for id, e := range l.jtis {
-			if c, ok := l.clients[e.client]; ok && e.client != "" && e.iat <= c.before {
-				delete(l.jtis, id)
-			}
+}
+
+func (l *feedLists) dropCovered() {
+	for id, e := range l.jtis {
+		if c, ok := l.clients[e.client]; ok && e.client != "" && e.iat <= c.before {
+			delete(l.jtis, id)
 		}
 	}
 }

@@ -160,9 +160,7 @@ func startOver(pages []*FeedDocument, now time.Time) (*feedLists, error) {
 		return nil, nil
 	}
 	lists := newFeedLists()
-	for _, p := range pages[from:] {
-		lists.add(p)
-	}
+	lists.addAll(pages[from:])
 	lists.prune(now.Add(-MaxLeeway).Unix())
 	if n := lists.len(); n > maxFeedEntries {
 		return nil, fmt.Errorf("revocation feed holds %d entries, more than %d", n, maxFeedEntries)
@@ -178,9 +176,7 @@ func (f *RevocationFeed) apply(pages []*FeedDocument, fresh *feedLists, now time
 	if fresh != nil {
 		f.lists = fresh
 	} else {
-		for _, p := range pages {
-			f.lists.add(p)
-		}
+		f.lists.addAll(pages)
 		f.lists.prune(now.Add(-MaxLeeway).Unix())
 		if n := f.lists.len(); n > maxFeedEntries {
 			return fmt.Errorf("revocation feed holds %d entries, more than %d", n, maxFeedEntries)
