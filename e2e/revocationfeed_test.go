@@ -76,15 +76,16 @@ func TestStaleRevocationFeedFailsClosed(t *testing.T) {
 		t.Fatalf("before: %d %s", a.status, a.body)
 	}
 
-	s.Auth.Stop()
 	stoppedAt := time.Now()
+	s.Auth.Stop()
 	var refused fhirAnswer
 	eventually(t, 10*time.Second, "token-bearing requests are refused 503", func() bool {
 		refused = fhirCall(t, s, "/Patient/4", tok)
 		return refused.status == http.StatusServiceUnavailable
 	})
-	if took := time.Since(stoppedAt); took < 2*time.Second {
-		t.Errorf("refused %s after the auth server stopped, before the 2s allowed staleness", took)
+	// The last good poll may precede the stop by up to one interval.
+	if took := time.Since(stoppedAt); took < 1400*time.Millisecond {
+		t.Errorf("refused %s after the auth server stopped, well before the 2s allowed staleness", took)
 	}
 	if refused.retryAfter == "" || !strings.Contains(refused.body, `"OperationOutcome"`) {
 		t.Errorf("503 without Retry-After or OperationOutcome: %q %s", refused.retryAfter, refused.body)
