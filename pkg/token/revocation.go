@@ -61,13 +61,15 @@ type RevocationFeed struct {
 
 	pollMu sync.Mutex // one poll at a time
 
-	mu       sync.RWMutex
-	lists    *feedLists
-	cursor   string    // where the next poll continues; "" starts over
-	lastGood time.Time // when the last successful poll started; zero before
-	lastErr  error
+	mu      sync.RWMutex
+	lists   *feedLists
+	cursor  string // where the next poll continues; "" starts over
+	lastErr error
 
-	stale atomic.Bool // the state last logged
+	// lastGood is when the last successful poll started (Unix ns; 0
+	// before the first): atomic, since every token-bearing request asks.
+	lastGood atomic.Int64
+	stale    atomic.Bool // the state last logged
 }
 
 // NewRevocationFeed makes a feed client. Call Run to poll.
@@ -140,10 +142,11 @@ func (f *RevocationFeed) Poll(ctx context.Context) error {
 	if err != nil {
 		f.lastErr = err
 		f.cfg.Logger.Warn("revocation feed poll failed", "url", f.cfg.URL, "err", err,
-			"last_good_poll_age", f.ageLocked(started).Round(time.Second).String())
+			"last_good_poll_age", f.ageAt(started).Round(time.Second).String())
 		return err
 	}
-	f.lastGood, f.lastErr = started, nil
+	f.lastGood.Store(started.UnixNano())
+	f.lastErr = nil
 	return nil
 }
 
@@ -198,12 +201,10 @@ func (f *RevocationFeed) Revoked(c *Claims) bool {
 // Current reports whether the last successful poll started at most
 // MaxStaleness ago (false before the first). It logs each change.
 func (f *RevocationFeed) Current() bool {
-	now := f.cfg.Now()
-	f.mu.RLock()
-	last := f.lastGood
-	f.mu.RUnlock()
-	current := !last.IsZero() && now.Sub(last) <= f.cfg.MaxStaleness
-	if f.stale.Swap(!current) == current { // the state changed
+	last := f.lastGood.Load()
+	current := last != 0 && f.cfg.Now().Sub(time.Unix(0, last)) <= f.cfg.MaxStaleness
+	// The stale flag equals current only when the state just changed.
+	if f.stale.Load() == current && f.stale.CompareAndSwap(current, !current) {
 		if current {
 			f.cfg.Logger.Info("revocation feed current: token-bearing requests are served", "entries", f.Len())
 		} else {
@@ -216,17 +217,14 @@ func (f *RevocationFeed) Current() bool {
 
 // Age is the time since the last successful poll started (since the
 // feed was made, before the first).
-func (f *RevocationFeed) Age() time.Duration {
-	f.mu.RLock()
-	defer f.mu.RUnlock()
-	return f.ageLocked(f.cfg.Now())
-}
+func (f *RevocationFeed) Age() time.Duration { return f.ageAt(f.cfg.Now()) }
 
-func (f *RevocationFeed) ageLocked(now time.Time) time.Duration {
-	if f.lastGood.IsZero() {
+func (f *RevocationFeed) ageAt(now time.Time) time.Duration {
+	last := f.lastGood.Load()
+	if last == 0 {
 		return now.Sub(f.created)
 	}
-	return now.Sub(f.lastGood)
+	return now.Sub(time.Unix(0, last))
 }
 
 // RetryAfter is when a poll is next due: how long a refused client had
@@ -245,16 +243,13 @@ func (f *RevocationFeed) Len() int {
 func (f *RevocationFeed) Healthy() (loaded bool, err error) {
 	f.mu.RLock()
 	defer f.mu.RUnlock()
-	if f.lastGood.IsZero() && f.lastErr == nil {
+	loaded = f.loaded()
+	if !loaded && f.lastErr == nil {
 		return false, errors.New("revocation feed not polled yet")
 	}
-	return !f.lastGood.IsZero(), f.lastErr
+	return loaded, f.lastErr
 }
 
-func (f *RevocationFeed) loaded() bool {
-	f.mu.RLock()
-	defer f.mu.RUnlock()
-	return !f.lastGood.IsZero()
-}
+func (f *RevocationFeed) loaded() bool { return f.lastGood.Load() != 0 }
 
 var _ RevocationList = (*RevocationFeed)(nil)
