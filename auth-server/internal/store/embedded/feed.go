@@ -14,7 +14,12 @@ import (
 // order of seq (see store.RevocationStore).
 func (s *Store) RevocationsSince(ctx context.Context, since store.FeedPosition, limit int) (*store.RevocationPage, error) {
 	page := &store.RevocationPage{Next: store.FeedPosition{Epoch: s.epoch, Seq: since.Seq}}
-	if since.Epoch != s.epoch {
+	var last int64 // the last position given; read before the entries, so a later write only raises it
+	err := s.db.QueryRowContext(ctx, `SELECT coalesce(max(seq), 0) FROM sqlite_sequence WHERE name = 'revocations'`).Scan(&last)
+	if err != nil {
+		return nil, fmt.Errorf("embedded store: %w", err)
+	}
+	if since.Epoch != s.epoch || since.Seq > last {
 		page.Reset, page.Next.Seq = true, 0
 	}
 	limit = max(limit, 1)

@@ -102,7 +102,8 @@ end
 return 1`)
 
 // readFeed lists up to ARGV[3] unexpired entries after position ARGV[2]
-// of epoch ARGV[1] (from the start when the epoch is not the feed's);
+// of epoch ARGV[1] (from the start when the epoch is not the feed's, or
+// the position is past the last one given);
 // ARGV[4] is now, ARGV[5] an epoch candidate. It returns the epoch,
 // reset (0/1), the next position, more (0/1), then per entry: kind,
 // position, id, expiry, and client id and iat (tokens) or revocation
@@ -110,7 +111,7 @@ return 1`)
 var readFeed = goredis.NewScript(luaFeed + `
 local ep = epoch(ARGV[5])
 local reset, last = 0, tonumber(ARGV[2])
-if ARGV[1] ~= ep then reset, last = 1, 0 end
+if ARGV[1] ~= ep or last > tonumber(redis.call('HGET', state, 'seq') or '0') then reset, last = 1, 0 end
 local limit, now = tonumber(ARGV[3]), tonumber(ARGV[4])
 local out, n, more = {ep, reset, '', 0}, 0, 0
 while more == 0 do

@@ -160,16 +160,22 @@ func testFeedPages(t *testing.T, s store.Store) {
 	}
 }
 
-// A position of another store starts over, and says so.
+// A position of another store, or past the last one, starts over, and
+// says so.
 func testFeedForeignPosition(t *testing.T, s store.Store) {
 	revoke(t, s, jtiEntry("j1", future(time.Hour)), 0)
 	own := since(t, s, store.FeedPosition{}, 10).Next
 	if again := since(t, s, store.FeedPosition{}, 10).Next; again.Epoch != own.Epoch {
 		t.Fatalf("epoch changed between two reads: %q, %q", own.Epoch, again.Epoch)
 	}
-	page := since(t, s, store.FeedPosition{Epoch: "another-store", Seq: own.Seq}, 10)
-	if !page.Reset || !slices.Equal(jtis(page.Tokens), []string{"j1"}) || page.Next != own {
-		t.Errorf("foreign position: reset %v, tokens %v, next %+v; want reset, [j1], %+v", page.Reset, jtis(page.Tokens), page.Next, own)
+	for name, p := range map[string]store.FeedPosition{
+		"another store's": {Epoch: "another-store", Seq: own.Seq},
+		"one never given": {Epoch: own.Epoch, Seq: own.Seq + 1000},
+	} {
+		page := since(t, s, p, 10)
+		if !page.Reset || !slices.Equal(jtis(page.Tokens), []string{"j1"}) || page.Next != own {
+			t.Errorf("%s position: reset %v, tokens %v, next %+v; want reset, [j1], %+v", name, page.Reset, jtis(page.Tokens), page.Next, own)
+		}
 	}
 }
 
