@@ -22,16 +22,31 @@
 // # Revocation feed
 //
 // The auth server publishes the access tokens it has revoked at
-// GET /revocations (client authentication required). The answer is JSON:
+// GET /revocations[?since=<cursor>] (client authentication required).
+// The answer is JSON:
 //
-//	{"revoked": [{"jti": "8d1f...", "exp": 1700000000}, ...],
-//	 "revoked_clients": [{"client_id": "c1", "before": 1699994000, "exp": 1699999700}, ...]}
+//	{"revoked": [{"jti": "8d1f...", "exp": 1700000000, "client_id": "c2", "iat": 1699994600}, ...],
+//	 "revoked_clients": [{"client_id": "c1", "before": 1699994000, "exp": 1699999700}, ...],
+//	 "cursor": "K3J...Q.1234", "reset": true, "more": false}
 //
 // Each "revoked" entry names the jti of a revoked access token and that
-// token's exp (seconds since the Unix epoch); an entry may be dropped from
-// the feed once its exp has passed, since the token is refused as expired
-// from then on. Each "revoked_clients" entry names a deleted client: its
-// tokens with iat <= before are revoked, until exp, when none of them can
-// be valid any more. Older auth servers send no "revoked_clients".
-// RevocationFeed polls that URL and implements RevocationList.
+// token's exp (seconds since the Unix epoch), and, when the auth server may
+// compact it, the token's client_id and iat. Each "revoked_clients" entry
+// revokes the client's tokens with iat <= before, until exp, when none of
+// them can be valid any more: a deleted client, or a client whose revoked
+// jtis were compacted into it (a revoked_clients entry covers the jtis of
+// its client with iat <= before, which the feed then no longer lists).
+//
+// Without since the answer lists from the beginning, with "reset": true.
+// With the "cursor" of the previous answer it lists only the entries
+// written (or rewritten) after it; "reset": true there means the auth
+// server did not know the cursor (its store was replaced) and lists from
+// the beginning: the reader replaces what it holds. "more": true means
+// more entries follow the cursor already. Entries are dropped once their
+// exp has passed; readers drop them too. Older auth servers send whole
+// lists without a cursor (and without "revoked_clients").
+//
+// RevocationFeed follows that URL and implements RevocationList; its
+// Current says whether the last successful poll is recent enough to rely
+// on the lists.
 package token

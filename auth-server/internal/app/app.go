@@ -95,7 +95,7 @@ func build(ctx context.Context, cfg config.Config, st store.Store, km *keys.Mana
 	if err != nil {
 		return nil, err
 	}
-	svc := tokens.New(km, st, userTokens, cfg.Issuer, cfg.FHIRBaseURL, time.Now)
+	svc := tokens.New(km, st, userTokens, cfg.Issuer, cfg.FHIRBaseURL, cfg.RevocationCompactAfter, time.Now)
 	m := metrics.New()
 	h, err := httpapi.New(httpapi.Deps{Metrics: m, Config: cfg, Store: st, Keys: km, OAuth: engine, Tokens: svc, Pages: pages,
 		Registration: RegistrationService(cfg, st, log), Assertions: assertions(cfg, st, log), Log: log})

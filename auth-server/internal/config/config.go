@@ -37,6 +37,13 @@ type Config struct {
 	// addresses, checked when dialling.
 	ClientJWKSAllowLoopback bool `yaml:"client_jwks_allow_loopback" env:"AUTH_CLIENT_JWKS_ALLOW_LOOPBACK"`
 
+	// RevocationCompactAfter is how many revoked jtis of one client the
+	// feed holds before they are replaced by the client's revoked_clients
+	// entry (which revokes every token of the client issued up to the
+	// newest of them): a client revoking without limit keeps the feed
+	// bounded instead of being refused.
+	RevocationCompactAfter int `yaml:"revocation_compact_after" env:"AUTH_REVOCATION_COMPACT_AFTER"`
+
 	// UsersFile holds the demo users, loaded when Demo. Empty: users.yaml
 	// in the directory of ClientsFile.
 	UsersFile string `yaml:"users_file" env:"AUTH_USERS_FILE"`
@@ -131,21 +138,22 @@ type Metrics struct {
 // says otherwise (the values of DESIGN.md's contract table).
 func Default() Config {
 	return Config{
-		ListenAddr:            ":8081",
-		Issuer:                "http://localhost:8081",
-		DataDir:               "./data/auth",
-		ClientsFile:           "config/clients.yaml",
-		Web:                   DefaultWeb(),
-		Grants:                DefaultGrants(),
-		Registration:          DefaultRegistration(),
-		RedisKeyPrefix:        "smartgate:auth:",
-		FHIRBaseURL:           "http://localhost:8080/STU3",
-		RevocationFeedClients: []string{"demo-system"},
-		Keys:                  Keys{Size: 2048, ReloadInterval: 15 * time.Second},
-		Tokens:                Tokens{Lifetime: 5400 * time.Second, Leeway: 5 * time.Minute},
-		HTTP:                  HTTP{CORSAllowedOrigins: []string{"*"}, MaxBodyBytes: 64 << 10},
-		Limits:                Limits{FailuresPerClient: 10, FailuresPerAddress: 30, Window: time.Minute},
-		Log:                   Log{Level: "info", Format: "text"},
+		ListenAddr:             ":8081",
+		Issuer:                 "http://localhost:8081",
+		DataDir:                "./data/auth",
+		ClientsFile:            "config/clients.yaml",
+		Web:                    DefaultWeb(),
+		Grants:                 DefaultGrants(),
+		Registration:           DefaultRegistration(),
+		RedisKeyPrefix:         "smartgate:auth:",
+		FHIRBaseURL:            "http://localhost:8080/STU3",
+		RevocationFeedClients:  []string{"demo-system"},
+		RevocationCompactAfter: 1000,
+		Keys:                   Keys{Size: 2048, ReloadInterval: 15 * time.Second},
+		Tokens:                 Tokens{Lifetime: 5400 * time.Second, Leeway: 5 * time.Minute},
+		HTTP:                   HTTP{CORSAllowedOrigins: []string{"*"}, MaxBodyBytes: 64 << 10},
+		Limits:                 Limits{FailuresPerClient: 10, FailuresPerAddress: 30, Window: time.Minute},
+		Log:                    Log{Level: "info", Format: "text"},
 	}
 }
 

@@ -42,6 +42,9 @@ func (c Config) Validate() error {
 			bad("introspection_clients (AUTH_INTROSPECTION_CLIENTS) holds an empty client id")
 		}
 	}
+	if c.RevocationCompactAfter < 1 || c.RevocationCompactAfter > 100000 {
+		bad("revocation_compact_after (AUTH_REVOCATION_COMPACT_AFTER) %d: must be between 1 and 100000", c.RevocationCompactAfter)
+	}
 	if c.Keys.Size < 2048 || c.Keys.Size > 8192 {
 		bad("keys.size (AUTH_KEY_SIZE) %d: must be between 2048 and 8192", c.Keys.Size)
 	}

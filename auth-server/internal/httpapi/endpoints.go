@@ -69,27 +69,6 @@ func (a *api) revoke(c *gin.Context) {
 	}
 }
 
-// revocations is GET /revocations, the feed of revoked access tokens for
-// resource servers (token.FeedDocument):
-// {"revoked":[{"jti":"...","exp":<unix>}],
-// "revoked_clients":[{"client_id":"...","before":<unix>,"exp":<unix>}]}.
-// Only clients listed in revocation_feed_clients may read it.
-func (a *api) revocations(c *gin.Context) {
-	client, _ := clientauth.FromContext(c.Request.Context())
-	if !a.feedReader[client.ID] {
-		a.abort(c, oauth.ErrAccessDenied.WithDescription("this client may not read the revocation feed"))
-		return
-	}
-	feed, err := a.Tokens.Feed(c.Request.Context())
-	if err != nil {
-		a.Log.ErrorContext(c.Request.Context(), "revocation feed", "err", err)
-		a.abort(c, oauth.ErrTemporarilyUnavailable)
-		return
-	}
-	noStore(c)
-	c.JSON(http.StatusOK, feed)
-}
-
 // jwks is GET /jwks and /.well-known/jwks.json: public keys only.
 func (a *api) jwks(c *gin.Context) {
 	body, err := a.Keys.JWKS(c.Request.Context())

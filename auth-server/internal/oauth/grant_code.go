@@ -78,7 +78,9 @@ func (u *UserTokens) revokeFromCode(ctx context.Context, rec *store.AuthCode) er
 		return nil
 	}
 	if rec.AccessJTI != "" {
-		if err := u.store.RevokeToken(ctx, rec.AccessJTI, rec.UsedAt.Add(u.opts.Lifetime)); err != nil {
+		// No client or iat: UsedAt is not the token's exact iat, so the
+		// entry must never be compacted.
+		if err := u.store.RevokeToken(ctx, store.RevokedToken{JTI: rec.AccessJTI, ExpiresAt: rec.UsedAt.Add(u.opts.Lifetime)}, 0); err != nil {
 			return err
 		}
 	}

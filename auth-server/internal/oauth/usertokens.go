@@ -179,7 +179,10 @@ func (u *UserTokens) revokeRefreshed(ctx context.Context, rts []*store.RefreshTo
 		if rt.AccessJTI == "" {
 			continue
 		}
-		if err := u.store.RevokeToken(ctx, rt.AccessJTI, rt.IssuedAt.Add(u.opts.Lifetime)); err != nil {
+		// The access token was signed at rt.IssuedAt. Compaction is left
+		// to /revoke, the one path a client drives at will.
+		r := store.RevokedToken{JTI: rt.AccessJTI, ClientID: rt.ClientID, IssuedAt: rt.IssuedAt, ExpiresAt: rt.IssuedAt.Add(u.opts.Lifetime)}
+		if err := u.store.RevokeToken(ctx, r, 0); err != nil {
 			return err
 		}
 	}

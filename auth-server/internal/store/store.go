@@ -67,22 +67,6 @@ type SigningKey struct {
 	PublishUntil time.Time `json:"publish_until,omitzero"` // zero: published while not retired
 }
 
-// RevokedToken is the jti of a revoked access token, remembered until the
-// token would have expired anyway.
-type RevokedToken struct {
-	JTI       string    `json:"jti"`
-	ExpiresAt time.Time `json:"expires_at"`
-}
-
-// RevokedClient is a deleted client: every access token issued to it at or
-// before RevokedAt is revoked. The entry is kept until ExpiresAt, when no
-// such token can still be accepted anywhere.
-type RevokedClient struct {
-	ClientID  string    `json:"client_id"`
-	RevokedAt time.Time `json:"revoked_at"`
-	ExpiresAt time.Time `json:"expires_at"`
-}
-
 // ClientStore keeps registered clients.
 type ClientStore interface {
 	// GetClient returns ErrNotFound for an unknown id.
@@ -107,28 +91,6 @@ type KeyStore interface {
 	UpdateKey(ctx context.Context, k *SigningKey) error
 	// DeleteKey returns ErrNotFound when absent.
 	DeleteKey(ctx context.Context, kid string) error
-}
-
-// RevocationStore is the list of revoked access-token ids and of deleted
-// clients whose tokens are revoked. Entries expire by themselves at
-// ExpiresAt on every backend.
-type RevocationStore interface {
-	// RevokeToken is idempotent; an entry whose expiry is already past is
-	// not kept.
-	RevokeToken(ctx context.Context, jti string, expiresAt time.Time) error
-	IsTokenRevoked(ctx context.Context, jti string) (bool, error)
-	// ListRevokedTokens returns the unexpired entries, ordered by jti.
-	ListRevokedTokens(ctx context.Context) ([]RevokedToken, error)
-
-	// RevokeClient revokes the client's tokens issued at or before
-	// revokedAt, remembered until expiresAt. Repeating it keeps the later
-	// of each time; an entry whose expiry is already past is not kept.
-	RevokeClient(ctx context.Context, clientID string, revokedAt, expiresAt time.Time) error
-	// ClientRevokedAt returns the RevokedAt of the client's unexpired
-	// entry, or the zero time when there is none.
-	ClientRevokedAt(ctx context.Context, clientID string) (time.Time, error)
-	// ListRevokedClients returns the unexpired entries, ordered by client id.
-	ListRevokedClients(ctx context.Context) ([]RevokedClient, error)
 }
 
 // Store is everything a backend provides. Wiring code holds a Store;

@@ -15,8 +15,9 @@ import (
 	"github.com/lestrrat-go/jwx/v2/jws"
 	"github.com/lestrrat-go/jwx/v2/jwt"
 
-	"github.com/smartgate/auth-server/internal/store"
 	"github.com/smartgate/pkg/token"
+
+	"github.com/smartgate/auth-server/internal/store"
 )
 
 // Errors.
@@ -46,16 +47,20 @@ type Service struct {
 	refresh  RefreshTokens
 	issuer   string
 	audience string
-	now      func() time.Time
+	// compactAfter is how many revoked jtis of one client the store keeps
+	// before it replaces them by the client's entry (0: never).
+	compactAfter int
+	now          func() time.Time
 }
 
 // New returns a service; refresh may be nil when no refresh tokens are
-// issued.
-func New(keys KeySet, revoked store.RevocationStore, refresh RefreshTokens, issuer, audience string, now func() time.Time) *Service {
+// issued. compactAfter is how many revoked jtis of one client the store
+// keeps before it replaces them by the client's entry (0: never).
+func New(keys KeySet, revoked store.RevocationStore, refresh RefreshTokens, issuer, audience string, compactAfter int, now func() time.Time) *Service {
 	if now == nil {
 		now = time.Now
 	}
-	return &Service{keys: keys, revoked: revoked, refresh: refresh, issuer: issuer, audience: audience, now: now}
+	return &Service{keys: keys, revoked: revoked, refresh: refresh, issuer: issuer, audience: audience, compactAfter: compactAfter, now: now}
 }
 
 // Verify checks that raw is an access token (typ at+jwt, RFC 9068, so no
@@ -155,7 +160,8 @@ func (s *Service) Introspect(ctx context.Context, raw string) (*Introspection, e
 // error (nothing to do); a token of another client is ErrNotOwner, and is
 // left alone. Access tokens issued before RFC 9068 (typ JWT) are revoked
 // too: a resource server may still accept them for a while after an
-// upgrade, and revoking never grants anything.
+// upgrade, and revoking never grants anything. Revocations are never
+// refused: past compactAfter entries the store compacts the client's.
 func (s *Service) Revoke(ctx context.Context, clientID, raw string) error {
 	tok, err := s.verify(ctx, raw, true)
 	if errors.Is(err, ErrInvalidToken) {
@@ -167,7 +173,9 @@ func (s *Service) Revoke(ctx context.Context, clientID, raw string) error {
 	if claim(tok, "client_id") != clientID {
 		return ErrNotOwner
 	}
-	return s.revoked.RevokeToken(ctx, tok.JwtID(), tok.Expiration())
+	return s.revoked.RevokeToken(ctx, store.RevokedToken{
+		JTI: tok.JwtID(), ClientID: clientID, IssuedAt: tok.IssuedAt(), ExpiresAt: tok.Expiration(),
+	}, s.compactAfter)
 }
 
 // revokeRefresh revokes raw if it is a refresh token of clientID.
@@ -183,37 +191,6 @@ func (s *Service) revokeRefresh(ctx context.Context, clientID, raw string) error
 		return ErrNotOwner
 	}
 	return nil
-}
-
-// Feed returns the revocation feed: the unexpired revoked jtis and
-// deleted clients. Both lists are non-nil, so they marshal as [].
-func (s *Service) Feed(ctx context.Context) (*token.FeedDocument, error) {
-	jtis, err := s.revoked.ListRevokedTokens(ctx)
-	if err != nil {
-		return nil, err
-	}
-	deleted, err := s.revoked.ListRevokedClients(ctx)
-	if err != nil {
-		return nil, err
-	}
-	doc := &token.FeedDocument{
-		Revoked:        make([]token.Revoked, 0, len(jtis)),
-		RevokedClients: make([]token.RevokedClient, 0, len(deleted)),
-	}
-	now := s.now()
-	for _, r := range jtis {
-		if r.ExpiresAt.After(now) {
-			doc.Revoked = append(doc.Revoked, token.Revoked{ID: r.JTI, Expiry: r.ExpiresAt.Unix()})
-		}
-	}
-	for _, r := range deleted {
-		if r.ExpiresAt.After(now) {
-			doc.RevokedClients = append(doc.RevokedClients, token.RevokedClient{
-				ClientID: r.ClientID, Before: r.RevokedAt.Unix(), Expiry: r.ExpiresAt.Unix(),
-			})
-		}
-	}
-	return doc, nil
 }
 
 func claim(tok jwt.Token, name string) string {

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"time"
 
 	"github.com/smartgate/pkg/smart"
 	"github.com/smartgate/pkg/token"
@@ -39,16 +40,18 @@ func tokenLayer(ctx context.Context, cfg config.Config, opts config.SecurityOpti
 	checks := map[string]security.Check{}
 	authBase := opts.AuthBase(cfg.Auth)
 	var revocations token.RevocationList
+	var fresh security.Freshness
 	if id, secret, ok := opts.FeedCredentials(cfg.Demo); ok {
-		feed, err := token.NewRevocationFeed(token.FeedConfig{
+		feed, err := startFeed(ctx, token.FeedConfig{
 			URL: authBase + "/revocations", Authorize: token.BasicAuth(id, secret),
-			Interval: opts.Auth.RevocationPoll, Logger: log.With("component", "revocation-feed"),
-		})
+			Interval: opts.Auth.RevocationPoll, MaxStaleness: opts.Auth.RevocationMaxStaleness,
+			Logger: log.With("component", "revocation-feed"),
+		}, log)
 		if err != nil {
 			return tokens{}, err
 		}
-		go feed.Run(ctx)
-		revocations = feed
+		m.WatchRevocationFeed(feed.Age)
+		revocations, fresh = feed, feed
 		checks["revocation_feed"] = security.FeedCheck(feed)
 	} else {
 		log.Warn("no revocation feed: set auth.client_id and auth.client_secret (FHIR_AUTH_CLIENT_ID, FHIR_AUTH_CLIENT_SECRET) to a client the auth server lists in revocation_feed_clients; revoked tokens stay valid until they expire")
@@ -65,7 +68,10 @@ func tokenLayer(ctx context.Context, cfg config.Config, opts config.SecurityOpti
 		return tokens{}, err
 	}
 	checks["keys"] = security.KeysCheck(verifier)
-	guard, err := security.New(security.Config{Verifier: verifier, Scopes: table, BaseURL: cfg.BaseURL, Logger: log.With("component", "security"), Metrics: m})
+	guard, err := security.New(security.Config{
+		Verifier: verifier, Scopes: table, BaseURL: cfg.BaseURL, Logger: log.With("component", "security"), Metrics: m,
+		Revocations: fresh,
+	})
 	if err != nil {
 		return tokens{}, err
 	}
@@ -80,4 +86,25 @@ func tokenLayer(ctx context.Context, cfg config.Config, opts config.SecurityOpti
 		return tokens{}, err
 	}
 	return tokens{guard: guard, checks: checks, capability: capSec, smartConfiguration: smartCfg}, nil
+}
+
+// firstPollWait bounds the revocation-feed poll made before listening.
+const firstPollWait = 5 * time.Second
+
+// startFeed makes the revocation feed, polls it once before the server
+// listens, and keeps polling until ctx ends. A failed first poll does not
+// stop the start: the feed retries every second, /readyz answers 503 and
+// token-bearing requests 503 (with Retry-After) until a poll succeeds.
+func startFeed(ctx context.Context, cfg token.FeedConfig, log *slog.Logger) (*token.RevocationFeed, error) {
+	feed, err := token.NewRevocationFeed(cfg)
+	if err != nil {
+		return nil, err
+	}
+	first, cancel := context.WithTimeout(ctx, firstPollWait)
+	defer cancel()
+	if err := feed.Poll(first); err != nil {
+		log.Warn("first revocation-feed poll failed; retrying every second, token-bearing requests get 503 until one succeeds", "err", err)
+	}
+	go feed.Run(ctx)
+	return feed, nil
 }

@@ -143,7 +143,8 @@ func newFHIRServer(ctx context.Context, ln net.Listener, base string, secured, a
 		// request is the one a deployment sends.
 		feed, err := token.NewRevocationFeed(token.FeedConfig{
 			URL: authBase + "/revocations", Authorize: token.BasicAuth(config.DemoFeedClientID, config.DemoFeedClientSecret),
-			Interval: opts.Auth.RevocationPoll, Logger: log.With("component", "revocation-feed"),
+			Interval: opts.Auth.RevocationPoll, MaxStaleness: opts.Auth.RevocationMaxStaleness,
+			Logger: log.With("component", "revocation-feed"),
 		})
 		if err != nil {
 			return nil, err
@@ -167,7 +168,9 @@ func newFHIRServer(ctx context.Context, ln net.Listener, base string, secured, a
 			return nil, err
 		}
 		checks["keys"] = security.KeysCheck(verifier)
-		guard, err = security.New(security.Config{Verifier: verifier, Scopes: table, BaseURL: cfg.BaseURL, Logger: log.With("component", "security")})
+		guard, err = security.New(security.Config{
+			Verifier: verifier, Scopes: table, BaseURL: cfg.BaseURL, Logger: log.With("component", "security"), Revocations: feed,
+		})
 		if err != nil {
 			return nil, err
 		}

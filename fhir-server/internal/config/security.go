@@ -59,6 +59,10 @@ type AuthClient struct {
 	ClientSecret string `yaml:"client_secret" env:"CLIENT_SECRET"`
 	// RevocationPoll is the feed's poll interval (FHIR_AUTH_REVOCATION_POLL).
 	RevocationPoll time.Duration `yaml:"revocation_poll" env:"REVOCATION_POLL"`
+	// RevocationMaxStaleness is how old the last successful feed poll may
+	// be before every token-bearing request is answered 503 (fail
+	// closed); at least RevocationPoll (FHIR_AUTH_REVOCATION_MAX_STALENESS).
+	RevocationMaxStaleness time.Duration `yaml:"revocation_max_staleness" env:"REVOCATION_MAX_STALENESS"`
 }
 
 // Audit configures AuditEvent recording.
@@ -95,7 +99,7 @@ func DefaultSecurity() SecurityOptions {
 			Leeway:         60 * time.Second,
 			OAuthEndpoints: []string{"token", "authorize", "register", "manage", "introspect", "revoke"},
 		},
-		Auth:  AuthClient{RevocationPoll: 10 * time.Second},
+		Auth:  AuthClient{RevocationPoll: 10 * time.Second, RevocationMaxStaleness: 60 * time.Second},
 		Audit: Audit{Enabled: true, QueueSize: 10000, BatchSize: 4096, FlushInterval: 100 * time.Millisecond},
 		CORS:  CORS{Origins: []string{"*"}},
 	}
@@ -132,6 +136,10 @@ func (o SecurityOptions) Validate() error {
 	}
 	if o.Auth.RevocationPoll < 100*time.Millisecond {
 		bad("auth.revocation_poll (FHIR_AUTH_REVOCATION_POLL) %s: must be at least 100ms", o.Auth.RevocationPoll)
+	}
+	if o.Auth.RevocationMaxStaleness < o.Auth.RevocationPoll {
+		bad("auth.revocation_max_staleness (FHIR_AUTH_REVOCATION_MAX_STALENESS) %s: must be at least the poll interval (FHIR_AUTH_REVOCATION_POLL, %s)",
+			o.Auth.RevocationMaxStaleness, o.Auth.RevocationPoll)
 	}
 	if o.Audit.FlushInterval <= 0 || o.Audit.FlushInterval > time.Minute {
 		bad("audit: flush_interval (FHIR_AUDIT_FLUSH_INTERVAL) must be between 1ms and 1m")

@@ -3,6 +3,7 @@ package config
 import (
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 )
@@ -65,5 +66,11 @@ func TestSecurityDefaultsAndValidate(t *testing.T) {
 	bad.Audit.QueueSize = 0
 	if err := bad.Validate(); err == nil {
 		t.Fatal("want errors")
+	}
+	// The allowed staleness cannot be shorter than one poll interval.
+	stale := DefaultSecurity()
+	stale.Auth.RevocationPoll, stale.Auth.RevocationMaxStaleness = 30*time.Second, 20*time.Second
+	if err := stale.Validate(); err == nil || !strings.Contains(err.Error(), "FHIR_AUTH_REVOCATION_MAX_STALENESS") {
+		t.Fatalf("max staleness below the poll interval: %v", err)
 	}
 }

@@ -24,6 +24,7 @@ type Metrics struct {
 	unauthorized *prometheus.CounterVec
 	auditDropped *prometheus.CounterVec
 	storeErrors  *prometheus.CounterVec
+	staleFeed    prometheus.Counter
 }
 
 // New builds the collectors on a fresh registry, with the Go runtime and
@@ -56,11 +57,15 @@ func New() *Metrics {
 			Name: "fhir_store_errors_total",
 			Help: "Store failures seen by the API, by kind (internal: answered 500; timeout; unreachable: readiness ping failed).",
 		}, []string{"kind"}),
+		staleFeed: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "fhir_revocation_stale_refusals_total",
+			Help: "Token-bearing requests answered 503 because the revocation feed was stale (fail closed).",
+		}),
 	}
 	m.registry.MustRegister(
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
-		m.requests, m.duration, m.refusals, m.unauthorized, m.auditDropped, m.storeErrors,
+		m.requests, m.duration, m.refusals, m.unauthorized, m.auditDropped, m.storeErrors, m.staleFeed,
 	)
 	return m
 }
@@ -83,6 +88,28 @@ func (m *Metrics) WatchAuditQueue(pending func() int) {
 		Name: "fhir_audit_queue_depth",
 		Help: "AuditEvents reserved and not yet stored.",
 	}, func() float64 { return float64(pending()) }))
+}
+
+// WatchRevocationFeed exposes fhir_revocation_feed_age_seconds, the time
+// since the last successful revocation-feed poll, read from age at each
+// scrape. Call it at most once.
+func (m *Metrics) WatchRevocationFeed(age func() time.Duration) {
+	if m == nil {
+		return
+	}
+	m.registry.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+		Name: "fhir_revocation_feed_age_seconds",
+		Help: "Seconds since the last successful revocation-feed poll; past the allowed staleness token-bearing requests get 503.",
+	}, func() float64 { return age().Seconds() }))
+}
+
+// RevocationsStale records a request refused 503 for a stale revocation
+// feed.
+func (m *Metrics) RevocationsStale() {
+	if m == nil {
+		return
+	}
+	m.staleFeed.Inc()
 }
 
 // Request records one HTTP request under its route template.

@@ -119,9 +119,11 @@ func TestSmartConfigurationRelay(t *testing.T) {
 type health struct {
 	loaded bool
 	err    error
+	stale  bool // the feed's Current is false
 }
 
 func (h health) Healthy() (bool, error) { return h.loaded, h.err }
+func (h health) Current() bool          { return h.loaded && !h.stale }
 
 func TestReadiness(t *testing.T) {
 	api := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -133,10 +135,14 @@ func TestReadiness(t *testing.T) {
 		want       int
 		contains   []string
 	}{
-		{"all ok", health{true, nil}, health{true, nil}, 200, []string{`"keys":"ok"`, `"revocation_feed":"ok"`, `"status":"ok"`}},
-		{"feed down: stale, still ready", health{true, nil}, health{false, errors.New("x")}, 200, []string{`"revocation_feed":"stale"`, `"status":"degraded"`}},
-		{"JWKS refresh failing: stale keys", health{true, errors.New("x")}, health{true, nil}, 200, []string{`"keys":"stale"`}},
-		{"no keys ever: not ready", health{false, errors.New("x")}, health{true, nil}, 503, []string{`"keys":"unavailable"`, `"status":"unavailable"`}},
+		{"all ok", health{true, nil, false}, health{true, nil, false}, 200, []string{`"keys":"ok"`, `"revocation_feed":"ok"`, `"status":"ok"`}},
+		{"feed polls failing: lagging, still ready", health{true, nil, false}, health{true, errors.New("x"), false}, 200, []string{`"revocation_feed":"lagging"`, `"status":"degraded"`}},
+		// Token-bearing requests get 503, yet the replica stays in the
+		// balancer: every replica is stale at once.
+		{"feed down: stale, still ready", health{true, nil, false}, health{true, errors.New("x"), true}, 200, []string{`"revocation_feed":"stale"`, `"status":"degraded"`}},
+		{"feed never polled: not ready", health{true, nil, false}, health{false, errors.New("x"), false}, 503, []string{`"revocation_feed":"unavailable"`, `"status":"unavailable"`}},
+		{"JWKS refresh failing: stale keys", health{true, errors.New("x"), false}, health{true, nil, false}, 200, []string{`"keys":"stale"`}},
+		{"no keys ever: not ready", health{false, errors.New("x"), false}, health{true, nil, false}, 503, []string{`"keys":"unavailable"`, `"status":"unavailable"`}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

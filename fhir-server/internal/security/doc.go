@@ -11,6 +11,8 @@
 //     configuration), answers 401 with RFC 6750 WWW-Authenticate headers,
 //     and keeps the verified claims in a per-request Record in the context.
 //   - Guard: the api.Guard the API consults before touching the store.
+//     With a Freshness (the revocation feed), it answers every request
+//     carrying a token 503 while the feed is stale (fail closed).
 //   - Record: what the request did and who did it, read by the audit
 //     recorder once the response is written.
 //   - Readiness, SmartConfiguration and Capability: the operational and

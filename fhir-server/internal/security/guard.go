@@ -38,6 +38,9 @@ type Config struct {
 	// Metrics counts 401s by reason and 403s by resource type; nil
 	// counts nothing.
 	Metrics Metrics
+	// Revocations, when set, must be current for a token to be accepted:
+	// while it is not, every request carrying a token is answered 503.
+	Revocations Freshness
 }
 
 // Guard authenticates requests and authorizes interactions. It
@@ -50,6 +53,7 @@ type Guard struct {
 	realm    string
 	log      *slog.Logger
 	metrics  Metrics
+	fresh    Freshness
 	scopes   scopeCache
 }
 
@@ -74,7 +78,7 @@ func New(cfg Config) (*Guard, error) {
 	g := &Guard{
 		verifier: cfg.Verifier, table: cfg.Scopes,
 		base: strings.TrimRight(cfg.BaseURL, "/"), basePath: strings.TrimRight(u.Path, "/"),
-		realm: cfg.Realm, log: cfg.Logger, metrics: cfg.Metrics,
+		realm: cfg.Realm, log: cfg.Logger, metrics: cfg.Metrics, fresh: cfg.Revocations,
 	}
 	if g.metrics == nil {
 		g.metrics = noMetrics{}
@@ -123,6 +127,10 @@ func (g *Guard) authenticate(ctx context.Context, r *http.Request) (*token.Claim
 	if !present {
 		g.metrics.Unauthorized(ReasonMissing)
 		return nil, unauthenticated(g.realm)
+	}
+	if g.fresh != nil && !g.fresh.Current() {
+		g.metrics.RevocationsStale()
+		return nil, revocationsStale(g.fresh.RetryAfter())
 	}
 	c, err := g.verifier.Verify(ctx, raw)
 	if err != nil {

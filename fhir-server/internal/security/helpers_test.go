@@ -136,6 +136,9 @@ type envOptions struct {
 	// open opens the empty store (default: SQLite in a temporary
 	// directory); eachBackend sets it.
 	open func(t *testing.T) backendStore
+	// feed, when set, is the revocation list of the verifier and the
+	// Guard, as the server wires it.
+	feed *token.RevocationFeed
 }
 
 // eachBackend runs fn on an env over SQLite and one over PostgreSQL
@@ -182,7 +185,12 @@ func newEnv(t *testing.T, o envOptions) *env {
 	}
 	st := o.open(t)
 	jwks := issuerServer(t)
-	v, err := token.NewVerifier(ctx, token.VerifierConfig{JWKSURL: jwks.URL, Issuer: issuer, Audience: base, AcceptJWTType: o.acceptJWTTyp})
+	var revocations token.RevocationList
+	var fresh security.Freshness
+	if o.feed != nil {
+		revocations, fresh = o.feed, o.feed
+	}
+	v, err := token.NewVerifier(ctx, token.VerifierConfig{JWKSURL: jwks.URL, Issuer: issuer, Audience: base, Revocations: revocations, AcceptJWTType: o.acceptJWTTyp})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -197,7 +205,7 @@ func newEnv(t *testing.T, o envOptions) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	g, err := security.New(security.Config{Verifier: v, Scopes: table, BaseURL: base, Metrics: o.metrics})
+	g, err := security.New(security.Config{Verifier: v, Scopes: table, BaseURL: base, Metrics: o.metrics, Revocations: fresh})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -16,12 +16,16 @@ type Metrics interface {
 	Unauthorized(reason string)
 	// ScopeRefused counts a 403 for a resource type.
 	ScopeRefused(resourceType string)
+	// RevocationsStale counts a request refused 503 because the
+	// revocation list is stale.
+	RevocationsStale()
 }
 
 type noMetrics struct{}
 
 func (noMetrics) Unauthorized(string) {}
 func (noMetrics) ScopeRefused(string) {}
+func (noMetrics) RevocationsStale()   {}
 
 // Reasons of a 401, the label values of the counter.
 const (

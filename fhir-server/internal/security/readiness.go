@@ -37,13 +37,28 @@ func KeysCheck(v Health) Check {
 	}
 }
 
-// FeedCheck reports the revocation feed: "ok", or "stale" while the feed
-// cannot be polled (the last list is kept and still applied; the server
-// stays ready, and says so).
-func FeedCheck(f Health) Check {
+// FeedHealth is what token.RevocationFeed reports.
+type FeedHealth interface {
+	Health
+	Current() bool
+}
+
+// FeedCheck reports the revocation feed: "unavailable", not ready,
+// until the first poll succeeds (as for the keys: every token would be
+// refused); then "ok", "lagging" while polls fail within the allowed
+// staleness, and "stale" once token-bearing requests are refused (503).
+// Staleness never makes the server unready: it affects every replica at
+// once, and a balancer draining them all would answer nothing at all.
+func FeedCheck(f FeedHealth) Check {
 	return func() (string, bool) {
-		if ok, _ := f.Healthy(); !ok {
+		loaded, err := f.Healthy()
+		switch {
+		case !loaded:
+			return "unavailable", false
+		case !f.Current():
 			return "stale", true
+		case err != nil:
+			return "lagging", true
 		}
 		return "ok", true
 	}

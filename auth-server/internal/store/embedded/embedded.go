@@ -32,6 +32,7 @@ const sweepEvery = time.Minute
 // several processes on the same directory.
 type Store struct {
 	db        *sql.DB
+	epoch     string       // of the revocation feed, fixed when the file is created
 	lastSweep atomic.Int64 // unix nanoseconds
 }
 
@@ -72,16 +73,23 @@ func (s *Store) migrate(ctx context.Context) error {
 			return fmt.Errorf("embedded store: create schema: %w", err)
 		}
 	}
-	return nil
+	return s.migrateRevocations(ctx)
 }
 
 // schema is applied at every Open; statements must be idempotent.
 var schema = []string{
 	`CREATE TABLE IF NOT EXISTS clients (id TEXT PRIMARY KEY, doc BLOB NOT NULL)`,
 	`CREATE TABLE IF NOT EXISTS signing_keys (id TEXT PRIMARY KEY, created_at INTEGER NOT NULL, doc BLOB NOT NULL)`,
-	`CREATE TABLE IF NOT EXISTS revoked_tokens (jti TEXT PRIMARY KEY, expires_at INTEGER NOT NULL)`,
-	`CREATE TABLE IF NOT EXISTS revoked_clients (client_id TEXT PRIMARY KEY, revoked_at INTEGER NOT NULL,
-		expires_at INTEGER NOT NULL)`,
+	// The revocation feed: revoked tokens (kind 'token', id the jti) and
+	// revoked clients (kind 'client', id the client id). seq is the
+	// position in the feed: a changed entry is deleted and inserted
+	// again, and AUTOINCREMENT never reuses a value.
+	`CREATE TABLE IF NOT EXISTS revocations (seq INTEGER PRIMARY KEY AUTOINCREMENT,
+		kind TEXT NOT NULL, id TEXT NOT NULL, client_id TEXT NOT NULL DEFAULT '',
+		issued_at INTEGER NOT NULL DEFAULT 0, revoked_at INTEGER NOT NULL DEFAULT 0,
+		expires_at INTEGER NOT NULL, UNIQUE (kind, id))`,
+	`CREATE INDEX IF NOT EXISTS revocations_client ON revocations (client_id, kind)`,
+	`CREATE TABLE IF NOT EXISTS revocation_epoch (only INTEGER PRIMARY KEY CHECK (only = 1), epoch TEXT NOT NULL)`,
 	`CREATE TABLE IF NOT EXISTS replay (key TEXT PRIMARY KEY, expires_at INTEGER NOT NULL)`,
 	`CREATE TABLE IF NOT EXISTS users (id TEXT PRIMARY KEY, username_key TEXT NOT NULL UNIQUE, doc BLOB NOT NULL)`,
 	`CREATE TABLE IF NOT EXISTS consents (user_id TEXT NOT NULL, client_id TEXT NOT NULL, doc BLOB NOT NULL,
@@ -105,8 +113,7 @@ var schema = []string{
 
 // sweeps delete expired rows; each takes the current time in nanoseconds.
 var sweeps = []string{
-	`DELETE FROM revoked_tokens WHERE expires_at <= ?`,
-	`DELETE FROM revoked_clients WHERE expires_at <= ?`,
+	`DELETE FROM revocations WHERE expires_at <= ?`,
 	`DELETE FROM replay WHERE expires_at <= ?`,
 	`DELETE FROM auth_codes WHERE expires_at <= ?`,
 	`DELETE FROM refresh_tokens WHERE expires_at <= ?`,

@@ -23,7 +23,7 @@ func TestSweepDeletesExpiredRows(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	must(s.RevokeToken(ctx, "j1", soon))
+	must(s.RevokeToken(ctx, store.RevokedToken{JTI: "j1", ExpiresAt: soon}, 0))
 	must(s.RevokeClient(ctx, "c1", time.Now(), soon))
 	_, err = s.RememberOnce(ctx, "r1", soon)
 	must(err)
@@ -35,11 +35,11 @@ func TestSweepDeletesExpiredRows(t *testing.T) {
 	time.Sleep(time.Until(soon) + 50*time.Millisecond)
 
 	s.lastSweep.Store(0) // as if the last sweep were long ago
-	must(s.RevokeToken(ctx, "j2", time.Now().Add(time.Hour)))
+	must(s.RevokeToken(ctx, store.RevokedToken{JTI: "j2", ExpiresAt: time.Now().Add(time.Hour)}, 0))
 
 	for table, want := range map[string]int{
-		"revoked_tokens": 1, "replay": 0, "auth_codes": 0, "refresh_tokens": 0, "initial_access_tokens": 1,
-		"sessions": 0, "revoked_clients": 0,
+		"revocations": 1, "replay": 0, "auth_codes": 0, "refresh_tokens": 0, "initial_access_tokens": 1,
+		"sessions": 0,
 	} {
 		var n int
 		must(s.db.QueryRowContext(ctx, `SELECT count(*) FROM `+table).Scan(&n))

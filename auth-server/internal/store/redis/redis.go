@@ -7,6 +7,7 @@ package redis
 
 import (
 	"context"
+	"crypto/rand"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -44,6 +45,10 @@ func Open(ctx context.Context, url, keyPrefix string) (*Store, error) {
 	if err := s.Ping(ctx); err != nil {
 		s.rdb.Close()
 		return nil, err
+	}
+	if err := initFeed.Run(ctx, s.rdb, s.feedKeys(), rand.Text()).Err(); err != nil {
+		s.rdb.Close()
+		return nil, fmt.Errorf("redis store: revocation feed: %w", err)
 	}
 	return s, nil
 }

@@ -2,10 +2,8 @@ package redis
 
 import (
 	"context"
+	"crypto/rand"
 	"errors"
-	"slices"
-	"strconv"
-	"strings"
 	"time"
 
 	goredis "github.com/redis/go-redis/v9"
@@ -13,32 +11,65 @@ import (
 	"github.com/smartgate/auth-server/internal/store"
 )
 
-// Revoked jtis are one sorted set scored by expiry (Unix ms). Reads ignore
-// entries whose score has passed; every write trims them.
+// revokeToken records jti ARGV[1] until ARGV[2] for client ARGV[3] ("":
+// never compacted) issued at ARGV[4]; ARGV[5] is now, ARGV[6] the
+// compaction threshold (0: none), ARGV[7] an epoch candidate. KEYS[8] is
+// the client's set of revoked jtis. Returns 1 when it wrote.
+var revokeToken = goredis.NewScript(luaFeed + luaExtend + `
+local jti, exp, client, iat, now = ARGV[1], tonumber(ARGV[2]), ARGV[3], tonumber(ARGV[4]), tonumber(ARGV[5])
+local compactAfter, mine = tonumber(ARGV[6]), KEYS[8]
+trim(now)
+epoch(ARGV[7])
+if client ~= '' then
+  local at = clientAt(client, now)
+  if at and iat <= at then return 0 end
+end
+if tonumber(redis.call('ZSCORE', tokens, jti) or '0') >= exp then return 0 end
+redis.call('ZADD', tokens, exp, jti)
+put('t:' .. jti)
+if client == '' then return 1 end
+redis.call('HSET', tokClient, jti, client)
+redis.call('HSET', tokIat, jti, iat)
+redis.call('ZADD', mine, exp, jti)
+redis.call('ZREMRANGEBYSCORE', mine, '-inf', now)
+extend(mine, exp)
+if compactAfter <= 0 or redis.call('ZCARD', mine) <= compactAfter then return 1 end
+-- Compact: the client's entry replaces its jtis.
+local before, life = 0, 0
+for _, j in ipairs(redis.call('ZRANGE', mine, 0, -1)) do
+  local i = tonumber(redis.call('HGET', tokIat, j) or '0')
+  local e = tonumber(redis.call('ZSCORE', tokens, j) or '0')
+  before, life = math.max(before, i), math.max(life, e - i)
+  redis.call('ZREM', tokens, j)
+  redis.call('HDEL', tokClient, j)
+  redis.call('HDEL', tokIat, j)
+  redis.call('ZREM', log, 't:' .. j)
+end
+redis.call('DEL', mine)
+upsertClient(client, before, before + life, now)
+return 1`)
 
-func (s *Store) revokedKey() string { return s.key("revoked_tokens") }
-
-// RevokeToken remembers jti until expiresAt. Repeating it keeps the later
-// expiry; an expiry already past is not stored.
-func (s *Store) RevokeToken(ctx context.Context, jti string, expiresAt time.Time) error {
+// RevokeToken records r, then compacts its client's entries past
+// compactAfter, in one script (see store.RevocationStore).
+func (s *Store) RevokeToken(ctx context.Context, r store.RevokedToken, compactAfter int) error {
 	now := time.Now()
-	if !expiresAt.After(now) {
+	if !r.ExpiresAt.After(now) {
 		return nil
 	}
-	_, err := s.rdb.TxPipelined(ctx, func(p goredis.Pipeliner) error {
-		p.ZAddArgs(ctx, s.revokedKey(), goredis.ZAddArgs{
-			GT:      true,
-			Members: []goredis.Z{{Score: float64(ms(expiresAt)), Member: jti}},
-		})
-		p.ZRemRangeByScore(ctx, s.revokedKey(), "-inf", strconv.FormatInt(ms(now), 10))
-		return nil
-	})
+	var iat int64
+	if r.IssuedAt.IsZero() {
+		r.ClientID = "" // without iat the entry cannot be compacted safely
+	} else {
+		iat = ms(r.IssuedAt)
+	}
+	err := revokeToken.Run(ctx, s.rdb, s.feedKeys(s.key("revoked_tokens_of", r.ClientID)),
+		r.JTI, ms(ceilMS(r.ExpiresAt)), r.ClientID, iat, ms(now), compactAfter, rand.Text()).Err()
 	return wrap(err)
 }
 
 // IsTokenRevoked reports whether jti is revoked and not yet expired.
 func (s *Store) IsTokenRevoked(ctx context.Context, jti string) (bool, error) {
-	score, err := s.rdb.ZScore(ctx, s.revokedKey(), jti).Result()
+	score, err := s.rdb.ZScore(ctx, s.key("revoked_tokens"), jti).Result()
 	if errors.Is(err, goredis.Nil) {
 		return false, nil
 	}
@@ -46,21 +77,4 @@ func (s *Store) IsTokenRevoked(ctx context.Context, jti string) (bool, error) {
 		return false, wrap(err)
 	}
 	return int64(score) > ms(time.Now()), nil
-}
-
-// ListRevokedTokens returns the unexpired entries ordered by jti.
-func (s *Store) ListRevokedTokens(ctx context.Context) ([]store.RevokedToken, error) {
-	zs, err := s.rdb.ZRangeByScoreWithScores(ctx, s.revokedKey(), &goredis.ZRangeBy{
-		Min: "(" + strconv.FormatInt(ms(time.Now()), 10), Max: "+inf",
-	}).Result()
-	if err != nil {
-		return nil, wrap(err)
-	}
-	out := make([]store.RevokedToken, 0, len(zs))
-	for _, z := range zs {
-		jti, _ := z.Member.(string)
-		out = append(out, store.RevokedToken{JTI: jti, ExpiresAt: time.UnixMilli(int64(z.Score)).UTC()})
-	}
-	slices.SortFunc(out, func(a, b store.RevokedToken) int { return strings.Compare(a.JTI, b.JTI) })
-	return out, nil
 }

@@ -24,6 +24,11 @@ func isRevoked(t *testing.T, s store.Store, jti string) bool {
 	return ok
 }
 
+// jtiEntry is a revoked token that names no client (never compacted).
+func jtiEntry(jti string, exp time.Time) store.RevokedToken {
+	return store.RevokedToken{JTI: jti, ExpiresAt: exp}
+}
+
 // future returns an instant d ahead, at the millisecond (Redis's grain).
 func future(d time.Duration) time.Time {
 	return time.Now().Add(d).Truncate(time.Millisecond).UTC()
@@ -35,17 +40,14 @@ func testRevocationBasics(t *testing.T, s store.Store) {
 	}
 	exp := future(time.Hour)
 	for _, jti := range []string{"j3", "j1", "j2"} {
-		if err := s.RevokeToken(ctx(t), jti, exp); err != nil {
+		if err := s.RevokeToken(ctx(t), jtiEntry(jti, exp), 0); err != nil {
 			t.Fatalf("RevokeToken: %v", err)
 		}
 	}
 	if !isRevoked(t, s, "j1") || isRevoked(t, s, "j4") {
 		t.Errorf("IsTokenRevoked wrong: j1 should be revoked, j4 not")
 	}
-	list, err := s.ListRevokedTokens(ctx(t))
-	if err != nil {
-		t.Fatalf("ListRevokedTokens: %v", err)
-	}
+	list := listRevokedTokens(t, s)
 	want := []store.RevokedToken{{JTI: "j1", ExpiresAt: exp}, {JTI: "j2", ExpiresAt: exp}, {JTI: "j3", ExpiresAt: exp}}
 	if len(list) != len(want) {
 		t.Fatalf("ListRevokedTokens = %+v, want %+v", list, want)
@@ -60,35 +62,32 @@ func testRevocationBasics(t *testing.T, s store.Store) {
 func testRevocationIdempotent(t *testing.T, s store.Store) {
 	exp := future(time.Hour)
 	for range 3 {
-		if err := s.RevokeToken(ctx(t), "same", exp); err != nil {
+		if err := s.RevokeToken(ctx(t), jtiEntry("same", exp), 0); err != nil {
 			t.Fatalf("RevokeToken: %v", err)
 		}
 	}
-	list, err := s.ListRevokedTokens(ctx(t))
-	if err != nil {
-		t.Fatalf("ListRevokedTokens: %v", err)
-	}
+	list := listRevokedTokens(t, s)
 	if len(list) != 1 || list[0].JTI != "same" {
 		t.Errorf("repeated revocation listed %+v, want one entry", list)
 	}
 	// Revoking again with an earlier expiry does not shorten the entry.
-	if err := s.RevokeToken(ctx(t), "same", future(time.Second)); err != nil {
+	if err := s.RevokeToken(ctx(t), jtiEntry("same", future(time.Second)), 0); err != nil {
 		t.Fatalf("RevokeToken: %v", err)
 	}
-	list, _ = s.ListRevokedTokens(ctx(t))
+	list = listRevokedTokens(t, s)
 	if len(list) != 1 || !list[0].ExpiresAt.Equal(exp) {
 		t.Errorf("after a shorter re-revocation ListRevokedTokens = %+v, want expiry %v kept", list, exp)
 	}
 }
 
 func testRevocationPastExpiry(t *testing.T, s store.Store) {
-	if err := s.RevokeToken(ctx(t), "old", time.Now().Add(-time.Minute)); err != nil {
+	if err := s.RevokeToken(ctx(t), jtiEntry("old", time.Now().Add(-time.Minute)), 0); err != nil {
 		t.Fatalf("RevokeToken with past expiry: %v", err)
 	}
 	if isRevoked(t, s, "old") {
 		t.Errorf("an already expired token is remembered as revoked")
 	}
-	list, _ := s.ListRevokedTokens(ctx(t))
+	list := listRevokedTokens(t, s)
 	if len(list) != 0 {
 		t.Errorf("ListRevokedTokens = %+v, want none", list)
 	}
@@ -98,10 +97,10 @@ func testRevocationPastExpiry(t *testing.T, s store.Store) {
 // so a fake clock could not drive every backend.
 func testRevocationExpires(t *testing.T, s store.Store) {
 	short, long := future(1200*time.Millisecond), future(time.Hour)
-	if err := s.RevokeToken(ctx(t), "short", short); err != nil {
+	if err := s.RevokeToken(ctx(t), jtiEntry("short", short), 0); err != nil {
 		t.Fatalf("RevokeToken: %v", err)
 	}
-	if err := s.RevokeToken(ctx(t), "long", long); err != nil {
+	if err := s.RevokeToken(ctx(t), jtiEntry("long", long), 0); err != nil {
 		t.Fatalf("RevokeToken: %v", err)
 	}
 	if !isRevoked(t, s, "short") {
@@ -114,10 +113,7 @@ func testRevocationExpires(t *testing.T, s store.Store) {
 	if !isRevoked(t, s, "long") {
 		t.Errorf("unexpired entry lost")
 	}
-	list, err := s.ListRevokedTokens(ctx(t))
-	if err != nil {
-		t.Fatalf("ListRevokedTokens: %v", err)
-	}
+	list := listRevokedTokens(t, s)
 	var jtis []string
 	for _, r := range list {
 		jtis = append(jtis, r.JTI)

@@ -23,15 +23,6 @@ func clientRevokedAt(t *testing.T, s store.Store, id string) time.Time {
 	return at
 }
 
-func listRevokedClients(t *testing.T, s store.Store) []store.RevokedClient {
-	t.Helper()
-	list, err := s.ListRevokedClients(ctx(t))
-	if err != nil {
-		t.Fatalf("ListRevokedClients: %v", err)
-	}
-	return list
-}
-
 func testRevokedClientBasics(t *testing.T, s store.Store) {
 	if at := clientRevokedAt(t, s, "c1"); !at.IsZero() {
 		t.Fatalf("unknown client reported revoked at %v", at)

@@ -29,6 +29,8 @@ func RunTests(t *testing.T, newStore NewStore) {
 	all = append(all, keyTests...)
 	all = append(all, revocationTests...)
 	all = append(all, revokedClientTests...)
+	all = append(all, feedTests...)
+	all = append(all, compactionTests...)
 	all = append(all, concurrencyTests...)
 	all = append(all, replayTests...)
 	all = append(all, userTests...)
