@@ -41,6 +41,10 @@ func parsePages(assets fs.FS) (*pages, error) {
 	return p, nil
 }
 
+// retryUnavailable is the Retry-After, in seconds, of a page answered
+// 503 (a store or the patient directory out of reach for a moment).
+const retryUnavailable = "5"
+
 // view is what every page template receives.
 type view struct {
 	Product  string
@@ -72,6 +76,9 @@ func (h *Handler) render(c *gin.Context, s *session, status int, name, title str
 		return
 	}
 	securityHeaders(c.Writer)
+	if status == http.StatusServiceUnavailable && c.Writer.Header().Get("Retry-After") == "" {
+		c.Header("Retry-After", retryUnavailable)
+	}
 	if v.Script != "" {
 		c.Header("Content-Security-Policy", cspWithScript)
 	}
