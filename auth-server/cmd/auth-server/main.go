@@ -5,7 +5,7 @@
 //	auth-server [serve] [-config FILE]
 //	auth-server keys list|rotate|revoke KID [-config FILE]
 //	auth-server clients list|add|delete ID|rotate-secret ID|initial-token [-config FILE]
-//	auth-server users list|add|delete USERNAME [-config FILE]
+//	auth-server users list|add|delete USERNAME|unlock USERNAME [-config FILE]
 //	auth-server healthcheck URL
 package main
 
@@ -34,7 +34,7 @@ const usage = `usage:
   auth-server keys list|rotate|revoke KID  manage signing keys
   auth-server clients list|add|delete|rotate-secret|initial-token
                                            manage OAuth2 clients
-  auth-server users list|add|delete        manage local logins
+  auth-server users list|add|delete|unlock manage local logins
   auth-server healthcheck URL              exit 0 when URL answers 200 (container
                                            health checks), 1 otherwise
 

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/rand"
+	"fmt"
 	"log/slog"
 	"os"
 	"regexp"
@@ -15,6 +16,7 @@ import (
 
 	"github.com/smartgate/auth-server/internal/app"
 	"github.com/smartgate/auth-server/internal/config"
+	"github.com/smartgate/auth-server/internal/store"
 )
 
 // The operator subcommands work on the store a server uses: the embedded
@@ -59,6 +61,7 @@ func deleteRedisKeys(t *testing.T, url, prefix string) {
 
 func operatorCommands(t *testing.T) {
 	t.Setenv("AUTH_DATA_DIR", t.TempDir())
+	t.Setenv("AUTH_WEB_LOGIN_FAILURES_PER_ACCOUNT", "3")
 	t.Setenv("AUTH_LOG_LEVEL", "error")
 	cmd := func(args ...string) string {
 		t.Helper()
@@ -113,10 +116,66 @@ func operatorCommands(t *testing.T) {
 	if list := cmd("users", "list"); !strings.Contains(list, "ops-user") || strings.Contains(list, "operator password") {
 		t.Fatalf("users list:\n%s", list)
 	}
+	lockAccount(t, "ops-user")
+	if list := cmd("users", "list"); !regexp.MustCompile(`ops-user .* locked\n`).MatchString(list) {
+		t.Fatalf("users list does not show ops-user locked:\n%s", list)
+	}
+	if out := cmd("users", "unlock", "OPS-USER"); !strings.Contains(out, "unlocked: ops-user") {
+		t.Fatalf("users unlock: %s", out)
+	}
+	if list := cmd("users", "list"); !regexp.MustCompile(`ops-user .* open\n`).MatchString(list) || !tryLogin(t, "ops-user") {
+		t.Fatalf("ops-user still locked after users unlock:\n%s", list)
+	}
+	if err := run(context.Background(), []string{"users", "unlock", "nobody"}, &out, &errOut); err == nil {
+		t.Fatal("unlocking an unknown user: no error")
+	}
 	cmd("users", "delete", "ops-user")
 	if list := cmd("users", "list"); strings.Contains(list, "ops-user") {
 		t.Fatalf("deleted user listed:\n%s", list)
 	}
+}
+
+// openStore opens the store the commands use, as they do.
+func openStore(t *testing.T) (config.Config, store.Store) {
+	t.Helper()
+	cfg, err := config.Load(defaultConfig, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, _, err := app.OpenStore(t.Context(), cfg, slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	return cfg, st
+}
+
+// lockAccount fails sign-ins of username from many addresses until the
+// account is locked to the addresses it signed in from before.
+func lockAccount(t *testing.T, username string) {
+	t.Helper()
+	cfg, st := openStore(t)
+	logins := app.LoginThrottle(cfg, st)
+	for i := range cfg.Web.Login.FailuresPerAccount {
+		if r, err := logins.Reserve(t.Context(), username, fmt.Sprintf("203.0.113.%d", i)); err != nil || r != nil {
+			t.Fatalf("failure %d: %v %+v", i+1, err, r)
+		}
+	}
+	if tryLogin(t, username) {
+		t.Fatal("the account did not lock")
+	}
+}
+
+// tryLogin reports whether a sign-in of username from a new address may
+// check its password.
+func tryLogin(t *testing.T, username string) bool {
+	t.Helper()
+	cfg, st := openStore(t)
+	r, err := app.LoginThrottle(cfg, st).Reserve(t.Context(), username, "198.51.100.1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r == nil
 }
 
 // clientRevokedAt reads the revoked-client entry from the store the

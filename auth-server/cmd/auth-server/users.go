@@ -20,6 +20,8 @@ const usersUsage = `usage:
                         reads the password from the environment variable
                         SMARTGATE_PASSWORD, or else from the first line of stdin
   auth-server users delete USERNAME
+  auth-server users unlock USERNAME   forget the user's failed sign-ins: after too many, only
+                                      addresses it signed in from before may try until then
 `
 
 func usersCmd(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
@@ -59,10 +61,19 @@ func usersCmd(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 		if err != nil {
 			return err
 		}
+		logins := app.LoginThrottle(cfg, st)
 		tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
-		fmt.Fprintln(tw, "USERNAME\tROLE\tPATIENT\tFHIR USER\tNAME")
+		fmt.Fprintln(tw, "USERNAME\tROLE\tPATIENT\tFHIR USER\tNAME\tSIGN-IN")
 		for _, u := range list {
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", u.Username, u.Role, u.PatientID, u.FHIRUser, u.Name)
+			locked, err := logins.Locked(ctx, u.Username)
+			if err != nil {
+				return err
+			}
+			state := "open"
+			if locked {
+				state = "locked"
+			}
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", u.Username, u.Role, u.PatientID, u.FHIRUser, u.Name, state)
 		}
 		return tw.Flush()
 	case "add":
@@ -91,6 +102,19 @@ func usersCmd(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 			return fmt.Errorf("users delete %s: %w", fs.Arg(0), err)
 		}
 		fmt.Fprintln(stdout, "deleted:", fs.Arg(0))
+		return nil
+	case "unlock":
+		if fs.NArg() != 1 {
+			return fmt.Errorf("users unlock: want exactly one USERNAME")
+		}
+		u, err := st.GetUserByUsername(ctx, fs.Arg(0))
+		if err != nil {
+			return fmt.Errorf("users unlock %s: %w", fs.Arg(0), err)
+		}
+		if err := app.LoginThrottle(cfg, st).Unlock(ctx, u.Username); err != nil {
+			return fmt.Errorf("users unlock %s: %w", fs.Arg(0), err)
+		}
+		fmt.Fprintln(stdout, "unlocked:", u.Username)
 		return nil
 	default:
 		fmt.Fprint(stderr, usersUsage)

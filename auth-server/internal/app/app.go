@@ -92,11 +92,11 @@ func build(ctx context.Context, cfg config.Config, st store.Store, km *keys.Mana
 	}
 	engine := oauth.New(st, km, oauth.Options{Issuer: cfg.Issuer, Audience: cfg.FHIRBaseURL, TokenLifetime: cfg.Tokens.Lifetime}, log)
 	svc := tokens.New(km, st, cfg.Issuer, cfg.FHIRBaseURL, time.Now)
-	pages, err := userFlow(ctx, cfg, st, km, engine, log)
+	m := metrics.New()
+	pages, err := userFlow(ctx, cfg, st, km, engine, m, log)
 	if err != nil {
 		return nil, err
 	}
-	m := metrics.New()
 	h, err := httpapi.New(httpapi.Deps{Metrics: m, Config: cfg, Store: st, Keys: km, OAuth: engine, Tokens: svc, Pages: pages,
 		Registration: RegistrationService(cfg, st, log), Assertions: assertions(cfg, st), Log: log})
 	if err != nil {

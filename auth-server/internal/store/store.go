@@ -5,7 +5,8 @@
 // conformance suite in storetest. Consumers depend on the smallest
 // interface they need (ClientStore, KeyStore, RevocationStore, UserStore,
 // ConsentStore, AuthCodeStore, RefreshTokenStore, ReplayStore,
-// InitialAccessTokenStore, SessionStore), never on a backend.
+// InitialAccessTokenStore, SessionStore, LoginThrottleStore), never on a
+// backend.
 package store
 
 import (
@@ -144,6 +145,7 @@ type Store interface {
 	RefreshTokenStore
 	InitialAccessTokenStore
 	SessionStore
+	LoginThrottleStore
 	// Ping reports whether the backend is reachable (for /readyz).
 	Ping(ctx context.Context) error
 	Close() error

@@ -18,6 +18,10 @@ var ErrBadCredentials = errors.New("users: the username or password is incorrect
 
 // Service creates, lists, deletes and authenticates local users.
 type Service struct {
+	// Gate, when set, bounds the password checks Authenticate runs at
+	// once (the server sets it; operator commands need none).
+	Gate *Gate
+
 	store store.UserStore
 	now   func() time.Time
 
@@ -103,19 +107,25 @@ func (s *Service) Upsert(ctx context.Context, spec Spec) (*store.User, error) {
 }
 
 // Authenticate returns the user whose username and password match, or
-// ErrBadCredentials. An unknown username costs the same hash as a wrong
-// password.
+// ErrBadCredentials; ErrBusy when the Gate has no slot for the check. An
+// unknown username costs the same hash as a wrong password.
 func (s *Service) Authenticate(ctx context.Context, username, password string) (*store.User, error) {
 	u, err := s.store.GetUserByUsername(ctx, username)
-	if errors.Is(err, store.ErrNotFound) {
-		s.dummyOnce.Do(func() { s.dummy = HashPassword(rand.Text()) })
-		VerifyPassword(s.dummy, password)
-		return nil, ErrBadCredentials
-	}
-	if err != nil {
+	if err != nil && !errors.Is(err, store.ErrNotFound) {
 		return nil, err
 	}
-	if !VerifyPassword(u.PasswordHash, password) {
+	hash := ""
+	if u != nil {
+		hash = u.PasswordHash
+	} else {
+		s.dummyOnce.Do(func() { s.dummy = HashPassword(rand.Text()) })
+		hash = s.dummy
+	}
+	var ok bool
+	if err := s.Gate.run(ctx, func() { ok = VerifyPassword(hash, password) }); err != nil {
+		return nil, err
+	}
+	if u == nil || !ok {
 		return nil, ErrBadCredentials
 	}
 	return u, nil

@@ -59,10 +59,12 @@ func (h *Handler) portalRoutes(r gin.IRouter) {
 	r.GET(InitialTokensPath, h.initialTokens)
 	r.POST(InitialTokensPath, h.issueInitialToken)
 	r.POST(InitialTokensPath+"/delete", h.deleteInitialToken)
+	r.GET(UsersPath, h.portalUsers)
+	r.POST(UsersPath+"/unlock", h.portalUnlock)
 }
 
 // portalNextRe matches the portal pages a sign-in may return to.
-var portalNextRe = regexp.MustCompile(`^(/portal/clients(/[A-Za-z0-9._~-]+(/edit|/delete|/credentials)?)?|/portal/initial-tokens)$`)
+var portalNextRe = regexp.MustCompile(`^(/portal/clients(/[A-Za-z0-9._~-]+(/edit|/delete|/credentials)?)?|/portal/initial-tokens|/portal/users)$`)
 
 // portalNext reports whether next is a portal page (a safe place to go
 // after sign-in: a path of ours, never another host).
