@@ -16,6 +16,7 @@ import (
 
 	"github.com/smartgate/auth-server/internal/app"
 	"github.com/smartgate/auth-server/internal/config"
+	"github.com/smartgate/auth-server/internal/registration"
 	"github.com/smartgate/auth-server/internal/store"
 )
 
@@ -133,6 +134,58 @@ func operatorCommands(t *testing.T) {
 	if list := cmd("users", "list"); strings.Contains(list, "ops-user") {
 		t.Fatalf("deleted user listed:\n%s", list)
 	}
+	portalClientsFollowTheirOwner(t, cmd)
+}
+
+// A user's portal client is disabled (its tokens revoked) when the user
+// loses the role that allowed its scopes or is deleted, and "clients
+// reassign" enables it under a new owner whose role allows them, with a
+// new secret.
+func portalClientsFollowTheirOwner(t *testing.T, cmd func(args ...string) string) {
+	cmd("users", "add", "-username", "ops-doc", "-role", "clinician")
+	id := portalClient(t, "ops-doc")
+	if out := cmd("users", "set-role", "-patient", "4", "ops-doc", "patient"); !strings.Contains(out, "ops-doc is now patient") {
+		t.Fatalf("users set-role: %s", out)
+	}
+	if list := cmd("clients", "list"); !strings.Contains(list, "disabled: its owner's role (patient) does not allow user/Patient.read") {
+		t.Fatalf("clients list after the owner became a patient:\n%s", list)
+	}
+	if clientRevokedAt(t, id).IsZero() {
+		t.Fatal("disabling did not revoke the client's access tokens")
+	}
+	var out, errOut bytes.Buffer
+	if err := run(context.Background(), []string{"clients", "reassign", id, "ops-doc"}, &out, &errOut); err == nil {
+		t.Fatal("re-assigned to a patient: no error")
+	}
+	cmd("users", "add", "-username", "ops-next", "-role", "clinician")
+	if out := cmd("clients", "reassign", id, "ops-next"); !regexp.MustCompile(`client_secret: \S{43}`).MatchString(out) {
+		t.Fatalf("clients reassign printed no new secret:\n%s", out)
+	}
+	if list := cmd("clients", "list"); !regexp.MustCompile(id + ` .* enabled `).MatchString(list) {
+		t.Fatalf("clients list after the re-assignment:\n%s", list)
+	}
+	cmd("users", "delete", "ops-next")
+	if list := cmd("clients", "list"); !strings.Contains(list, "disabled: its owner was deleted") {
+		t.Fatalf("clients list after deleting the owner:\n%s", list)
+	}
+	cmd("users", "delete", "ops-doc")
+}
+
+// portalClient registers a client for username as the portal does.
+func portalClient(t *testing.T, username string) string {
+	t.Helper()
+	cfg, st := openStore(t)
+	u, err := st.GetUserByUsername(t.Context(), username)
+	if err != nil {
+		t.Fatal(err)
+	}
+	reg, err := app.RegistrationService(cfg, st, slog.New(slog.DiscardHandler)).Register(t.Context(),
+		registration.Metadata{GrantTypes: []string{"client_credentials"}, TokenEndpointAuthMethod: "client_secret_basic", Scope: "user/Patient.read"},
+		registration.Allowance{Scopes: cfg.Registration.PortalScopes[u.Role], Via: registration.ViaPortal, Owner: u.ID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return reg.Client.ID
 }
 
 // openStore opens the store the commands use, as they do.

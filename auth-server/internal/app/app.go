@@ -90,15 +90,18 @@ func build(ctx context.Context, cfg config.Config, st store.Store, km *keys.Mana
 		}
 		log.InfoContext(ctx, "demo clients loaded", "count", n, "file", cfg.ClientsFile)
 	}
-	engine := oauth.New(st, km, oauth.Options{Issuer: cfg.Issuer, Audience: cfg.FHIRBaseURL, TokenLifetime: cfg.Tokens.Lifetime}, log)
+	// The OAuth endpoints see no disabled client; the portal and the
+	// registration service see them all.
+	oauthSt := oauthStore{st}
+	engine := oauth.New(oauthSt, km, oauth.Options{Issuer: cfg.Issuer, Audience: cfg.FHIRBaseURL, TokenLifetime: cfg.Tokens.Lifetime}, log)
 	svc := tokens.New(km, st, cfg.Issuer, cfg.FHIRBaseURL, time.Now)
 	m := metrics.New()
 	pages, err := userFlow(ctx, cfg, st, km, engine, m, log)
 	if err != nil {
 		return nil, err
 	}
-	h, err := httpapi.New(httpapi.Deps{Metrics: m, Config: cfg, Store: st, Keys: km, OAuth: engine, Tokens: svc, Pages: pages,
-		Registration: RegistrationService(cfg, st, log), Assertions: assertions(cfg, st), Log: log})
+	h, err := httpapi.New(httpapi.Deps{Metrics: m, Config: cfg, Store: oauthSt, Keys: km, OAuth: engine, Tokens: svc, Pages: pages,
+		Registration: RegistrationService(cfg, st, log), Assertions: assertions(cfg, oauthSt), Log: log})
 	if err != nil {
 		return nil, err
 	}

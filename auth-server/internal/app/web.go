@@ -23,6 +23,7 @@ import (
 func userFlow(ctx context.Context, cfg config.Config, st store.Store, km *keys.Manager, engine *oauth.Server, m *metrics.Metrics, log *slog.Logger) (*web.Handler, error) {
 	us := users.New(st, time.Now)
 	us.Gate = users.NewGate(cfg.Web.Login.Concurrency, cfg.Web.Login.QueueWait)
+	us.Owners = RegistrationService(cfg, st, log)
 	m.PasswordChecks(us.Gate)
 	if cfg.Demo {
 		f, err := users.ReadDemoFile(cfg.DemoUsersFile())

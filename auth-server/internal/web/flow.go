@@ -8,6 +8,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/smartgate/auth-server/internal/clients"
 	"github.com/smartgate/auth-server/internal/oauth"
 	"github.com/smartgate/auth-server/internal/store"
 )
@@ -43,7 +44,7 @@ func (h *Handler) authorize(c *gin.Context) {
 	if c.Request.Method == http.MethodPost {
 		params = c.Request.PostForm
 	}
-	req, err := oauth.ParseAuthorize(c.Request.Context(), h.Store, params, h.Audience)
+	req, err := oauth.ParseAuthorize(c.Request.Context(), h.flowClients(), params, h.Audience)
 	if err != nil {
 		h.authorizeError(c, s, err)
 		return
@@ -90,7 +91,7 @@ func (h *Handler) continueFlow(c *gin.Context) {
 			"There is no app waiting for your approval in this browser.", "")
 		return
 	}
-	client, err := h.Store.GetClient(c.Request.Context(), f.Req.ClientID)
+	client, err := h.flowClients().GetClient(c.Request.Context(), f.Req.ClientID)
 	if err != nil {
 		h.authorizeError(c, s, f.Req.Refuse(oauth.ErrServerError.WithDescription("the client is no longer available")))
 		return
@@ -215,6 +216,10 @@ func (h *Handler) formStep(c *gin.Context) (*session, *flowState, *store.User, b
 	s.setFlow(f)
 	return s, f, user, true
 }
+
+// flowClients are the clients an authorization may be for: a disabled
+// client is as absent as a deleted one.
+func (h *Handler) flowClients() store.ClientStore { return clients.EnabledOnly{ClientStore: h.Store} }
 
 // currentUser is the signed-in user, or nil: the session must have a
 // live record in the store (see sessionUserID) and the user must exist.

@@ -32,6 +32,9 @@ type Registrar interface {
 	IssueInitialToken(ctx context.Context, description, createdBy string, ttl time.Duration) (string, error)
 	InitialTokens(ctx context.Context) ([]*store.InitialAccessToken, error)
 	DeleteInitialToken(ctx context.Context, tokenHash string) error
+	// Reassign gives a client to a new owner and enables it, returning
+	// its new secret ("" when it has none).
+	Reassign(ctx context.Context, c *store.Client, owner *store.User) (string, error)
 }
 
 var _ Registrar = (*registration.Service)(nil)
@@ -56,6 +59,7 @@ func (h *Handler) portalRoutes(r gin.IRouter) {
 	r.GET(PortalPath+"/:id/credentials", h.portalCredentials)
 	r.GET(PortalPath+"/:id/delete", h.portalConfirmDelete)
 	r.POST(PortalPath+"/:id/delete", h.portalDelete)
+	r.POST(PortalPath+"/:id/reassign", h.portalReassign)
 	r.GET(InitialTokensPath, h.initialTokens)
 	r.POST(InitialTokensPath, h.issueInitialToken)
 	r.POST(InitialTokensPath+"/delete", h.deleteInitialToken)
@@ -145,6 +149,7 @@ func (h *Handler) portalAllowance(u *store.User, owner string) registration.Allo
 type clientRow struct {
 	ID, Name, Method, Owner, Created string
 	Grants                           []string
+	Disabled                         bool
 }
 
 // portalList is GET /portal/clients: the user's clients (every client
@@ -170,7 +175,7 @@ func (h *Handler) portalList(c *gin.Context) {
 			continue
 		}
 		row := clientRow{ID: cl.ID, Name: displayName(cl), Method: methodLabel(cl.TokenEndpointAuthMethod),
-			Grants: cl.GrantTypes, Created: cl.CreatedAt.Format("2 Jan 2006")}
+			Grants: cl.GrantTypes, Created: cl.CreatedAt.Format("2 Jan 2006"), Disabled: cl.Disabled()}
 		if admin {
 			row.Owner = h.ownerName(ctx, owners, cl.Owner)
 		}
