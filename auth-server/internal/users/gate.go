@@ -74,12 +74,19 @@ func (g *Gate) run(ctx context.Context, check func()) error {
 	}
 	defer func() { <-g.slots }()
 	g.checks.Add(1)
-	n := g.inFlight.Add(1)
+	raise(&g.peak, g.inFlight.Add(1))
 	defer g.inFlight.Add(-1)
-	for p := g.peak.Load(); n > p && !g.peak.CompareAndSwap(p, n); p = g.peak.Load() {
-	}
 	check()
 	return nil
+}
+
+// raise sets peak to n when n is higher.
+func raise(peak *atomic.Int64, n int64) {
+	for p := peak.Load(); n > p; p = peak.Load() {
+		if peak.CompareAndSwap(p, n) {
+			return
+		}
+	}
 }
 
 // GateStats are a gate's counts since it was made.
