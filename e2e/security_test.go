@@ -169,12 +169,19 @@ func kidOf(t *testing.T, tok string) string {
 // keysCommand runs `auth-server keys ARGS` on the stack's auth data.
 func keysCommand(t *testing.T, s *harness.Stack, args ...string) string {
 	t.Helper()
-	cmd := exec.Command(harness.Build(t).AuthServer, append([]string{"keys"}, args...)...)
+	return authCommand(t, s, nil, append([]string{"keys"}, args...)...)
+}
+
+// authCommand runs `auth-server ARGS` on the stack's auth data, with env
+// added to the stack's environment.
+func authCommand(t *testing.T, s *harness.Stack, env []string, args ...string) string {
+	t.Helper()
+	cmd := exec.Command(harness.Build(t).AuthServer, args...)
 	cmd.Dir = harness.RepoRoot()
-	cmd.Env = append([]string{"PATH=" + os.Getenv("PATH"), "HOME=" + os.Getenv("HOME")}, s.Auth.Env...)
+	cmd.Env = append(append([]string{"PATH=" + os.Getenv("PATH"), "HOME=" + os.Getenv("HOME")}, s.Auth.Env...), env...)
 	out, err := cmd.CombinedOutput()
 	if err != nil {
-		t.Fatalf("auth-server keys %v: %v\n%s", args, err, out)
+		t.Fatalf("auth-server %v: %v\n%s", args, err, out)
 	}
 	return string(out)
 }

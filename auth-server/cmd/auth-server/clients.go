@@ -20,6 +20,11 @@ const clientsUsage = `usage:
                                         prints the generated secret once; it is stored only hashed
   auth-server clients delete ID         also revokes its refresh tokens and the access tokens issued to it
   auth-server clients rotate-secret ID  prints the new secret once; the old one stops working
+  auth-server clients reassign ID USERNAME
+                                        gives a portal client (a disabled one: its owner was deleted or
+                                        lost the role) to USERNAME, whose role must allow its scopes, and
+                                        enables it with new credentials (a new secret, printed once; a
+                                        private_key_jwt client's keys are removed until the owner adds new ones)
   auth-server clients initial-token [-description TEXT] [-ttl 168h]
                                         prints a new RFC 7591 initial access token once (POST /register,
                                         Authorization: Bearer); -ttl 0 never expires
@@ -73,9 +78,13 @@ func clientsCmd(ctx context.Context, args []string, stdout, stderr io.Writer) er
 			return err
 		}
 		tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
-		fmt.Fprintln(tw, "ID\tNAME\tGRANTS\tSCOPES")
+		fmt.Fprintln(tw, "ID\tNAME\tSTATE\tGRANTS\tSCOPES")
 		for _, c := range list {
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", c.ID, c.Name, strings.Join(c.GrantTypes, ","), strings.Join(c.Scopes, " "))
+			state := "enabled"
+			if c.Disabled() {
+				state = "disabled: " + c.DisabledReason
+			}
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", c.ID, c.Name, state, strings.Join(c.GrantTypes, ","), strings.Join(c.Scopes, " "))
 		}
 		return tw.Flush()
 	case "add":
@@ -116,6 +125,30 @@ func clientsCmd(ctx context.Context, args []string, stdout, stderr io.Writer) er
 			return err
 		}
 		fmt.Fprintf(stdout, "client_id:     %s\nclient_secret: %s\n(the secret is shown only now)\n", cid, secret)
+		return nil
+	case "reassign":
+		if fs.NArg() != 2 {
+			return fmt.Errorf("clients reassign: want CLIENT_ID and USERNAME")
+		}
+		c, err := st.GetClient(ctx, fs.Arg(0))
+		if err != nil {
+			return fmt.Errorf("clients: %s: %w", fs.Arg(0), err)
+		}
+		owner, err := st.GetUserByUsername(ctx, fs.Arg(1))
+		if err != nil {
+			return fmt.Errorf("clients reassign: user %s: %w", fs.Arg(1), err)
+		}
+		secret, err := app.RegistrationService(cfg, st, newLogger(cfg, stderr)).Reassign(ctx, c, owner)
+		if err != nil {
+			return fmt.Errorf("clients reassign %s: %w", c.ID, err)
+		}
+		fmt.Fprintf(stdout, "client %s now belongs to %s and is enabled\n", c.ID, owner.Username)
+		if secret != "" {
+			fmt.Fprintf(stdout, "client_id:     %s\nclient_secret: %s\n(the secret is shown only now; the old one no longer works)\n", c.ID, secret)
+		}
+		if c.TokenEndpointAuthMethod == registration.MethodPrivateKey {
+			fmt.Fprintln(stdout, "its registered keys were removed: the new owner registers new ones in the portal")
+		}
 		return nil
 	case "initial-token":
 		svc := registration.New(st, registration.Options{}, newLogger(cfg, stderr), time.Now)

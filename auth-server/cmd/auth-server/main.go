@@ -4,8 +4,8 @@
 //
 //	auth-server [serve] [-config FILE]
 //	auth-server keys list|rotate|revoke KID [-config FILE]
-//	auth-server clients list|add|delete ID|rotate-secret ID|initial-token [-config FILE]
-//	auth-server users list|add|delete USERNAME [-config FILE]
+//	auth-server clients list|add|delete ID|rotate-secret ID|reassign ID USERNAME|initial-token [-config FILE]
+//	auth-server users list|add|delete USERNAME|set-role USERNAME ROLE|unlock USERNAME [-config FILE]
 //	auth-server healthcheck URL
 package main
 
@@ -32,9 +32,10 @@ const defaultConfig = "config/auth-server.yaml"
 const usage = `usage:
   auth-server [serve] [-config FILE]       run the server (default)
   auth-server keys list|rotate|revoke KID  manage signing keys
-  auth-server clients list|add|delete|rotate-secret|initial-token
+  auth-server clients list|add|delete|rotate-secret|reassign|initial-token
                                            manage OAuth2 clients
-  auth-server users list|add|delete        manage local logins
+  auth-server users list|add|delete|set-role|unlock
+                                           manage local logins
   auth-server healthcheck URL              exit 0 when URL answers 200 (container
                                            health checks), 1 otherwise
 

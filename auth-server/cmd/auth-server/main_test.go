@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/rand"
+	"fmt"
 	"log/slog"
 	"os"
 	"regexp"
@@ -15,6 +16,8 @@ import (
 
 	"github.com/smartgate/auth-server/internal/app"
 	"github.com/smartgate/auth-server/internal/config"
+	"github.com/smartgate/auth-server/internal/registration"
+	"github.com/smartgate/auth-server/internal/store"
 )
 
 // The operator subcommands work on the store a server uses: the embedded
@@ -59,6 +62,7 @@ func deleteRedisKeys(t *testing.T, url, prefix string) {
 
 func operatorCommands(t *testing.T) {
 	t.Setenv("AUTH_DATA_DIR", t.TempDir())
+	t.Setenv("AUTH_WEB_LOGIN_FAILURES_PER_ACCOUNT", "3")
 	t.Setenv("AUTH_LOG_LEVEL", "error")
 	cmd := func(args ...string) string {
 		t.Helper()
@@ -113,10 +117,118 @@ func operatorCommands(t *testing.T) {
 	if list := cmd("users", "list"); !strings.Contains(list, "ops-user") || strings.Contains(list, "operator password") {
 		t.Fatalf("users list:\n%s", list)
 	}
+	lockAccount(t, "ops-user")
+	if list := cmd("users", "list"); !regexp.MustCompile(`ops-user .* locked\n`).MatchString(list) {
+		t.Fatalf("users list does not show ops-user locked:\n%s", list)
+	}
+	if out := cmd("users", "unlock", "OPS-USER"); !strings.Contains(out, "unlocked: ops-user") {
+		t.Fatalf("users unlock: %s", out)
+	}
+	if list := cmd("users", "list"); !regexp.MustCompile(`ops-user .* open\n`).MatchString(list) || !tryLogin(t, "ops-user") {
+		t.Fatalf("ops-user still locked after users unlock:\n%s", list)
+	}
+	if err := run(context.Background(), []string{"users", "unlock", "nobody"}, &out, &errOut); err == nil {
+		t.Fatal("unlocking an unknown user: no error")
+	}
 	cmd("users", "delete", "ops-user")
 	if list := cmd("users", "list"); strings.Contains(list, "ops-user") {
 		t.Fatalf("deleted user listed:\n%s", list)
 	}
+	portalClientsFollowTheirOwner(t, cmd)
+}
+
+// A user's portal client is disabled (its tokens revoked) when the user
+// loses the role that allowed its scopes or is deleted, and "clients
+// reassign" enables it under a new owner whose role allows them, with a
+// new secret.
+func portalClientsFollowTheirOwner(t *testing.T, cmd func(args ...string) string) {
+	cmd("users", "add", "-username", "ops-doc", "-role", "clinician")
+	id := portalClient(t, "ops-doc")
+	if out := cmd("users", "set-role", "-patient", "4", "ops-doc", "patient"); !strings.Contains(out, "ops-doc is now patient") {
+		t.Fatalf("users set-role: %s", out)
+	}
+	if list := cmd("clients", "list"); !strings.Contains(list, "disabled: its owner's role (patient) does not allow user/Patient.read") {
+		t.Fatalf("clients list after the owner became a patient:\n%s", list)
+	}
+	if clientRevokedAt(t, id).IsZero() {
+		t.Fatal("disabling did not revoke the client's access tokens")
+	}
+	var out, errOut bytes.Buffer
+	if err := run(context.Background(), []string{"clients", "reassign", id, "ops-doc"}, &out, &errOut); err == nil {
+		t.Fatal("re-assigned to a patient: no error")
+	}
+	cmd("users", "add", "-username", "ops-next", "-role", "clinician")
+	if out := cmd("clients", "reassign", id, "ops-next"); !regexp.MustCompile(`client_secret: \S{43}`).MatchString(out) {
+		t.Fatalf("clients reassign printed no new secret:\n%s", out)
+	}
+	if list := cmd("clients", "list"); !regexp.MustCompile(id + ` .* enabled `).MatchString(list) {
+		t.Fatalf("clients list after the re-assignment:\n%s", list)
+	}
+	cmd("users", "delete", "ops-next")
+	if list := cmd("clients", "list"); !strings.Contains(list, "disabled: its owner was deleted") {
+		t.Fatalf("clients list after deleting the owner:\n%s", list)
+	}
+	cmd("users", "delete", "ops-doc")
+}
+
+// portalClient registers a client for username as the portal does.
+func portalClient(t *testing.T, username string) string {
+	t.Helper()
+	cfg, st := openStore(t)
+	u, err := st.GetUserByUsername(t.Context(), username)
+	if err != nil {
+		t.Fatal(err)
+	}
+	reg, err := app.RegistrationService(cfg, st, slog.New(slog.DiscardHandler)).Register(t.Context(),
+		registration.Metadata{GrantTypes: []string{"client_credentials"}, TokenEndpointAuthMethod: "client_secret_basic", Scope: "user/Patient.read"},
+		registration.Allowance{Scopes: cfg.Registration.PortalScopes[u.Role], Via: registration.ViaPortal, Owner: u.ID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return reg.Client.ID
+}
+
+// openStore opens the store the commands use, as they do.
+func openStore(t *testing.T) (config.Config, store.Store) {
+	t.Helper()
+	cfg, err := config.Load(defaultConfig, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, _, err := app.OpenStore(t.Context(), cfg, slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	return cfg, st
+}
+
+// lockAccount fails sign-ins of username from many addresses until the
+// account is locked to the addresses it signed in from before.
+func lockAccount(t *testing.T, username string) {
+	t.Helper()
+	cfg, st := openStore(t)
+	logins := app.LoginThrottle(cfg, st)
+	for i := range cfg.Web.Login.FailuresPerAccount {
+		if r, err := logins.Reserve(t.Context(), username, fmt.Sprintf("203.0.113.%d", i)); err != nil || r != nil {
+			t.Fatalf("failure %d: %v %+v", i+1, err, r)
+		}
+	}
+	if tryLogin(t, username) {
+		t.Fatal("the account did not lock")
+	}
+}
+
+// tryLogin reports whether a sign-in of username from a new address may
+// check its password.
+func tryLogin(t *testing.T, username string) bool {
+	t.Helper()
+	cfg, st := openStore(t)
+	r, err := app.LoginThrottle(cfg, st).Reserve(t.Context(), username, "198.51.100.1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r == nil
 }
 
 // clientRevokedAt reads the revoked-client entry from the store the

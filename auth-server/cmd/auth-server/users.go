@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/smartgate/auth-server/internal/app"
+	"github.com/smartgate/auth-server/internal/config"
 	"github.com/smartgate/auth-server/internal/users"
 )
 
@@ -19,7 +20,12 @@ const usersUsage = `usage:
   auth-server users add -username NAME -role clinician|patient|admin [-patient ID] [-fhir-user URL] [-name "Full Name"]
                         reads the password from the environment variable
                         SMARTGATE_PASSWORD, or else from the first line of stdin
-  auth-server users delete USERNAME
+  auth-server users delete USERNAME  the clients the user registered in the portal are disabled
+                                     (their tokens revoked) until an admin re-assigns them
+  auth-server users set-role [-patient ID] [-fhir-user URL] USERNAME clinician|patient|admin
+                                     the user's portal clients the new role does not allow are disabled
+  auth-server users unlock USERNAME   forget the user's failed sign-ins: after too many, only
+                                      addresses it signed in from before may try until then
 `
 
 func usersCmd(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
@@ -35,6 +41,10 @@ func usersCmd(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 	fs.SetOutput(stderr)
 	fs.Usage = func() { fmt.Fprint(stderr, usersUsage); fs.PrintDefaults() }
 	var spec users.Spec
+	if sub == "set-role" {
+		fs.StringVar(&spec.PatientID, "patient", "", "linked Patient id (patient users)")
+		fs.StringVar(&spec.FHIRUser, "fhir-user", "", "FHIR URL of the user's Practitioner or Patient")
+	}
 	if sub == "add" {
 		fs.StringVar(&spec.Username, "username", "", "login name (unique, case-insensitive)")
 		fs.StringVar(&spec.Role, "role", "clinician", "clinician, patient or admin")
@@ -52,6 +62,7 @@ func usersCmd(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 	}
 	defer st.Close()
 	svc := users.New(st, time.Now)
+	svc.Owners = app.RegistrationService(cfg, st, newLogger(cfg, stderr))
 
 	switch sub {
 	case "list":
@@ -59,10 +70,19 @@ func usersCmd(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 		if err != nil {
 			return err
 		}
+		logins := app.LoginThrottle(cfg, st)
 		tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
-		fmt.Fprintln(tw, "USERNAME\tROLE\tPATIENT\tFHIR USER\tNAME")
+		fmt.Fprintln(tw, "USERNAME\tROLE\tPATIENT\tFHIR USER\tNAME\tSIGN-IN")
 		for _, u := range list {
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", u.Username, u.Role, u.PatientID, u.FHIRUser, u.Name)
+			locked, err := logins.Locked(ctx, u.Username)
+			if err != nil {
+				return err
+			}
+			state := "open"
+			if locked {
+				state = "locked"
+			}
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", u.Username, u.Role, u.PatientID, u.FHIRUser, u.Name, state)
 		}
 		return tw.Flush()
 	case "add":
@@ -74,9 +94,7 @@ func usersCmd(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 			}
 			spec.Password = line
 		}
-		if spec.FHIRUser == "" && spec.PatientID != "" {
-			spec.FHIRUser = strings.TrimRight(cfg.FHIRBaseURL, "/") + "/Patient/" + spec.PatientID
-		}
+		spec.FHIRUser = fhirUser(cfg, spec)
 		u, err := svc.Add(ctx, spec)
 		if err != nil {
 			return fmt.Errorf("users add: %w", err)
@@ -92,10 +110,43 @@ func usersCmd(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 		}
 		fmt.Fprintln(stdout, "deleted:", fs.Arg(0))
 		return nil
+	case "set-role":
+		if fs.NArg() != 2 {
+			return fmt.Errorf("users set-role: want USERNAME and ROLE (flags first)")
+		}
+		spec.Role = fs.Arg(1)
+		u, err := svc.SetRole(ctx, fs.Arg(0), spec.Role, spec.PatientID, fhirUser(cfg, spec))
+		if err != nil {
+			return fmt.Errorf("users set-role %s: %w", fs.Arg(0), err)
+		}
+		fmt.Fprintf(stdout, "%s is now %s\n", u.Username, u.Role)
+		return nil
+	case "unlock":
+		if fs.NArg() != 1 {
+			return fmt.Errorf("users unlock: want exactly one USERNAME")
+		}
+		u, err := st.GetUserByUsername(ctx, fs.Arg(0))
+		if err != nil {
+			return fmt.Errorf("users unlock %s: %w", fs.Arg(0), err)
+		}
+		if err := app.LoginThrottle(cfg, st).Unlock(ctx, u.Username); err != nil {
+			return fmt.Errorf("users unlock %s: %w", fs.Arg(0), err)
+		}
+		fmt.Fprintln(stdout, "unlocked:", u.Username)
+		return nil
 	default:
 		fmt.Fprint(stderr, usersUsage)
 		return fmt.Errorf("users: unknown subcommand %q", sub)
 	}
+}
+
+// fhirUser is the spec's FHIR user, made from its linked patient when
+// not given.
+func fhirUser(cfg config.Config, spec users.Spec) string {
+	if spec.FHIRUser == "" && spec.PatientID != "" {
+		return strings.TrimRight(cfg.FHIRBaseURL, "/") + "/Patient/" + spec.PatientID
+	}
+	return spec.FHIRUser
 }
 
 // readLine reads one line (without its newline).

@@ -90,15 +90,18 @@ func build(ctx context.Context, cfg config.Config, st store.Store, km *keys.Mana
 		}
 		log.InfoContext(ctx, "demo clients loaded", "count", n, "file", cfg.ClientsFile)
 	}
-	engine := oauth.New(st, km, oauth.Options{Issuer: cfg.Issuer, Audience: cfg.FHIRBaseURL, TokenLifetime: cfg.Tokens.Lifetime}, log)
-	pages, userTokens, err := userFlow(ctx, cfg, st, km, engine, log)
+	// The OAuth endpoints see no disabled client; the portal and the
+	// registration service see them all.
+	oauthSt := oauthStore{st}
+	engine := oauth.New(oauthSt, km, oauth.Options{Issuer: cfg.Issuer, Audience: cfg.FHIRBaseURL, TokenLifetime: cfg.Tokens.Lifetime}, log)
+	m := metrics.New()
+	pages, userTokens, err := userFlow(ctx, cfg, st, km, engine, m, log)
 	if err != nil {
 		return nil, err
 	}
 	svc := tokens.New(km, st, userTokens, cfg.Issuer, cfg.FHIRBaseURL, cfg.RevocationCompactAfter, time.Now)
-	m := metrics.New()
-	h, err := httpapi.New(httpapi.Deps{Metrics: m, Config: cfg, Store: st, Keys: km, OAuth: engine, Tokens: svc, Pages: pages,
-		Registration: RegistrationService(cfg, st, log), Assertions: assertions(cfg, st, log), Log: log})
+	h, err := httpapi.New(httpapi.Deps{Metrics: m, Config: cfg, Store: oauthSt, Keys: km, OAuth: engine, Tokens: svc, Pages: pages,
+		Registration: RegistrationService(cfg, st, log), Assertions: assertions(cfg, oauthSt, log), Log: log})
 	if err != nil {
 		return nil, err
 	}

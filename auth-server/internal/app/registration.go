@@ -21,6 +21,7 @@ func RegistrationService(cfg config.Config, st store.Store, log *slog.Logger) *r
 		OpenScopes:    cfg.Registration.OpenScopes,
 		TokenScopes:   cfg.Registration.TokenScopes,
 		TokenValidity: cfg.Tokens.Lifetime + cfg.Tokens.Leeway,
+		PortalScopes:  cfg.Registration.PortalScopes,
 	}
 	if cfg.Demo {
 		o.DemoInitialToken = registration.DemoInitialToken

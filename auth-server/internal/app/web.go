@@ -8,8 +8,10 @@ import (
 
 	"github.com/smartgate/auth-server/internal/config"
 	"github.com/smartgate/auth-server/internal/keys"
+	"github.com/smartgate/auth-server/internal/metrics"
 	"github.com/smartgate/auth-server/internal/oauth"
 	"github.com/smartgate/auth-server/internal/store"
+	"github.com/smartgate/auth-server/internal/throttle"
 	"github.com/smartgate/auth-server/internal/users"
 	"github.com/smartgate/auth-server/internal/web"
 )
@@ -19,8 +21,11 @@ import (
 // self-service client registration portal, which registers through the
 // same rules as POST /register). It returns the pages and the issuer of
 // user tokens.
-func userFlow(ctx context.Context, cfg config.Config, st store.Store, km *keys.Manager, engine *oauth.Server, log *slog.Logger) (*web.Handler, *oauth.UserTokens, error) {
+func userFlow(ctx context.Context, cfg config.Config, st store.Store, km *keys.Manager, engine *oauth.Server, m *metrics.Metrics, log *slog.Logger) (*web.Handler, *oauth.UserTokens, error) {
 	us := users.New(st, time.Now)
+	us.Gate = users.NewGate(cfg.Web.Login.Concurrency, cfg.Web.Login.QueueWait)
+	us.Owners = RegistrationService(cfg, st, log)
+	m.PasswordChecks(us.Gate)
 	if cfg.Demo {
 		f, err := users.ReadDemoFile(cfg.DemoUsersFile())
 		if err != nil {
@@ -59,11 +64,22 @@ func userFlow(ctx context.Context, cfg config.Config, st store.Store, km *keys.M
 			Keys: sessionKeys, Secure: strings.HasPrefix(cfg.Issuer, "https://"), Lifetime: cfg.Web.SessionLifetime,
 		}),
 		Issuer: cfg.Issuer, Audience: cfg.FHIRBaseURL,
-		FailuresPerAccount: cfg.Web.FailuresPerAccount, FailuresPerAddress: cfg.Web.FailuresPerAddress,
-		LoginWindow:  cfg.Web.LoginWindow,
+		Throttle:     LoginThrottle(cfg, st),
 		Registration: RegistrationService(cfg, st, log),
 		PortalScopes: cfg.Registration.PortalScopes,
 		Log:          log,
 	})
 	return pages, ut, err
+}
+
+// LoginThrottle is the sign-in throttle of the configuration, over the
+// store (the operator's unlock command uses it too).
+func LoginThrottle(cfg config.Config, st store.LoginThrottleStore) *throttle.Logins {
+	l := cfg.Web.Login
+	return throttle.New(st, throttle.Limits{
+		PairFailures: l.FailuresPerPair, Backoff: l.Backoff, MaxBackoff: l.MaxBackoff,
+		AccountFailures: l.FailuresPerAccount, FailureMemory: l.FailureMemory,
+		AccountsPerAddress: l.AccountsPerAddress, Window: l.Window,
+		KnownAddressMemory: l.KnownAddressMemory,
+	}, time.Now)
 }

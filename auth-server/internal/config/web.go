@@ -17,12 +17,8 @@ type Web struct {
 	SessionKeys []string `yaml:"session_keys" env:"SESSION_KEYS" envSeparator:","`
 	// SessionLifetime is how long a login lasts.
 	SessionLifetime time.Duration `yaml:"session_lifetime" env:"SESSION_LIFETIME"`
-	// FailuresPerAccount failed logins of one username within
-	// LoginWindow lock that username until the window ends;
-	// FailuresPerAddress does the same per source address.
-	FailuresPerAccount int           `yaml:"login_failures_per_account" env:"LOGIN_FAILURES_PER_ACCOUNT"`
-	FailuresPerAddress int           `yaml:"login_failures_per_address" env:"LOGIN_FAILURES_PER_ADDRESS"`
-	LoginWindow        time.Duration `yaml:"login_window" env:"LOGIN_WINDOW"`
+	// Login throttles password sign-ins.
+	Login Login `yaml:"login" envPrefix:"LOGIN_"`
 	// SmartStyleURL, when set, is returned as smart_style_url.
 	SmartStyleURL string `yaml:"smart_style_url" env:"SMART_STYLE_URL"`
 	// NeedPatientBanner is returned as need_patient_banner with a patient.
@@ -43,7 +39,7 @@ type Grants struct {
 
 // DefaultWeb returns the browser defaults.
 func DefaultWeb() Web {
-	return Web{SessionLifetime: 8 * time.Hour, FailuresPerAccount: 5, FailuresPerAddress: 20, LoginWindow: 15 * time.Minute, NeedPatientBanner: true}
+	return Web{SessionLifetime: 8 * time.Hour, Login: DefaultLogin(), NeedPatientBanner: true}
 }
 
 // DefaultGrants returns the grant defaults.
@@ -76,9 +72,7 @@ func (c Config) validateWeb() []error {
 	if c.Web.SessionLifetime < time.Minute {
 		bad("web.session_lifetime (AUTH_WEB_SESSION_LIFETIME) %s: must be at least 1m", c.Web.SessionLifetime)
 	}
-	if c.Web.FailuresPerAccount < 1 || c.Web.FailuresPerAddress < 1 || c.Web.LoginWindow < time.Second {
-		bad("web login limits: failures must be at least 1 and the window at least 1s")
-	}
+	errs = append(errs, c.Web.Login.validate()...)
 	if c.Grants.CodeLifetime <= 0 || c.Grants.CodeLifetime > 60*time.Second {
 		bad("grants.code_lifetime (AUTH_CODE_LIFETIME) %s: must be between 1s and 60s", c.Grants.CodeLifetime)
 	}

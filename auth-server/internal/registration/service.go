@@ -42,6 +42,10 @@ type Options struct {
 	// be accepted (lifetime plus clock leeway): a deleted client's tokens
 	// stay on the revocation list that long.
 	TokenValidity time.Duration
+	// PortalScopes bound, per user role, the scopes of the clients a
+	// person registers in the portal; a client whose owner's role no
+	// longer covers them is disabled (OwnerChanged).
+	PortalScopes map[string][]string
 }
 
 // Service registers, reads, replaces and deletes clients.
@@ -155,24 +159,36 @@ func (s *Service) RotateSecret(ctx context.Context, c *store.Client) (string, er
 }
 
 // Delete removes a client and revokes its refresh tokens and the access
-// tokens already issued to it. The access tokens are revoked first, so
-// that a failure leaves the client in place for a retry.
+// tokens already issued to it.
 func (s *Service) Delete(ctx context.Context, c *store.Client) error {
+	return s.retire(ctx, c, s.now(), "client deleted", func() error {
+		if err := s.store.DeleteClient(ctx, c.ID); err != nil && !errors.Is(err, store.ErrNotFound) {
+			return err
+		}
+		return nil
+	})
+}
+
+// retire stops a client at now by step (deleting or disabling it) and
+// revokes its tokens. The access tokens are revoked first, so that a
+// failure leaves the client in place for a retry; the refresh tokens
+// after, so that none issued before step survives.
+func (s *Service) retire(ctx context.Context, c *store.Client, now time.Time, what string, step func() error) error {
 	// Tokens issued up to inFlightGrace after now are revoked too: a
-	// /token request that authenticated the client just before the
-	// deletion may sign its token a moment after it.
-	cutoff := s.now().Add(inFlightGrace)
+	// /token request that authenticated the client just before the step
+	// may sign its token a moment after it.
+	cutoff := now.Add(inFlightGrace)
 	if err := s.store.RevokeClient(ctx, c.ID, cutoff, cutoff.Add(s.opts.TokenValidity)); err != nil {
 		return fmt.Errorf("registration: revoke access tokens: %w", err)
 	}
-	if err := s.store.DeleteClient(ctx, c.ID); err != nil && !errors.Is(err, store.ErrNotFound) {
-		return fmt.Errorf("registration: delete client: %w", err)
+	if err := step(); err != nil {
+		return fmt.Errorf("registration: %s: %w", what, err)
 	}
 	revoked, err := s.store.RevokeRefreshTokensByClient(ctx, c.ID)
 	if err != nil {
 		return fmt.Errorf("registration: revoke refresh tokens: %w", err)
 	}
-	s.log.InfoContext(ctx, "client deleted", "client_id", c.ID, "refresh_tokens_revoked", len(revoked))
+	s.log.InfoContext(ctx, what, "client_id", c.ID, "refresh_tokens_revoked", len(revoked))
 	return nil
 }
 

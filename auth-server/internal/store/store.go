@@ -5,7 +5,8 @@
 // conformance suite in storetest. Consumers depend on the smallest
 // interface they need (ClientStore, KeyStore, RevocationStore, UserStore,
 // ConsentStore, AuthCodeStore, RefreshTokenStore, ReplayStore,
-// InitialAccessTokenStore, SessionStore), never on a backend.
+// InitialAccessTokenStore, SessionStore, LoginThrottleStore), never on a
+// backend.
 package store
 
 import (
@@ -52,7 +53,17 @@ type Client struct {
 	// registration package's Via* values; empty for operator and seed
 	// clients); it bounds the scopes a later update may give the client.
 	RegisteredVia string `json:"registered_via,omitempty"`
+
+	// DisabledAt is set while the client is disabled (its owner was
+	// deleted, or lost the role that allowed its scopes): the OAuth
+	// endpoints treat it as absent until an admin re-assigns it.
+	// DisabledReason says why, for the portal.
+	DisabledAt     time.Time `json:"disabled_at,omitzero"`
+	DisabledReason string    `json:"disabled_reason,omitempty"`
 }
+
+// Disabled reports whether the client is disabled.
+func (c *Client) Disabled() bool { return !c.DisabledAt.IsZero() }
 
 // SigningKey is one RSA key of the token signer. The private part is kept
 // only encrypted (by the keys package, with the key-encryption key).
@@ -106,6 +117,7 @@ type Store interface {
 	RefreshTokenStore
 	InitialAccessTokenStore
 	SessionStore
+	LoginThrottleStore
 	// Ping reports whether the backend is reachable (for /readyz).
 	Ping(ctx context.Context) error
 	Close() error

@@ -8,6 +8,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/smartgate/auth-server/internal/clients"
 	"github.com/smartgate/auth-server/internal/oauth"
 	"github.com/smartgate/auth-server/internal/store"
 )
@@ -16,11 +17,18 @@ import (
 // the user signs in, picks a patient and consents. Tx names it in every
 // form, so a stale tab cannot act on a newer request.
 type flowState struct {
-	Tx      string                 `json:"tx"`
-	Req     oauth.AuthorizeRequest `json:"req"`
-	Patient string                 `json:"patient,omitempty"`
-	// PatientName is shown on the consent page.
+	Tx  string                 `json:"tx"`
+	Req oauth.AuthorizeRequest `json:"req"`
+	// For is the user the fields below belong to; they are forgotten
+	// when someone else signs in during the same authorization.
+	For string `json:"for,omitempty"`
+	// Patient is the patient in context (see launchPatient), and
+	// PatientName its name for the consent page.
+	Patient     string `json:"patient,omitempty"`
 	PatientName string `json:"patient_name,omitempty"`
+	// Offered are the patient ids the picker last listed to For: the
+	// only ones a choice may name.
+	Offered []string `json:"offered,omitempty"`
 }
 
 // authorize is GET and POST /authorize. The client, redirect URI, PKCE
@@ -36,7 +44,7 @@ func (h *Handler) authorize(c *gin.Context) {
 	if c.Request.Method == http.MethodPost {
 		params = c.Request.PostForm
 	}
-	req, err := oauth.ParseAuthorize(c.Request.Context(), h.Store, params, h.Audience)
+	req, err := oauth.ParseAuthorize(c.Request.Context(), h.flowClients(), params, h.Audience)
 	if err != nil {
 		h.authorizeError(c, s, err)
 		return
@@ -83,7 +91,7 @@ func (h *Handler) continueFlow(c *gin.Context) {
 			"There is no app waiting for your approval in this browser.", "")
 		return
 	}
-	client, err := h.Store.GetClient(c.Request.Context(), f.Req.ClientID)
+	client, err := h.flowClients().GetClient(c.Request.Context(), f.Req.ClientID)
 	if err != nil {
 		h.authorizeError(c, s, f.Req.Refuse(oauth.ErrServerError.WithDescription("the client is no longer available")))
 		return
@@ -93,7 +101,9 @@ func (h *Handler) continueFlow(c *gin.Context) {
 		h.render(c, s, http.StatusOK, "login", "Sign in", view{Data: loginData{ClientName: displayName(client)}})
 		return
 	}
-	if f.Req.Has("launch/patient") && f.Patient == "" {
+	f.bind(user)
+	s.setFlow(f)
+	if f.Req.Has("launch/patient") {
 		switch {
 		case user.Role == store.RolePatient && user.PatientID != "":
 			f.Patient, f.PatientName = user.PatientID, user.Name
@@ -102,8 +112,10 @@ func (h *Handler) continueFlow(c *gin.Context) {
 			h.authorizeError(c, s, f.Req.Refuse(oauth.ErrAccessDenied.WithDescription("the user has no linked patient")))
 			return
 		default:
-			h.picker(c, s, f, client)
-			return
+			if _, ok := launchPatient(f, user); !ok {
+				h.picker(c, s, f, client, user)
+				return
+			}
 		}
 	}
 	offered, refused := grantable(user, f.Req.Scopes)
@@ -155,11 +167,18 @@ func (h *Handler) consent(c *gin.Context) {
 	h.finish(c, s, f, user, approved)
 }
 
-// finish issues the code and sends the browser back to the client.
+// finish issues the code and sends the browser back to the client. The
+// patient in context is derived again here, from the user and the flow
+// state, whatever the forms before said.
 func (h *Handler) finish(c *gin.Context, s *session, f *flowState, user *store.User, scopes []string) {
 	launch := map[string]string{}
-	if slices.Contains(scopes, "launch/patient") && f.Patient != "" {
-		launch["patient"] = f.Patient
+	if slices.Contains(scopes, "launch/patient") {
+		p, ok := launchPatient(f, user)
+		if !ok {
+			h.authorizeError(c, s, f.Req.Refuse(oauth.ErrAccessDenied.WithDescription("no patient in context")))
+			return
+		}
+		launch["patient"] = p
 	}
 	code, err := h.Codes.Issue(c.Request.Context(), &f.Req, oauth.Approval{
 		UserID: user.ID, Scopes: scopes, Launch: launch, AuthTime: s.authTime(),
@@ -193,8 +212,14 @@ func (h *Handler) formStep(c *gin.Context) (*session, *flowState, *store.User, b
 		h.redirect(c, s, h.link(ContinuePath))
 		return nil, nil, nil, false
 	}
+	f.bind(user)
+	s.setFlow(f)
 	return s, f, user, true
 }
+
+// flowClients are the clients an authorization may be for: a disabled
+// client is as absent as a deleted one.
+func (h *Handler) flowClients() store.ClientStore { return clients.EnabledOnly{ClientStore: h.Store} }
 
 // currentUser is the signed-in user, or nil: the session must have a
 // live record in the store (see sessionUserID) and the user must exist.

@@ -2,14 +2,12 @@ package web
 
 import (
 	"errors"
-	"fmt"
-	"math"
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/gin-gonic/gin"
 
-	"github.com/smartgate/auth-server/internal/store"
 	"github.com/smartgate/auth-server/internal/users"
 )
 
@@ -20,10 +18,10 @@ type loginData struct {
 }
 
 // Messages of the login page. A wrong password and an unknown user read
-// the same.
+// the same, and so does every refusal of the throttle.
 const (
 	msgBadLogin = "The username or password is incorrect."
-	msgTooMany  = "Too many failed sign-in attempts. Wait %d minutes, then try again."
+	msgUnavail  = "Sign-in is temporarily unavailable. Try again in a moment."
 )
 
 // loginPage is GET /login: the sign-in form outside an authorization
@@ -33,9 +31,11 @@ func (h *Handler) loginPage(c *gin.Context) {
 	h.render(c, s, http.StatusOK, "login", "Sign in", view{Data: loginData{Next: localNext(c.Query("next"))}})
 }
 
-// login is POST /login. Failed attempts are counted per username and per
-// source address; over either limit the form answers 429 without
-// checking the password. Success starts a new session (no fixation).
+// login is POST /login. The throttle decides first whether the password
+// may be checked at all (else 429 with Retry-After, the password
+// unchecked) and counts the attempt as a failure until it turns out
+// right; the check itself waits for one of the server's password-check
+// slots (else 429). Success starts a new session (no fixation).
 func (h *Handler) login(c *gin.Context) {
 	s := h.Sessions.load(c.Request)
 	if err := c.Request.ParseForm(); err != nil || !h.checkCSRF(c.Request, s) {
@@ -51,30 +51,37 @@ func (h *Handler) login(c *gin.Context) {
 			data.ClientName = displayName(cl)
 		}
 	}
-	account, addr := "user:"+store.UsernameKey(username), "addr:"+c.ClientIP()
-	wait1, blocked1 := h.perAccount.Blocked(account)
-	wait2, blocked2 := h.perAddress.Blocked(addr)
-	if blocked1 || blocked2 {
-		minutes := int(math.Ceil(max(wait1, wait2).Minutes()))
-		c.Header("Retry-After", fmt.Sprint(int(math.Ceil(max(wait1, wait2).Seconds()))))
-		h.render(c, s, http.StatusTooManyRequests, "login", "Sign in", view{Error: fmt.Sprintf(msgTooMany, max(minutes, 1)), Data: data})
+	ctx, addr := c.Request.Context(), c.ClientIP()
+	refusal, err := h.Throttle.Reserve(ctx, username, addr)
+	if err != nil {
+		h.Log.ErrorContext(ctx, "login throttle", "err", err)
+		h.render(c, s, http.StatusServiceUnavailable, "login", "Sign in", view{Error: msgUnavail, Data: data})
 		return
 	}
-	u, err := h.Users.Authenticate(c.Request.Context(), username, password)
-	if errors.Is(err, users.ErrBadCredentials) {
-		h.perAccount.Fail(account)
-		h.perAddress.Fail(addr)
+	if refusal != nil {
+		h.tooMany(c, s, data, refusal.Reason, refusal.Wait)
+		return
+	}
+	u, err := h.Users.Authenticate(ctx, username, password)
+	switch {
+	case errors.Is(err, users.ErrBusy):
+		h.tooMany(c, s, data, reasonBusy, time.Second)
+		return
+	case errors.Is(err, users.ErrBadCredentials):
 		h.render(c, s, http.StatusUnauthorized, "login", "Sign in", view{Error: msgBadLogin, Data: data})
 		return
-	}
-	if err != nil {
-		h.Log.ErrorContext(c.Request.Context(), "login", "err", err)
-		h.render(c, s, http.StatusServiceUnavailable, "login", "Sign in", view{Error: "Sign-in is temporarily unavailable. Try again in a moment.", Data: data})
+	case err != nil:
+		h.Log.ErrorContext(ctx, "login", "err", err)
+		h.render(c, s, http.StatusServiceUnavailable, "login", "Sign in", view{Error: msgUnavail, Data: data})
 		return
+	}
+	if err := h.Throttle.Succeeded(ctx, username, addr); err != nil {
+		// The attempt stays counted as a failure; the sign-in stands.
+		h.Log.WarnContext(ctx, "login throttle: record success", "err", err)
 	}
 	if err := h.startSession(c.Request.Context(), s, u.ID); err != nil {
 		h.Log.ErrorContext(c.Request.Context(), "start session", "err", err)
-		h.render(c, s, http.StatusServiceUnavailable, "login", "Sign in", view{Error: "Sign-in is temporarily unavailable. Try again in a moment.", Data: data})
+		h.render(c, s, http.StatusServiceUnavailable, "login", "Sign in", view{Error: msgUnavail, Data: data})
 		return
 	}
 	h.Log.InfoContext(c.Request.Context(), "user signed in", "user_id", u.ID)

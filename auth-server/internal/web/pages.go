@@ -17,7 +17,7 @@ var embedded embed.FS
 // pageNames are the templates/*.html that render a whole page inside
 // templates/layout.html.
 var pageNames = []string{"error", "login", "picker", "consent", "manage",
-	"portal_list", "portal_form", "portal_view", "portal_secret", "portal_delete", "portal_tokens"}
+	"portal_list", "portal_form", "portal_view", "portal_secret", "portal_delete", "portal_tokens", "portal_users"}
 
 type pages struct {
 	byName map[string]*template.Template
@@ -40,6 +40,10 @@ func parsePages(assets fs.FS) (*pages, error) {
 	p.static = static
 	return p, nil
 }
+
+// retryUnavailable is the Retry-After, in seconds, of a page answered
+// 503 (a store or the patient directory out of reach for a moment).
+const retryUnavailable = "5"
 
 // view is what every page template receives.
 type view struct {
@@ -72,6 +76,9 @@ func (h *Handler) render(c *gin.Context, s *session, status int, name, title str
 		return
 	}
 	securityHeaders(c.Writer)
+	if status == http.StatusServiceUnavailable && c.Writer.Header().Get("Retry-After") == "" {
+		c.Header("Retry-After", retryUnavailable)
+	}
 	if v.Script != "" {
 		c.Header("Content-Security-Policy", cspWithScript)
 	}

@@ -3,6 +3,7 @@ package web
 import (
 	"errors"
 	"net/http"
+	"slices"
 
 	"github.com/gin-gonic/gin"
 
@@ -17,30 +18,48 @@ type pickerData struct {
 }
 
 // picker shows the patient picker (GET /authorize/patient?q=name, or the
-// flow's next step): the FHIR server's patients, searched by name.
-func (h *Handler) picker(c *gin.Context, s *session, f *flowState, client *store.Client) {
+// flow's next step) to a clinician or admin: the FHIR server's patients,
+// searched by name. The ids listed are remembered in the flow: a choice
+// must be one of them.
+func (h *Handler) picker(c *gin.Context, s *session, f *flowState, client *store.Client, user *store.User) {
 	q := c.Query("q")
-	user := h.currentUser(c, s)
 	d := pickerData{Tx: f.Tx, ClientName: displayName(client), Query: q}
 	list, err := h.Patients.Search(c.Request.Context(), q)
-	v := view{SignedIn: user.Username, Data: d}
+	v := view{SignedIn: user.Username}
 	if err != nil {
 		h.Log.WarnContext(c.Request.Context(), "patient search", "err", err)
 		v.Error = "The patient directory cannot be reached right now. Try again in a moment."
 	}
+	f.Offered = nil
+	for _, p := range list {
+		f.Offered = append(f.Offered, p.ID)
+	}
+	s.setFlow(f)
 	d.Patients = list
 	v.Data = d
 	h.render(c, s, http.StatusOK, "picker", "Choose a patient", v)
 }
 
-// pickPatient is POST /authorize/patient: the clinician's choice, checked
-// against the FHIR server before it becomes the launch context.
+// pickPatient is POST /authorize/patient: a clinician's choice, which
+// must be one of the patients the picker listed to them, confirmed
+// against the FHIR server before it becomes the launch context. A patient
+// user has nothing to choose: their own patient is the context.
 func (h *Handler) pickPatient(c *gin.Context) {
-	s, f, _, ok := h.formStep(c)
+	s, f, user, ok := h.formStep(c)
 	if !ok {
 		return
 	}
-	p, err := h.Patients.Get(c.Request.Context(), c.Request.PostForm.Get("patient"))
+	if user.Role == store.RolePatient {
+		h.errorPage(c, s, http.StatusForbidden, "No patient to choose",
+			"Your account opens your own record only. Nothing was changed.", "")
+		return
+	}
+	id := c.Request.PostForm.Get("patient")
+	if id == "" || !slices.Contains(f.Offered, id) {
+		h.errorPage(c, s, http.StatusBadRequest, "Unknown patient", "Choose a patient from the list. Go back and choose again.", "")
+		return
+	}
+	p, err := h.Patients.Get(c.Request.Context(), id)
 	if errors.Is(err, ErrNoPatient) {
 		h.errorPage(c, s, http.StatusBadRequest, "Unknown patient", "That patient could not be found. Go back and choose again.", "")
 		return
@@ -50,7 +69,7 @@ func (h *Handler) pickPatient(c *gin.Context) {
 		h.errorPage(c, s, http.StatusServiceUnavailable, "Temporarily unavailable", "The patient directory cannot be reached right now. Go back and try again.", "")
 		return
 	}
-	f.Patient, f.PatientName = p.ID, p.Name
+	f.Patient, f.PatientName = id, p.Name
 	s.setFlow(f)
 	h.redirect(c, s, h.link(ContinuePath))
 }

@@ -32,6 +32,9 @@ type Registrar interface {
 	IssueInitialToken(ctx context.Context, description, createdBy string, ttl time.Duration) (string, error)
 	InitialTokens(ctx context.Context) ([]*store.InitialAccessToken, error)
 	DeleteInitialToken(ctx context.Context, tokenHash string) error
+	// Reassign gives a client to a new owner and enables it, returning
+	// its new secret ("" when it has none).
+	Reassign(ctx context.Context, c *store.Client, owner *store.User) (string, error)
 }
 
 var _ Registrar = (*registration.Service)(nil)
@@ -56,13 +59,16 @@ func (h *Handler) portalRoutes(r gin.IRouter) {
 	r.GET(PortalPath+"/:id/credentials", h.portalCredentials)
 	r.GET(PortalPath+"/:id/delete", h.portalConfirmDelete)
 	r.POST(PortalPath+"/:id/delete", h.portalDelete)
+	r.POST(PortalPath+"/:id/reassign", h.portalReassign)
 	r.GET(InitialTokensPath, h.initialTokens)
 	r.POST(InitialTokensPath, h.issueInitialToken)
 	r.POST(InitialTokensPath+"/delete", h.deleteInitialToken)
+	r.GET(UsersPath, h.portalUsers)
+	r.POST(UsersPath+"/unlock", h.portalUnlock)
 }
 
 // portalNextRe matches the portal pages a sign-in may return to.
-var portalNextRe = regexp.MustCompile(`^(/portal/clients(/[A-Za-z0-9._~-]+(/edit|/delete|/credentials)?)?|/portal/initial-tokens)$`)
+var portalNextRe = regexp.MustCompile(`^(/portal/clients(/[A-Za-z0-9._~-]+(/edit|/delete|/credentials)?)?|/portal/initial-tokens|/portal/users)$`)
 
 // portalNext reports whether next is a portal page (a safe place to go
 // after sign-in: a path of ours, never another host).
@@ -143,6 +149,7 @@ func (h *Handler) portalAllowance(u *store.User, owner string) registration.Allo
 type clientRow struct {
 	ID, Name, Method, Owner, Created string
 	Grants                           []string
+	Disabled                         bool
 }
 
 // portalList is GET /portal/clients: the user's clients (every client
@@ -168,7 +175,7 @@ func (h *Handler) portalList(c *gin.Context) {
 			continue
 		}
 		row := clientRow{ID: cl.ID, Name: displayName(cl), Method: methodLabel(cl.TokenEndpointAuthMethod),
-			Grants: cl.GrantTypes, Created: cl.CreatedAt.Format("2 Jan 2006")}
+			Grants: cl.GrantTypes, Created: cl.CreatedAt.Format("2 Jan 2006"), Disabled: cl.Disabled()}
 		if admin {
 			row.Owner = h.ownerName(ctx, owners, cl.Owner)
 		}

@@ -96,6 +96,8 @@ type clientDetail struct {
 	Notice     string
 	Registered string
 	Updated    string
+	// Owners are whom an admin may re-assign a disabled client to.
+	Owners []*store.User
 }
 
 // portalView is GET /portal/clients/:id: the client's registration,
@@ -105,16 +107,28 @@ func (h *Handler) portalView(c *gin.Context) {
 	if cl == nil {
 		return
 	}
+	h.viewClient(c, s, u, cl, http.StatusOK, "")
+}
+
+// viewClient renders a client's page, with problem as its error.
+func (h *Handler) viewClient(c *gin.Context, s *session, u *store.User, cl *store.Client, status int, problem string) {
 	d := clientDetail{Client: cl, Name: displayName(cl), Method: methodLabel(cl.TokenEndpointAuthMethod),
 		Scopes: describeAll(cl.Scopes), HasSecret: registration.NeedsSecret(cl.TokenEndpointAuthMethod),
 		Registered: cl.CreatedAt.Format("2 January 2006 15:04 MST"), Updated: cl.UpdatedAt.Format("2 January 2006 15:04 MST")}
 	if u.Role == store.RoleAdmin {
 		d.Owner = h.ownerName(c.Request.Context(), map[string]string{}, cl.Owner)
+		if cl.Disabled() {
+			d.Owners = h.owners(c)
+		}
 	}
-	if c.Query("saved") != "" {
+	switch {
+	case c.Query("saved") != "":
 		d.Notice = "Your changes were saved."
+	case c.Query("reassigned") != "":
+		d.Notice = "The client was re-assigned and is enabled again."
 	}
-	h.render(c, s, http.StatusOK, "portal_view", d.Name, view{SignedIn: u.Username, Admin: u.Role == store.RoleAdmin, Data: d})
+	v := view{SignedIn: u.Username, Admin: u.Role == store.RoleAdmin, Error: problem, Data: d}
+	h.render(c, s, status, "portal_view", d.Name, v)
 }
 
 // portalEdit is GET /portal/clients/:id/edit: the form, filled.

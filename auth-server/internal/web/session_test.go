@@ -114,7 +114,7 @@ func TestSessionFixation(t *testing.T) {
 
 func TestLoginFailuresAndLogout(t *testing.T) {
 	t.Parallel()
-	s := start(t, func(c *config.Config) { c.Web.FailuresPerAccount = 3 })
+	s := start(t, func(c *config.Config) { c.Web.Login.FailuresPerPair = 3 })
 	b := s.browser(t)
 	r := b.get("/login?next=/manage")
 	unknown := b.login(r.Body, "nobody", "whatever-password")

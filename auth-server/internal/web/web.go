@@ -19,8 +19,8 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/smartgate/auth-server/internal/oauth"
-	"github.com/smartgate/auth-server/internal/ratelimit"
 	"github.com/smartgate/auth-server/internal/store"
+	"github.com/smartgate/auth-server/internal/throttle"
 )
 
 // ProductName appears on every page.
@@ -54,10 +54,8 @@ type Deps struct {
 	Sessions *Sessions
 	Issuer   string // the configured issuer: base of every link
 	Audience string // FHIR base URL (aud)
-	// FailuresPerAccount and FailuresPerAddress failed logins within
-	// LoginWindow block further attempts until the window ends.
-	FailuresPerAccount, FailuresPerAddress int
-	LoginWindow                            time.Duration
+	// Throttle decides which sign-ins may check a password.
+	Throttle *throttle.Logins
 	// Registration registers and manages the clients of the
 	// self-service portal (registration.Service); nil leaves the portal
 	// out. PortalScopes bound, per user role, the scopes a person may
@@ -74,10 +72,8 @@ type Deps struct {
 // Handler serves the pages.
 type Handler struct {
 	Deps
-	pages      *pages
-	perAccount *ratelimit.Limiter
-	perAddress *ratelimit.Limiter
-	issuer     string
+	pages  *pages
+	issuer string
 }
 
 // New builds the pages (parsing every template once).
@@ -93,11 +89,7 @@ func New(d Deps) (*Handler, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Handler{
-		Deps: d, pages: p, issuer: strings.TrimRight(d.Issuer, "/"),
-		perAccount: ratelimit.New(d.FailuresPerAccount, d.LoginWindow, d.Now),
-		perAddress: ratelimit.New(d.FailuresPerAddress, d.LoginWindow, d.Now),
-	}, nil
+	return &Handler{Deps: d, pages: p, issuer: strings.TrimRight(d.Issuer, "/")}, nil
 }
 
 // Paths of the pages (ManagePath is the "manage" URI the discovery

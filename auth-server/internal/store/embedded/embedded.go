@@ -109,6 +109,13 @@ var schema = []string{
 	`CREATE TABLE IF NOT EXISTS sessions (hash TEXT PRIMARY KEY, user_id TEXT NOT NULL,
 		expires_at INTEGER NOT NULL, doc BLOB NOT NULL)`,
 	`CREATE INDEX IF NOT EXISTS sessions_user ON sessions (user_id)`,
+	`CREATE TABLE IF NOT EXISTS login_pairs (account TEXT NOT NULL, address TEXT NOT NULL,
+		failures INTEGER NOT NULL, blocked_until INTEGER NOT NULL, known_until INTEGER NOT NULL,
+		expires_at INTEGER NOT NULL, PRIMARY KEY (account, address))`,
+	`CREATE TABLE IF NOT EXISTS login_accounts (account TEXT PRIMARY KEY, failures INTEGER NOT NULL,
+		expires_at INTEGER NOT NULL)`,
+	`CREATE TABLE IF NOT EXISTS login_addresses (address TEXT NOT NULL, account TEXT NOT NULL,
+		expires_at INTEGER NOT NULL, PRIMARY KEY (address, account))`,
 }
 
 // sweeps delete expired rows; each takes the current time in nanoseconds.
@@ -119,6 +126,9 @@ var sweeps = []string{
 	`DELETE FROM refresh_tokens WHERE expires_at <= ?`,
 	`DELETE FROM initial_access_tokens WHERE expires_at != 0 AND expires_at <= ?`,
 	`DELETE FROM sessions WHERE expires_at <= ?`,
+	`DELETE FROM login_pairs WHERE expires_at <= ?`,
+	`DELETE FROM login_accounts WHERE expires_at <= ?`,
+	`DELETE FROM login_addresses WHERE expires_at <= ?`,
 }
 
 // Ping checks that the database answers.

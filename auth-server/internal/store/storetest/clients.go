@@ -39,6 +39,9 @@ func fullClient(id string) *store.Client {
 		RegistrationTokenHash:   "sha256$reg",
 		CreatedAt:               at(0),
 		UpdatedAt:               at(60),
+		RegisteredVia:           "portal",
+		DisabledAt:              at(120),
+		DisabledReason:          "its owner was deleted",
 	}
 }
 

@@ -39,6 +39,7 @@ func RunTests(t *testing.T, newStore NewStore) {
 	all = append(all, refreshTokenTests...)
 	all = append(all, initialTokenTests...)
 	all = append(all, sessionTests...)
+	all = append(all, loginTests...)
 	all = append(all, subtest{"Ping", testPing})
 	for _, st := range all {
 		t.Run(st.name, func(t *testing.T) {
