@@ -63,7 +63,7 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 	}
 	h, err := api.New(api.Options{
 		Store: st, BaseURL: cfg.BaseURL, Guard: sec.guard, Valid: valid, Metadata: metadata,
-		SmartConfiguration: sec.smartConfiguration, MaxBodyBytes: cfg.HTTP.MaxBodyBytes,
+		SmartConfiguration: sec.smartConfiguration, MaxBodyBytes: cfg.HTTP.MaxBodyBytes, BundleMaxEntries: cfg.HTTP.BundleMaxEntries,
 		DefaultCount: cfg.Search.DefaultCount, MaxCount: cfg.Search.MaxCount, Logger: log, Metrics: m,
 	})
 	if err != nil {

@@ -212,7 +212,7 @@ func newFHIRServer(ctx context.Context, ln net.Listener, base string, secured, a
 	}
 	h, err := api.New(api.Options{
 		Store: ls, BaseURL: cfg.BaseURL, Guard: apiGuard, Valid: valid, Metadata: metadata,
-		SmartConfiguration: smartCfg, MaxBodyBytes: cfg.HTTP.MaxBodyBytes,
+		SmartConfiguration: smartCfg, MaxBodyBytes: cfg.HTTP.MaxBodyBytes, BundleMaxEntries: cfg.HTTP.BundleMaxEntries,
 		DefaultCount: cfg.Search.DefaultCount, MaxCount: cfg.Search.MaxCount, Logger: log,
 	})
 	if err != nil {

@@ -43,6 +43,10 @@ type Options struct {
 	Metrics            Metrics          // nil: counts nothing
 	Now                func() time.Time // default time.Now
 	NewID              func() string    // server-assigned ids; default random UUID
+
+	// BundleMaxEntries bounds the entries of one batch or transaction
+	// (default DefaultBundleMaxEntries); more answer 413.
+	BundleMaxEntries int
 }
 
 // Handler is the FHIR REST API as an http.Handler.
@@ -55,6 +59,7 @@ type Handler struct {
 	metadata []byte
 	smart    http.Handler
 	maxBody  int64
+	maxEntry int // most entries of a batch or transaction
 	defCount int
 	maxCount int
 	log      *slog.Logger
@@ -77,7 +82,7 @@ func New(o Options) (*Handler, error) {
 		store: o.Store, base: strings.TrimRight(o.BaseURL, "/"), basePath: strings.TrimRight(u.Path, "/"),
 		guard: o.Guard, valid: o.Valid, metadata: o.Metadata, smart: o.SmartConfiguration,
 		maxBody: o.MaxBodyBytes, defCount: o.DefaultCount, maxCount: o.MaxCount,
-		log: o.Logger, now: o.Now, newID: o.NewID, metrics: o.Metrics,
+		log: o.Logger, now: o.Now, newID: o.NewID, metrics: o.Metrics, maxEntry: o.BundleMaxEntries,
 	}
 	if h.metrics == nil {
 		h.metrics = noMetrics{}
@@ -87,6 +92,9 @@ func New(o Options) (*Handler, error) {
 	}
 	if h.maxBody <= 0 {
 		h.maxBody = 16 << 20
+	}
+	if h.maxEntry <= 0 {
+		h.maxEntry = DefaultBundleMaxEntries
 	}
 	if h.defCount <= 0 {
 		h.defCount = 20

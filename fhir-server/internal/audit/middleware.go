@@ -63,6 +63,9 @@ func (r *Recorder) event(req *http.Request, segs []string, status int, rec *secu
 	var decided []Entity
 	for _, d := range rec.Accesses() {
 		a := d.Access
+		if a.Interaction == api.InteractionTransaction || a.Interaction == api.InteractionBatch {
+			continue // the Bundle as a whole: its entries are the entities
+		}
 		ent := Entity{Type: a.Type, ID: a.ID, Interaction: string(a.Interaction)}
 		if !a.Entry {
 			e.Interaction = string(a.Interaction)

@@ -54,6 +54,9 @@ type Security struct {
 // HTTP configures request handling.
 type HTTP struct {
 	MaxBodyBytes int64 `yaml:"max_body_bytes" env:"MAX_BODY_BYTES"` // FHIR_MAX_BODY_BYTES
+	// BundleMaxEntries bounds the entries of one batch or transaction
+	// Bundle; more answer 413 (FHIR_BUNDLE_MAX_ENTRIES).
+	BundleMaxEntries int `yaml:"bundle_max_entries" env:"BUNDLE_MAX_ENTRIES"`
 }
 
 // Search configures paging.
@@ -90,7 +93,7 @@ func Default() Config {
 		DataDir:    "./data/fhir",
 		Auth:       Auth{Issuer: "http://localhost:8081"},
 		Security:   Security{Enabled: true},
-		HTTP:       HTTP{MaxBodyBytes: 16 << 20},
+		HTTP:       HTTP{MaxBodyBytes: 16 << 20, BundleMaxEntries: 1000},
 		Search:     Search{DefaultCount: 20, MaxCount: 500},
 		Log:        Log{Level: "info", Format: "text"},
 	}

@@ -45,6 +45,9 @@ func (c Config) Validate() error {
 	if c.HTTP.MaxBodyBytes < 1024 {
 		bad("http.max_body_bytes (FHIR_MAX_BODY_BYTES) %d: must be at least 1024", c.HTTP.MaxBodyBytes)
 	}
+	if c.HTTP.BundleMaxEntries < 1 {
+		bad("http.bundle_max_entries (FHIR_BUNDLE_MAX_ENTRIES) %d: must be at least 1", c.HTTP.BundleMaxEntries)
+	}
 	if c.Search.DefaultCount < 1 {
 		bad("search.default_count (FHIR_SEARCH_DEFAULT_COUNT) %d: must be at least 1", c.Search.DefaultCount)
 	}
