@@ -6,7 +6,9 @@ import (
 	"log/slog"
 	"net/url"
 	"strings"
+	"time"
 
+	"github.com/smartgate/pkg/clientip"
 	"github.com/smartgate/pkg/metricsauth"
 )
 
@@ -47,6 +49,18 @@ func (c Config) Validate() error {
 	}
 	if c.HTTP.BundleMaxEntries < 1 {
 		bad("http.bundle_max_entries (FHIR_BUNDLE_MAX_ENTRIES) %d: must be at least 1", c.HTTP.BundleMaxEntries)
+	}
+	if c.HTTP.ReadHeaderTimeout < 100*time.Millisecond {
+		bad("http.read_header_timeout (FHIR_HTTP_READ_HEADER_TIMEOUT) %s: must be at least 100ms", c.HTTP.ReadHeaderTimeout)
+	}
+	if c.HTTP.MinBodyRate < 1 {
+		bad("http.min_body_rate (FHIR_HTTP_MIN_BODY_RATE) %d: must be at least 1 byte per second", c.HTTP.MinBodyRate)
+	}
+	if c.HTTP.MaxInFlightPerAddress < 1 {
+		bad("http.max_in_flight_per_address (FHIR_MAX_IN_FLIGHT_PER_ADDRESS) %d: must be at least 1", c.HTTP.MaxInFlightPerAddress)
+	}
+	if _, err := clientip.Parse(c.HTTP.TrustedProxies); err != nil {
+		bad("http.trusted_proxies (FHIR_TRUSTED_PROXIES): %v", err)
 	}
 	if c.Search.DefaultCount < 1 {
 		bad("search.default_count (FHIR_SEARCH_DEFAULT_COUNT) %d: must be at least 1", c.Search.DefaultCount)
