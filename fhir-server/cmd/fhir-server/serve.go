@@ -66,6 +66,7 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 		Store: st, BaseURL: cfg.BaseURL, Guard: sec.guard, Valid: valid, Metadata: metadata,
 		SmartConfiguration: sec.smartConfiguration, MaxBodyBytes: cfg.HTTP.MaxBodyBytes, BundleMaxEntries: cfg.HTTP.BundleMaxEntries,
 		DefaultCount: cfg.Search.DefaultCount, MaxCount: cfg.Search.MaxCount, Logger: log, Metrics: m,
+		SearchMaxParameters: cfg.Search.MaxParameters, SearchMaxValues: cfg.Search.MaxOrValues,
 	})
 	if err != nil {
 		return err

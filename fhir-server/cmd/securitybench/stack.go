@@ -216,6 +216,7 @@ func newFHIRServer(ctx context.Context, ln net.Listener, base string, secured, a
 		Store: ls, BaseURL: cfg.BaseURL, Guard: apiGuard, Valid: valid, Metadata: metadata,
 		SmartConfiguration: smartCfg, MaxBodyBytes: cfg.HTTP.MaxBodyBytes, BundleMaxEntries: cfg.HTTP.BundleMaxEntries,
 		DefaultCount: cfg.Search.DefaultCount, MaxCount: cfg.Search.MaxCount, Logger: log,
+		SearchMaxParameters: cfg.Search.MaxParameters, SearchMaxValues: cfg.Search.MaxOrValues,
 	})
 	if err != nil {
 		return nil, err

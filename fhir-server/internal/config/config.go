@@ -80,6 +80,14 @@ type HTTP struct {
 type Search struct {
 	DefaultCount int `yaml:"default_count" env:"DEFAULT_COUNT"` // FHIR_SEARCH_DEFAULT_COUNT
 	MaxCount     int `yaml:"max_count" env:"MAX_COUNT"`         // FHIR_SEARCH_MAX_COUNT
+	// MaxParameters bounds the parameters of one search (each repetition,
+	// each _sort key and each _include counts); more answer 400
+	// (FHIR_SEARCH_MAX_PARAMETERS).
+	MaxParameters int `yaml:"max_parameters" env:"MAX_PARAMETERS"`
+	// MaxOrValues bounds the values of one search, the comma-separated
+	// alternatives of all its parameters together; more answer 400
+	// (FHIR_SEARCH_MAX_OR_VALUES).
+	MaxOrValues int `yaml:"max_or_values" env:"MAX_OR_VALUES"`
 }
 
 // TLS serves https when both files are set.
@@ -111,7 +119,7 @@ func Default() Config {
 		Auth:       Auth{Issuer: "http://localhost:8081"},
 		Security:   Security{Enabled: true},
 		HTTP:       defaultHTTP(),
-		Search:     Search{DefaultCount: 20, MaxCount: 500},
+		Search:     Search{DefaultCount: 20, MaxCount: 500, MaxParameters: 100, MaxOrValues: 1000},
 		Log:        Log{Level: "info", Format: "text"},
 	}
 }

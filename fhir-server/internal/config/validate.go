@@ -68,6 +68,15 @@ func (c Config) Validate() error {
 	if c.Search.MaxCount < c.Search.DefaultCount {
 		bad("search.max_count (FHIR_SEARCH_MAX_COUNT) %d: must be at least default_count %d", c.Search.MaxCount, c.Search.DefaultCount)
 	}
+	// Not above the defaults: the time SQLite takes to plan a search
+	// grows with the square of its values and sort keys, and larger
+	// searches are not tested on every backend.
+	if c.Search.MaxParameters < 1 || c.Search.MaxParameters > 100 {
+		bad("search.max_parameters (FHIR_SEARCH_MAX_PARAMETERS) %d: must be between 1 and 100", c.Search.MaxParameters)
+	}
+	if c.Search.MaxOrValues < 1 || c.Search.MaxOrValues > 1000 {
+		bad("search.max_or_values (FHIR_SEARCH_MAX_OR_VALUES) %d: must be between 1 and 1000", c.Search.MaxOrValues)
+	}
 	if (c.TLS.CertFile == "") != (c.TLS.KeyFile == "") {
 		bad("tls: set both cert_file (FHIR_TLS_CERT) and key_file (FHIR_TLS_KEY), or neither")
 	}
