@@ -183,3 +183,22 @@ func (p Permission) verb() string {
 	}
 	return "access (" + p.String() + ")"
 }
+
+// GrantsAny reports whether any of scopes grants some permission on some
+// type of the table: false for a token holding only openid, profile,
+// launch and the like, or only patient/ scopes without a patient in
+// context. A server can refuse such a token a request that could only
+// ask for resources (a batch Bundle) before reading its body.
+func (t *Table) GrantsAny(scopes []Scope, hasPatient bool) bool {
+	for _, s := range scopes {
+		if !s.IsResource() || s.Permissions == None || s.Context == ContextPatient && !hasPatient {
+			continue
+		}
+		for _, e := range t.entries {
+			if e.grantedBy(s.ResourceType) {
+				return true
+			}
+		}
+	}
+	return false
+}

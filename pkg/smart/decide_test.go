@@ -194,3 +194,28 @@ func TestDecisionHelpers(t *testing.T) {
 		t.Errorf("mixed grants: unrestricted=%v compartmentOnly=%v", mixed.Unrestricted(), mixed.CompartmentOnly())
 	}
 }
+
+func TestGrantsAny(t *testing.T) {
+	tab := loadConfigTable(t)
+	for _, tc := range []struct {
+		scopes     string
+		hasPatient bool
+		want       bool
+	}{
+		{"openid profile launch fhirUser offline_access", true, false},
+		{"", false, false},
+		{"patient/*.read", false, false},           // no patient in context
+		{"user/Basic.read profile", false, false},  // a type the table does not serve
+		{"user/MedicationOrder.read", false, true}, // an alias of MedicationRequest
+		{"patient/*.read", true, true},
+		{"user/Observation.read", false, true},
+		{"system/AuditEvent.read", false, true},
+		{"user/Procedure.rs?category=x", false, true},
+		{seedClients["Limited Access"], true, false},
+		{seedClients["demo-system"], false, true},
+	} {
+		if got := tab.GrantsAny(ParseScopes(Split(tc.scopes)), tc.hasPatient); got != tc.want {
+			t.Errorf("GrantsAny(%q, patient=%v) = %v, want %v", tc.scopes, tc.hasPatient, got, tc.want)
+		}
+	}
+}

@@ -3,11 +3,11 @@ package config
 import (
 	"errors"
 	"fmt"
-	"net"
 	"net/url"
 	"strings"
 	"time"
 
+	"github.com/smartgate/pkg/clientip"
 	"github.com/smartgate/pkg/metricsauth"
 )
 
@@ -65,10 +65,8 @@ func (c Config) Validate() error {
 			bad("http.cors_allowed_origins (AUTH_CORS_ALLOWED_ORIGINS): %q is not an origin like https://app.example", o)
 		}
 	}
-	for _, p := range c.HTTP.TrustedProxies {
-		if _, _, err := net.ParseCIDR(p); err != nil && net.ParseIP(p) == nil {
-			bad("http.trusted_proxies (AUTH_TRUSTED_PROXIES): %q is neither an IP nor a CIDR", p)
-		}
+	if _, err := clientip.Parse(c.HTTP.TrustedProxies); err != nil {
+		bad("http.trusted_proxies (AUTH_TRUSTED_PROXIES): %v", err)
 	}
 	if c.HTTP.MaxBodyBytes < 1024 {
 		bad("http.max_body_bytes (AUTH_MAX_BODY_BYTES) %d: must be at least 1024", c.HTTP.MaxBodyBytes)

@@ -14,6 +14,7 @@ import (
 	"github.com/smartgate/pkg/metricsauth"
 	"github.com/smartgate/pkg/requestid"
 
+	"github.com/smartgate/fhir-server/internal/admission"
 	"github.com/smartgate/fhir-server/internal/api"
 	"github.com/smartgate/fhir-server/internal/capability"
 	"github.com/smartgate/fhir-server/internal/config"
@@ -63,8 +64,9 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 	}
 	h, err := api.New(api.Options{
 		Store: st, BaseURL: cfg.BaseURL, Guard: sec.guard, Valid: valid, Metadata: metadata,
-		SmartConfiguration: sec.smartConfiguration, MaxBodyBytes: cfg.HTTP.MaxBodyBytes,
+		SmartConfiguration: sec.smartConfiguration, MaxBodyBytes: cfg.HTTP.MaxBodyBytes, BundleMaxEntries: cfg.HTTP.BundleMaxEntries,
 		DefaultCount: cfg.Search.DefaultCount, MaxCount: cfg.Search.MaxCount, Logger: log, Metrics: m,
+		SearchMaxParameters: cfg.Search.MaxParameters, SearchMaxValues: cfg.Search.MaxOrValues,
 	})
 	if err != nil {
 		return err
@@ -79,15 +81,24 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 	if sec.wrap != nil {
 		handler = sec.wrap(handler)
 	}
+	// Before anything reads a request: the per-address bound and the
+	// minimum body rate.
+	adm, err := admission.FromConfig(cfg.HTTP)
+	if err != nil {
+		return err
+	}
+	adm.Logger, adm.Metrics = log.With("component", "admission"), m
+	handler = admission.Handler(handler, adm)
 	// Outermost: request ids, GET /metrics, request metrics and log lines;
 	// nosniff on every response.
 	handler = api.NoSniff(m.Middleware(cfg.BasePath(), cfg.Metrics.Token, log, handler))
+	// No ReadTimeout: a fixed deadline would cut a large upload on a slow
+	// link; admission holds bodies to the minimum rate instead.
 	srv := &http.Server{
 		Addr:              cfg.ListenAddr,
 		Handler:           withHSTS(handler, cfg.TLS.CertFile != "", cfg.BaseURL),
 		TLSConfig:         tlsConfig(),
-		ReadHeaderTimeout: 10 * time.Second,
-		ReadTimeout:       2 * time.Minute,
+		ReadHeaderTimeout: cfg.HTTP.ReadHeaderTimeout,
 		WriteTimeout:      5 * time.Minute,
 		IdleTimeout:       2 * time.Minute,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),

@@ -18,6 +18,7 @@ import (
 	"github.com/smartgate/pkg/smart"
 	"github.com/smartgate/pkg/token"
 
+	"github.com/smartgate/fhir-server/internal/admission"
 	"github.com/smartgate/fhir-server/internal/api"
 	"github.com/smartgate/fhir-server/internal/audit"
 	"github.com/smartgate/fhir-server/internal/capability"
@@ -200,6 +201,7 @@ func newFHIRServer(ctx context.Context, ln net.Listener, base string, secured, a
 		if err != nil {
 			return nil, err
 		}
+		apiGuard = rec.Guard(apiGuard)
 	}
 
 	metadata, err := capability.Build(capability.Options{BaseURL: cfg.BaseURL, Security: capSec})
@@ -212,8 +214,9 @@ func newFHIRServer(ctx context.Context, ln net.Listener, base string, secured, a
 	}
 	h, err := api.New(api.Options{
 		Store: ls, BaseURL: cfg.BaseURL, Guard: apiGuard, Valid: valid, Metadata: metadata,
-		SmartConfiguration: smartCfg, MaxBodyBytes: cfg.HTTP.MaxBodyBytes,
+		SmartConfiguration: smartCfg, MaxBodyBytes: cfg.HTTP.MaxBodyBytes, BundleMaxEntries: cfg.HTTP.BundleMaxEntries,
 		DefaultCount: cfg.Search.DefaultCount, MaxCount: cfg.Search.MaxCount, Logger: log,
+		SearchMaxParameters: cfg.Search.MaxParameters, SearchMaxValues: cfg.Search.MaxOrValues,
 	})
 	if err != nil {
 		return nil, err
@@ -229,12 +232,16 @@ func newFHIRServer(ctx context.Context, ln net.Listener, base string, secured, a
 	}
 	handler = security.Readiness(handler, checks)
 	handler = cors.Handler(opts.CORS.Origins, handler)
+	adm, err := admission.FromConfig(cfg.HTTP)
+	if err != nil {
+		return nil, err
+	}
+	handler = admission.Handler(handler, adm)
 
 	// serve's http.Server settings.
 	srv := &http.Server{
 		Handler:           handler,
-		ReadHeaderTimeout: 10 * time.Second,
-		ReadTimeout:       2 * time.Minute,
+		ReadHeaderTimeout: cfg.HTTP.ReadHeaderTimeout,
 		WriteTimeout:      5 * time.Minute,
 		IdleTimeout:       2 * time.Minute,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),

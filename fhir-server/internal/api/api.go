@@ -13,6 +13,7 @@ import (
 	"github.com/gin-gonic/gin"
 	"github.com/google/uuid"
 
+	"github.com/smartgate/fhir-server/internal/search"
 	"github.com/smartgate/fhir-server/internal/store"
 )
 
@@ -43,7 +44,24 @@ type Options struct {
 	Metrics            Metrics          // nil: counts nothing
 	Now                func() time.Time // default time.Now
 	NewID              func() string    // server-assigned ids; default random UUID
+
+	// BundleMaxEntries bounds the entries of one batch or transaction
+	// (default DefaultBundleMaxEntries); more answer 413.
+	BundleMaxEntries int
+	// SearchMaxParameters and SearchMaxValues bound the size of a search
+	// (default DefaultSearchMaxParameters, DefaultSearchMaxValues); a
+	// larger one answers 400.
+	SearchMaxParameters int
+	SearchMaxValues     int
 }
+
+// Defaults of the search size limits: every search within them runs on
+// every store (SQLite refuses expressions more than 1,000 deep, and
+// binds at most 32,766 values).
+const (
+	DefaultSearchMaxParameters = 100
+	DefaultSearchMaxValues     = 1000
+)
 
 // Handler is the FHIR REST API as an http.Handler.
 type Handler struct {
@@ -55,6 +73,8 @@ type Handler struct {
 	metadata []byte
 	smart    http.Handler
 	maxBody  int64
+	maxEntry int                 // most entries of a batch or transaction
+	limits   search.ParseOptions // MaxParameters and MaxValues of every search
 	defCount int
 	maxCount int
 	log      *slog.Logger
@@ -77,7 +97,8 @@ func New(o Options) (*Handler, error) {
 		store: o.Store, base: strings.TrimRight(o.BaseURL, "/"), basePath: strings.TrimRight(u.Path, "/"),
 		guard: o.Guard, valid: o.Valid, metadata: o.Metadata, smart: o.SmartConfiguration,
 		maxBody: o.MaxBodyBytes, defCount: o.DefaultCount, maxCount: o.MaxCount,
-		log: o.Logger, now: o.Now, newID: o.NewID, metrics: o.Metrics,
+		log: o.Logger, now: o.Now, newID: o.NewID, metrics: o.Metrics, maxEntry: o.BundleMaxEntries,
+		limits: search.ParseOptions{MaxParameters: o.SearchMaxParameters, MaxValues: o.SearchMaxValues},
 	}
 	if h.metrics == nil {
 		h.metrics = noMetrics{}
@@ -87,6 +108,15 @@ func New(o Options) (*Handler, error) {
 	}
 	if h.maxBody <= 0 {
 		h.maxBody = 16 << 20
+	}
+	if h.limits.MaxParameters <= 0 {
+		h.limits.MaxParameters = DefaultSearchMaxParameters
+	}
+	if h.limits.MaxValues <= 0 {
+		h.limits.MaxValues = DefaultSearchMaxValues
+	}
+	if h.maxEntry <= 0 {
+		h.maxEntry = DefaultBundleMaxEntries
 	}
 	if h.defCount <= 0 {
 		h.defCount = 20

@@ -2,7 +2,6 @@ package api
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"net/http"
 	"net/url"
@@ -13,27 +12,33 @@ import (
 )
 
 // serveBundle answers POST [base] with a batch or transaction Bundle.
+// The Guard decides first whether the token could run any entry at all,
+// before a byte of the body is read; then the entries are read one at a
+// time, no more than the entry cap.
 func (h *Handler) serveBundle(w http.ResponseWriter, r *http.Request, c *call, ct string) error {
-	if bodyType(c.contentType) != "json" {
-		return Errorf(http.StatusUnsupportedMediaType, "not-supported", "Content-Type %q is not supported; send application/fhir+json", c.contentType)
+	if ct := r.Header.Get("Content-Type"); bodyType(ct) != "json" {
+		return Errorf(http.StatusUnsupportedMediaType, "not-supported", "Content-Type %q is not supported; send application/fhir+json", ct)
 	}
-	if err := checkText(c.body); err != nil {
+	if _, err := h.guard.Authorize(r.Context(), r, c.access()); err != nil {
 		return err
 	}
-	var in bundle
-	if err := json.Unmarshal(c.body, &in); err != nil {
-		return Errorf(http.StatusBadRequest, "structure", "body is not a Bundle: %v", err)
+	body, err := limitBody(w, r, h.maxBody)
+	if err != nil {
+		return err
+	}
+	in, err := decodeBundle(body, h.maxEntry)
+	if err != nil {
+		return err
 	}
 	if in.ResourceType != "Bundle" {
 		return Errorf(http.StatusBadRequest, "invalid", "POST to the base takes a Bundle, not %q", in.ResourceType)
 	}
 	var out *bundle
-	var err error
 	switch in.Type {
 	case "transaction":
-		out, err = h.transaction(r, &in, c.prefer)
+		out, err = h.transaction(r, in, c.prefer)
 	case "batch":
-		out, err = h.batch(r, &in, c.prefer)
+		out, err = h.batch(r, in, c.prefer)
 	default:
 		return Errorf(http.StatusBadRequest, "invalid", "Bundle.type %q: POST to the base takes a batch or a transaction", in.Type)
 	}

@@ -3,6 +3,8 @@ package api_test
 import (
 	"strings"
 	"testing"
+
+	"github.com/smartgate/fhir-server/internal/api"
 )
 
 func TestTransactionResolvesReferences(t *testing.T) {
@@ -97,6 +99,23 @@ func TestBatchEntriesIndependent(t *testing.T) {
 		}
 		if n := e.total("Patient", ""); n != 1 {
 			t.Errorf("%d patients, want 1", n)
+		}
+	})
+}
+
+// The entry cap is configurable and counts every "entry" member.
+func TestBundleMaxEntriesOption(t *testing.T) {
+	eachWith(t, func(o *api.Options) { o.BundleMaxEntries = 2 }, func(t *testing.T, e *env) {
+		read := `{"request":{"method":"GET","url":"metadata"}}`
+		ok := `{"resourceType":"Bundle","type":"batch","entry":[` + read + `,` + read + `]}`
+		e.must(200, "POST", "", ok)
+		for _, body := range []string{
+			`{"resourceType":"Bundle","type":"batch","entry":[` + read + `,` + read + `,` + read + `]}`,
+			`{"resourceType":"Bundle","type":"transaction","entry":[` + read + `,` + read + `],"entry":[` + read + `]}`,
+		} {
+			if d := e.do("POST", "", body).outcome(t, 413); !strings.Contains(d, "at most 2 entries") {
+				t.Errorf("diagnostics %q", d)
+			}
 		}
 	})
 }

@@ -3,7 +3,6 @@ package api
 import (
 	"bytes"
 	"encoding/json"
-	"errors"
 	"io"
 	"net/http"
 	"slices"
@@ -161,16 +160,13 @@ func readBody(w http.ResponseWriter, r *http.Request, limit int64) ([]byte, erro
 	if r.Body == nil {
 		return nil, nil
 	}
-	if r.ContentLength > limit {
-		return nil, errBodyTooLarge
-	}
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, limit))
-	var tooLarge *http.MaxBytesError
-	if errors.As(err, &tooLarge) {
-		return nil, errBodyTooLarge
-	}
+	in, err := limitBody(w, r, limit)
 	if err != nil {
-		return nil, Errorf(http.StatusBadRequest, "structure", "reading the request body: %v", err)
+		return nil, err
+	}
+	body, err := io.ReadAll(in)
+	if err != nil {
+		return nil, bodyError(err)
 	}
 	return body, nil
 }

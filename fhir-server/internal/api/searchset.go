@@ -22,8 +22,12 @@ func (h *Handler) prepareSearch(c *call) error {
 	q, issues, err := search.Parse(c.typ, c.params, h.parseOptions(c.prefer.strict))
 	if err != nil {
 		var pe *search.ParamError
-		if errors.As(err, &pe) {
+		var le *search.LimitError
+		switch {
+		case errors.As(err, &pe):
 			return Errorf(http.StatusBadRequest, "invalid", "%v", err)
+		case errors.As(err, &le):
+			return Errorf(http.StatusBadRequest, "too-costly", "%v", err)
 		}
 		return err
 	}
@@ -59,7 +63,8 @@ func (h *Handler) prepareSubset(c *call) error {
 }
 
 func (h *Handler) parseOptions(strict bool) search.ParseOptions {
-	return search.ParseOptions{Strict: strict, DefaultCount: h.defCount, MaxCount: h.maxCount, BaseURL: h.base}
+	return search.ParseOptions{Strict: strict, DefaultCount: h.defCount, MaxCount: h.maxCount, BaseURL: h.base,
+		MaxParameters: h.limits.MaxParameters, MaxValues: h.limits.MaxValues}
 }
 
 func (h *Handler) search(ctx context.Context, r store.Reader, c *call, g Grant) (*result, error) {

@@ -62,14 +62,14 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request, segs []string) e
 	c.prefer = parsePrefer(r.Header.Values("Prefer"))
 	c.ifMatch = r.Header.Get("If-Match")
 	c.ifNoneExist = r.Header.Get("If-None-Exist")
+	if c.interaction == InteractionTransaction {
+		return h.serveBundle(w, r, c, ct)
+	}
 	if r.Method == http.MethodPost || r.Method == http.MethodPut {
 		if c.body, err = readBody(w, r, h.maxBody); err != nil {
 			return err
 		}
 		c.contentType = r.Header.Get("Content-Type")
-	}
-	if c.interaction == InteractionTransaction {
-		return h.serveBundle(w, r, c, ct)
 	}
 	if err := h.prepare(c); err != nil {
 		return err

@@ -2,10 +2,12 @@ package audit
 
 import (
 	"bytes"
+	"context"
 	"io"
-	"net"
 	"net/http"
 	"regexp"
+
+	"github.com/smartgate/pkg/clientip"
 
 	"github.com/smartgate/fhir-server/internal/httpstatus"
 
@@ -14,11 +16,13 @@ import (
 )
 
 // Middleware records every request below basePath except the open routes
-// (metadata, SMART configuration) and CORS preflights. It reserves the
-// event's place before the request runs: with the queue full it answers
-// 503 and the request does nothing. It attaches a security.Record to the
-// request, which the security layer fills with the verified claims and
-// the accesses it decided.
+// (metadata, SMART configuration) and CORS preflights. It attaches a
+// security.Record to the request, which the security layer fills with
+// the verified claims and the accesses it decided, and a ticket the
+// Guard returned by Recorder.Guard fills with the request's place in the
+// queue. Nothing is reserved here: a request that never asks for an
+// access (401, unknown type, malformed query ...) is recorded only while
+// the queue has room to spare.
 func (r *Recorder) Middleware(basePath string, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
 		segs, below := security.BelowBase(basePath, req.URL.Path)
@@ -26,15 +30,9 @@ func (r *Recorder) Middleware(basePath string, next http.Handler) http.Handler {
 			next.ServeHTTP(w, req)
 			return
 		}
-		slot, ok := r.Reserve()
-		if !ok {
-			r.metrics.AuditDropped("queue_full", 1)
-			w.Header().Set("Retry-After", "1")
-			api.WriteError(w, api.Errorf(http.StatusServiceUnavailable, "transient", "the server cannot record this request in its audit trail at the moment; try again shortly"), r.log)
-			return
-		}
 		ctx, rec := security.Attach(req.Context())
-		req = req.WithContext(ctx)
+		t := &ticket{}
+		req = req.WithContext(context.WithValue(ctx, ticketKey{}, t))
 		var peek *peekBody
 		if len(segs) == 0 && req.Body != nil {
 			peek = &peekBody{ReadCloser: req.Body}
@@ -42,7 +40,7 @@ func (r *Recorder) Middleware(basePath string, next http.Handler) http.Handler {
 		}
 		sw := httpstatus.Wrap(w)
 		defer func() {
-			slot.Record(r.event(req, segs, sw.Status(), rec, peek))
+			r.finish(t, r.event(req, segs, sw.Status(), rec, peek))
 		}()
 		next.ServeHTTP(sw, req)
 	})
@@ -52,7 +50,7 @@ func (r *Recorder) Middleware(basePath string, next http.Handler) http.Handler {
 // layer recorded, or from the path when it recorded nothing (the request
 // was refused before any access was decided).
 func (r *Recorder) event(req *http.Request, segs []string, status int, rec *security.Record, peek *peekBody) Event {
-	e := Event{Recorded: r.now(), Status: status, Address: remoteHost(req.RemoteAddr)}
+	e := Event{Recorded: r.now(), Status: status, Address: clientip.Host(req.RemoteAddr)}
 	if c := rec.Claims(); c != nil {
 		e.Issuer, e.ClientID, e.Subject, e.FHIRUser, e.Patient = c.Issuer, c.ClientID, c.Subject, c.FHIRUser, c.Patient
 	}
@@ -63,6 +61,9 @@ func (r *Recorder) event(req *http.Request, segs []string, status int, rec *secu
 	var decided []Entity
 	for _, d := range rec.Accesses() {
 		a := d.Access
+		if a.Interaction == api.InteractionTransaction || a.Interaction == api.InteractionBatch {
+			continue // the Bundle as a whole: its entries are the entities
+		}
 		ent := Entity{Type: a.Type, ID: a.ID, Interaction: string(a.Interaction)}
 		if !a.Entry {
 			e.Interaction = string(a.Interaction)
@@ -115,13 +116,6 @@ func fromPath(method string, segs []string, query string) (string, []Entity) {
 
 func isPreflight(r *http.Request) bool {
 	return r.Method == http.MethodOptions && r.Header.Get("Origin") != "" && r.Header.Get("Access-Control-Request-Method") != ""
-}
-
-func remoteHost(addr string) string {
-	if h, _, err := net.SplitHostPort(addr); err == nil {
-		return h
-	}
-	return addr
 }
 
 // peekBody keeps the first bytes of a Bundle posted to the base, to tell

@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/smartgate/fhir-server/internal/api"
 	"github.com/smartgate/fhir-server/internal/audit"
 	"github.com/smartgate/fhir-server/internal/search"
 	"github.com/smartgate/fhir-server/internal/store"
@@ -79,6 +80,19 @@ func request(h http.Handler, method, path string) int {
 	return w.Code
 }
 
+// guarded stands for the API: it asks the recorder's Guard for an access
+// before it serves, as every interaction does.
+func guarded(rec *audit.Recorder, serve http.HandlerFunc) http.Handler {
+	g := rec.Guard(api.AllowAll{})
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if _, err := g.Authorize(r.Context(), r, api.Access{Interaction: api.InteractionRead, Type: "Patient", ID: "1"}); err != nil {
+			api.WriteError(w, err, nil)
+			return
+		}
+		serve(w, r)
+	})
+}
+
 // Every request below the base is stored as a searchable AuditEvent, in
 // batches, and Close flushes what is queued.
 func TestRecorderStoresEventsInBatches(t *testing.T) {
@@ -89,12 +103,11 @@ func TestRecorderStoresEventsInBatches(t *testing.T) {
 		t.Fatal(err)
 	}
 	statuses := map[string]int{"/Patient/1": 200, "/Patient/2": 404, "/Observation": 403}
-	next := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	h := rec.Middleware("/STU3", guarded(rec, func(w http.ResponseWriter, r *http.Request) {
 		if code, ok := statuses[strings.TrimPrefix(r.URL.Path, "/STU3")]; ok {
 			w.WriteHeader(code)
 		}
-	})
-	h := rec.Middleware("/STU3", next)
+	}))
 	const n = 200
 	var wg sync.WaitGroup
 	for i := range n {
@@ -142,7 +155,8 @@ func TestRecorderStoresEventsInBatches(t *testing.T) {
 	}
 }
 
-// With the queue full, requests answer 503 and never reach the API.
+// With the queue full, requests answer 503 when they ask for an access,
+// and do nothing.
 func TestQueueFullAnswers503(t *testing.T) {
 	st := openStore(t)
 	tx := &countingLog{AuditLog: st, gate: make(chan struct{})}
@@ -151,7 +165,7 @@ func TestQueueFullAnswers503(t *testing.T) {
 		t.Fatal(err)
 	}
 	var served atomic.Int64
-	h := rec.Middleware("/STU3", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { served.Add(1) }))
+	h := rec.Middleware("/STU3", guarded(rec, func(w http.ResponseWriter, r *http.Request) { served.Add(1) }))
 	for i := range 2 {
 		if code := request(h, "GET", "/Patient/1"); code != 200 {
 			t.Fatalf("request %d: %d", i, code)
@@ -164,7 +178,7 @@ func TestQueueFullAnswers503(t *testing.T) {
 		t.Fatalf("queue full: %d %s", w.Code, w.Body)
 	}
 	if served.Load() != 2 {
-		t.Fatalf("the refused request reached the API")
+		t.Fatalf("the refused request was served")
 	}
 	close(tx.gate) // the store catches up
 	deadline := time.Now().Add(5 * time.Second)
@@ -181,6 +195,46 @@ func TestQueueFullAnswers503(t *testing.T) {
 	}
 	if got := len(auditEvents(t, st, nil)); got != 3 {
 		t.Fatalf("%d events, want 3", got)
+	}
+}
+
+// Requests refused before they ask for any access (a 401, an unknown
+// type) reserve nothing while they run; they are recorded afterwards only
+// while the queue is less than half full, so a flood of them never takes
+// the places requests that do ask for an access need.
+func TestRequestsRefusedEarlyLeavePlacesForOthers(t *testing.T) {
+	st := openStore(t)
+	tx := &countingLog{AuditLog: st, gate: make(chan struct{})}
+	rec, err := audit.New(audit.Options{Store: tx, BaseURL: base, QueueSize: 4})
+	if err != nil {
+		t.Fatal(err)
+	}
+	unauthenticated := rec.Middleware("/STU3", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(401) }))
+	admitted := rec.Middleware("/STU3", guarded(rec, func(http.ResponseWriter, *http.Request) {}))
+	for range 10 {
+		if code := request(unauthenticated, "GET", "/Patient/1"); code != 401 {
+			t.Fatalf("401 request: %d", code)
+		}
+	}
+	if got := rec.Pending(); got != 2 {
+		t.Fatalf("%d places taken by 401s, want 2 (half the queue)", got)
+	}
+	for i := range 2 {
+		if code := request(admitted, "GET", "/Patient/1"); code != 200 {
+			t.Fatalf("admitted request %d: %d", i, code)
+		}
+	}
+	if code := request(admitted, "GET", "/Patient/1"); code != http.StatusServiceUnavailable {
+		t.Fatalf("queue full: %d", code)
+	}
+	close(tx.gate)
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := rec.Close(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if got := len(auditEvents(t, st, map[string]string{"outcome": "4"})); got != 2 {
+		t.Errorf("%d 401s stored, want 2", got)
 	}
 }
 

@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/smartgate/pkg/configfile"
 )
@@ -54,12 +55,39 @@ type Security struct {
 // HTTP configures request handling.
 type HTTP struct {
 	MaxBodyBytes int64 `yaml:"max_body_bytes" env:"MAX_BODY_BYTES"` // FHIR_MAX_BODY_BYTES
+	// BundleMaxEntries bounds the entries of one batch or transaction
+	// Bundle; more answer 413 (FHIR_BUNDLE_MAX_ENTRIES).
+	BundleMaxEntries int `yaml:"bundle_max_entries" env:"BUNDLE_MAX_ENTRIES"`
+	// ReadHeaderTimeout bounds reading a request's headers; it is also
+	// the grace a body has before MinBodyRate counts
+	// (FHIR_HTTP_READ_HEADER_TIMEOUT).
+	ReadHeaderTimeout time.Duration `yaml:"read_header_timeout" env:"HTTP_READ_HEADER_TIMEOUT"`
+	// MinBodyRate is the average, in bytes per second, a request body
+	// must keep up after that grace; slower bodies are cut off. There is
+	// no fixed body deadline, so a large upload on a slow link gets
+	// through (FHIR_HTTP_MIN_BODY_RATE).
+	MinBodyRate int64 `yaml:"min_body_rate" env:"HTTP_MIN_BODY_RATE"`
+	// MaxInFlightPerAddress bounds the requests served at once for one
+	// client address; more get 429 (FHIR_MAX_IN_FLIGHT_PER_ADDRESS).
+	MaxInFlightPerAddress int `yaml:"max_in_flight_per_address" env:"MAX_IN_FLIGHT_PER_ADDRESS"`
+	// TrustedProxies are the IPs and CIDR blocks of proxies whose
+	// X-Forwarded-For names the client (FHIR_TRUSTED_PROXIES, comma
+	// separated); none by default.
+	TrustedProxies []string `yaml:"trusted_proxies" env:"TRUSTED_PROXIES" envSeparator:","`
 }
 
 // Search configures paging.
 type Search struct {
 	DefaultCount int `yaml:"default_count" env:"DEFAULT_COUNT"` // FHIR_SEARCH_DEFAULT_COUNT
 	MaxCount     int `yaml:"max_count" env:"MAX_COUNT"`         // FHIR_SEARCH_MAX_COUNT
+	// MaxParameters bounds the parameters of one search (each repetition,
+	// each _sort key and each _include counts); more answer 400
+	// (FHIR_SEARCH_MAX_PARAMETERS).
+	MaxParameters int `yaml:"max_parameters" env:"MAX_PARAMETERS"`
+	// MaxOrValues bounds the values of one search, the comma-separated
+	// alternatives of all its parameters together; more answer 400
+	// (FHIR_SEARCH_MAX_OR_VALUES).
+	MaxOrValues int `yaml:"max_or_values" env:"MAX_OR_VALUES"`
 }
 
 // TLS serves https when both files are set.
@@ -90,9 +118,19 @@ func Default() Config {
 		DataDir:    "./data/fhir",
 		Auth:       Auth{Issuer: "http://localhost:8081"},
 		Security:   Security{Enabled: true},
-		HTTP:       HTTP{MaxBodyBytes: 16 << 20},
-		Search:     Search{DefaultCount: 20, MaxCount: 500},
+		HTTP:       defaultHTTP(),
+		Search:     Search{DefaultCount: 20, MaxCount: 500, MaxParameters: 100, MaxOrValues: 1000},
 		Log:        Log{Level: "info", Format: "text"},
+	}
+}
+
+// defaultHTTP: 16 MiB bodies, 1,000 entries per Bundle, headers within
+// 10 s, bodies at 64 KiB/s at least, 256 requests in flight per address
+// (above what make bench sends from one address at c=128).
+func defaultHTTP() HTTP {
+	return HTTP{
+		MaxBodyBytes: 16 << 20, BundleMaxEntries: 1000,
+		ReadHeaderTimeout: 10 * time.Second, MinBodyRate: 64 << 10, MaxInFlightPerAddress: 256,
 	}
 }
 

@@ -101,3 +101,34 @@ func TestMissingFileRequired(t *testing.T) {
 		t.Fatal("want an error for a missing explicit config file")
 	}
 }
+
+// The denial-of-service bounds load from the environment and are checked.
+func TestAdmissionAndSearchLimits(t *testing.T) {
+	cfg, err := LoadEnv(filepath.Join(t.TempDir(), "absent.yaml"), true, map[string]string{
+		"FHIR_BUNDLE_MAX_ENTRIES": "50", "FHIR_HTTP_READ_HEADER_TIMEOUT": "3s", "FHIR_HTTP_MIN_BODY_RATE": "1024",
+		"FHIR_MAX_IN_FLIGHT_PER_ADDRESS": "10", "FHIR_TRUSTED_PROXIES": "10.0.0.0/8, 192.0.2.1",
+		"FHIR_SEARCH_MAX_PARAMETERS": "20", "FHIR_SEARCH_MAX_OR_VALUES": "300",
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cfg.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	h, s := cfg.HTTP, cfg.Search
+	if h.BundleMaxEntries != 50 || h.ReadHeaderTimeout.String() != "3s" || h.MinBodyRate != 1024 || h.MaxInFlightPerAddress != 10 ||
+		len(h.TrustedProxies) != 2 || s.MaxParameters != 20 || s.MaxOrValues != 300 {
+		t.Fatalf("unexpected: %+v %+v", h, s)
+	}
+	bad := Default()
+	bad.HTTP.BundleMaxEntries, bad.HTTP.ReadHeaderTimeout, bad.HTTP.MinBodyRate, bad.HTTP.MaxInFlightPerAddress = 0, 0, 0, 0
+	bad.HTTP.TrustedProxies = []string{"lb.internal"}
+	bad.Search.MaxParameters, bad.Search.MaxOrValues = 101, 1001
+	err = bad.Validate()
+	for _, want := range []string{"FHIR_BUNDLE_MAX_ENTRIES", "FHIR_HTTP_READ_HEADER_TIMEOUT", "FHIR_HTTP_MIN_BODY_RATE",
+		"FHIR_MAX_IN_FLIGHT_PER_ADDRESS", `FHIR_TRUSTED_PROXIES): "lb.internal"`, "FHIR_SEARCH_MAX_PARAMETERS", "FHIR_SEARCH_MAX_OR_VALUES"} {
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("error does not mention %s: %v", want, err)
+		}
+	}
+}

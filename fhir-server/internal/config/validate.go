@@ -6,7 +6,9 @@ import (
 	"log/slog"
 	"net/url"
 	"strings"
+	"time"
 
+	"github.com/smartgate/pkg/clientip"
 	"github.com/smartgate/pkg/metricsauth"
 )
 
@@ -45,11 +47,35 @@ func (c Config) Validate() error {
 	if c.HTTP.MaxBodyBytes < 1024 {
 		bad("http.max_body_bytes (FHIR_MAX_BODY_BYTES) %d: must be at least 1024", c.HTTP.MaxBodyBytes)
 	}
+	if c.HTTP.BundleMaxEntries < 1 {
+		bad("http.bundle_max_entries (FHIR_BUNDLE_MAX_ENTRIES) %d: must be at least 1", c.HTTP.BundleMaxEntries)
+	}
+	if c.HTTP.ReadHeaderTimeout < 100*time.Millisecond {
+		bad("http.read_header_timeout (FHIR_HTTP_READ_HEADER_TIMEOUT) %s: must be at least 100ms", c.HTTP.ReadHeaderTimeout)
+	}
+	if c.HTTP.MinBodyRate < 1 {
+		bad("http.min_body_rate (FHIR_HTTP_MIN_BODY_RATE) %d: must be at least 1 byte per second", c.HTTP.MinBodyRate)
+	}
+	if c.HTTP.MaxInFlightPerAddress < 1 {
+		bad("http.max_in_flight_per_address (FHIR_MAX_IN_FLIGHT_PER_ADDRESS) %d: must be at least 1", c.HTTP.MaxInFlightPerAddress)
+	}
+	if _, err := clientip.Parse(c.HTTP.TrustedProxies); err != nil {
+		bad("http.trusted_proxies (FHIR_TRUSTED_PROXIES): %v", err)
+	}
 	if c.Search.DefaultCount < 1 {
 		bad("search.default_count (FHIR_SEARCH_DEFAULT_COUNT) %d: must be at least 1", c.Search.DefaultCount)
 	}
 	if c.Search.MaxCount < c.Search.DefaultCount {
 		bad("search.max_count (FHIR_SEARCH_MAX_COUNT) %d: must be at least default_count %d", c.Search.MaxCount, c.Search.DefaultCount)
+	}
+	// Not above the defaults: the time SQLite takes to plan a search
+	// grows with the square of its values and sort keys, and larger
+	// searches are not tested on every backend.
+	if c.Search.MaxParameters < 1 || c.Search.MaxParameters > 100 {
+		bad("search.max_parameters (FHIR_SEARCH_MAX_PARAMETERS) %d: must be between 1 and 100", c.Search.MaxParameters)
+	}
+	if c.Search.MaxOrValues < 1 || c.Search.MaxOrValues > 1000 {
+		bad("search.max_or_values (FHIR_SEARCH_MAX_OR_VALUES) %d: must be between 1 and 1000", c.Search.MaxOrValues)
 	}
 	if (c.TLS.CertFile == "") != (c.TLS.KeyFile == "") {
 		bad("tls: set both cert_file (FHIR_TLS_CERT) and key_file (FHIR_TLS_KEY), or neither")

@@ -25,6 +25,7 @@ type Metrics struct {
 	auditDropped *prometheus.CounterVec
 	storeErrors  *prometheus.CounterVec
 	staleFeed    prometheus.Counter
+	shed         *prometheus.CounterVec
 }
 
 // New builds the collectors on a fresh registry, with the Go runtime and
@@ -51,7 +52,7 @@ func New() *Metrics {
 		}, []string{"reason"}),
 		auditDropped: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "fhir_audit_dropped_total",
-			Help: "AuditEvents not stored: queue_full (the request was refused 503) or lost at shutdown.",
+			Help: "AuditEvents not stored: queue_full (the request was refused 503), queue_busy (a request refused before it asked for any access, such as a 401, while the queue was over half full) or lost at shutdown.",
 		}, []string{"reason"}),
 		storeErrors: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "fhir_store_errors_total",
@@ -61,11 +62,15 @@ func New() *Metrics {
 			Name: "fhir_revocation_stale_refusals_total",
 			Help: "Token-bearing requests answered 503 because the revocation feed was stale (fail closed).",
 		}),
+		shed: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "fhir_requests_shed_total",
+			Help: "Requests shed before they were served: address_in_flight (429: too many in flight from one client address), body_too_slow (the body fell below the minimum rate).",
+		}, []string{"reason"}),
 	}
 	m.registry.MustRegister(
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
-		m.requests, m.duration, m.refusals, m.unauthorized, m.auditDropped, m.storeErrors, m.staleFeed,
+		m.requests, m.duration, m.refusals, m.unauthorized, m.auditDropped, m.storeErrors, m.staleFeed, m.shed,
 	)
 	return m
 }
@@ -155,6 +160,14 @@ func (m *Metrics) StoreError(kind string) {
 		return
 	}
 	m.storeErrors.WithLabelValues(kind).Inc()
+}
+
+// Shed records a request shed by admission control, by reason.
+func (m *Metrics) Shed(reason string) {
+	if m == nil {
+		return
+	}
+	m.shed.WithLabelValues(reason).Inc()
 }
 
 func boundedMethod(m string) string {

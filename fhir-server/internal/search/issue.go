@@ -17,6 +17,10 @@ type ParseOptions struct {
 	// BaseURL is this server's FHIR base; absolute references under it
 	// parse like relative ones.
 	BaseURL string
+	// MaxParameters and MaxValues, when positive, bound the size of a
+	// search (see checkLimits); a larger one is a *LimitError.
+	MaxParameters int
+	MaxValues     int
 }
 
 // Issue is a problem Parse tolerated (lenient handling): the parameter was

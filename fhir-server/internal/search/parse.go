@@ -19,12 +19,16 @@ type parser struct {
 // Parse turns the query parameters of a search on resourceType into a
 // Query. Unknown parameters become Issues (or a *ParamError under
 // opts.Strict); invalid values and unsupported modifiers are always a
-// *ParamError. An unknown resourceType is ErrUnknownType. _format and
+// *ParamError; a search over opts' size limits is a *LimitError. An
+// unknown resourceType is ErrUnknownType. _format and
 // _pretty are ignored; _cursor carries the paging cursor into
 // Query.Cursor.
 func Parse(resourceType string, params url.Values, opts ParseOptions) (*Query, []Issue, error) {
 	if !KnownType(resourceType) {
 		return nil, nil, fmt.Errorf("%w %q", ErrUnknownType, resourceType)
+	}
+	if err := checkLimits(params, opts); err != nil {
+		return nil, nil, err
 	}
 	p := &parser{q: &Query{Type: resourceType, Count: opts.DefaultCount}, opts: opts}
 	keys := make([]string, 0, len(params))

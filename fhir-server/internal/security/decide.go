@@ -29,8 +29,11 @@ type need struct {
 // to the patient compartment when any of them is allowed only there.
 func (g *Guard) decide(c *token.Claims, a api.Access) (api.Grant, error) {
 	switch a.Interaction {
-	case api.InteractionBatch, api.InteractionTransaction, api.InteractionCapabilities:
-		// A Bundle's entries are authorized one by one.
+	case api.InteractionBatch, api.InteractionTransaction:
+		// A Bundle's entries are authorized one by one; the Bundle itself
+		// only needs a token that could be allowed some entry.
+		return g.bundle(c)
+	case api.InteractionCapabilities:
 		return api.Grant{}, nil
 	case api.InteractionHistorySys:
 		return g.systemHistory(c)

@@ -210,13 +210,6 @@ func newEnv(t *testing.T, o envOptions) *env {
 		t.Fatal(err)
 	}
 	ls := audit.NewLogStore(st, st, base) // AuditEvents in the audit log, as the server keeps them
-	h, err := api.New(api.Options{Store: ls, BaseURL: base, Guard: g, Metadata: []byte(`{"resourceType":"CapabilityStatement"}`), Metrics: o.metrics})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := h.Load(ctx, fixture()); err != nil {
-		t.Fatal(err)
-	}
 	rec, err := audit.New(audit.Options{Store: ls, BaseURL: base, QueueSize: o.queueSize, Metrics: o.metrics})
 	if err != nil {
 		t.Fatal(err)
@@ -226,6 +219,13 @@ func newEnv(t *testing.T, o envOptions) *env {
 		defer cancel()
 		_ = rec.Close(ctx)
 	})
+	h, err := api.New(api.Options{Store: ls, BaseURL: base, Guard: rec.Guard(g), Metadata: []byte(`{"resourceType":"CapabilityStatement"}`), Metrics: o.metrics})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := h.Load(ctx, fixture()); err != nil {
+		t.Fatal(err)
+	}
 	var handler http.Handler = rec.Middleware("/STU3", g.Middleware(h))
 	if o.metrics != nil {
 		handler = o.metrics.Middleware("/STU3", "", nil, handler)

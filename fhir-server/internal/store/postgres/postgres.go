@@ -30,6 +30,7 @@ var _ store.Store = (*Store)(nil)
 var dialect = sqlstore.Dialect{
 	Name:     "postgres",
 	Contains: func(col, arg string) string { return "strpos(" + col + ", " + arg + ") > 0" },
+	Fence:    " OFFSET 0",
 }
 
 // migrationLock is the advisory lock key that serialises migrations of

@@ -65,6 +65,7 @@ func RunTests(t *testing.T, newStore func(t *testing.T) store.Store) {
 		{"SearchURI", testSearchURI},
 		{"SearchOrAndIDLastUpdated", testSearchOrAnd},
 		{"SearchChain", testSearchChain},
+		{"SearchLarge", testSearchLarge},
 		{"SearchCurrentVersionOnly", testSearchCurrentOnly},
 		{"Sort", testSort},
 		{"Paging", testPaging},

@@ -13,11 +13,8 @@ var plainModifiers = map[string]bool{"": true, "exact": true, "contains": true, 
 	"not": true, "text": true, "below": true, "above": true, "identifier": true}
 
 // writeClause writes the condition of one clause (OR of its values) on
-// the resource row alias of type typ.
-//
-// drive says the clause selects the candidate rows (an IN list the
-// planner looks rows up from); other clauses are checked per candidate.
-func (e *Engine) writeClause(b *sqlb, alias, typ string, c search.Clause, comp *search.Compartment, drive bool) error {
+// the resource row alias of type typ, in role r.
+func (e *Engine) writeClause(b *sqlb, alias, typ string, c search.Clause, comp *search.Compartment, r role) error {
 	switch c.Param {
 	case "_id":
 		return e.writeIDClause(b, alias, c)
@@ -26,31 +23,30 @@ func (e *Engine) writeClause(b *sqlb, alias, typ string, c search.Clause, comp *
 			b.w(boolSQL(!firstMissing(c)))
 			return nil
 		}
-		b.w("(")
-		for i, v := range c.Values {
-			if i > 0 {
-				b.w(" OR ")
-			}
-			col := alias + ".last_updated"
+		col := alias + ".last_updated"
+		writeAny(b, len(c.Values), func(i int) {
+			v := c.Values[i]
 			writeRange(b, v.Prefix, col, col+" + 1", search.Nanos(v.Low), search.Nanos(v.High), time.Duration(1))
-		}
-		b.w(")")
+		})
 		return nil
 	}
 	if c.Chain != nil {
-		return e.writeChain(b, alias, typ, c, comp)
+		return e.writeChain(b, alias, typ, c, comp, r)
 	}
 	t, ok := indexTables[c.Kind]
 	if !ok {
 		return fmt.Errorf("sqlstore: parameter %q has unknown kind %q", c.Param, c.Kind)
 	}
 	if c.Modifier == "missing" {
-		if firstMissing(c) {
-			b.w(alias, ".pk NOT IN ")
-		} else {
-			b.w(alias, ".pk IN ")
+		switch {
+		case firstMissing(c):
+			b.w(alias, ".pk NOT IN (SELECT res_pk FROM ", t.table, " WHERE ")
+		case r == fencedProbe:
+			b.w("EXISTS (SELECT 1 FROM ", t.table, " WHERE res_pk = ", alias, ".pk AND ")
+		default:
+			b.w(alias, ".pk IN (SELECT res_pk FROM ", t.table, " WHERE ")
 		}
-		b.w("(SELECT res_pk FROM ", t.table, " WHERE res_type = ").a(typ).w(" AND param = ").a(c.Param).w(")")
+		b.w("res_type = ").a(typ).w(" AND param = ").a(c.Param).w(e.fence(r), ")")
 		return nil
 	}
 	if len(c.Values) == 0 {
@@ -60,22 +56,15 @@ func (e *Engine) writeClause(b *sqlb, alias, typ string, c search.Clause, comp *
 	switch {
 	case c.Kind == search.KindToken && c.Modifier == "not":
 		b.w(alias, ".pk NOT IN (SELECT res_pk FROM ", t.table, " WHERE ")
-	case drive:
+	case r == drive:
 		b.w(alias, ".pk IN (SELECT res_pk FROM ", t.table, " WHERE ")
 	default:
 		// Probed per candidate row through the (res_pk, param) index.
 		b.w("EXISTS (SELECT 1 FROM ", t.table, " WHERE res_pk = ", alias, ".pk AND ")
 	}
-	b.w("res_type = ").a(typ).w(" AND param = ").a(c.Param).w(" AND (")
-	for i, v := range c.Values {
-		if i > 0 {
-			b.w(" OR ")
-		}
-		b.w("(")
-		e.writeValue(b, c, v)
-		b.w(")")
-	}
-	b.w("))")
+	b.w("res_type = ").a(typ).w(" AND param = ").a(c.Param).w(" AND ")
+	writeAny(b, len(c.Values), func(i int) { e.writeValue(b, c, c.Values[i]) })
+	b.w(e.fence(r), ")")
 	return nil
 }
 
@@ -288,7 +277,7 @@ func writeNumber(b *sqlb, v search.Value) {
 // writeChain writes a chained clause: the reference param points at a
 // resource of TargetType that matches the chained clause (and is inside
 // the compartment).
-func (e *Engine) writeChain(b *sqlb, alias, typ string, c search.Clause, comp *search.Compartment) error {
+func (e *Engine) writeChain(b *sqlb, alias, typ string, c search.Clause, comp *search.Compartment, r role) error {
 	target := c.TargetType
 	if target == "" && !plainModifiers[c.Modifier] {
 		target = c.Modifier
@@ -297,17 +286,25 @@ func (e *Engine) writeChain(b *sqlb, alias, typ string, c search.Clause, comp *s
 		return errNoTarget
 	}
 	i, t := b.next("ci"), b.next("ct")
-	b.w(alias, ".pk IN (SELECT ", i, ".res_pk FROM idx_ref ", i, " JOIN resources ", t, " ON ", t, ".type = ", i, ".ref_type AND ",
-		t, ".id = ", i, ".ref_id WHERE ", i, ".res_type = ").a(typ).w(" AND ", i, ".param = ").a(c.Param).
+	if r == fencedProbe {
+		b.w("EXISTS (SELECT 1")
+	} else {
+		b.w(alias, ".pk IN (SELECT ", i, ".res_pk")
+	}
+	b.w(" FROM idx_ref ", i, " JOIN resources ", t, " ON ", t, ".type = ", i, ".ref_type AND ", t, ".id = ", i, ".ref_id WHERE ")
+	if r == fencedProbe {
+		b.w(i, ".res_pk = ", alias, ".pk AND ")
+	}
+	b.w(i, ".res_type = ").a(typ).w(" AND ", i, ".param = ").a(c.Param).
 		w(" AND ", i, ".ref_type = ").a(target).w(" AND ", t, ".deleted = 0 AND ")
-	if err := e.writeClause(b, t, target, *c.Chain, comp, true); err != nil {
+	if err := e.writeClause(b, t, target, *c.Chain, comp, drive); err != nil {
 		return err
 	}
 	if comp != nil {
 		b.w(" AND ")
 		e.writeCompartment(b, comp, resourceRow(t, target))
 	}
-	b.w(")")
+	b.w(e.fence(r), ")")
 	return nil
 }
 

@@ -32,6 +32,10 @@ type Dialect struct {
 	// it (SQLite's unary +), letting a more selective index subquery
 	// drive the search; identity where the planner has statistics.
 	NoIndex func(col string) string
+	// Fence, appended to a subquery, keeps the planner from turning it
+	// into a join (PostgreSQL's " OFFSET 0"); empty where subqueries
+	// stay per-row checks anyway.
+	Fence string
 }
 
 // Backend is what a database offers the engine: a connection for reads

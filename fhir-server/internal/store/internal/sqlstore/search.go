@@ -48,9 +48,17 @@ func (e *Engine) writeWhere(b *sqlb, q *search.Query) error {
 			driver = i
 		}
 	}
+	others := probe
+	if len(q.Clauses) > fenceAbove {
+		others = fencedProbe
+	}
 	for i, c := range q.Clauses {
+		r := others
+		if i == driver {
+			r = drive
+		}
 		b.w(" AND (")
-		if err := e.writeClause(b, "r", q.Type, c, q.Compartment, i == driver); err != nil {
+		if err := e.writeClause(b, "r", q.Type, c, q.Compartment, r); err != nil {
 			return err
 		}
 		b.w(")")
