@@ -1,6 +1,7 @@
 package audit
 
 import (
+	"strings"
 	"sync"
 	"time"
 
@@ -177,9 +178,43 @@ type refResolver struct {
 const refCacheSize = 8192
 
 // resolve answers for ref what Extractor{BaseURL: base}.Extract does
-// with it as an agent's and an entity's reference, by asking Extract on
-// an AuditEvent holding only those two (then remembering it).
+// with it as an agent's and an entity's reference. A relative "Type/id"
+// with a valid id (entities and patients, as the recorder writes them)
+// is answered as Extract answers for a probe id of the same type, whose
+// rows differ only by the id: a log naming millions of resources would
+// otherwise miss the cache for most of them.
 func (c *refResolver) resolve(base, ref string) refRows {
+	if typ, id, ok := strings.Cut(ref, "/"); ok && typ != "" && validID(id) {
+		r := c.lookup(base, typ+"/"+probeID)
+		if r.refType == typ && r.refID == probeID {
+			r.refID = id
+			return r
+		}
+	}
+	return c.lookup(base, ref)
+}
+
+const probeID = "0"
+
+// validID reports whether id is a FHIR id ([A-Za-z0-9\-\.]{1,64}), as
+// the search package checks the ids of references.
+func validID(id string) bool {
+	if len(id) == 0 || len(id) > 64 {
+		return false
+	}
+	for i := 0; i < len(id); i++ {
+		switch b := id[i]; {
+		case 'a' <= b && b <= 'z', 'A' <= b && b <= 'Z', '0' <= b && b <= '9', b == '-', b == '.':
+		default:
+			return false
+		}
+	}
+	return true
+}
+
+// lookup answers resolve's question by asking Extract on an AuditEvent
+// holding only those two references (then remembering it).
+func (c *refResolver) lookup(base, ref string) refRows {
 	k := refKey{base, ref}
 	if c != nil {
 		c.mu.RLock()

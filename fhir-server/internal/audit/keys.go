@@ -1,6 +1,7 @@
 package audit
 
 import (
+	"bytes"
 	"fmt"
 	"slices"
 	"strings"
@@ -154,6 +155,30 @@ func searchKey(clauses []search.Clause) string {
 		}
 	}
 	return best
+}
+
+// keyNeedle returns the value a key names (the id of a reference, the
+// code of a token), or nil for no key.
+func keyNeedle(key string) []byte {
+	param, value, ok := strings.Cut(key, "|")
+	if !ok {
+		return nil
+	}
+	if keyKind(param) == search.KindReference {
+		value = value[strings.LastIndexByte(value, '/')+1:]
+	}
+	return []byte(value)
+}
+
+// mayHold reports whether rec may hold the key whose needle (keyNeedle)
+// is given, without indexing it: a block holding a key holds records
+// without it too, and indexing each costs microseconds. A record the
+// recorder encoded stores every value verbatim, so a key's value is in
+// its encoding when it holds the key (TestIndexEntries checks this of
+// every event it builds). A record kept as JSON is not judged: JSON may
+// escape a code.
+func mayHold(rec *record, needle []byte) bool {
+	return needle == nil || rec.kind != kindEvent || bytes.Contains(rec.raw, needle)
 }
 
 // blockKeys returns the keys of the records of b (never nil: a block

@@ -2,6 +2,7 @@ package audit
 
 import (
 	"testing"
+	"time"
 
 	"github.com/smartgate/fhir-server/internal/search"
 )
@@ -46,5 +47,28 @@ func TestClauseKey(t *testing.T) {
 	clauses := []search.Clause{tok("", search.Value{Code: "app"}), ref("", search.Value{RefType: "Patient", RefID: "1"})}
 	if got := searchKey(clauses); got != "entity|Patient/1" {
 		t.Errorf("searchKey: %q, want the entity's", got)
+	}
+}
+
+// checkKeysInEncoding checks that the encoding of e holds the value of
+// every key of its index rows entries, which mayHold relies on.
+func checkKeysInEncoding(t *testing.T, name string, e Event, entries []search.IndexEntry, id string, at time.Time) {
+	t.Helper()
+	w := newBlockWriter("", 256)
+	w.addEvent(id, at, e)
+	br, err := readBlock(w.buf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rec record
+	if !br.next(&rec) {
+		t.Fatalf("%s: encoded event not read back: %v", name, br.Err())
+	}
+	keys := newKeySet(4)
+	keys.addEntries(entries)
+	for _, k := range keys.keys {
+		if !mayHold(&rec, keyNeedle(k)) {
+			t.Errorf("%s: %+v: key %q, whose value is not in the record's encoding %q", name, e, k, rec.raw)
+		}
 	}
 }

@@ -249,7 +249,9 @@ func uuidv7Time(id string) (time.Time, bool) {
 
 // scan calls fn on the records of the blocks sc selects, in the log's
 // order (newest first unless sc.Ascending), starting after position
-// (seq, idx) when seq is not 0. fn returns false to stop.
+// (seq, idx) when seq is not 0. fn returns false to stop. With a key,
+// only the records that may hold it (mayHold) reach fn, and the others
+// are never fully decoded.
 func (s *LogStore) scan(ctx context.Context, sc store.AuditScan, fn func(seq int64, idx int, rec *record, source string) (bool, error)) error {
 	return s.scanFrom(ctx, sc, 0, 0, fn)
 }
@@ -264,6 +266,7 @@ func (s *LogStore) scanFrom(ctx context.Context, sc store.AuditScan, seq int64, 
 			sc.Before = seq + 1
 		}
 	}
+	needle := keyNeedle(sc.Key)
 	var recs []record
 	for {
 		blocks, err := s.log.AuditBlocks(ctx, sc)
@@ -275,6 +278,7 @@ func (s *LogStore) scanFrom(ctx context.Context, sc store.AuditScan, seq int64, 
 			if err != nil {
 				return fmt.Errorf("audit block %d: %w", b.Seq, err)
 			}
+			br.skim = needle != nil
 			recs = recs[:0]
 			var rec record
 			for br.next(&rec) {
@@ -291,7 +295,16 @@ func (s *LogStore) scanFrom(ctx context.Context, sc store.AuditScan, seq int64, 
 				if b.Seq == seq && (sc.Ascending && i <= idx || !sc.Ascending && i >= idx) {
 					continue
 				}
-				more, err := fn(b.Seq, i, &recs[i], br.source)
+				rec := &recs[i]
+				if needle != nil {
+					if !mayHold(rec, needle) {
+						continue
+					}
+					if rec, err = decodeRecord(rec.raw); err != nil {
+						return fmt.Errorf("audit block %d: %w", b.Seq, err)
+					}
+				}
+				more, err := fn(b.Seq, i, rec, br.source)
 				if err != nil || !more {
 					return err
 				}
