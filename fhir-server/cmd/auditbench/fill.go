@@ -36,7 +36,7 @@ type logUnderTest struct {
 }
 
 // fill records o.events AuditEvents in st's log through the recorder (in
-// blocks of o.block) and returns the API over it.
+// batches of o.batch) and returns the API over it.
 func fill(ctx context.Context, st store.Store, o options) (*logUnderTest, error) {
 	ls, err := audit.Open(ctx, st, base, nil)
 	if err != nil {
@@ -64,7 +64,7 @@ func fill(ctx context.Context, st store.Store, o options) (*logUnderTest, error)
 	clock := start
 	ids := rand.New(rand.NewPCG(5, 6))
 	rec, err := audit.New(audit.Options{
-		Store: ls, BaseURL: base, BatchSize: o.block, QueueSize: max(4*o.block, 10000), FlushInterval: 10 * time.Millisecond,
+		Store: ls, BaseURL: base, BatchSize: o.batch, QueueSize: max(4*o.batch, 10000), FlushInterval: 10 * time.Millisecond,
 		Now:   func() time.Time { clock = clock.Add(step); return clock },
 		NewID: func() string { return uuidV7(clock, ids) },
 	})
@@ -88,7 +88,7 @@ func fill(ctx context.Context, st store.Store, o options) (*logUnderTest, error)
 				rec.Close(context.Background())
 				return nil, err
 			}
-			time.Sleep(50 * time.Microsecond) // the queue is full: the writer is storing a block
+			time.Sleep(50 * time.Microsecond) // the queue is full: the writer is storing a batch
 		}
 	}
 	if err := rec.Close(ctx); err != nil {

@@ -1,7 +1,7 @@
 // Command auditbench measures searches of a large audit log: it fills an
 // empty store's log with -n AuditEvents (a mix of reads, searches and
 // writes by -clients clients about -patients patients, spread over 30
-// days) through the recorder, which appends them in blocks of -block
+// days) through the recorder, which appends them in batches of -batch
 // events, then times AuditEvent searches through the API handler, one at
 // a time, on SQLite and (when DATABASE_URL is set) PostgreSQL. It prints
 // p50 and p99 beside the targets (p99 < 20 ms for a patient's newest 20
@@ -19,6 +19,7 @@ import (
 	"runtime/pprof"
 	"time"
 
+	"github.com/smartgate/fhir-server/internal/audit"
 	"github.com/smartgate/fhir-server/internal/search"
 	"github.com/smartgate/fhir-server/internal/store"
 	"github.com/smartgate/fhir-server/internal/store/pgtest"
@@ -28,7 +29,7 @@ import (
 
 type options struct {
 	events     int
-	block      int
+	batch      int
 	patients   int
 	clients    int
 	queries    int
@@ -39,7 +40,7 @@ type options struct {
 func main() {
 	var o options
 	flag.IntVar(&o.events, "n", 1_000_000, "AuditEvents to record")
-	flag.IntVar(&o.block, "block", 256, "AuditEvents per block of the log")
+	flag.IntVar(&o.batch, "batch", audit.DefaultBatchSize, "AuditEvents per recorder batch (one append; the log keeps them in blocks of at most 64)")
 	flag.IntVar(&o.patients, "patients", 1000, "patients the events are about")
 	flag.IntVar(&o.clients, "clients", 100, "clients making the requests")
 	flag.IntVar(&o.queries, "q", 500, "searches per figure")
@@ -55,8 +56,8 @@ func main() {
 }
 
 func run(ctx context.Context, o options, out io.Writer) error {
-	if o.events < 1 || o.block < 1 || o.patients < 1 || o.clients < 1 || o.queries < 1 {
-		return fmt.Errorf("-n, -block, -patients, -clients and -q must be positive")
+	if o.events < 1 || o.batch < 1 || o.patients < 1 || o.clients < 1 || o.queries < 1 {
+		return fmt.Errorf("-n, -batch, -patients, -clients and -q must be positive")
 	}
 	var names []string
 	switch o.backends {
@@ -72,8 +73,8 @@ func run(ctx context.Context, o options, out io.Writer) error {
 	default:
 		return fmt.Errorf("unknown backend %q", o.backends)
 	}
-	fmt.Fprintf(out, "audit log: %d AuditEvents in blocks of %d, %d patients, %d clients; %d searches per figure, one at a time\n",
-		o.events, o.block, o.patients, o.clients, o.queries)
+	fmt.Fprintf(out, "audit log: %d AuditEvents recorded in batches of %d, %d patients, %d clients; %d searches per figure, one at a time\n",
+		o.events, o.batch, o.patients, o.clients, o.queries)
 	for _, name := range names {
 		if err := bench(ctx, name, o, out); err != nil {
 			return fmt.Errorf("%s: %w", name, err)

@@ -2,7 +2,6 @@ package audit
 
 import (
 	"bytes"
-	"fmt"
 	"slices"
 	"strings"
 
@@ -198,21 +197,4 @@ func (s *LogStore) blockKeys(b store.AuditBlock) ([]string, error) {
 		keys.addEntries(entries)
 	}
 	return keys.keys, br.Err()
-}
-
-// withKeys returns a copy of blocks in which those given no keys have
-// theirs.
-func (s *LogStore) withKeys(blocks []store.AuditBlock) ([]store.AuditBlock, error) {
-	out := slices.Clone(blocks)
-	for i := range out {
-		if out[i].Keys != nil {
-			continue
-		}
-		keys, err := s.blockKeys(out[i])
-		if err != nil {
-			return nil, fmt.Errorf("audit: keys of block %d: %w", i, err)
-		}
-		out[i].Keys = keys
-	}
-	return out, nil
 }

@@ -27,10 +27,11 @@ func (c *blockCounter) AuditBlocks(ctx context.Context, q store.AuditScan) ([]st
 	return bs, err
 }
 
-// record stores events through a recorder writing to log, in blocks of 4.
-func record(t *testing.T, log audit.Log, events []audit.Event) {
+// record stores events through a recorder writing to log, in batches
+// of batch.
+func record(t *testing.T, log audit.Log, batch int, events []audit.Event) {
 	t.Helper()
-	rec, err := audit.New(audit.Options{Store: log, BaseURL: base, BatchSize: 4, FlushInterval: time.Millisecond})
+	rec, err := audit.New(audit.Options{Store: log, BaseURL: base, BatchSize: batch, FlushInterval: time.Millisecond})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -81,9 +82,9 @@ func TestKeyedSearchesFindWhatAFullScanFinds(t *testing.T) {
 			}
 			events = append(events, e)
 		}
-		record(t, ls, events[:40])
-		record(t, st, events[40:52]) // appended without keys
-		record(t, ls, events[52:])
+		record(t, ls, 4, events[:40])
+		record(t, st, 4, events[40:52]) // appended without keys
+		record(t, ls, 4, events[52:])
 		for _, ev := range []string{
 			`{"resourceType":"AuditEvent","type":{"code":"rest"},"recorded":"2024-05-01T10:00:00Z","source":{"identifier":{"value":"x"}},` +
 				`"agent":[{"requestor":true,"altId":"alt-1","reference":{"reference":"Practitioner/dr1"}}],"entity":[{"identifier":{"value":"ident-1"},"reference":{"reference":"Patient/p1"}}]}`,
@@ -155,7 +156,7 @@ func TestOpenBackfillsKeys(t *testing.T) {
 			events = append(events, audit.Event{Interaction: "read", Recorded: time.Now(), Status: 200, ClientID: "c",
 				Entities: []audit.Entity{{Type: "Observation", ID: fmt.Sprint("o", i), Interaction: "read"}}})
 		}
-		record(t, st, events) // 10 blocks without keys
+		record(t, st, 4, events) // 10 blocks without keys
 		counter := &blockCounter{AuditLog: st}
 		search := func() int64 {
 			counter.read.Store(0)
@@ -177,6 +178,62 @@ func TestOpenBackfillsKeys(t *testing.T) {
 		}
 		if n := search(); n != 1 {
 			t.Errorf("after the backfill, the search read %d blocks, want 1", n)
+		}
+	})
+}
+
+// The log keeps blocks of at most 64 events: a recorder's batch of 150
+// is stored as three, whose events read back all, in order, each found
+// by its key.
+func TestLogCutsLargeBatches(t *testing.T) {
+	onEachBackend(t, func(t *testing.T, open func(*testing.T) logBackend) {
+		st := open(t)
+		ls := audit.NewLogStore(st, st, base)
+		var events []audit.Event
+		for i := range 150 {
+			events = append(events, audit.Event{Interaction: "read", Recorded: time.Now(), Status: 200, ClientID: "c",
+				Entities: []audit.Entity{{Type: "Observation", ID: fmt.Sprint("o", i), Interaction: "read"}}})
+		}
+		rec, err := audit.New(audit.Options{Store: ls, BaseURL: base, BatchSize: 150, FlushInterval: time.Second})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, e := range events {
+			s, _ := rec.Reserve()
+			s.Record(e)
+		}
+		if err := rec.Close(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		blocks, err := st.AuditBlocks(context.Background(), store.AuditScan{Ascending: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var counts []int
+		for _, b := range blocks {
+			counts = append(counts, b.Count)
+		}
+		if !slices.Equal(counts, []int{64, 64, 22}) {
+			t.Fatalf("blocks of %v events, want 64 64 22", counts)
+		}
+		h, err := api.New(api.Options{Store: ls, BaseURL: base})
+		if err != nil {
+			t.Fatal(err)
+		}
+		a := &logAPI{t: t, st: st, h: h}
+		all, _ := a.all("/AuditEvent?_count=50&_sort=_lastUpdated")
+		if len(all) != 150 {
+			t.Fatalf("%d events read back, want 150", len(all))
+		}
+		for i, r := range all {
+			if ref := r["entity"].([]any)[0].(map[string]any)["reference"].(map[string]any)["reference"]; ref != fmt.Sprint("Observation/o", i) {
+				t.Fatalf("event %d names %v, want Observation/o%d", i, ref, i)
+			}
+		}
+		for _, i := range []int{0, 63, 64, 100, 149} {
+			if m, _ := a.all(fmt.Sprint("/AuditEvent?entity=Observation/o", i)); len(m) != 1 || m[0]["id"] != all[i]["id"] {
+				t.Errorf("entity=Observation/o%d: %v", i, ids(m))
+			}
 		}
 	})
 }

@@ -146,13 +146,13 @@ func (t *logTx) History(ctx context.Context, q store.HistoryQuery) (*store.Histo
 }
 
 // AppendAudit appends blocks to the log in the store transaction (see
-// store.AuditTx), with their keys.
+// store.AuditTx), laid out as the log keeps them (forLog).
 func (t *logTx) AppendAudit(ctx context.Context, blocks []store.AuditBlock) ([]int64, error) {
 	ap, ok := t.Tx.(Log)
 	if !ok {
 		return nil, fmt.Errorf("audit: the store's transactions cannot append to its audit log")
 	}
-	blocks, err := t.s.withKeys(blocks)
+	blocks, err := t.s.forLog(blocks)
 	if err != nil {
 		return nil, err
 	}
@@ -639,9 +639,10 @@ func (s *LogStore) inCompartmentLog(ctx context.Context, comp *search.Compartmen
 }
 
 // AppendAudit appends blocks to the log (the recorder writes through
-// it), with the keys of those given none.
+// it), laid out as the log keeps them (forLog): it returns the seqs of
+// the blocks stored, which may be more than given.
 func (s *LogStore) AppendAudit(ctx context.Context, blocks []store.AuditBlock) ([]int64, error) {
-	blocks, err := s.withKeys(blocks)
+	blocks, err := s.forLog(blocks)
 	if err != nil {
 		return nil, err
 	}
