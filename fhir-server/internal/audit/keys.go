@@ -76,12 +76,58 @@ func (s *keySet) addEntries(entries []search.IndexEntry) {
 			}
 			continue
 		}
-		if e.RefID != "" {
-			s.add(e.Param, "|", e.RefType, "/", e.RefID)
+		s.addRef(e.Param, e.URL, refRows{refType: e.RefType, refID: e.RefID})
+	}
+}
+
+// addEvent adds the keys of the AuditEvent rendered from e under base,
+// those addEntries finds in its index rows, without making the rows
+// (which costs several times more): the writer computes them for every
+// event. TestIndexEntries holds the two to the same keys.
+func (s *keySet) addEvent(e Event, resolver *refResolver, base string) {
+	user := e.FHIRUser != "" || e.Subject != "" && e.Subject != e.ClientID
+	if user && e.FHIRUser != "" {
+		r := resolver.resolve(base, e.FHIRUser)
+		if r.agent {
+			s.addRef("agent", e.FHIRUser, r)
 		}
-		if typ, id, ok := refTail(e.URL); ok && (typ != e.RefType || id != e.RefID) {
-			s.add(e.Param, "|", typ, "/", id)
+		if r.patient {
+			s.addRef("patient", e.FHIRUser, r)
 		}
+	}
+	ref := func(ref string) {
+		r := resolver.resolve(base, ref)
+		if r.entity {
+			s.addRef("entity", ref, r)
+		}
+		if r.patient {
+			s.addRef("patient", ref, r)
+		}
+	}
+	for _, x := range e.Entities {
+		if x.Type != "" && x.ID != "" {
+			ref(x.Type + "/" + x.ID)
+		}
+	}
+	if e.Patient != "" {
+		ref("Patient/" + e.Patient)
+	}
+	if e.ClientID != "" {
+		s.add("user|", e.ClientID)
+	}
+	if user && e.Subject != "" {
+		s.add("user|", e.Subject)
+	}
+}
+
+// addRef adds the keys of a reference row of param: ref as written,
+// resolved as r.
+func (s *keySet) addRef(param, ref string, r refRows) {
+	if r.refID != "" {
+		s.add(param, "|", r.refType, "/", r.refID)
+	}
+	if typ, id, ok := refTail(ref); ok && (typ != r.refType || id != r.refID) {
+		s.add(param, "|", typ, "/", id)
 	}
 }
 
@@ -191,10 +237,23 @@ func (s *LogStore) blockKeys(b store.AuditBlock) ([]string, error) {
 	var rec record
 	var entries []search.IndexEntry
 	for br.next(&rec) {
-		if entries, err = s.entries(entries[:0], &rec, br.source); err != nil {
+		if entries, err = s.recordKeys(keys, entries, &rec); err != nil {
 			return nil, err
 		}
-		keys.addEntries(entries)
 	}
 	return keys.keys, br.Err()
+}
+
+// recordKeys adds rec's keys to keys (entries is scratch space, returned
+// for reuse).
+func (s *LogStore) recordKeys(keys *keySet, entries []search.IndexEntry, rec *record) ([]search.IndexEntry, error) {
+	if rec.kind == kindEvent {
+		keys.addEvent(rec.ev, &s.refs, s.extract.BaseURL)
+		return entries, nil
+	}
+	entries, err := s.entries(entries[:0], rec, "")
+	if err == nil {
+		keys.addEntries(entries)
+	}
+	return entries, err
 }

@@ -1,6 +1,7 @@
 package audit
 
 import (
+	"slices"
 	"testing"
 	"time"
 
@@ -50,9 +51,10 @@ func TestClauseKey(t *testing.T) {
 	}
 }
 
-// checkKeysInEncoding checks that the encoding of e holds the value of
-// every key of its index rows entries, which mayHold relies on.
-func checkKeysInEncoding(t *testing.T, name string, e Event, entries []search.IndexEntry, id string, at time.Time) {
+// checkKeysInEncoding checks that keySet.addEvent finds the keys of e's
+// index rows entries (under base), and that the
+// encoding of e holds the value of each, which mayHold relies on.
+func checkKeysInEncoding(t *testing.T, name string, e Event, entries []search.IndexEntry, base, id string, at time.Time) {
 	t.Helper()
 	w := newBlockWriter("", 256)
 	w.addEvent(id, at, e)
@@ -66,6 +68,11 @@ func checkKeysInEncoding(t *testing.T, name string, e Event, entries []search.In
 	}
 	keys := newKeySet(4)
 	keys.addEntries(entries)
+	fromEvent := newKeySet(4)
+	fromEvent.addEvent(e, testRefs, base)
+	if !slices.Equal(slices.Sorted(slices.Values(fromEvent.keys)), slices.Sorted(slices.Values(keys.keys))) {
+		t.Errorf("%s: %+v base %q: the event's keys %q, its index rows' %q", name, e, base, fromEvent.keys, keys.keys)
+	}
 	for _, k := range keys.keys {
 		if !mayHold(&rec, keyNeedle(k)) {
 			t.Errorf("%s: %+v: key %q, whose value is not in the record's encoding %q", name, e, k, rec.raw)

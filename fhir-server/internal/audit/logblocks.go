@@ -56,10 +56,9 @@ func (s *LogStore) cut(b store.AuditBlock) ([]store.AuditBlock, error) {
 			w = newBlockWriter(br.source, len(b.Data)/max(1, b.Count)*maxLogBlock)
 			keys = newKeySet(4 * maxLogBlock)
 		}
-		if entries, err = s.entries(entries[:0], &rec, br.source); err != nil {
+		if entries, err = s.recordKeys(keys, entries, &rec); err != nil {
 			return nil, err
 		}
-		keys.addEntries(entries)
 		if rec.kind == kindEvent {
 			w.addEvent(rec.id, rec.at, rec.ev)
 		} else {
