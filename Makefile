@@ -31,6 +31,8 @@ bench:
 	$(GO) run ./fhir-server/cmd/fhirbench
 	@echo "== fhir-server: GET Patient/{id} with a Bearer token, security and audit on against both off"
 	$(GO) run ./fhir-server/cmd/securitybench
+	@echo "== fhir-server: AuditEvent searches over 1,000,000 recorded events (SQLite; PostgreSQL too when DATABASE_URL is set)"
+	$(GO) run ./fhir-server/cmd/auditbench
 
 lint:
 	@unformatted=$$(gofmt -l pkg auth-server fhir-server e2e); \

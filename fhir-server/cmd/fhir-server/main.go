@@ -1,6 +1,6 @@
 // Command fhir-server serves the FHIR STU3 API: `fhir-server [serve]
-// [-config FILE]`. Operators' subcommands (import, export) join serve in
-// the commands table.
+// [-config FILE]`. Operators' subcommands (import, export, audit export)
+// join serve in the commands table.
 package main
 
 import (
@@ -20,6 +20,7 @@ var commands = map[string]func(ctx context.Context, args []string, stderr io.Wri
 	"serve":       serve,
 	"import":      importCmd,
 	"export":      exportCmd,
+	"audit":       auditCmd,
 	"healthcheck": healthcheckCmd,
 }
 

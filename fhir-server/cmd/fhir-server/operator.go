@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/smartgate/fhir-server/internal/api"
+	"github.com/smartgate/fhir-server/internal/audit"
 	"github.com/smartgate/fhir-server/internal/config"
 	"github.com/smartgate/fhir-server/internal/store"
 	"github.com/smartgate/fhir-server/internal/validate"
@@ -60,7 +61,7 @@ func operatorConfig(fs *flag.FlagSet, path string) (config.Config, error) {
 // server may share it: SQLite in WAL mode, or PostgreSQL) and checks that
 // it answers. With mustExist, a missing SQLite file is an error rather
 // than a new empty store.
-func openOperatorStore(ctx context.Context, cfg config.Config, mustExist bool, stderr io.Writer) (store.Store, error) {
+func openOperatorStore(ctx context.Context, cfg config.Config, mustExist bool, stderr io.Writer) (*audit.LogStore, error) {
 	if cfg.DatabaseURL == "" && mustExist {
 		if _, err := os.Stat(cfg.SQLitePath()); errors.Is(err, fs.ErrNotExist) {
 			return nil, fmt.Errorf("no store at %s (set FHIR_DATA_DIR or -config to the server's data directory, or DATABASE_URL for PostgreSQL)", cfg.SQLitePath())

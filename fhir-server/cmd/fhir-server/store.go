@@ -31,6 +31,7 @@ func openStore(ctx context.Context, cfg config.Config, log *slog.Logger) (*audit
 
 func openBackend(ctx context.Context, cfg config.Config, log *slog.Logger) (store.Store, error) {
 	opts := storeOptions(cfg)
+	opts.Logger = log.With("component", "store")
 	if cfg.DatabaseURL != "" {
 		s, err := postgres.Open(ctx, cfg.DatabaseURL, opts)
 		if err != nil {

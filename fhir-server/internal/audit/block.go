@@ -1,6 +1,7 @@
 package audit
 
 import (
+	"cmp"
 	"encoding/binary"
 	"encoding/json"
 	"errors"
@@ -34,6 +35,7 @@ type record struct {
 	at   time.Time // meta.lastUpdated
 	ev   Event     // kindEvent
 	body []byte    // kindResource: the AuditEvent JSON, with id and meta
+	raw  []byte    // the record's encoding in the block
 }
 
 // blockWriter encodes records into a block and keeps the time range
@@ -123,11 +125,15 @@ func appendBytes[S string | []byte](b []byte, s S) []byte {
 
 var errCorrupt = errors.New("audit: corrupt block")
 
-// blockReader decodes a block record by record.
+// blockReader decodes a block record by record. Skimming, it only finds
+// each record's kind, instant and encoding (record.raw), without the
+// allocations of its strings: decodeRecord decodes those a scan wants.
 type blockReader struct {
-	data   []byte
-	source string
-	err    error
+	data     []byte
+	source   string
+	err      error
+	skim     bool
+	entities []Entity // skimming: reused for every record
 }
 
 func readBlock(data []byte) (*blockReader, error) {
@@ -173,7 +179,13 @@ func (r *blockReader) raw() []byte {
 	return b
 }
 
-func (r *blockReader) str() string { return string(r.raw()) }
+func (r *blockReader) str() string {
+	b := r.raw()
+	if r.skim {
+		return ""
+	}
+	return string(b)
+}
 
 func (r *blockReader) fail() {
 	if r.err == nil {
@@ -188,6 +200,8 @@ func (r *blockReader) next(rec *record) bool {
 	if r.err != nil || len(r.data) == 0 {
 		return false
 	}
+	start := r.data
+	defer func() { rec.raw = start[:len(start)-len(r.data)] }()
 	kind := r.data[0]
 	r.data = r.data[1:]
 	*rec = record{kind: int(kind), id: r.str(), at: r.millis()}
@@ -205,7 +219,12 @@ func (r *blockReader) next(rec *record) bool {
 			return false
 		}
 		if n > 0 {
-			e.Entities = make([]Entity, n)
+			if r.skim {
+				r.entities = append(r.entities[:0], make([]Entity, n)...)
+				e.Entities = r.entities
+			} else {
+				e.Entities = make([]Entity, n)
+			}
 			for i := range e.Entities {
 				x := &e.Entities[i]
 				x.Type, x.ID, x.Interaction, x.Query = r.str(), r.str(), r.str(), r.str()
@@ -217,6 +236,16 @@ func (r *blockReader) next(rec *record) bool {
 		r.fail()
 	}
 	return r.err == nil
+}
+
+// decodeRecord decodes a record from its encoding (record.raw).
+func decodeRecord(raw []byte) (*record, error) {
+	r := &blockReader{data: raw}
+	var rec record
+	if !r.next(&rec) {
+		return nil, cmp.Or(r.err, errCorrupt)
+	}
+	return &rec, nil
 }
 
 // Err is the decoding error that stopped next, if any.

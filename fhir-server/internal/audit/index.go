@@ -1,6 +1,7 @@
 package audit
 
 import (
+	"strings"
 	"sync"
 	"time"
 
@@ -162,7 +163,12 @@ func (r refRows) row(param, ref string) search.IndexEntry {
 	return search.IndexEntry{Param: param, Kind: search.KindReference, RefType: r.refType, RefID: r.refID, URL: ref}
 }
 
-type refKey struct{ base, ref string }
+// refKey names a cached answer: for a reference, or for every relative
+// Type/id of a type (byType, ref the type).
+type refKey struct {
+	base, ref string
+	byType    bool
+}
 
 // refResolver keeps resolve's answers: the search package resolves
 // references (localRef, and the targets of each parameter) only inside
@@ -177,17 +183,74 @@ type refResolver struct {
 const refCacheSize = 8192
 
 // resolve answers for ref what Extractor{BaseURL: base}.Extract does
-// with it as an agent's and an entity's reference, by asking Extract on
-// an AuditEvent holding only those two (then remembering it).
+// with it as an agent's and an entity's reference. A relative "Type/id"
+// with a valid id (entities and patients, as the recorder writes them)
+// is answered as Extract answers for a probe id of the same type, whose
+// rows differ only by the id: a log naming millions of resources would
+// otherwise miss the cache for most of them.
 func (c *refResolver) resolve(base, ref string) refRows {
-	k := refKey{base, ref}
-	if c != nil {
-		c.mu.RLock()
-		r, ok := c.m[k]
-		c.mu.RUnlock()
-		if ok {
+	if typ, id, ok := strings.Cut(ref, "/"); ok && typ != "" && validID(id) {
+		k := refKey{base: base, ref: typ, byType: true}
+		r, ok := c.cached(k)
+		if !ok {
+			r = c.lookup(base, typ+"/"+probeID)
+			c.remember(k, r)
+		}
+		if r.refType == typ && r.refID == probeID {
+			r.refID = id
 			return r
 		}
+	}
+	return c.lookup(base, ref)
+}
+
+func (c *refResolver) cached(k refKey) (refRows, bool) {
+	if c == nil {
+		return refRows{}, false
+	}
+	c.mu.RLock()
+	r, ok := c.m[k]
+	c.mu.RUnlock()
+	return r, ok
+}
+
+// remember keeps r for k (the cache is emptied when full).
+func (c *refResolver) remember(k refKey, r refRows) {
+	if c == nil {
+		return
+	}
+	c.mu.Lock()
+	if c.m == nil || len(c.m) >= refCacheSize {
+		c.m = make(map[refKey]refRows, 256)
+	}
+	c.m[k] = r
+	c.mu.Unlock()
+}
+
+const probeID = "0"
+
+// validID reports whether id is a FHIR id ([A-Za-z0-9\-\.]{1,64}), as
+// the search package checks the ids of references.
+func validID(id string) bool {
+	if len(id) == 0 || len(id) > 64 {
+		return false
+	}
+	for i := 0; i < len(id); i++ {
+		switch b := id[i]; {
+		case 'a' <= b && b <= 'z', 'A' <= b && b <= 'Z', '0' <= b && b <= '9', b == '-', b == '.':
+		default:
+			return false
+		}
+	}
+	return true
+}
+
+// lookup answers resolve's question by asking Extract on an AuditEvent
+// holding only those two references (then remembering it).
+func (c *refResolver) lookup(base, ref string) refRows {
+	k := refKey{base: base, ref: ref}
+	if r, ok := c.cached(k); ok {
+		return r
 	}
 	reference := func() map[string]any { return map[string]any{"reference": map[string]any{"reference": ref}} }
 	rows, err := search.Extractor{BaseURL: base}.Extract("AuditEvent", map[string]any{
@@ -212,13 +275,6 @@ func (c *refResolver) resolve(base, ref string) refRows {
 		}
 		r.refType, r.refID = x.RefType, x.RefID
 	}
-	if c != nil {
-		c.mu.Lock()
-		if c.m == nil || len(c.m) >= refCacheSize {
-			c.m = make(map[refKey]refRows, 256)
-		}
-		c.m[k] = r
-		c.mu.Unlock()
-	}
+	c.remember(k, r)
 	return r
 }

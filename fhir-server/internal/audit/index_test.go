@@ -40,6 +40,7 @@ func checkIndex(t *testing.T, name string, e Event, base, source, id string, at 
 		t.Errorf("%s: %+v base %q source %q id %q at %v:\n%s", name, e, base, source, id, at, diff)
 		return
 	}
+	checkKeysInEncoding(t, name, e, got, base, id, at)
 	body := e.appendResource(nil, source, id, "1", at.Format("2006-01-02T15:04:05.000Z07:00"))
 	if !validUTF8(e, base, source, id) {
 		return // JSON stores invalid UTF-8 as U+FFFD: the body's rows are not the map's

@@ -100,8 +100,11 @@ func (s *LogStore) InTx(ctx context.Context, fn func(tx store.Tx) error) error {
 		for i := range lt.created {
 			rs[i] = &lt.created[i].Resource
 		}
-		b, _ := encodeResources(rs)
-		_, err := ap.AppendAudit(ctx, []store.AuditBlock{b})
+		b, err := s.encodeResources(rs)
+		if err != nil {
+			return err
+		}
+		_, err = ap.AppendAudit(ctx, []store.AuditBlock{b})
 		return err
 	})
 }
@@ -140,6 +143,20 @@ func (t *logTx) History(ctx context.Context, q store.HistoryQuery) (*store.Histo
 		return t.Tx.History(ctx, q)
 	}
 	return t.s.historyLog(ctx, q)
+}
+
+// AppendAudit appends blocks to the log in the store transaction (see
+// store.AuditTx), laid out as the log keeps them (forLog).
+func (t *logTx) AppendAudit(ctx context.Context, blocks []store.AuditBlock) ([]int64, error) {
+	ap, ok := t.Tx.(Log)
+	if !ok {
+		return nil, fmt.Errorf("audit: the store's transactions cannot append to its audit log")
+	}
+	blocks, err := t.s.forLog(blocks)
+	if err != nil {
+		return nil, err
+	}
+	return ap.AppendAudit(ctx, blocks)
 }
 
 // CurrentVersions keeps the store's optional batch lookup working for
@@ -232,7 +249,9 @@ func uuidv7Time(id string) (time.Time, bool) {
 
 // scan calls fn on the records of the blocks sc selects, in the log's
 // order (newest first unless sc.Ascending), starting after position
-// (seq, idx) when seq is not 0. fn returns false to stop.
+// (seq, idx) when seq is not 0. fn returns false to stop. With a key,
+// only the records that may hold it (mayHold) reach fn, and the others
+// are never fully decoded.
 func (s *LogStore) scan(ctx context.Context, sc store.AuditScan, fn func(seq int64, idx int, rec *record, source string) (bool, error)) error {
 	return s.scanFrom(ctx, sc, 0, 0, fn)
 }
@@ -247,6 +266,7 @@ func (s *LogStore) scanFrom(ctx context.Context, sc store.AuditScan, seq int64, 
 			sc.Before = seq + 1
 		}
 	}
+	needle := keyNeedle(sc.Key)
 	var recs []record
 	for {
 		blocks, err := s.log.AuditBlocks(ctx, sc)
@@ -258,6 +278,7 @@ func (s *LogStore) scanFrom(ctx context.Context, sc store.AuditScan, seq int64, 
 			if err != nil {
 				return fmt.Errorf("audit block %d: %w", b.Seq, err)
 			}
+			br.skim = needle != nil
 			recs = recs[:0]
 			var rec record
 			for br.next(&rec) {
@@ -274,7 +295,16 @@ func (s *LogStore) scanFrom(ctx context.Context, sc store.AuditScan, seq int64, 
 				if b.Seq == seq && (sc.Ascending && i <= idx || !sc.Ascending && i >= idx) {
 					continue
 				}
-				more, err := fn(b.Seq, i, &recs[i], br.source)
+				rec := &recs[i]
+				if needle != nil {
+					if !mayHold(rec, needle) {
+						continue
+					}
+					if rec, err = decodeRecord(rec.raw); err != nil {
+						return fmt.Errorf("audit block %d: %w", b.Seq, err)
+					}
+				}
+				more, err := fn(b.Seq, i, rec, br.source)
 				if err != nil || !more {
 					return err
 				}
@@ -339,6 +369,7 @@ func (s *LogStore) prepare(q *search.Query) (*logQuery, error) {
 		return nil, api.Errorf(http.StatusBadRequest, "not-supported", "%v (AuditEvent searches run on the audit log, which does not support it)", err)
 	}
 	lq := &logQuery{clauses: clauses}
+	lq.scan.Key = searchKey(clauses)
 	switch {
 	case len(q.Sort) == 0:
 	case len(q.Sort) == 1 && q.Sort[0].Param == "_lastUpdated":
@@ -568,61 +599,6 @@ func (s *LogStore) inCompartment(ctx context.Context, comp *search.Compartment, 
 	return p.Matches[0], nil
 }
 
-// searchWithRevIncludes runs q on the store, with its _revinclude of
-// AuditEvents answered from the log: the AuditEvents whose parameter
-// points at a match.
-func (s *LogStore) searchWithRevIncludes(ctx context.Context, r store.Reader, q *search.Query) (*store.Page, error) {
-	var fromLog []search.Include
-	var rest []search.Include
-	for _, inc := range q.RevIncludes {
-		if inc.SourceType == auditType {
-			fromLog = append(fromLog, inc)
-		} else {
-			rest = append(rest, inc)
-		}
-	}
-	if len(fromLog) == 0 {
-		return r.Search(ctx, q)
-	}
-	if q.Compartment != nil {
-		// patient/ scopes never reach AuditEvents (the Guard refuses);
-		// answer nothing from the log rather than trust that here.
-		fromLog = nil
-	}
-	qq := *q
-	qq.RevIncludes = rest
-	page, err := r.Search(ctx, &qq)
-	if err != nil || len(fromLog) == 0 || len(page.Matches) == 0 {
-		return page, err
-	}
-	targets := map[store.Ref]bool{}
-	for _, m := range page.Matches {
-		targets[store.Ref{Type: m.Type, ID: m.ID}] = true
-	}
-	added := 0
-	var buf []search.IndexEntry
-	err = s.scan(ctx, store.AuditScan{}, func(_ int64, _ int, rec *record, source string) (bool, error) {
-		buf, err = s.entries(buf[:0], rec, source)
-		if err != nil {
-			return false, err
-		}
-		for _, e := range buf {
-			if e.Kind != search.KindReference || !targets[store.Ref{Type: e.RefType, ID: e.RefID}] {
-				continue
-			}
-			for _, inc := range fromLog {
-				if e.Param == inc.Param && (inc.TargetType == "" || inc.TargetType == e.RefType) {
-					page.Included = append(page.Included, s.render(rec, source))
-					added++
-					return added < maxLogIncluded, nil
-				}
-			}
-		}
-		return true, nil
-	})
-	return page, err
-}
-
 // historyLog answers AuditEvent history: one version per AuditEvent,
 // newest first.
 func (s *LogStore) historyLog(ctx context.Context, q store.HistoryQuery) (*store.HistoryPage, error) {
@@ -662,36 +638,60 @@ func (s *LogStore) inCompartmentLog(ctx context.Context, comp *search.Compartmen
 	return p.Matches[0], nil
 }
 
-// AppendAudit appends blocks to the log (the recorder writes through it).
+// AppendAudit appends blocks to the log (the recorder writes through
+// it), laid out as the log keeps them (forLog): it returns the seqs of
+// the blocks stored, which may be more than given.
 func (s *LogStore) AppendAudit(ctx context.Context, blocks []store.AuditBlock) ([]int64, error) {
+	blocks, err := s.forLog(blocks)
+	if err != nil {
+		return nil, err
+	}
 	return s.log.AppendAudit(ctx, blocks)
 }
 
 // Open serves st (which must keep an audit log) with its AuditEvents in
 // the log, after moving there those an earlier version of the server
-// stored as resources.
+// stored as resources and giving keys to the blocks an earlier version
+// appended without (until then, every keyed search reads them).
 func Open(ctx context.Context, st store.Store, base string, log *slog.Logger) (*LogStore, error) {
 	al, ok := st.(store.AuditLog)
 	if !ok {
 		return nil, fmt.Errorf("audit: the store keeps no audit log")
 	}
-	n, err := al.ImportAuditResources(ctx, importBatch, encodeResources)
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	s := NewLogStore(st, al, base)
+	n, err := al.ImportAuditResources(ctx, importBatch, s.encodeResources)
 	if err != nil {
 		return nil, fmt.Errorf("audit: moving stored AuditEvents into the audit log: %w", err)
 	}
-	if n > 0 && log != nil {
+	if n > 0 {
 		log.Info("audit: moved AuditEvents stored as resources into the audit log", "count", n)
 	}
-	return NewLogStore(st, al, base), nil
+	n, err = al.BackfillAuditKeys(ctx, backfillBatch, s.blockKeys)
+	if err != nil {
+		return nil, fmt.Errorf("audit: indexing the keys of the audit log: %w", err)
+	}
+	if n > 0 {
+		log.Info("audit: indexed the keys of audit log blocks stored without", "blocks", n)
+	}
+	return s, nil
 }
 
-const importBatch = 1000
+const (
+	importBatch   = 1000
+	backfillBatch = 16 // blocks, of up to a few thousand events each
+)
 
 // encodeResources makes one block of AuditEvents kept as JSON.
-func encodeResources(rs []*store.Resource) (store.AuditBlock, error) {
+func (s *LogStore) encodeResources(rs []*store.Resource) (store.AuditBlock, error) {
 	w := newBlockWriter("", 1024*len(rs))
 	for _, r := range rs {
 		w.addResource(r.ID, r.LastUpdated.UTC().Truncate(time.Millisecond), r.Body)
 	}
-	return store.AuditBlock{First: w.first, Last: w.last, Count: w.n, Data: w.buf}, nil
+	b := store.AuditBlock{First: w.first, Last: w.last, Count: w.n, Data: w.buf}
+	var err error
+	b.Keys, err = s.blockKeys(b)
+	return b, err
 }

@@ -1,5 +1,7 @@
 package store
 
+import "log/slog"
+
 // CompartmentType is the compartment type whose membership Options
 // describe: the STU3 Patient compartment.
 const CompartmentType = "Patient"
@@ -28,9 +30,13 @@ type Options struct {
 	// MaxCount caps any page size (default 1000).
 	DefaultCount int
 	MaxCount     int
+	// Logger receives what a backend does in the background and cannot
+	// return to a caller (nil: discarded).
+	Logger *slog.Logger
 }
 
-// WithDefaults returns o with zero page sizes replaced by the defaults.
+// WithDefaults returns o with zero page sizes replaced by the defaults
+// and a nil Logger by one that discards.
 func (o Options) WithDefaults() Options {
 	if o.DefaultCount <= 0 {
 		o.DefaultCount = 50
@@ -40,6 +46,9 @@ func (o Options) WithDefaults() Options {
 	}
 	if o.DefaultCount > o.MaxCount {
 		o.DefaultCount = o.MaxCount
+	}
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.DiscardHandler)
 	}
 	return o
 }

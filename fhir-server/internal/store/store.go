@@ -158,16 +158,25 @@ type AuditBlock struct {
 	First, Last time.Time
 	Count       int    // records in Data
 	Data        []byte // opaque to the store
+	// Keys are the search keys the block's records hold, opaque to the
+	// store, which indexes them for AuditScan.Key (duplicates are
+	// ignored). Nil means not known: such a block is returned by every
+	// key scan until BackfillAuditKeys gives it keys; an empty, non-nil
+	// Keys says the block holds none. Scans do not return Keys.
+	Keys []string
 }
 
 // AuditScan selects blocks: those whose [First, Last] overlaps [From,
 // To] (a zero From or To: unbounded on that side; To before From: none),
-// with Seq < Before and Seq > After (0: no bound), newest Seq first
-// unless Ascending, at most Limit (0: no limit). Before and After page
-// through the log by Seq, which is stable while others append.
+// with Seq < Before and Seq > After (0: no bound), holding Key (empty:
+// any block; blocks appended without keys are always candidates), newest
+// Seq first unless Ascending, at most Limit (0: no limit). Before and
+// After page through the log by Seq, which is stable while others
+// append.
 type AuditScan struct {
 	From, To      time.Time
 	Before, After int64
+	Key           string
 	Ascending     bool
 	Limit         int
 }
@@ -191,4 +200,20 @@ type AuditLog interface {
 	// of the batches committed before an error, too); a second call finds
 	// none and returns 0.
 	ImportAuditResources(ctx context.Context, n int, encode func([]*Resource) (AuditBlock, error)) (int, error)
+	// BackfillAuditKeys gives keys to the blocks appended without (Keys
+	// nil), oldest first, at most n per transaction: keys returns a
+	// block's keys from its data. It returns how many blocks got keys
+	// (those of the transactions committed before an error, too); a
+	// second call finds none and returns 0.
+	BackfillAuditKeys(ctx context.Context, n int, keys func(AuditBlock) ([]string, error)) (int, error)
+}
+
+// AuditTx is offered by the transactions of stores that keep an audit
+// log: the blocks AppendAudit adds are in the log once the transaction
+// has committed (before InTx returns), and never if it rolls back. Their
+// Seqs are assigned in commit order, which may be after the append: it
+// returns them when they are known already (PostgreSQL) and nil
+// otherwise (SQLite, whose log is a database file of its own).
+type AuditTx interface {
+	AppendAudit(ctx context.Context, blocks []AuditBlock) ([]int64, error)
 }

@@ -32,26 +32,39 @@ func DSN(t testing.TB) string {
 // named prefix_<random> (skipping or failing as DSN does).
 func URL(t testing.TB, prefix string) string {
 	t.Helper()
-	dsn := DSN(t)
-	ctx := context.Background()
-	admin, err := pgx.Connect(ctx, dsn)
+	u, drop, err := NewSchema(context.Background(), DSN(t), prefix)
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { admin.Close(context.Background()) })
+	t.Cleanup(drop)
+	return u
+}
+
+// NewSchema creates a fresh schema named prefix_<random> in dsn's
+// database and returns dsn with its search_path set to it, and a
+// function that drops it (benchmarks use it as tests use URL).
+func NewSchema(ctx context.Context, dsn, prefix string) (string, func(), error) {
+	u, err := url.Parse(dsn)
+	if err != nil {
+		return "", nil, err
+	}
+	admin, err := pgx.Connect(ctx, dsn)
+	if err != nil {
+		return "", nil, err
+	}
 	b := make([]byte, 6)
 	_, _ = rand.Read(b)
 	schema := prefix + "_" + hex.EncodeToString(b)
 	if _, err := admin.Exec(ctx, "CREATE SCHEMA "+schema); err != nil {
-		t.Fatal(err)
+		admin.Close(ctx)
+		return "", nil, err
 	}
-	t.Cleanup(func() { _, _ = admin.Exec(context.Background(), "DROP SCHEMA "+schema+" CASCADE") })
-	u, err := url.Parse(dsn)
-	if err != nil {
-		t.Fatal(err)
+	drop := func() {
+		_, _ = admin.Exec(context.Background(), "DROP SCHEMA "+schema+" CASCADE")
+		admin.Close(context.Background())
 	}
 	q := u.Query()
 	q.Set("search_path", schema)
 	u.RawQuery = q.Encode()
-	return u.String()
+	return u.String(), drop, nil
 }

@@ -73,4 +73,16 @@ CREATE TABLE IF NOT EXISTS audit_blocks (
 );
 CREATE INDEX IF NOT EXISTS audit_blocks_last ON audit_blocks (last_ms);
 CREATE INDEX IF NOT EXISTS audit_blocks_first ON audit_blocks (first_ms);
+`,
+	// The key index of the audit log (store.AuditBlock.Keys). Blocks
+	// stored before have keyed = 0 until their keys are backfilled; key
+	// scans include them meanwhile, through the partial index.
+	`
+ALTER TABLE audit_blocks ADD COLUMN IF NOT EXISTS keyed INTEGER NOT NULL DEFAULT 0;
+CREATE INDEX IF NOT EXISTS audit_blocks_unkeyed ON audit_blocks (seq) WHERE keyed = 0;
+CREATE TABLE IF NOT EXISTS audit_keys (
+	key TEXT COLLATE "C" NOT NULL,
+	seq BIGINT NOT NULL,
+	PRIMARY KEY (key, seq)
+);
 `}

@@ -71,4 +71,47 @@ CREATE TABLE IF NOT EXISTS audit_blocks (
 );
 CREATE INDEX IF NOT EXISTS audit_blocks_last ON audit_blocks (last_ms);
 CREATE INDEX IF NOT EXISTS audit_blocks_first ON audit_blocks (first_ms);
+`,
+	// The outbox of audit blocks appended in transactions, on their way
+	// to audit.db (sqlstore's outbox). The audit_blocks table above held
+	// the log before it moved to audit.db; Open moves what it holds and
+	// drops it.
+	`
+CREATE TABLE IF NOT EXISTS audit_outbox (
+	id INTEGER PRIMARY KEY AUTOINCREMENT,
+	uid BLOB NOT NULL,
+	first_ms INTEGER NOT NULL,
+	last_ms INTEGER NOT NULL,
+	n INTEGER NOT NULL,
+	data BLOB NOT NULL,
+	keys BLOB
+);
+`}
+
+// auditMigrations are those of audit.db, in the same way.
+var auditMigrations = []string{
+	// Audit records, in blocks (store.AuditLog). AUTOINCREMENT: a seq is
+	// never reused, so readers paging by seq see each block once. Scans
+	// bound last_ms from below (recent records) or first_ms from above.
+	// uid: the outbox row a block came from (a second copy is skipped).
+	// audit_keys is the key index (store.AuditBlock.Keys); blocks with
+	// keyed = 0 have no keys yet and every key scan includes them.
+	`
+CREATE TABLE IF NOT EXISTS audit_blocks (
+	seq INTEGER PRIMARY KEY AUTOINCREMENT,
+	first_ms INTEGER NOT NULL,
+	last_ms INTEGER NOT NULL,
+	n INTEGER NOT NULL,
+	data BLOB NOT NULL,
+	keyed INTEGER NOT NULL DEFAULT 0,
+	uid BLOB UNIQUE
+);
+CREATE INDEX IF NOT EXISTS audit_blocks_last ON audit_blocks (last_ms);
+CREATE INDEX IF NOT EXISTS audit_blocks_first ON audit_blocks (first_ms);
+CREATE INDEX IF NOT EXISTS audit_blocks_unkeyed ON audit_blocks (seq) WHERE keyed = 0;
+CREATE TABLE IF NOT EXISTS audit_keys (
+	key TEXT NOT NULL,
+	seq INTEGER NOT NULL,
+	PRIMARY KEY (key, seq)
+) WITHOUT ROWID;
 `}

@@ -80,6 +80,9 @@ func RunTests(t *testing.T, newStore func(t *testing.T) store.Store) {
 		{"AuditLog", testAuditLog},
 		{"AuditConcurrentAppends", testAuditConcurrentAppends},
 		{"ImportAuditResources", testImportAuditResources},
+		{"AuditKeyScan", testAuditKeyScan},
+		{"AuditTxAtomic", testAuditTxAtomic},
+		{"AuditTxOrder", testAuditTxOrder},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

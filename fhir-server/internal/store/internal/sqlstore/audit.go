@@ -3,16 +3,12 @@ package sqlstore
 import (
 	"context"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/smartgate/fhir-server/internal/store"
 )
 
 var _ store.AuditLog = (*Store)(nil)
-
-// auditType is the resource type ImportAuditResources moves into the log.
-const auditType = "AuditEvent"
 
 // auditLock is the PostgreSQL advisory lock key that serialises appends
 // to the audit log ("SGAU"). Identity values are handed out before
@@ -22,18 +18,27 @@ const auditType = "AuditEvent"
 // SQLite the one writer connection already does.
 const auditLock = 0x5347_4155
 
+// auditDB is the database holding the audit log: the store's own, or
+// the separate one of an outbox.
+func (s *Store) auditDB() Backend {
+	if s.ob != nil {
+		return s.ob.audit
+	}
+	return s.b
+}
+
 // AppendAudit implements store.AuditLog.
 func (s *Store) AppendAudit(ctx context.Context, blocks []store.AuditBlock) ([]int64, error) {
 	if len(blocks) == 0 {
 		return nil, nil
 	}
-	for i, blk := range blocks {
-		if err := checkAuditBlock(blk); err != nil {
-			return nil, fmt.Errorf("sqlstore: audit block %d: %w", i, err)
-		}
+	if err := checkAuditBlocks(blocks); err != nil {
+		return nil, err
 	}
+	// Blocks a failed move left behind go first (they committed first).
+	s.retryOutbox(ctx)
 	var seqs []int64
-	err := s.b.InTx(ctx, func(c Conn) error {
+	err := s.auditDB().InTx(ctx, func(c Conn) error {
 		if err := s.e.lockAudit(ctx, c); err != nil {
 			return err
 		}
@@ -49,58 +54,42 @@ func (s *Store) AppendAudit(ctx context.Context, blocks []store.AuditBlock) ([]i
 
 // AuditBlocks implements store.AuditLog.
 func (s *Store) AuditBlocks(ctx context.Context, q store.AuditScan) ([]store.AuditBlock, error) {
-	out, err := s.e.auditBlocks(ctx, s.b.Reader(), q)
+	out, err := s.e.auditBlocks(ctx, s.auditDB().Reader(), q)
 	return out, s.Classify(err)
 }
 
-// ImportAuditResources implements store.AuditLog. Each batch is its own
-// transaction, so an interrupted import keeps what it moved and the next
-// call goes on from there.
-func (s *Store) ImportAuditResources(ctx context.Context, n int, encode func([]*store.Resource) (store.AuditBlock, error)) (int, error) {
-	if n <= 0 {
-		return 0, fmt.Errorf("sqlstore: import audit resources: batch size %d, want > 0", n)
+// AppendAudit implements store.AuditTx: the blocks commit with the
+// transaction's other writes (AuditEvents a client creates in a
+// transaction Bundle, the AuditEvents of writes). With an outbox they
+// are written there and moved into the log when the transaction has
+// committed, and no seqs are returned.
+func (t *Tx) AppendAudit(ctx context.Context, blocks []store.AuditBlock) ([]int64, error) {
+	if err := checkAuditBlocks(blocks); err != nil {
+		return nil, err
 	}
-	moved := 0
-	// after is the last id of the previous batch: the batches walk the
-	// (type, id) index instead of passing over the deleted AuditEvents,
-	// which stay, again and again.
-	after := ""
-	for {
-		var got int
-		var last string
-		err := s.b.InTx(ctx, func(c Conn) error {
-			if err := s.e.lockAudit(ctx, c); err != nil {
-				return err
-			}
-			batch, pks, err := s.e.auditResources(ctx, c, after, n)
-			if err != nil || len(batch) == 0 {
-				return err
-			}
-			blk, err := encode(batch)
-			if err != nil {
-				return fmt.Errorf("sqlstore: encode %d audit events: %w", len(batch), err)
-			}
-			if err := checkAuditBlock(blk); err != nil {
-				return fmt.Errorf("sqlstore: encoded audit block: %w", err)
-			}
-			if _, err := s.e.appendAudit(ctx, c, []store.AuditBlock{blk}); err != nil {
-				return err
-			}
-			if err := s.e.purge(ctx, c, pks); err != nil {
-				return err
-			}
-			got, last = len(batch), batch[len(batch)-1].ID
-			return nil
-		})
-		if err != nil {
-			return moved, s.Classify(err)
-		}
-		if got == 0 {
-			return moved, nil
-		}
-		moved += got
-		after = last
+	if len(blocks) == 0 {
+		return nil, nil
 	}
+	if t.ob != nil {
+		ids, err := t.ob.insert(ctx, t.c, blocks)
+		t.outboxed = append(t.outboxed, ids...)
+		return nil, err
+	}
+	if err := t.e.lockAudit(ctx, t.c); err != nil {
+		return nil, err
+	}
+	return t.e.appendAudit(ctx, t.c, blocks)
+}
+
+var _ store.AuditTx = (*Tx)(nil)
+
+func checkAuditBlocks(blocks []store.AuditBlock) error {
+	for i, blk := range blocks {
+		if err := checkAuditBlock(blk); err != nil {
+			return fmt.Errorf("sqlstore: audit block %d: %w", i, err)
+		}
+	}
+	return nil
 }
 
 func checkAuditBlock(blk store.AuditBlock) error {
@@ -122,64 +111,80 @@ func (e *Engine) lockAudit(ctx context.Context, c Conn) error {
 	return err
 }
 
-// appendAudit inserts blocks (checked) and returns their seqs.
+// appendAudit inserts blocks (checked) with their keys and returns their
+// seqs.
 func (e *Engine) appendAudit(ctx context.Context, c Conn, blocks []store.AuditBlock) ([]int64, error) {
 	seqs := make([]int64, 0, len(blocks))
+	var keys rowBuffer
 	for _, blk := range blocks {
-		data := blk.Data
-		if data == nil {
-			data = []byte{}
-		}
-		rows, err := c.Query(ctx, "INSERT INTO audit_blocks (first_ms, last_ms, n, data) VALUES (?, ?, ?, ?) RETURNING seq",
-			floorMillis(blk.First), ceilMillis(blk.Last), int64(blk.Count), data)
+		seq, _, err := e.insertAuditBlock(ctx, c, blk, nil)
 		if err != nil {
 			return nil, err
 		}
-		var seq int64
-		found := false
-		if err := scanRows(rows, func() error { found = true; return rows.Scan(&seq) }); err != nil {
-			return nil, err
-		}
-		if !found {
-			return nil, fmt.Errorf("sqlstore: insert of an audit block returned no seq")
-		}
+		addAuditKeys(&keys, seq, blk.Keys)
 		seqs = append(seqs, seq)
 	}
-	return seqs, nil
+	return seqs, keys.flush(ctx, c)
+}
+
+// insertAuditBlock inserts blk, without its keys, and returns its seq.
+// A block moved from an outbox carries the uid it had there: when the
+// log holds that uid already (an earlier move was cut short before the
+// outbox row was deleted), nothing is inserted and inserted is false.
+func (e *Engine) insertAuditBlock(ctx context.Context, c Conn, blk store.AuditBlock, uid []byte) (seq int64, inserted bool, err error) {
+	data := blk.Data
+	if data == nil {
+		data = []byte{}
+	}
+	keyed := int64(0)
+	if blk.Keys != nil {
+		keyed = 1
+	}
+	q := "INSERT INTO audit_blocks (first_ms, last_ms, n, data, keyed) VALUES (?, ?, ?, ?, ?) RETURNING seq"
+	args := []any{floorMillis(blk.First), ceilMillis(blk.Last), int64(blk.Count), data, keyed}
+	if uid != nil {
+		q = "INSERT INTO audit_blocks (first_ms, last_ms, n, data, keyed, uid) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (uid) DO NOTHING RETURNING seq"
+		args = append(args, uid)
+	}
+	rows, err := c.Query(ctx, q, args...)
+	if err != nil {
+		return 0, false, err
+	}
+	err = scanRows(rows, func() error { inserted = true; return rows.Scan(&seq) })
+	if err == nil && !inserted && uid == nil {
+		err = fmt.Errorf("sqlstore: insert of an audit block returned no seq")
+	}
+	return seq, inserted, err
 }
 
 // auditBlocks runs a scan. Blocks are appended in about time order, so
 // the time bounds select a run of seqs that the indexes on last_ms and
-// first_ms find.
+// first_ms find; a key scan walks the key's rows of audit_keys in seq
+// order instead, beside the blocks appended without keys.
 func (e *Engine) auditBlocks(ctx context.Context, c Conn, q store.AuditScan) ([]store.AuditBlock, error) {
 	if !q.From.IsZero() && !q.To.IsZero() && q.To.Before(q.From) {
 		// An empty range overlaps nothing (the SQL below would match the
 		// blocks spanning it).
 		return []store.AuditBlock{}, nil
 	}
+	const cols = "b.seq, b.first_ms, b.last_ms, b.n, b.data"
 	b := &sqlb{}
-	b.w("SELECT seq, first_ms, last_ms, n, data FROM audit_blocks WHERE 1 = 1")
-	// Stored times are whole milliseconds: rounding From up and To down
-	// keeps the comparisons exact.
-	if !q.From.IsZero() {
-		b.w(" AND last_ms >= ").a(ceilMillis(q.From))
-	}
-	if !q.To.IsZero() {
-		b.w(" AND first_ms <= ").a(floorMillis(q.To))
-	}
-	if q.Before > 0 {
-		b.w(" AND seq < ").a(q.Before)
-	}
-	if q.After > 0 {
-		b.w(" AND seq > ").a(q.After)
-	}
-	if q.Ascending {
-		b.w(" ORDER BY seq")
+	if q.Key == "" {
+		b.w("SELECT ", cols, " FROM audit_blocks b WHERE 1 = 1")
+		writeAuditBounds(b, q, "b.seq")
+		writeAuditOrder(b, q, "b.seq")
 	} else {
-		b.w(" ORDER BY seq DESC")
-	}
-	if q.Limit > 0 {
-		b.w(" LIMIT ").a(int64(q.Limit))
+		// CROSS JOIN keeps SQLite's planner on the key's rows (the
+		// (key, seq) primary key, already in order); the partial index
+		// audit_blocks_unkeyed finds the blocks without keys.
+		b.w("SELECT * FROM (SELECT ", cols, " FROM audit_keys k CROSS JOIN audit_blocks b WHERE k.key = ").a(q.Key).w(" AND b.seq = k.seq")
+		writeAuditBounds(b, q, "k.seq")
+		writeAuditOrder(b, q, "k.seq")
+		b.w(") kb UNION ALL SELECT * FROM (SELECT ", cols, " FROM audit_blocks b WHERE b.keyed = 0")
+		writeAuditBounds(b, q, "b.seq")
+		writeAuditOrder(b, q, "b.seq")
+		b.w(") ub")
+		writeAuditOrder(b, q, "seq")
 	}
 	rows, err := c.Query(ctx, b.String(), b.args...)
 	if err != nil {
@@ -202,79 +207,34 @@ func (e *Engine) auditBlocks(ctx context.Context, c Conn, q store.AuditScan) ([]
 	return out, nil
 }
 
-// auditResources reads the next at most n current, not-deleted
-// AuditEvents with ids after after, in id order, and their pks. On
-// PostgreSQL the rows are locked: a concurrent update of one waits for
-// the import and then finds it gone, instead of being lost.
-func (e *Engine) auditResources(ctx context.Context, c Conn, after string, n int) ([]*store.Resource, []int64, error) {
-	q := "SELECT pk, " + resourceCols + " FROM resources WHERE type = ? AND id > ? AND deleted = 0 ORDER BY id LIMIT ?"
-	if e.d.Name == "postgres" {
-		q += " FOR UPDATE"
+// writeAuditBounds writes q's time and seq bounds on the blocks b of
+// an audit scan, the seq bounds on the column seq.
+func writeAuditBounds(b *sqlb, q store.AuditScan, seq string) {
+	// Stored times are whole milliseconds: rounding From up and To down
+	// keeps the comparisons exact.
+	if !q.From.IsZero() {
+		b.w(" AND b.last_ms >= ").a(ceilMillis(q.From))
 	}
-	rows, err := c.Query(ctx, q, auditType, after, int64(n))
-	if err != nil {
-		return nil, nil, err
+	if !q.To.IsZero() {
+		b.w(" AND b.first_ms <= ").a(floorMillis(q.To))
 	}
-	var res []*store.Resource
-	var pks []int64
-	err = scanRows(rows, func() error {
-		var pk int64
-		r, err := scanResource(rows, &pk)
-		if err != nil {
-			return err
-		}
-		res, pks = append(res, r), append(pks, pk)
-		return nil
-	})
-	if err != nil {
-		return nil, nil, err
+	if q.Before > 0 {
+		b.w(" AND ", seq, " < ").a(q.Before)
 	}
-	return res, pks, nil
+	if q.After > 0 {
+		b.w(" AND ", seq, " > ").a(q.After)
+	}
 }
 
-// purgeTables are the tables holding rows of a resource by res_pk, in
-// the order they are cleared (versions refer to resources).
-var purgeTables = func() []string {
-	var ts []string
-	for _, k := range indexKinds {
-		ts = append(ts, indexTables[k].table)
+func writeAuditOrder(b *sqlb, q store.AuditScan, seq string) {
+	if q.Ascending {
+		b.w(" ORDER BY ", seq)
+	} else {
+		b.w(" ORDER BY ", seq, " DESC")
 	}
-	return append(ts, "compartment_member", "versions")
-}()
-
-// purge deletes the resources pks for good: every version and every
-// index and compartment row, then the resources rows. Lists are padded
-// to the sizes CurrentVersions uses, to keep the statement texts few.
-func (e *Engine) purge(ctx context.Context, c Conn, pks []int64) error {
-	for len(pks) > 0 {
-		chunk := pks[:min(len(pks), versionsChunk)]
-		pks = pks[len(chunk):]
-		size := versionsChunk
-		for _, s := range versionsSizes {
-			if s >= len(chunk) {
-				size = s
-				break
-			}
-		}
-		args := make([]any, size)
-		for i := range args {
-			args[i] = chunk[min(i, len(chunk)-1)]
-		}
-		in := " IN (?" + strings.Repeat(", ?", size-1) + ")"
-		for _, t := range purgeTables {
-			if _, err := c.Exec(ctx, "DELETE FROM "+t+" WHERE res_pk"+in, args...); err != nil {
-				return err
-			}
-		}
-		n, err := c.Exec(ctx, "DELETE FROM resources WHERE pk"+in, args...)
-		if err != nil {
-			return err
-		}
-		if n != int64(len(chunk)) {
-			return fmt.Errorf("%w: deleted %d of %d audit events", store.ErrConflict, n, len(chunk))
-		}
+	if q.Limit > 0 {
+		b.w(" LIMIT ").a(int64(q.Limit))
 	}
-	return nil
 }
 
 // floorMillis and ceilMillis convert t to milliseconds since the epoch,
@@ -290,21 +250,3 @@ func ceilMillis(t time.Time) int64 {
 }
 
 func fromMillis(ms int64) time.Time { return time.UnixMilli(ms).UTC() }
-
-// AppendAudit appends blocks to the audit log in this transaction, so
-// that they commit with its other writes (AuditEvents a client creates
-// in a transaction Bundle).
-func (t *Tx) AppendAudit(ctx context.Context, blocks []store.AuditBlock) ([]int64, error) {
-	for i, blk := range blocks {
-		if err := checkAuditBlock(blk); err != nil {
-			return nil, fmt.Errorf("sqlstore: audit block %d: %w", i, err)
-		}
-	}
-	if len(blocks) == 0 {
-		return nil, nil
-	}
-	if err := t.e.lockAudit(ctx, t.c); err != nil {
-		return nil, err
-	}
-	return t.e.appendAudit(ctx, t.c, blocks)
-}

@@ -1,0 +1,146 @@
+package main
+
+import (
+	"context"
+	"encoding/binary"
+	"fmt"
+	"math/rand/v2"
+	"net/http"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/smartgate/fhir-server/internal/api"
+	"github.com/smartgate/fhir-server/internal/audit"
+	"github.com/smartgate/fhir-server/internal/store"
+)
+
+const (
+	base   = "http://fhir.bench/STU3"
+	issuer = "http://auth.bench"
+	span   = 30 * 24 * time.Hour // the events spread over the last 30 days
+)
+
+// resourceTypes are the types of a patient's record the events name.
+var resourceTypes = []string{"Observation", "Condition", "Encounter", "MedicationRequest", "Procedure", "AllergyIntolerance"}
+
+// logUnderTest is the filled log served by the API handler, and values
+// its events name, for the searches.
+type logUnderTest struct {
+	h        http.Handler
+	patients []string
+	clients  []string
+	agents   []string
+	entities []string // a sample of the references the events name
+	end      time.Time
+}
+
+// fill records o.events AuditEvents in st's log through the recorder (in
+// batches of o.batch) and returns the API over it.
+func fill(ctx context.Context, st store.Store, o options) (*logUnderTest, error) {
+	ls, err := audit.Open(ctx, st, base, nil)
+	if err != nil {
+		return nil, err
+	}
+	h, err := api.New(api.Options{Store: ls, BaseURL: base})
+	if err != nil {
+		return nil, err
+	}
+	l := &logUnderTest{h: h}
+	for i := range o.patients {
+		l.patients = append(l.patients, fmt.Sprint("pat-", i))
+	}
+	for i := range o.clients {
+		l.clients = append(l.clients, fmt.Sprint("client-", i))
+	}
+	for i := range 200 {
+		l.agents = append(l.agents, fmt.Sprint("Practitioner/pr-", i))
+	}
+	step := span / time.Duration(o.events)
+	l.end = time.Now().UTC().Truncate(time.Millisecond)
+	start := l.end.Add(-span)
+	// The recorder's clock and its ids (UUIDv7, which carry the instant
+	// they were made), read by its writer goroutine only.
+	clock := start
+	ids := rand.New(rand.NewPCG(5, 6))
+	rec, err := audit.New(audit.Options{
+		Store: ls, BaseURL: base, BatchSize: o.batch, QueueSize: max(4*o.batch, 10000), FlushInterval: 10 * time.Millisecond,
+		Now:   func() time.Time { clock = clock.Add(step); return clock },
+		NewID: func() string { return uuidV7(clock, ids) },
+	})
+	if err != nil {
+		return nil, err
+	}
+	rng := rand.New(rand.NewPCG(1, 2))
+	sampleEvery := max(1, o.events/(4*o.queries))
+	for i := range o.events {
+		e := l.event(rng, i, start.Add(time.Duration(i)*step))
+		if i%sampleEvery == 0 && len(e.Entities) > 0 && e.Entities[0].ID != "" {
+			l.entities = append(l.entities, e.Entities[0].Type+"/"+e.Entities[0].ID)
+		}
+		for {
+			slot, ok := rec.Reserve()
+			if ok {
+				slot.Record(e)
+				break
+			}
+			if err := ctx.Err(); err != nil {
+				rec.Close(context.Background())
+				return nil, err
+			}
+			time.Sleep(50 * time.Microsecond) // the queue is full: the writer is storing a batch
+		}
+	}
+	if err := rec.Close(ctx); err != nil {
+		return nil, err
+	}
+	return l, nil
+}
+
+// event is the i-th request: 55% reads of a resource in a patient's
+// record, 5% reads of the Patient, 25% searches of a type for a patient,
+// 10% writes creating or updating a resource in a patient's record, 5%
+// reads of a practitioner; a third of them by a user (a practitioner)
+// through a client, the rest by a client alone; one in twenty refused.
+func (l *logUnderTest) event(rng *rand.Rand, i int, at time.Time) audit.Event {
+	e := audit.Event{Recorded: at, Status: 200, Address: fmt.Sprintf("10.0.%d.%d", rng.IntN(4), rng.IntN(250)),
+		Issuer: issuer, ClientID: l.clients[rng.IntN(len(l.clients))]}
+	e.Subject = e.ClientID
+	if rng.IntN(20) == 0 {
+		e.Status = 403
+	}
+	agent := l.agents[rng.IntN(len(l.agents))]
+	if rng.IntN(3) == 0 {
+		e.Subject, e.FHIRUser = "user-"+agent[len("Practitioner/"):], agent
+	}
+	patient := l.patients[rng.IntN(len(l.patients))]
+	typ := resourceTypes[rng.IntN(len(resourceTypes))]
+	switch r := rng.IntN(100); {
+	case r < 55:
+		e.Interaction, e.Patient = "read", patient
+		e.Entities = []audit.Entity{{Type: typ, ID: fmt.Sprintf("%s-%s-%d", typ, patient, rng.IntN(5)), Interaction: "read"}}
+	case r < 60:
+		e.Interaction, e.Patient = "read", patient
+		e.Entities = []audit.Entity{{Type: "Patient", ID: patient, Interaction: "read"}}
+	case r < 85:
+		e.Interaction, e.Patient = "search-type", patient
+		e.Entities = []audit.Entity{{Type: typ, Interaction: "search-type", Query: "patient=" + patient}}
+	case r < 95:
+		e.Interaction, e.Patient = "create", patient
+		e.Entities = []audit.Entity{{Type: typ, ID: fmt.Sprintf("%s-w%d", typ, i), Interaction: "create"}}
+	default:
+		e.Interaction = "read"
+		e.Entities = []audit.Entity{{Type: "Practitioner", ID: agent[len("Practitioner/"):], Interaction: "read"}}
+	}
+	return e
+}
+
+// uuidV7 returns a version-7 UUID made at.
+func uuidV7(at time.Time, rng *rand.Rand) string {
+	var u uuid.UUID
+	binary.BigEndian.PutUint64(u[8:], rng.Uint64())
+	binary.BigEndian.PutUint64(u[:8], uint64(at.UnixMilli())<<16|rng.Uint64()&0x0fff)
+	u[6] = 0x70 | u[6]&0x0f // version 7
+	u[8] = 0x80 | u[8]&0x3f // RFC 4122 variant
+	return u.String()
+}

@@ -1,0 +1,157 @@
+// Command auditbench measures searches of a large audit log: it fills an
+// empty store's log with -n AuditEvents (a mix of reads, searches and
+// writes by -clients clients about -patients patients, spread over 30
+// days) through the recorder, which appends them in batches of -batch
+// events, then times AuditEvent searches through the API handler, one at
+// a time, on SQLite and (when DATABASE_URL is set) PostgreSQL. It prints
+// p50 and p99 beside the targets (p99 < 20 ms for a patient's newest 20
+// events and for an entity's events); it never fails on a time.
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"runtime/pprof"
+	"time"
+
+	"github.com/smartgate/fhir-server/internal/audit"
+	"github.com/smartgate/fhir-server/internal/search"
+	"github.com/smartgate/fhir-server/internal/store"
+	"github.com/smartgate/fhir-server/internal/store/pgtest"
+	"github.com/smartgate/fhir-server/internal/store/postgres"
+	"github.com/smartgate/fhir-server/internal/store/sqlite"
+)
+
+type options struct {
+	events     int
+	batch      int
+	patients   int
+	clients    int
+	queries    int
+	backends   string
+	cpuprofile string
+}
+
+func main() {
+	var o options
+	flag.IntVar(&o.events, "n", 1_000_000, "AuditEvents to record")
+	flag.IntVar(&o.batch, "batch", audit.DefaultBatchSize, "AuditEvents per recorder batch (one append; the log keeps them in blocks of at most 64)")
+	flag.IntVar(&o.patients, "patients", 1000, "patients the events are about")
+	flag.IntVar(&o.clients, "clients", 100, "clients making the requests")
+	flag.IntVar(&o.queries, "q", 500, "searches per figure")
+	flag.StringVar(&o.backends, "backend", "auto", "sqlite, postgres, or auto (sqlite, and postgres when DATABASE_URL is set)")
+	flag.StringVar(&o.cpuprofile, "cpuprofile", "", "write a CPU profile of the searches (not the filling) to this file")
+	flag.Parse()
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
+	if err := run(ctx, o, os.Stdout); err != nil {
+		fmt.Fprintln(os.Stderr, "auditbench:", err)
+		os.Exit(1)
+	}
+}
+
+func run(ctx context.Context, o options, out io.Writer) error {
+	if o.events < 1 || o.batch < 1 || o.patients < 1 || o.clients < 1 || o.queries < 1 {
+		return fmt.Errorf("-n, -batch, -patients, -clients and -q must be positive")
+	}
+	var names []string
+	switch o.backends {
+	case "auto":
+		names = []string{"sqlite"}
+		if os.Getenv("DATABASE_URL") != "" {
+			names = append(names, "postgres")
+		} else {
+			fmt.Fprintln(out, "DATABASE_URL unset: PostgreSQL not measured")
+		}
+	case "sqlite", "postgres":
+		names = []string{o.backends}
+	default:
+		return fmt.Errorf("unknown backend %q", o.backends)
+	}
+	fmt.Fprintf(out, "audit log: %d AuditEvents recorded in batches of %d, %d patients, %d clients; %d searches per figure, one at a time\n",
+		o.events, o.batch, o.patients, o.clients, o.queries)
+	for _, name := range names {
+		if err := bench(ctx, name, o, out); err != nil {
+			return fmt.Errorf("%s: %w", name, err)
+		}
+	}
+	return nil
+}
+
+func bench(ctx context.Context, name string, o options, out io.Writer) error {
+	st, dir, cleanup, err := openBackend(ctx, name)
+	if err != nil {
+		return err
+	}
+	defer cleanup()
+	start := time.Now()
+	l, err := fill(ctx, st, o)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "\n%s: recorded %d AuditEvents in %s", name, o.events, time.Since(start).Round(time.Millisecond))
+	if dir != "" {
+		fmt.Fprintf(out, " (fhir.db %s, audit.db %s)", fileSize(filepath.Join(dir, "fhir.db")), fileSize(filepath.Join(dir, "audit.db")))
+	}
+	fmt.Fprintln(out)
+	if o.cpuprofile != "" {
+		f, err := os.Create(o.cpuprofile)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+		defer pprof.StopCPUProfile()
+	}
+	return measure(ctx, l, o, out)
+}
+
+// openBackend opens an empty store: SQLite in a temporary directory
+// (returned), or PostgreSQL in a fresh schema of DATABASE_URL; cleanup
+// removes it.
+func openBackend(ctx context.Context, name string) (st store.Store, dir string, cleanup func(), err error) {
+	via := map[string]store.ViaRef{}
+	for t, v := range search.CompartmentVia() {
+		via[t] = store.ViaRef{SourceType: v.SourceType, Param: v.Param}
+	}
+	opts := store.Options{CompartmentParams: search.Compartments(), CompartmentVia: via}
+	if name == "sqlite" {
+		if dir, err = os.MkdirTemp("", "auditbench"); err != nil {
+			return nil, "", nil, err
+		}
+		s, err := sqlite.Open(ctx, filepath.Join(dir, "fhir.db"), opts)
+		if err != nil {
+			os.RemoveAll(dir)
+			return nil, "", nil, err
+		}
+		return s, dir, func() { s.Close(); os.RemoveAll(dir) }, nil
+	}
+	u, drop, err := pgtest.NewSchema(ctx, os.Getenv("DATABASE_URL"), "auditbench")
+	if err != nil {
+		return nil, "", nil, err
+	}
+	s, err := postgres.Open(ctx, u, opts)
+	if err != nil {
+		drop()
+		return nil, "", nil, err
+	}
+	return s, "", func() { s.Close(); drop() }, nil
+}
+
+// fileSize is the size of an SQLite database and its WAL.
+func fileSize(path string) string {
+	var size int64
+	for _, p := range []string{path, path + "-wal"} {
+		if fi, err := os.Stat(p); err == nil {
+			size += fi.Size()
+		}
+	}
+	return fmt.Sprintf("%.0f MB", float64(size)/(1<<20))
+}
