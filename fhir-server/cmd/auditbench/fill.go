@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/binary"
+	"errors"
 	"fmt"
 	"math/rand/v2"
 	"net/http"
@@ -79,10 +80,12 @@ func fill(ctx context.Context, st store.Store, o options) (*logUnderTest, error)
 			l.entities = append(l.entities, e.Entities[0].Type+"/"+e.Entities[0].ID)
 		}
 		for {
-			slot, ok := rec.Reserve()
-			if ok {
-				slot.Record(e)
+			err := rec.RecordLater(e)
+			if err == nil {
 				break
+			}
+			if !errors.Is(err, audit.ErrBusy) {
+				return nil, err
 			}
 			if err := ctx.Err(); err != nil {
 				rec.Close(context.Background())
@@ -104,7 +107,7 @@ func fill(ctx context.Context, st store.Store, o options) (*logUnderTest, error)
 // through a client, the rest by a client alone; one in twenty refused.
 func (l *logUnderTest) event(rng *rand.Rand, i int, at time.Time) audit.Event {
 	e := audit.Event{Recorded: at, Status: 200, Address: fmt.Sprintf("10.0.%d.%d", rng.IntN(4), rng.IntN(250)),
-		Issuer: issuer, ClientID: l.clients[rng.IntN(len(l.clients))]}
+		Issuer: issuer, ClientID: l.clients[rng.IntN(len(l.clients))], RequestID: fmt.Sprintf("%032x", rng.Uint64())}
 	e.Subject = e.ClientID
 	if rng.IntN(20) == 0 {
 		e.Status = 403
@@ -117,16 +120,16 @@ func (l *logUnderTest) event(rng *rand.Rand, i int, at time.Time) audit.Event {
 	typ := resourceTypes[rng.IntN(len(resourceTypes))]
 	switch r := rng.IntN(100); {
 	case r < 55:
-		e.Interaction, e.Patient = "read", patient
+		e.Interaction, e.Patients = "read", []string{patient}
 		e.Entities = []audit.Entity{{Type: typ, ID: fmt.Sprintf("%s-%s-%d", typ, patient, rng.IntN(5)), Interaction: "read"}}
 	case r < 60:
-		e.Interaction, e.Patient = "read", patient
+		e.Interaction, e.Patients = "read", []string{patient}
 		e.Entities = []audit.Entity{{Type: "Patient", ID: patient, Interaction: "read"}}
 	case r < 85:
-		e.Interaction, e.Patient = "search-type", patient
+		e.Interaction, e.Patients = "search-type", []string{patient}
 		e.Entities = []audit.Entity{{Type: typ, Interaction: "search-type", Query: "patient=" + patient}}
 	case r < 95:
-		e.Interaction, e.Patient = "create", patient
+		e.Interaction, e.Patients = "create", []string{patient}
 		e.Entities = []audit.Entity{{Type: typ, ID: fmt.Sprintf("%s-w%d", typ, i), Interaction: "create"}}
 	default:
 		e.Interaction = "read"

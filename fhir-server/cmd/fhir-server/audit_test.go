@@ -57,8 +57,7 @@ func fillAuditLog(t *testing.T, s bulkStore) {
 		t.Fatal(err)
 	}
 	for i := range 10 {
-		slot, _ := rec.Reserve()
-		slot.Record(audit.Event{Interaction: "read", Recorded: clock, Status: 200, ClientID: "siem-test",
+		_ = rec.RecordLater(audit.Event{Interaction: "read", Recorded: clock, Status: 200, ClientID: "siem-test",
 			Entities: []audit.Entity{{Type: "Observation", ID: fmt.Sprint("o", i), Interaction: "read"}}})
 	}
 	if err := rec.Close(ctx); err != nil {

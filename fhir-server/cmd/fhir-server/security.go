@@ -65,9 +65,6 @@ func securityLayer(ctx context.Context, cfg config.Config, path string, optional
 			return securityParts{}, err
 		}
 		m.WatchAuditQueue(rec.Pending)
-		// A request takes its place in the audit queue when it first asks
-		// for an access, never before its token is verified.
-		sec.guard = rec.Guard(sec.guard)
 		sec.close = func(ctx context.Context) {
 			if err := rec.Close(ctx); err != nil {
 				log.Error("audit flush incomplete", "err", err)
@@ -78,7 +75,7 @@ func securityLayer(ctx context.Context, cfg config.Config, path string, optional
 	}
 	basePath := cfg.BasePath()
 	// Outermost first: CORS (preflights answered before anything), the
-	// readiness checks, audit (so 401s are recorded too, as room allows),
+	// readiness checks, audit (so 401s are recorded too, summed per address),
 	// the token check.
 	sec.wrap = func(h http.Handler) http.Handler {
 		if guard != nil {

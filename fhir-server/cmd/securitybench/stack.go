@@ -201,7 +201,6 @@ func newFHIRServer(ctx context.Context, ln net.Listener, base string, secured, a
 		if err != nil {
 			return nil, err
 		}
-		apiGuard = rec.Guard(apiGuard)
 	}
 
 	metadata, err := capability.Build(capability.Options{BaseURL: cfg.BaseURL, Security: capSec})

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/smartgate/fhir-server/internal/search"
+	"github.com/smartgate/fhir-server/internal/store"
 )
 
 // A block is the encoded form of a batch of audit records, stored as one
@@ -20,8 +21,13 @@ import (
 // created or an older version of the server stored as a resource.
 //
 // Strings and byte slices are a uvarint length then the bytes; times are
-// varint Unix milliseconds.
-const blockFormat = 1
+// varint Unix milliseconds. Format 2 added the request id, several
+// patients, and each entity's version and count; blocks of format 1 are
+// still read.
+const (
+	blockFormat   = 2
+	blockFormatV1 = 1
+)
 
 const (
 	kindEvent    = 1
@@ -30,7 +36,8 @@ const (
 
 // record is one decoded audit record.
 type record struct {
-	kind int
+	kind   int
+	format byte // of the block it was read from
 	id   string
 	at   time.Time // meta.lastUpdated
 	ev   Event     // kindEvent
@@ -81,17 +88,32 @@ func (w *blockWriter) addEvent(id string, at time.Time, e Event) {
 	b = binary.AppendVarint(b, at.UnixMilli())
 	b = binary.AppendVarint(b, e.Recorded.UnixMilli())
 	b = binary.AppendUvarint(b, uint64(e.Status))
-	for _, s := range [...]string{e.Interaction, e.Address, e.Issuer, e.ClientID, e.Subject, e.FHIRUser, e.Patient} {
+	for _, s := range [...]string{e.Interaction, e.Address, e.Issuer, e.ClientID, e.Subject, e.FHIRUser, e.RequestID} {
 		b = appendBytes(b, s)
+	}
+	b = binary.AppendUvarint(b, uint64(len(e.Patients)))
+	for _, p := range e.Patients {
+		b = appendBytes(b, p)
 	}
 	b = binary.AppendUvarint(b, uint64(len(e.Entities)))
 	for _, x := range e.Entities {
-		for _, s := range [...]string{x.Type, x.ID, x.Interaction, x.Query} {
+		for _, s := range [...]string{x.Type, x.ID, x.Interaction, x.Query, x.Version} {
 			b = appendBytes(b, s)
 		}
+		// A search's count is stored plus one; 0 means none.
+		var count uint64
+		if x.Counted {
+			count = uint64(x.Count) + 1
+		}
+		b = binary.AppendUvarint(b, count)
 	}
 	w.buf = b
 	w.n++
+}
+
+// block returns what was written as a block of the audit log.
+func (w *blockWriter) block() store.AuditBlock {
+	return store.AuditBlock{First: w.first, Last: w.last, Count: w.n, Data: w.buf}
 }
 
 // addResource appends an AuditEvent kept as JSON. Its recorded instant
@@ -130,6 +152,7 @@ var errCorrupt = errors.New("audit: corrupt block")
 // allocations of its strings: decodeRecord decodes those a scan wants.
 type blockReader struct {
 	data     []byte
+	format   byte
 	source   string
 	err      error
 	skim     bool
@@ -137,10 +160,10 @@ type blockReader struct {
 }
 
 func readBlock(data []byte) (*blockReader, error) {
-	if len(data) == 0 || data[0] != blockFormat {
+	if len(data) == 0 || data[0] != blockFormat && data[0] != blockFormatV1 {
 		return nil, fmt.Errorf("%w: unknown format", errCorrupt)
 	}
-	r := &blockReader{data: data[1:]}
+	r := &blockReader{data: data[1:], format: data[0]}
 	r.source = r.str()
 	if r.err != nil {
 		return nil, r.err
@@ -187,6 +210,16 @@ func (r *blockReader) str() string {
 	return string(b)
 }
 
+// count reads a count of items that each take at least one byte.
+func (r *blockReader) count() int {
+	n := r.uvarint()
+	if n > uint64(len(r.data)) {
+		r.fail()
+		return 0
+	}
+	return int(n)
+}
+
 func (r *blockReader) fail() {
 	if r.err == nil {
 		r.err = errCorrupt
@@ -204,32 +237,10 @@ func (r *blockReader) next(rec *record) bool {
 	defer func() { rec.raw = start[:len(start)-len(r.data)] }()
 	kind := r.data[0]
 	r.data = r.data[1:]
-	*rec = record{kind: int(kind), id: r.str(), at: r.millis()}
+	*rec = record{kind: int(kind), format: r.format, id: r.str(), at: r.millis()}
 	switch kind {
 	case kindEvent:
-		e := &rec.ev
-		e.Recorded = r.millis()
-		e.Status = int(r.uvarint())
-		for _, s := range [...]*string{&e.Interaction, &e.Address, &e.Issuer, &e.ClientID, &e.Subject, &e.FHIRUser, &e.Patient} {
-			*s = r.str()
-		}
-		n := r.uvarint()
-		if n > uint64(len(r.data)) {
-			r.fail()
-			return false
-		}
-		if n > 0 {
-			if r.skim {
-				r.entities = append(r.entities[:0], make([]Entity, n)...)
-				e.Entities = r.entities
-			} else {
-				e.Entities = make([]Entity, n)
-			}
-			for i := range e.Entities {
-				x := &e.Entities[i]
-				x.Type, x.ID, x.Interaction, x.Query = r.str(), r.str(), r.str(), r.str()
-			}
-		}
+		r.event(&rec.ev)
 	case kindResource:
 		rec.body = r.raw()
 	default:
@@ -238,14 +249,65 @@ func (r *blockReader) next(rec *record) bool {
 	return r.err == nil
 }
 
-// decodeRecord decodes a record from its encoding (record.raw).
-func decodeRecord(raw []byte) (*record, error) {
-	r := &blockReader{data: raw}
+// decodeRecord decodes a record from its encoding (record.raw) in a
+// block of format.
+func decodeRecord(raw []byte, format byte) (*record, error) {
+	r := &blockReader{data: raw, format: format}
 	var rec record
 	if !r.next(&rec) {
 		return nil, cmp.Or(r.err, errCorrupt)
 	}
 	return &rec, nil
+}
+
+// event decodes the fields of an event record after its id and time.
+func (r *blockReader) event(e *Event) {
+	e.Recorded = r.millis()
+	e.Status = int(r.uvarint())
+	for _, s := range [...]*string{&e.Interaction, &e.Address, &e.Issuer, &e.ClientID, &e.Subject, &e.FHIRUser} {
+		*s = r.str()
+	}
+	if r.format == blockFormatV1 {
+		// The patient in the token's context, and entities without
+		// versions or counts.
+		if p := r.str(); p != "" {
+			e.Patients = []string{p}
+		}
+		r.makeEntities(e, r.count())
+		for i := range e.Entities {
+			x := &e.Entities[i]
+			x.Type, x.ID, x.Interaction, x.Query = r.str(), r.str(), r.str(), r.str()
+		}
+		return
+	}
+	e.RequestID = r.str()
+	if n := r.count(); n > 0 {
+		e.Patients = make([]string, n)
+		for i := range e.Patients {
+			e.Patients[i] = r.str()
+		}
+	}
+	r.makeEntities(e, r.count())
+	for i := range e.Entities {
+		x := &e.Entities[i]
+		x.Type, x.ID, x.Interaction, x.Query, x.Version = r.str(), r.str(), r.str(), r.str(), r.str()
+		if c := r.uvarint(); c > 0 {
+			x.Count, x.Counted = int(c-1), true
+		}
+	}
+}
+
+// makeEntities makes room for e's n entities, reusing the reader's
+// slice when skimming.
+func (r *blockReader) makeEntities(e *Event, n int) {
+	switch {
+	case n == 0:
+	case r.skim:
+		r.entities = append(r.entities[:0], make([]Entity, n)...)
+		e.Entities = r.entities
+	default:
+		e.Entities = make([]Entity, n)
+	}
 }
 
 // Err is the decoding error that stopped next, if any.

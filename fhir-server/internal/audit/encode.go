@@ -17,7 +17,7 @@ func (e Event) appendResource(b []byte, source, id, versionID, lastUpdated strin
 	b = append(b, `,"agent":[`...)
 	b = e.appendAgents(b)
 	b = append(b, ']')
-	if len(e.Entities) > 0 || e.Patient != "" {
+	if len(e.Entities) > 0 || e.RequestID != "" || len(e.Patients) > 0 {
 		b = append(b, `,"entity":[`...)
 		b = e.appendEntities(b)
 		b = append(b, ']')
@@ -50,7 +50,13 @@ func (e Event) appendResource(b []byte, source, id, versionID, lastUpdated strin
 // appendAgents writes agents() in json.Marshal's form.
 func (e Event) appendAgents(b []byte) []byte {
 	user := e.FHIRUser != "" || e.Subject != "" && e.Subject != e.ClientID
-	b = append(b, `{"name":`...)
+	b = append(b, '{')
+	if e.ClientID != "" {
+		b = append(b, `"altId":`...)
+		b = appendString(b, e.ClientID)
+		b = append(b, ',')
+	}
+	b = append(b, `"name":`...)
 	if e.ClientID != "" {
 		b = appendString(b, e.ClientID)
 	} else {
@@ -92,12 +98,30 @@ func (e Event) appendAgents(b []byte) []byte {
 
 // appendEntities writes entities() in json.Marshal's form.
 func (e Event) appendEntities(b []byte) []byte {
-	for i, x := range e.Entities {
-		if i > 0 {
+	n := 0
+	sep := func() {
+		if n > 0 {
 			b = append(b, ',')
 		}
+		n++
+	}
+	for _, x := range e.Entities {
+		sep()
 		b = append(b, `{"description":`...)
 		b = appendString(b, x.Interaction)
+		if x.Version != "" || x.Counted {
+			b = append(b, `,"detail":[`...)
+			if x.Version != "" {
+				b = appendDetail(b, detailVersion, x.Version)
+			}
+			if x.Counted {
+				if x.Version != "" {
+					b = append(b, ',')
+				}
+				b = appendDetail(b, detailCount, strconv.Itoa(x.Count))
+			}
+			b = append(b, ']')
+		}
 		if x.Type != "" && x.ID == "" {
 			b = append(b, `,"name":`...)
 			b = appendString(b, x.Type)
@@ -116,12 +140,18 @@ func (e Event) appendEntities(b []byte) []byte {
 		b = appendCoding(b, systemEntityType, "2", "System Object")
 		b = append(b, '}')
 	}
-	if e.Patient != "" {
-		if len(e.Entities) > 0 {
-			b = append(b, ',')
-		}
+	if e.RequestID != "" {
+		sep()
+		b = append(b, `{"identifier":{"value":`...)
+		b = appendString(b, e.RequestID)
+		b = append(b, `},"type":`...)
+		b = appendCoding(b, systemBALPEntity, codeRequestID, displayRequestID)
+		b = append(b, '}')
+	}
+	for _, p := range e.Patients {
+		sep()
 		b = append(b, `{"reference":{"reference":`...)
-		b = appendString(b, "Patient/"+e.Patient)
+		b = appendString(b, "Patient/"+p)
 		b = append(b, `},"role":`...)
 		b = appendCoding(b, systemObjectRole, "1", "Patient")
 		b = append(b, `,"type":`...)
@@ -129,6 +159,15 @@ func (e Event) appendEntities(b []byte) []byte {
 		b = append(b, '}')
 	}
 	return b
+}
+
+// appendDetail writes {"type","value"} with value in base64.
+func appendDetail(b []byte, typ, value string) []byte {
+	b = append(b, `{"type":`...)
+	b = appendString(b, typ)
+	b = append(b, `,"value":"`...)
+	b = base64.StdEncoding.AppendEncode(b, []byte(value))
+	return append(b, `"}`...)
 }
 
 // appendCoding writes {"code","display","system"}.

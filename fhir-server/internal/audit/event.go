@@ -13,17 +13,20 @@ type Event struct {
 	Recorded    time.Time
 	Status      int // HTTP status answered
 	Address     string
+	RequestID   string // X-Request-Id
 
 	// Who: empty when the request was not authenticated.
 	Issuer   string
 	ClientID string
 	Subject  string
 	FHIRUser string
-	Patient  string
 
 	// What: one entity per resource or type the request touched (one per
 	// Bundle entry for batches and transactions).
 	Entities []Entity
+	// Patients are the ids of the patients whose compartments hold what
+	// the request touched, and of the patient in the token's context.
+	Patients []string
 }
 
 // Entity is one resource or type the request reached.
@@ -32,6 +35,9 @@ type Entity struct {
 	ID          string
 	Interaction string
 	Query       string // the raw query string of a search, if any
+	Version     string // the version a write stored
+	Count       int    // resources a search returned, when Counted
+	Counted     bool
 }
 
 // Code systems of the AuditEvent.
@@ -43,6 +49,17 @@ const (
 	systemSourceType  = "http://hl7.org/fhir/security-source-type"
 	systemDICOM       = "http://dicom.nema.org/resources/ontology/DCM"
 	systemRoleType    = "http://hl7.org/fhir/extra-security-role-type"
+	// The entity that carries the request id, as IHE's Basic Audit Log
+	// Patterns (BALP) record X-Request-Id.
+	systemBALPEntity = "https://profiles.ihe.net/ITI/BALP/CodeSystem/BasicAuditEntityType"
+	codeRequestID    = "XrequestId"
+	displayRequestID = "X-Request-Id"
+)
+
+// Entity.detail types.
+const (
+	detailVersion = "versionId"
+	detailCount   = "count"
 )
 
 // action maps an interaction to AuditEvent.action: C, R, U, D, or E for
@@ -110,6 +127,7 @@ func (e Event) agents() []any {
 	}
 	if e.ClientID != "" {
 		client["userId"] = identifier(e.Issuer, e.ClientID)
+		client["altId"] = e.ClientID
 		client["name"] = e.ClientID
 	} else {
 		client["name"] = "unauthenticated client"
@@ -134,8 +152,9 @@ func (e Event) agents() []any {
 	return out
 }
 
-// entities: each resource or type reached, then the patient in context
-// (role Patient, as IHE BALP records it).
+// entities: each resource or type reached, the request id, then the
+// patients whose compartments were touched (role Patient, as IHE BALP
+// records them).
 func (e Event) entities() []any {
 	var out []any
 	for _, x := range e.Entities {
@@ -152,16 +171,37 @@ func (e Event) entities() []any {
 		if x.Query != "" {
 			ent["query"] = base64.StdEncoding.EncodeToString([]byte(x.Query))
 		}
+		if d := x.details(); len(d) > 0 {
+			ent["detail"] = d
+		}
 		out = append(out, ent)
 	}
-	if e.Patient != "" {
+	if e.RequestID != "" {
 		out = append(out, map[string]any{
-			"reference": map[string]any{"reference": "Patient/" + e.Patient},
+			"identifier": map[string]any{"value": e.RequestID},
+			"type":       map[string]any{"system": systemBALPEntity, "code": codeRequestID, "display": displayRequestID},
+		})
+	}
+	for _, p := range e.Patients {
+		out = append(out, map[string]any{
+			"reference": map[string]any{"reference": "Patient/" + p},
 			"type":      map[string]any{"system": systemEntityType, "code": "1", "display": "Person"},
 			"role":      map[string]any{"system": systemObjectRole, "code": "1", "display": "Patient"},
 		})
 	}
 	return out
+}
+
+// details: the version a write stored, the count a search returned.
+func (x Entity) details() []any {
+	var d []any
+	if x.Version != "" {
+		d = append(d, map[string]any{"type": detailVersion, "value": base64.StdEncoding.EncodeToString([]byte(x.Version))})
+	}
+	if x.Counted {
+		d = append(d, map[string]any{"type": detailCount, "value": base64.StdEncoding.EncodeToString([]byte(strconv.Itoa(x.Count)))})
+	}
+	return d
 }
 
 func coded(system, code, display string) map[string]any {

@@ -17,6 +17,7 @@ var (
 	textPerson       = search.Normalize("Person")
 	textPatient      = search.Normalize("Patient")
 	textRESTful      = search.Normalize("RESTful Operation")
+	textRequestID    = search.Normalize(displayRequestID)
 )
 
 const (
@@ -62,8 +63,8 @@ func (e Event) indexEntries(dst []search.IndexEntry, resolver *refResolver, base
 			refs = append(refs, entityRef{ref, resolver.resolve(base, ref)})
 		}
 	}
-	if e.Patient != "" {
-		ref := "Patient/" + e.Patient
+	for _, p := range e.Patients {
+		ref := "Patient/" + p
 		refs = append(refs, entityRef{ref, resolver.resolve(base, ref)})
 	}
 
@@ -85,6 +86,9 @@ func (e Event) indexEntries(dst []search.IndexEntry, resolver *refResolver, base
 	if user {
 		dst = append(dst, search.IndexEntry{Param: "agent-role", Kind: token, System: systemRoleType, Code: "humanuser", Text: textHumanUser})
 	}
+	if e.ClientID != "" {
+		dst = append(dst, search.IndexEntry{Param: "altid", Kind: token, Code: e.ClientID})
+	}
 	low, high = msBounds(e.Recorded.UTC())
 	dst = append(dst, search.IndexEntry{Param: "date", Kind: date, Low: low, High: high})
 	for _, r := range refs {
@@ -92,18 +96,24 @@ func (e Event) indexEntries(dst []search.IndexEntry, resolver *refResolver, base
 			dst = append(dst, r.rows.row("entity", r.ref))
 		}
 	}
+	if e.RequestID != "" {
+		dst = append(dst, search.IndexEntry{Param: "entity-id", Kind: token, Code: e.RequestID})
+	}
 	for _, x := range e.Entities {
 		if x.Type != "" && x.ID == "" {
 			dst = append(dst, search.IndexEntry{Param: "entity-name", Kind: str, Value: search.Normalize(x.Type), Exact: x.Type})
 		}
 	}
-	if e.Patient != "" {
+	for range e.Patients {
 		dst = append(dst, search.IndexEntry{Param: "entity-role", Kind: token, System: systemObjectRole, Code: "1", Text: textPatient})
 	}
 	for range e.Entities {
 		dst = append(dst, search.IndexEntry{Param: "entity-type", Kind: token, System: systemEntityType, Code: "2", Text: textSystemObject})
 	}
-	if e.Patient != "" {
+	if e.RequestID != "" {
+		dst = append(dst, search.IndexEntry{Param: "entity-type", Kind: token, System: systemBALPEntity, Code: codeRequestID, Text: textRequestID})
+	}
+	for range e.Patients {
 		dst = append(dst, search.IndexEntry{Param: "entity-type", Kind: token, System: systemEntityType, Code: "1", Text: textPerson})
 	}
 	dst = append(dst, search.IndexEntry{Param: "outcome", Kind: token, Code: outcome(e.Status)})

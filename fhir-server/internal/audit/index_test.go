@@ -60,9 +60,10 @@ func checkIndex(t *testing.T, name string, e Event, base, source, id string, at 
 }
 
 func validUTF8(e Event, strs ...string) bool {
-	strs = append(strs, e.Interaction, e.Address, e.Issuer, e.ClientID, e.Subject, e.FHIRUser, e.Patient)
+	strs = append(strs, e.Interaction, e.Address, e.Issuer, e.ClientID, e.Subject, e.FHIRUser, e.RequestID)
+	strs = append(strs, e.Patients...)
 	for _, x := range e.Entities {
-		strs = append(strs, x.Type, x.ID, x.Interaction, x.Query)
+		strs = append(strs, x.Type, x.ID, x.Interaction, x.Query, x.Version)
 	}
 	for _, s := range strs {
 		if !utf8.ValidString(s) {
@@ -139,24 +140,29 @@ func TestIndexEntries(t *testing.T) {
 		"client, no subject":    {Interaction: "read", Status: 200, Address: "10.1.2.3", Issuer: "http://auth.test", ClientID: "app"},
 		"subject, no client":    {Interaction: "read", Status: 200, Address: "10.1.2.3", Issuer: "http://auth.test", Subject: "alice"},
 		"user": {Interaction: "search-type", Status: 403, Address: "10.0.0.2", Issuer: "http://auth.test", ClientID: "app", Subject: "alice",
-			FHIRUser: "Practitioner/7", Patient: "4",
+			FHIRUser: "Practitioner/7", Patients: []string{"4"},
 			Entities: []Entity{{Type: "Observation", Interaction: "search-type", Query: "code=1234&_include=Observation:subject"}}},
 		"fhirUser absolute here": {Interaction: "read", Status: 200, Address: "::1", Issuer: "http://auth.test", ClientID: "app", Subject: "bob",
 			FHIRUser: indexBase + "/Practitioner/12", Entities: patientRead},
 		"fhirUser absolute elsewhere": {Interaction: "read", Status: 200, Address: "2001:db8::7", Issuer: "http://auth.test", ClientID: "app", Subject: "bob",
 			FHIRUser: "https://other.example/fhir/Practitioner/12", Entities: patientRead},
-		"fhirUser patient": {Interaction: "read", Status: 200, ClientID: "app", Subject: "pat", FHIRUser: "Patient/4", Patient: "4", Entities: patientRead},
+		"fhirUser patient": {Interaction: "read", Status: 200, ClientID: "app", Subject: "pat", FHIRUser: "Patient/4", Patients: []string{"4"}, Entities: patientRead},
 		"fhirUser person":  {Interaction: "read", Status: 200, ClientID: "app", Subject: "p", FHIRUser: "Person/4"},
 		"fhirUser history": {Interaction: "read", Status: 200, ClientID: "app", FHIRUser: "Practitioner/7/_history/3"},
 		"fhirUser odd":     {Interaction: "read", Status: 200, ClientID: "app", FHIRUser: "#me"},
 		"fhirUser no subject": {Interaction: "read", Status: 200, Issuer: "http://auth.test", ClientID: "app", FHIRUser: "RelatedPerson/x-1",
 			Entities: patientRead},
-		"batch": {Interaction: "batch", Status: 200, ClientID: "app", Patient: "9",
+		"batch": {Interaction: "batch", Status: 200, ClientID: "app", Patients: []string{"9"},
 			Entities: []Entity{{Type: "Patient", ID: "9", Interaction: "read"}, {Type: "Observation", Interaction: "search-type", Query: "x=1"},
 				{Type: "Patient", ID: "9", Interaction: "update"}}},
 		"transaction": {Interaction: "transaction", Status: 500, ClientID: "app", Subject: "app", Address: "192.168.0.1",
 			Entities: []Entity{{Type: "Encounter", ID: "e.1", Interaction: "create"}, {Type: "Condition", Interaction: "create"},
 				{Interaction: "delete"}}},
+		"write with request id": {Interaction: "update", Status: 200, ClientID: "app", RequestID: "req-1", Patients: []string{"4", "5"},
+			Entities: []Entity{{Type: "Observation", ID: "o1", Interaction: "update", Version: "3"}}},
+		"search with count": {Interaction: "search-type", Status: 200, ClientID: "app", RequestID: "r",
+			Entities: []Entity{{Type: "Observation", Interaction: "search-type", Query: "patient=4", Count: 0, Counted: true},
+				{Type: "Observation", ID: "o1", Interaction: "search-type"}}},
 		"history system":    {Interaction: "history-system", Status: 200, ClientID: "app", Entities: []Entity{{Interaction: "history-system"}}},
 		"history type":      {Interaction: "history-type", Status: 200, ClientID: "app", Entities: []Entity{{Type: "Patient", Interaction: "history-type"}}},
 		"history instance":  {Interaction: "history-instance", Status: 404, ClientID: "app", Entities: []Entity{{Type: "Patient", ID: "404", Interaction: "history-instance"}}},
@@ -166,12 +172,12 @@ func TestIndexEntries(t *testing.T) {
 		"update":            {Interaction: "update", Status: 200, ClientID: "app", Entities: []Entity{{Type: "Observation", ID: "1", Interaction: "update"}}},
 		"unknown type":      {Interaction: "read", Status: 404, ClientID: "app", Entities: []Entity{{Type: "Foo", ID: "1", Interaction: "read"}}},
 		"lower-case type":   {Interaction: "read", Status: 404, ClientID: "app", Entities: []Entity{{Type: "patient", ID: "1", Interaction: "read"}}},
-		"id with space":     {Interaction: "read", Status: 404, ClientID: "app", Patient: "a b", Entities: []Entity{{Type: "Patient", ID: "a b", Interaction: "read"}}},
+		"id with space":     {Interaction: "read", Status: 404, ClientID: "app", Patients: []string{"a b"}, Entities: []Entity{{Type: "Patient", ID: "a b", Interaction: "read"}}},
 		"id too long":       {Interaction: "read", Status: 404, ClientID: "app", Entities: []Entity{{Type: "Patient", ID: strings.Repeat("1", 65), Interaction: "read"}}},
-		"absolute patient":  {Interaction: "read", Status: 200, ClientID: "app", Patient: indexBase + "/Patient/4"},
-		"patient with path": {Interaction: "read", Status: 200, ClientID: "app", Patient: "4/_history/1"},
+		"absolute patient":  {Interaction: "read", Status: 200, ClientID: "app", Patients: []string{indexBase + "/Patient/4"}},
+		"patient with path": {Interaction: "read", Status: 200, ClientID: "app", Patients: []string{"4/_history/1"}},
 		"accents and case": {Interaction: "search-type", Status: 200, Address: "ÉCOLE.example", Issuer: "https://auth.test/Éq", ClientID: "Élodie-App",
-			Subject: "ÅSA Ölund", FHIRUser: "Practitioner/Zoë", Patient: "ﬁ",
+			Subject: "ÅSA Ölund", FHIRUser: "Practitioner/Zoë", Patients: []string{"ﬁ"},
 			Entities: []Entity{{Type: "ÉPatient", Interaction: "search-type", Query: `name="Zoë" & birthdate<2000 'x' \ 日本`},
 				{Type: "DiagnosticReport", Interaction: "search-type", Query: "e\u0301\u00e9 <>&"}}},
 		"combining marks": {Interaction: "read", Status: 200, ClientID: "cafe\u0301 CLIENT", Address: "İstanbul ǅ ß ΣΑΣ",
@@ -306,13 +312,19 @@ func TestIndexEntriesRandom(t *testing.T) {
 				e.FHIRUser = pick(ref(base), "Practitioner/1", base+"/Practitioner/1")
 			}
 			if rng.IntN(3) == 0 {
-				e.Patient = pick(id(), "4", base+"/Patient/4")
+				e.Patients = append(e.Patients, pick(id(), "4", base+"/Patient/4"))
+				if rng.IntN(2) == 0 {
+					e.Patients = append(e.Patients, id())
+				}
 			}
 		} else if rng.IntN(3) == 0 {
 			e.Subject = word(3)
 		}
 		if rng.IntN(5) == 0 {
 			e.Address = word(5)
+		}
+		if rng.IntN(2) == 0 {
+			e.RequestID = pick("0196f3a1-7e2b-7c3d-8e4f-0123456789ab", word(4))
 		}
 		for range rng.IntN(4) {
 			x := Entity{Interaction: pick(interactions...)}
@@ -324,6 +336,12 @@ func TestIndexEntriesRandom(t *testing.T) {
 			}
 			if rng.IntN(3) == 0 {
 				x.Query = word(8) + "&_count=" + word(2)
+			}
+			switch rng.IntN(4) {
+			case 0:
+				x.Version = pick("1", "23", word(2))
+			case 1:
+				x.Count, x.Counted = rng.IntN(3)*rng.IntN(1000), true
 			}
 			e.Entities = append(e.Entities, x)
 		}
@@ -344,7 +362,7 @@ func TestIndexEntriesRefCache(t *testing.T) {
 	at := time.Date(2026, 3, 4, 5, 6, 7, 8_000_000, time.UTC)
 	event := func(i int) Event {
 		return Event{Interaction: "read", Recorded: at, Status: 200, ClientID: "app", Subject: "u", FHIRUser: fmt.Sprintf("Practitioner/%d", i%7),
-			Patient: fmt.Sprint(i), Entities: []Entity{{Type: "Patient", ID: fmt.Sprint(i), Interaction: "read"}}}
+			Patients: []string{fmt.Sprint(i)}, Entities: []Entity{{Type: "Patient", ID: fmt.Sprint(i), Interaction: "read"}}}
 	}
 	var wg sync.WaitGroup
 	for w := range 4 {
@@ -370,7 +388,7 @@ func TestIndexEntriesRefCache(t *testing.T) {
 }
 
 var benchEvent = Event{Interaction: "read", Recorded: time.Date(2026, 3, 4, 5, 6, 7, 891_234_567, time.UTC), Status: 200, Address: "127.0.0.1",
-	Issuer: "http://auth.test", ClientID: "demo-system", Subject: "alice", FHIRUser: "Practitioner/7", Patient: "4",
+	Issuer: "http://auth.test", ClientID: "demo-system", Subject: "alice", FHIRUser: "Practitioner/7", Patients: []string{"4"},
 	Entities: []Entity{{Type: "Patient", ID: "4", Interaction: "read"}}}
 
 // BenchmarkIndexEntries: the rows of one AuditEvent, written by hand.
@@ -390,8 +408,8 @@ func BenchmarkIndexEntries(b *testing.B) {
 		var dst []search.IndexEntry
 		e := benchEvent
 		for i := 0; b.Loop(); i++ {
-			e.Patient = fmt.Sprint("cold-", i)
-			e.Entities = []Entity{{Type: "Patient", ID: e.Patient, Interaction: "read"}}
+			e.Patients = []string{fmt.Sprint("cold-", i)}
+			e.Entities = []Entity{{Type: "Patient", ID: e.Patients[0], Interaction: "read"}}
 			dst = e.indexEntries(dst[:0], testRefs, indexBase, indexBase, "0196f3a1-7e2b-7c3d-8e4f-0123456789ab", at)
 		}
 	})

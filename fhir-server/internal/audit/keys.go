@@ -109,10 +109,14 @@ func (s *keySet) addEvent(e Event, resolver *refResolver, base string) {
 			ref(x.Type + "/" + x.ID)
 		}
 	}
-	if e.Patient != "" {
-		ref("Patient/" + e.Patient)
+	for _, p := range e.Patients {
+		ref("Patient/" + p)
+	}
+	if e.RequestID != "" {
+		s.add("entity-id|", e.RequestID)
 	}
 	if e.ClientID != "" {
+		s.add("altid|", e.ClientID)
 		s.add("user|", e.ClientID)
 	}
 	if user && e.Subject != "" {

@@ -36,11 +36,9 @@ func record(t *testing.T, log audit.Log, batch int, events []audit.Event) {
 		t.Fatal(err)
 	}
 	for _, e := range events {
-		s, ok := rec.Reserve()
-		if !ok {
-			t.Fatal("queue full")
+		if err := rec.RecordLater(e); err != nil {
+			t.Fatal(err)
 		}
-		s.Record(e)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
@@ -67,7 +65,7 @@ func TestKeyedSearchesFindWhatAFullScanFinds(t *testing.T) {
 		var events []audit.Event
 		for i := range 60 {
 			e := audit.Event{Interaction: "read", Recorded: time.Now(), Status: 200, Issuer: "http://auth.test",
-				ClientID: fmt.Sprint("c", i%3), Subject: fmt.Sprint("c", i%3), Patient: fmt.Sprint("p", i%4),
+				ClientID: fmt.Sprint("c", i%3), Subject: fmt.Sprint("c", i%3), Patients: []string{fmt.Sprint("p", i%4)},
 				Entities: []audit.Entity{{Type: "Observation", ID: fmt.Sprint("o", i%7), Interaction: "read"}}}
 			switch i % 5 {
 			case 1:
@@ -199,8 +197,9 @@ func TestLogCutsLargeBatches(t *testing.T) {
 			t.Fatal(err)
 		}
 		for _, e := range events {
-			s, _ := rec.Reserve()
-			s.Record(e)
+			if err := rec.RecordLater(e); err != nil {
+				t.Fatal(err)
+			}
 		}
 		if err := rec.Close(context.Background()); err != nil {
 			t.Fatal(err)

@@ -17,7 +17,7 @@ func BenchmarkForLog(b *testing.B) {
 	batch := make([]Event, DefaultBatchSize)
 	for i := range batch {
 		batch[i] = Event{Interaction: "read", Recorded: time.Now(), Status: 200, Address: "127.0.0.1",
-			Issuer: "http://auth.test", ClientID: fmt.Sprint("client-", i%100), Subject: fmt.Sprint("client-", i%100), Patient: fmt.Sprint(i % 1000),
+			Issuer: "http://auth.test", ClientID: fmt.Sprint("client-", i%100), Subject: fmt.Sprint("client-", i%100), Patients: []string{fmt.Sprint(i % 1000)},
 			Entities: []Entity{{Type: "Observation", ID: fmt.Sprint("obs-", i), Interaction: "read"}}}
 	}
 	blocks := []store.AuditBlock{r.encode(batch)}

@@ -76,18 +76,17 @@ func newLogAPI(t *testing.T, open func(*testing.T) logBackend, n int) *logAPI {
 		t.Fatal(err)
 	}
 	for i := range n {
-		s, ok := rec.Reserve()
-		if !ok {
-			t.Fatal("queue full")
-		}
 		status := 200
 		if i%3 == 2 {
 			status = 403
 		}
 		p := []string{"p1", "p2"}[i%2]
-		s.Record(audit.Event{Interaction: "read", Recorded: time.Now(), Status: status, Address: "192.0.2.1",
+		err := rec.RecordLater(audit.Event{Interaction: "read", Recorded: time.Now(), Status: status, Address: "192.0.2.1",
 			Issuer: "http://auth.test", ClientID: "app", Subject: "app",
 			Entities: []audit.Entity{{Type: "Patient", ID: p, Interaction: "read"}}})
+		if err != nil {
+			t.Fatal(err)
+		}
 		if i%5 == 4 {
 			time.Sleep(2 * time.Millisecond) // spread the events over time
 		}

@@ -2,27 +2,31 @@ package audit
 
 import (
 	"bytes"
-	"context"
 	"io"
 	"net/http"
 	"regexp"
+	"slices"
 
 	"github.com/smartgate/pkg/clientip"
-
-	"github.com/smartgate/fhir-server/internal/httpstatus"
+	"github.com/smartgate/pkg/requestid"
 
 	"github.com/smartgate/fhir-server/internal/api"
 	"github.com/smartgate/fhir-server/internal/security"
 )
 
 // Middleware records every request below basePath except the open routes
-// (metadata, SMART configuration) and CORS preflights. It attaches a
-// security.Record to the request, which the security layer fills with
-// the verified claims and the accesses it decided, and a ticket the
-// Guard returned by Recorder.Guard fills with the request's place in the
-// queue. Nothing is reserved here: a request that never asks for an
-// access (401, unknown type, malformed query ...) is recorded only while
-// the queue has room to spare.
+// (metadata, SMART configuration) and CORS preflights, and holds each
+// response until its AuditEvent is stored: a client is never told of a
+// read or a write the audit trail might not hold. Writes record theirs
+// in their own transaction (see LogStore.InTx); every other request's
+// event is stored by group commit before the response leaves. When the
+// event cannot be stored the response is replaced by a 503. Requests
+// refused for want of a valid token (401) are summed per address and
+// minute instead (see unauthenticated), so a flood of them costs no
+// durable write each.
+//
+// It attaches a security.Record to the request, which the security layer
+// fills with the verified claims and the accesses it decided.
 func (r *Recorder) Middleware(basePath string, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
 		segs, below := security.BelowBase(basePath, req.URL.Path)
@@ -31,48 +35,87 @@ func (r *Recorder) Middleware(basePath string, next http.Handler) http.Handler {
 			return
 		}
 		ctx, rec := security.Attach(req.Context())
-		t := &ticket{}
-		req = req.WithContext(context.WithValue(ctx, ticketKey{}, t))
+		interaction, entities := fromPath(req.Method, segs, req.URL.RawQuery)
+		t := &trail{
+			request: Event{Interaction: interaction, Entities: entities, Address: clientip.Host(req.RemoteAddr), RequestID: requestid.From(ctx)},
+			claims:  rec.Claims,
+		}
+		req = req.WithContext(withTrail(ctx, t))
 		var peek *peekBody
 		if len(segs) == 0 && req.Body != nil {
 			peek = &peekBody{ReadCloser: req.Body}
 			req.Body = peek
 		}
-		sw := httpstatus.Wrap(w)
-		defer func() {
-			r.finish(t, r.event(req, segs, sw.Status(), rec, peek))
-		}()
-		next.ServeHTTP(sw, req)
+		held := holdResponse(w)
+		defer held.free()
+		next.ServeHTTP(held, req)
+
+		status := held.Status()
+		e := r.event(t, status, rec, peek, req.URL.RawQuery)
+		_, _, _, wrote := t.snapshot()
+		switch {
+		case wrote && writeInteraction(e.Interaction):
+			// Its AuditEvent committed with the write.
+		case status == http.StatusUnauthorized && rec.Claims() == nil:
+			r.unauth.add(e)
+		default:
+			if err := r.Record(req.Context(), e); err != nil {
+				if req.Context().Err() == nil {
+					api.WriteError(w, api.Errorf(http.StatusServiceUnavailable, "transient",
+						"the server cannot record this request in its audit trail at the moment; nothing was returned; try again shortly"), r.log)
+				}
+				return
+			}
+		}
+		held.release()
 	})
 }
 
-// event builds the Event of a finished request from what the security
-// layer recorded, or from the path when it recorded nothing (the request
-// was refused before any access was decided).
-func (r *Recorder) event(req *http.Request, segs []string, status int, rec *security.Record, peek *peekBody) Event {
-	e := Event{Recorded: r.now(), Status: status, Address: clientip.Host(req.RemoteAddr)}
-	if c := rec.Claims(); c != nil {
-		e.Issuer, e.ClientID, e.Subject, e.FHIRUser, e.Patient = c.Issuer, c.ClientID, c.Subject, c.FHIRUser, c.Patient
+// writeInteraction reports whether a request of interaction writes in one
+// transaction of its own (a batch's entries each write in theirs).
+func writeInteraction(interaction string) bool {
+	switch interaction {
+	case "create", "update", "delete", "transaction":
+		return true
 	}
-	e.Interaction, e.Entities = fromPath(req.Method, segs, req.URL.RawQuery)
-	if len(segs) == 0 && req.Method == http.MethodPost {
+	return false
+}
+
+// event builds the Event of a finished request from what the security
+// layer decided and the store returned, or from the path when nothing
+// was decided (the request was refused before).
+func (r *Recorder) event(t *trail, status int, rec *security.Record, peek *peekBody, query string) Event {
+	e := t.who()
+	e.Recorded, e.Status = r.now(), status
+	if e.Interaction == "batch" && peek != nil {
 		e.Interaction = peek.bundleType()
 	}
 	var decided []Entity
 	for _, d := range rec.Accesses() {
 		a := d.Access
-		if a.Interaction == api.InteractionTransaction || a.Interaction == api.InteractionBatch {
-			continue // the Bundle as a whole: its entries are the entities
-		}
 		ent := Entity{Type: a.Type, ID: a.ID, Interaction: string(a.Interaction)}
 		if !a.Entry {
 			e.Interaction = string(a.Interaction)
-			ent.Query = req.URL.RawQuery
+			ent.Query = query
 		}
 		decided = append(decided, ent)
 	}
 	if len(decided) > 0 {
 		e.Entities = decided
+	}
+	touched, patients, returned, _ := t.snapshot()
+	if e.Interaction == "search-type" && status < 300 && len(e.Entities) == 1 {
+		e.Entities[0].Count, e.Entities[0].Counted = returned, true
+	}
+	for _, ref := range touched {
+		if !slices.ContainsFunc(e.Entities, func(x Entity) bool { return x.Type == ref.Type && x.ID == ref.ID }) {
+			e.Entities = append(e.Entities, Entity{Type: ref.Type, ID: ref.ID, Interaction: e.Interaction})
+		}
+	}
+	for _, p := range patients {
+		if !slices.Contains(e.Patients, p) {
+			e.Patients = append(e.Patients, p)
+		}
 	}
 	return e
 }

@@ -3,7 +3,6 @@ package audit
 import (
 	"context"
 	"errors"
-	"fmt"
 	"log/slog"
 	"sync"
 	"sync/atomic"
@@ -18,7 +17,13 @@ import (
 const (
 	DefaultQueueSize     = 10000
 	DefaultBatchSize     = 4096
-	DefaultFlushInterval = 100 * time.Millisecond
+	DefaultFlushInterval = 0
+)
+
+// Errors of Record.
+var (
+	ErrClosed = errors.New("audit: the recorder is closed")
+	ErrBusy   = errors.New("audit: too many events wait to be stored")
 )
 
 // Log is the part of the store the recorder writes to.
@@ -31,14 +36,18 @@ type Options struct {
 	Store Log
 	// BaseURL is the FHIR base: AuditEvent.source.identifier.
 	BaseURL string
-	// QueueSize bounds the events reserved and not yet stored (default
-	// 10000); beyond it requests answer 503.
+	// QueueSize bounds the events waiting to be stored (default 10000);
+	// beyond it Record answers ErrBusy at once.
 	QueueSize int
-	// FlushInterval is how long the writer gathers events into a block
-	// before storing it (default 100ms), unless BatchSize fill it first.
+	// FlushInterval is how long the writer lets events gather after the
+	// first one arrives before it stores a block (default 0: at once; the
+	// events that arrive while a block is being stored form the next one).
 	FlushInterval time.Duration
 	// BatchSize bounds the events stored in one block (default 4096).
 	BatchSize int
+	// UnauthenticatedWindow is how long 401s are summed per address into
+	// one event (default one minute).
+	UnauthenticatedWindow time.Duration
 	Logger    *slog.Logger
 	Now       func() time.Time
 	NewID     func() string
@@ -48,8 +57,9 @@ type Options struct {
 
 // Metrics is what the recorder reports (*metrics.Metrics implements it).
 type Metrics interface {
-	// AuditDropped counts n events not stored: "queue_full" (the request
-	// was refused) or "shutdown".
+	// AuditDropped counts n events not stored: "store_error" (their
+	// requests were answered 503 instead) or "unauthenticated" (a
+	// best-effort summary of 401s could not be stored).
 	AuditDropped(reason string, n int)
 }
 
@@ -57,10 +67,16 @@ type noMetrics struct{}
 
 func (noMetrics) AuditDropped(string, int) {}
 
-// Recorder queues events and stores them in batches.
+// Recorder stores events in the audit log by group commit: Record hands
+// an event to the writer and returns once the block holding it is
+// committed, and the events that arrive while one block is being
+// committed are stored together in the next. A request therefore waits
+// for one commit (not one per request), and nothing it was told is
+// recorded can be lost with the process.
 type Recorder struct {
 	store    Log
 	base     string
+	queue    int
 	batch    int
 	interval time.Duration
 	log      *slog.Logger
@@ -69,35 +85,55 @@ type Recorder struct {
 	newID    func() string
 	last     time.Time // the last lastUpdated stamped, used by the writer goroutine only
 
-	slots  chan struct{} // one per event reserved and not yet stored
-	queue  chan Event
-	closed atomic.Bool
+	unauth     unauthenticated
+	stopSums   chan struct{} // closed by Close: store the last sums
+	summarised chan struct{} // closed when the summariser has returned
 
-	stop     chan struct{} // closed when the writer must give up
-	stopOnce sync.Once
-	done     chan struct{} // closed when the writer has returned
+	mu      sync.Mutex
+	open    *pendingBlock   // the block events join; nil when none waits
+	full    []*pendingBlock // blocks that reached batch, in arrival order
+	closed    bool
+	closeOnce sync.Once
+	pending   atomic.Int64 // events handed over and not yet committed
+
+	wake chan struct{} // a block waits (capacity 1)
+	stop chan struct{} // closed by Close: store what waits, then return
+	done chan struct{} // closed when the writer has returned
 }
 
-// New starts a recorder and its writer goroutine. Call Close to flush.
+// pendingBlock is the events that will be committed together, and how
+// their commit ended (err is set before done is closed).
+type pendingBlock struct {
+	events []Event
+	done   chan struct{}
+	err    error
+}
+
+// New starts a recorder and its writer goroutine. Call Close to stop it.
 func New(o Options) (*Recorder, error) {
 	if o.Store == nil || o.BaseURL == "" {
 		return nil, errors.New("audit: a store and a base URL are required")
 	}
-	if o.QueueSize <= 0 {
-		o.QueueSize = DefaultQueueSize
-	}
 	if o.BatchSize <= 0 {
 		o.BatchSize = DefaultBatchSize
 	}
-	if o.FlushInterval <= 0 {
+	if o.QueueSize <= 0 {
+		o.QueueSize = DefaultQueueSize
+	}
+	if o.FlushInterval < 0 {
 		o.FlushInterval = DefaultFlushInterval
 	}
 	r := &Recorder{
-		store: o.Store, base: o.BaseURL, batch: o.BatchSize, interval: o.FlushInterval, log: o.Logger, now: o.Now, newID: o.NewID, metrics: o.Metrics,
-		slots: make(chan struct{}, o.QueueSize),
-		queue: make(chan Event, o.QueueSize),
-		stop:  make(chan struct{}),
-		done:  make(chan struct{}),
+		store: o.Store, base: o.BaseURL, queue: o.QueueSize, batch: o.BatchSize, interval: o.FlushInterval, log: o.Logger, now: o.Now, newID: o.NewID, metrics: o.Metrics,
+		wake: make(chan struct{}, 1),
+		stop: make(chan struct{}),
+		done: make(chan struct{}),
+
+		stopSums:   make(chan struct{}),
+		summarised: make(chan struct{}),
+	}
+	if o.UnauthenticatedWindow <= 0 {
+		o.UnauthenticatedWindow = DefaultUnauthenticatedWindow
 	}
 	if r.log == nil {
 		r.log = slog.New(slog.DiscardHandler)
@@ -112,137 +148,148 @@ func New(o Options) (*Recorder, error) {
 		r.newID = func() string { return uuid.Must(uuid.NewV7()).String() }
 	}
 	go r.run()
+	go r.summarise(o.UnauthenticatedWindow)
 	return r, nil
 }
 
-// Slot is a reserved place in the queue, filled by Record exactly once.
-type Slot struct{ r *Recorder }
-
-// Reserve takes a place in the queue; false when the queue is full or the
-// recorder is closing (the request must then be refused).
-func (r *Recorder) Reserve() (*Slot, bool) {
-	if r.closed.Load() {
-		return nil, false
+// Record stores e and returns nil once it is committed to the audit log.
+// An error means e may not be stored (the store failed, the recorder is
+// closed, or ctx ended first): the request must not be answered as if it
+// were recorded.
+func (r *Recorder) Record(ctx context.Context, e Event) error {
+	b, err := r.enqueue(e)
+	if err != nil {
+		return err
 	}
 	select {
-	case r.slots <- struct{}{}:
-		return &Slot{r}, true
-	default:
-		return nil, false
+	case <-b.done:
+		return b.err
+	case <-ctx.Done():
+		return ctx.Err()
 	}
 }
 
-// Record queues e in the reserved place. It never blocks.
-func (s *Slot) Record(e Event) { s.r.queue <- e }
-
-// Pending returns the number of events reserved and not yet stored.
-func (r *Recorder) Pending() int { return len(r.slots) }
-
-// Close stops taking new events and waits until every reserved event is
-// stored, or ctx ends (then what is left is reported as lost).
-func (r *Recorder) Close(ctx context.Context) error {
-	r.closed.Store(true)
-	t := time.NewTicker(10 * time.Millisecond)
-	defer t.Stop()
-	var err error
-wait:
-	for len(r.slots) > 0 {
-		select {
-		case <-ctx.Done():
-			err = fmt.Errorf("audit: %d events not stored at shutdown: %w", len(r.slots), ctx.Err())
-			break wait
-		case <-t.C:
-		}
-	}
-	r.stopOnce.Do(func() { close(r.stop) })
-	<-r.done
+// RecordLater hands e to the writer without waiting for its commit (best
+// effort: for summaries that no response depends on).
+func (r *Recorder) RecordLater(e Event) error {
+	_, err := r.enqueue(e)
 	return err
 }
 
-// run is the writer: it takes what is queued, up to a batch, encodes it
-// as one block of the audit log and hands it to the committer, which
-// stores it while the next batch is encoded, retrying until it succeeds
-// or the recorder stops. Places are freed only once their events are
-// stored, so a store that cannot keep up fills the queue and requests
-// answer 503.
+func (r *Recorder) enqueue(e Event) (*pendingBlock, error) {
+	r.mu.Lock()
+	if r.closed {
+		r.mu.Unlock()
+		return nil, ErrClosed
+	}
+	if r.pending.Load() >= int64(r.queue) {
+		r.mu.Unlock()
+		return nil, ErrBusy
+	}
+	b := r.open
+	if b == nil {
+		b = &pendingBlock{done: make(chan struct{})}
+		r.open = b
+	}
+	b.events = append(b.events, e)
+	if len(b.events) >= r.batch {
+		r.full = append(r.full, b)
+		r.open = nil
+	}
+	r.pending.Add(1)
+	r.mu.Unlock()
+	select {
+	case r.wake <- struct{}{}:
+	default:
+	}
+	return b, nil
+}
+
+// Pending returns the number of events handed over and not yet stored.
+func (r *Recorder) Pending() int { return int(r.pending.Load()) }
+
+// Close stops taking events, stores those already handed over, and
+// returns when they are stored or ctx ends (then the writer is told to
+// give up and what is left is reported as lost).
+func (r *Recorder) Close(ctx context.Context) error {
+	r.closeOnce.Do(func() {
+		close(r.stopSums)
+		<-r.summarised
+		r.mu.Lock()
+		r.closed = true
+		r.mu.Unlock()
+		close(r.stop)
+	})
+	select {
+	case <-r.done:
+		return nil
+	case <-ctx.Done():
+		return errors.Join(errors.New("audit: events not stored at shutdown"), ctx.Err())
+	}
+}
+
+// run is the writer: it takes the waiting events, at most a block's
+// worth, stores them as one block and tells their requests, then goes on
+// with what arrived meanwhile.
 func (r *Recorder) run() {
 	defer close(r.done)
-	encoded := make(chan store.AuditBlock, 1)
-	committed := make(chan struct{})
-	go r.commit(encoded, committed)
-	defer func() {
-		close(encoded)
-		<-committed
-	}()
-	batch := make([]Event, 0, r.batch)
 	for {
-		select {
-		case e := <-r.queue:
-			batch = append(batch[:0], e)
-		case <-r.stop:
-			return
-		}
-		// Let events gather in the queue for up to the flush interval, or
-		// until a block's worth waits, looking every few milliseconds
-		// rather than waking for each event: each commit makes SQLite's
-		// readers drop their page caches, and a wakeup per event costs
-		// the scheduler more than the event.
-		if !r.gather(len(batch)) {
-			return
-		}
-	drain:
-		for len(batch) < r.batch {
+		b := r.take()
+		if b == nil {
 			select {
-			case e := <-r.queue:
-				batch = append(batch, e)
-			default:
-				break drain
+			case <-r.wake:
+				if r.interval > 0 {
+					r.gather()
+				}
+				continue
+			case <-r.stop:
+				if b = r.take(); b == nil {
+					return
+				}
 			}
 		}
-		select {
-		case encoded <- r.encode(batch):
-		case <-committed: // gave up at shutdown
-			return
-		}
+		r.commit(b)
 	}
 }
 
-// gatherStep is how often the writer looks at the queue while events
-// gather.
-const gatherStep = 5 * time.Millisecond
-
-// gather waits until the flush interval has passed since the first event
-// of a block, a block's worth of events waits (have already taken), or
-// Close is called; false when the writer must give up.
-func (r *Recorder) gather(have int) bool {
-	deadline := time.Now().Add(r.interval)
-	for len(r.queue)+have < r.batch && !r.closed.Load() {
-		wait := time.Until(deadline)
-		if wait <= 0 {
-			return true
-		}
-		t := time.NewTimer(min(wait, gatherStep))
-		select {
-		case <-t.C:
-		case <-r.stop:
-			t.Stop()
-			return false
-		}
+// take removes the next block to store: a full one, else the open one.
+func (r *Recorder) take() *pendingBlock {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if len(r.full) > 0 {
+		b := r.full[0]
+		r.full = r.full[1:]
+		return b
 	}
-	return true
+	b := r.open
+	r.open = nil
+	return b
 }
 
-// commit stores each encoded block, then frees its places.
-func (r *Recorder) commit(encoded <-chan store.AuditBlock, committed chan<- struct{}) {
-	defer close(committed)
-	for b := range encoded {
-		if !r.writeRetrying(b) {
-			return
-		}
-		for range b.Count {
-			<-r.slots
-		}
+// gather waits up to the flush interval for a block to fill, or for Close.
+func (r *Recorder) gather() {
+	t := time.NewTimer(r.interval)
+	defer t.Stop()
+	select {
+	case <-t.C:
+	case <-r.stop:
 	}
+}
+
+// commit stores b as one block of the audit log and releases its
+// requests with the outcome.
+func (r *Recorder) commit(b *pendingBlock) {
+	blk := r.encode(b.events)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	_, err := r.store.AppendAudit(ctx, []store.AuditBlock{blk})
+	cancel()
+	if err != nil {
+		r.log.Error("audit: storing AuditEvents failed; their requests answer 503", "events", len(b.events), "err", err)
+		r.metrics.AuditDropped("store_error", len(b.events))
+	}
+	b.err = err
+	r.pending.Add(-int64(len(b.events)))
+	close(b.done)
 }
 
 // encode turns a batch of events into one block, each event an
@@ -253,7 +300,7 @@ func (r *Recorder) encode(batch []Event) store.AuditBlock {
 	for _, e := range batch {
 		w.addEvent(r.newID(), r.stamp(), e)
 	}
-	return store.AuditBlock{First: w.first, Last: w.last, Count: w.n, Data: w.buf}
+	return w.block()
 }
 
 // stamp returns the lastUpdated of the next record: now at millisecond
@@ -265,31 +312,4 @@ func (r *Recorder) stamp() time.Time {
 	}
 	r.last = at
 	return at
-}
-
-func (r *Recorder) writeRetrying(b store.AuditBlock) bool {
-	backoff := 50 * time.Millisecond
-	for {
-		err := r.write(b)
-		if err == nil {
-			return true
-		}
-		r.log.Error("audit: storing AuditEvents failed; retrying", "events", b.Count, "err", err)
-		select {
-		case <-r.stop:
-			// Every place still taken is an event not stored.
-			r.log.Error("audit: AuditEvents lost at shutdown", "events", len(r.slots))
-			r.metrics.AuditDropped("shutdown", len(r.slots))
-			return false
-		case <-time.After(backoff):
-		}
-		backoff = min(2*backoff, 5*time.Second)
-	}
-}
-
-func (r *Recorder) write(b store.AuditBlock) error {
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	_, err := r.store.AppendAudit(ctx, []store.AuditBlock{b})
-	return err
 }

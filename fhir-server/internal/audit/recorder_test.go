@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
@@ -13,7 +14,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/smartgate/fhir-server/internal/api"
 	"github.com/smartgate/fhir-server/internal/audit"
 	"github.com/smartgate/fhir-server/internal/search"
 	"github.com/smartgate/fhir-server/internal/store"
@@ -80,22 +80,10 @@ func request(h http.Handler, method, path string) int {
 	return w.Code
 }
 
-// guarded stands for the API: it asks the recorder's Guard for an access
-// before it serves, as every interaction does.
-func guarded(rec *audit.Recorder, serve http.HandlerFunc) http.Handler {
-	g := rec.Guard(api.AllowAll{})
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if _, err := g.Authorize(r.Context(), r, api.Access{Interaction: api.InteractionRead, Type: "Patient", ID: "1"}); err != nil {
-			api.WriteError(w, err, nil)
-			return
-		}
-		serve(w, r)
-	})
-}
-
-// Every request below the base is stored as a searchable AuditEvent, in
-// batches, and Close flushes what is queued.
-func TestRecorderStoresEventsInBatches(t *testing.T) {
+// Every request below the base is stored as a searchable AuditEvent
+// before its response leaves: once a request has its answer, its event is
+// in the log. Requests that finish together share one block.
+func TestRecorderStoresEventsBeforeResponding(t *testing.T) {
 	st := openStore(t)
 	tx := &countingLog{AuditLog: st}
 	rec, err := audit.New(audit.Options{Store: tx, BaseURL: base, BatchSize: 50})
@@ -103,11 +91,12 @@ func TestRecorderStoresEventsInBatches(t *testing.T) {
 		t.Fatal(err)
 	}
 	statuses := map[string]int{"/Patient/1": 200, "/Patient/2": 404, "/Observation": 403}
-	h := rec.Middleware("/STU3", guarded(rec, func(w http.ResponseWriter, r *http.Request) {
+	next := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if code, ok := statuses[strings.TrimPrefix(r.URL.Path, "/STU3")]; ok {
 			w.WriteHeader(code)
 		}
-	}))
+	})
+	h := rec.Middleware("/STU3", next)
 	const n = 200
 	var wg sync.WaitGroup
 	for i := range n {
@@ -120,17 +109,13 @@ func TestRecorderStoresEventsInBatches(t *testing.T) {
 	wg.Wait()
 	request(h, "GET", "/metadata")                                                                   // open route: not recorded
 	h.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest("GET", "http://fhir.test/healthz", nil)) // outside the base: not recorded
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	if err := rec.Close(ctx); err != nil {
-		t.Fatal(err)
-	}
+	// Every answered request's event is stored already, without Close.
 	all := auditEvents(t, st, nil)
 	if len(all) != n {
-		t.Fatalf("%d AuditEvents, want %d", len(all), n)
+		t.Fatalf("%d AuditEvents once every request was answered, want %d", len(all), n)
 	}
 	if txs := tx.txs.Load(); txs >= n {
-		t.Errorf("%d transactions for %d events: not batched", txs, n)
+		t.Errorf("%d transactions for %d concurrent events: not grouped", txs, n)
 	}
 	if got := len(auditEvents(t, st, map[string]string{"outcome": "4"})); got != 133 {
 		t.Errorf("%d refused (outcome 4), want 133", got)
@@ -149,14 +134,87 @@ func TestRecorderStoresEventsInBatches(t *testing.T) {
 	if got := len(auditEvents(t, st, map[string]string{"address": "192.0.2.7"})); got != n {
 		t.Errorf("search by address: %d", got)
 	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := rec.Close(ctx); err != nil {
+		t.Fatal(err)
+	}
 	// After Close nothing more is accepted: the request is refused.
 	if code := request(h, "GET", "/Patient/1"); code != http.StatusServiceUnavailable {
 		t.Fatalf("after Close: %d, want 503", code)
 	}
 }
 
-// With the queue full, requests answer 503 when they ask for an access,
-// and do nothing.
+// A response is held until its event is committed: while the store
+// hangs, the client has nothing; when it commits, the client gets the
+// handler's answer with its headers.
+func TestResponseWaitsForItsEvent(t *testing.T) {
+	st := openStore(t)
+	tx := &countingLog{AuditLog: st, gate: make(chan struct{})}
+	rec, err := audit.New(audit.Options{Store: tx, BaseURL: base})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := rec.Middleware("/STU3", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("ETag", `W/"1"`)
+		w.WriteHeader(http.StatusOK)
+		_, _ = w.Write([]byte(`{"resourceType":"Patient","id":"1"}`))
+	}))
+	done := make(chan *httptest.ResponseRecorder)
+	go func() {
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, httptest.NewRequest("GET", base+"/Patient/1", nil))
+		done <- w
+	}()
+	select {
+	case w := <-done:
+		t.Fatalf("answered %d before its AuditEvent was stored", w.Code)
+	case <-time.After(200 * time.Millisecond):
+	}
+	close(tx.gate)
+	w := <-done
+	if w.Code != 200 || w.Header().Get("ETag") != `W/"1"` || !strings.Contains(w.Body.String(), `"id":"1"`) {
+		t.Fatalf("after the commit: %d %v %s", w.Code, w.Header(), w.Body)
+	}
+	if got := len(auditEvents(t, st, nil)); got != 1 {
+		t.Fatalf("%d events, want 1", got)
+	}
+	if err := rec.Close(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// failingLog fails every append.
+type failingLog struct{}
+
+func (failingLog) AppendAudit(context.Context, []store.AuditBlock) ([]int64, error) {
+	return nil, errors.New("disk on fire")
+}
+
+// When the event cannot be stored, the handler's answer is never sent:
+// the client gets 503 with Retry-After and an OperationOutcome instead.
+func TestUnrecordedResponseIsWithheld(t *testing.T) {
+	rec, err := audit.New(audit.Options{Store: failingLog{}, BaseURL: base})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := rec.Middleware("/STU3", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("ETag", `W/"1"`)
+		_, _ = w.Write([]byte(`{"resourceType":"Patient","id":"secret"}`))
+	}))
+	w := httptest.NewRecorder()
+	h.ServeHTTP(w, httptest.NewRequest("GET", base+"/Patient/1", nil))
+	if w.Code != http.StatusServiceUnavailable || w.Header().Get("Retry-After") == "" || !strings.Contains(w.Body.String(), "OperationOutcome") {
+		t.Fatalf("%d %v %s", w.Code, w.Header(), w.Body)
+	}
+	if strings.Contains(w.Body.String(), "secret") || w.Header().Get("ETag") != "" {
+		t.Fatalf("the unrecorded answer leaked: %v %s", w.Header(), w.Body)
+	}
+	_ = rec.Close(context.Background())
+}
+
+// Beyond QueueSize waiting events, requests answer 503 at once rather
+// than pile up behind a store that cannot keep up.
 func TestQueueFullAnswers503(t *testing.T) {
 	st := openStore(t)
 	tx := &countingLog{AuditLog: st, gate: make(chan struct{})}
@@ -164,33 +222,30 @@ func TestQueueFullAnswers503(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var served atomic.Int64
-	h := rec.Middleware("/STU3", guarded(rec, func(w http.ResponseWriter, r *http.Request) { served.Add(1) }))
-	for i := range 2 {
-		if code := request(h, "GET", "/Patient/1"); code != 200 {
-			t.Fatalf("request %d: %d", i, code)
-		}
+	h := rec.Middleware("/STU3", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}))
+	codes := make(chan int, 2)
+	for range 2 {
+		go func() { codes <- request(h, "GET", "/Patient/1") }()
 	}
-	r := httptest.NewRequest("GET", base+"/Patient/1", nil)
+	deadline := time.Now().Add(5 * time.Second)
+	for rec.Pending() < 2 && time.Now().Before(deadline) {
+		time.Sleep(5 * time.Millisecond)
+	}
 	w := httptest.NewRecorder()
-	h.ServeHTTP(w, r)
+	h.ServeHTTP(w, httptest.NewRequest("GET", base+"/Patient/1", nil))
 	if w.Code != http.StatusServiceUnavailable || !strings.Contains(w.Body.String(), "OperationOutcome") || w.Header().Get("Retry-After") == "" {
 		t.Fatalf("queue full: %d %s", w.Code, w.Body)
 	}
-	if served.Load() != 2 {
-		t.Fatalf("the refused request was served")
-	}
 	close(tx.gate) // the store catches up
-	deadline := time.Now().Add(5 * time.Second)
-	for rec.Pending() > 0 && time.Now().Before(deadline) {
-		time.Sleep(10 * time.Millisecond)
+	for range 2 {
+		if code := <-codes; code != 200 {
+			t.Fatalf("a waiting request: %d", code)
+		}
 	}
 	if code := request(h, "GET", "/Patient/1"); code != 200 {
 		t.Fatalf("after the queue drained: %d", code)
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	if err := rec.Close(ctx); err != nil {
+	if err := rec.Close(context.Background()); err != nil {
 		t.Fatal(err)
 	}
 	if got := len(auditEvents(t, st, nil)); got != 3 {
@@ -198,50 +253,60 @@ func TestQueueFullAnswers503(t *testing.T) {
 	}
 }
 
-// Requests refused before they ask for any access (a 401, an unknown
-// type) reserve nothing while they run; they are recorded afterwards only
-// while the queue is less than half full, so a flood of them never takes
-// the places requests that do ask for an access need.
-func TestRequestsRefusedEarlyLeavePlacesForOthers(t *testing.T) {
+// Requests refused for want of a token are summed per address into one
+// event per window, stored without holding up the 401s.
+func TestUnauthenticatedRequestsAreSummed(t *testing.T) {
 	st := openStore(t)
-	tx := &countingLog{AuditLog: st, gate: make(chan struct{})}
-	rec, err := audit.New(audit.Options{Store: tx, BaseURL: base, QueueSize: 4})
+	tx := &countingLog{AuditLog: st}
+	rec, err := audit.New(audit.Options{Store: tx, BaseURL: base, UnauthenticatedWindow: time.Hour})
 	if err != nil {
 		t.Fatal(err)
 	}
-	unauthenticated := rec.Middleware("/STU3", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(401) }))
-	admitted := rec.Middleware("/STU3", guarded(rec, func(http.ResponseWriter, *http.Request) {}))
-	for range 10 {
-		if code := request(unauthenticated, "GET", "/Patient/1"); code != 401 {
-			t.Fatalf("401 request: %d", code)
+	h := rec.Middleware("/STU3", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.WriteHeader(http.StatusUnauthorized)
+	}))
+	for i := range 53 {
+		r := httptest.NewRequest("GET", base+"/Patient/1", nil)
+		r.RemoteAddr = []string{"192.0.2.1:1", "192.0.2.2:1"}[min(i/50, 1)]
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, r)
+		if w.Code != 401 {
+			t.Fatalf("%d", w.Code)
 		}
 	}
-	if got := rec.Pending(); got != 2 {
-		t.Fatalf("%d places taken by 401s, want 2 (half the queue)", got)
+	if n := tx.txs.Load(); n != 0 {
+		t.Fatalf("%d appends while 401s were answered: each 401 must not cost a write", n)
 	}
-	for i := range 2 {
-		if code := request(admitted, "GET", "/Patient/1"); code != 200 {
-			t.Fatalf("admitted request %d: %d", i, code)
-		}
-	}
-	if code := request(admitted, "GET", "/Patient/1"); code != http.StatusServiceUnavailable {
-		t.Fatalf("queue full: %d", code)
-	}
-	close(tx.gate)
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	if err := rec.Close(ctx); err != nil {
+	if err := rec.Close(context.Background()); err != nil { // the last window is stored at Close
 		t.Fatal(err)
 	}
-	if got := len(auditEvents(t, st, map[string]string{"outcome": "4"})); got != 2 {
-		t.Errorf("%d 401s stored, want 2", got)
+	evs := auditEvents(t, st, nil)
+	if len(evs) != 2 {
+		t.Fatalf("%d events, want one per address", len(evs))
+	}
+	counts := map[string]string{}
+	for _, ev := range evs {
+		addr := ev["agent"].([]any)[0].(map[string]any)["network"].(map[string]any)["address"].(string)
+		for _, ent := range ev["entity"].([]any) {
+			details, _ := ent.(map[string]any)["detail"].([]any)
+			for _, d := range details {
+				v, _ := base64.StdEncoding.DecodeString(d.(map[string]any)["value"].(string))
+				counts[addr] = string(v)
+			}
+		}
+		if ev["outcome"] != "4" {
+			t.Errorf("outcome %v", ev["outcome"])
+		}
+	}
+	if counts["192.0.2.1"] != "50" || counts["192.0.2.2"] != "3" {
+		t.Fatalf("counts %v", counts)
 	}
 }
 
 func TestEventResource(t *testing.T) {
 	e := audit.Event{
 		Interaction: "search-type", Recorded: time.Date(2024, 1, 2, 3, 4, 5, 0, time.UTC), Status: 403,
-		Address: "10.0.0.1", Issuer: "http://auth", ClientID: "app", Subject: "u1", FHIRUser: "Practitioner/9", Patient: "4",
+		Address: "10.0.0.1", Issuer: "http://auth", ClientID: "app", Subject: "u1", FHIRUser: "Practitioner/9", Patients: []string{"4"},
 		Entities: []audit.Entity{{Type: "Observation", Interaction: "search-type", Query: "code=x"}},
 	}
 	m := e.Resource(base)

@@ -1,6 +1,8 @@
 package search
 
 import (
+	"encoding/json"
+	"fmt"
 	"maps"
 	"slices"
 )
@@ -84,4 +86,41 @@ func Members(compType, typ, id string, params []string, index []IndexEntry) []st
 		}
 	}
 	return ids
+}
+
+// PatientsOf returns the ids of the patients whose compartments hold the
+// resource of resourceType with id and JSON body: its own id for a
+// Patient, else the patients its compartment parameters reference. Only
+// those parameters are evaluated. Types reached through another type
+// (Binary) and types outside the compartment have none.
+func (x Extractor) PatientsOf(resourceType, id string, body []byte) ([]string, error) {
+	const patient = "Patient"
+	if resourceType == patient {
+		return Members(patient, resourceType, id, nil, nil), nil
+	}
+	codes := compartmentTable[resourceType]
+	if len(codes) == 0 {
+		return nil, nil
+	}
+	var res map[string]any
+	if err := json.Unmarshal(body, &res); err != nil {
+		return nil, fmt.Errorf("search: decode %s: %w", resourceType, err)
+	}
+	var entries []IndexEntry
+	for _, code := range codes {
+		p, ok := Param(resourceType, code)
+		if !ok {
+			continue
+		}
+		for _, pth := range p.paths {
+			for _, n := range evalPath(res, pth) {
+				e, err := x.entries(p, n)
+				if err != nil {
+					return nil, fmt.Errorf("search: %s.%s: %w", resourceType, p.Code, err)
+				}
+				entries = append(entries, e...)
+			}
+		}
+	}
+	return Members(patient, resourceType, id, codes, entries), nil
 }

@@ -219,7 +219,7 @@ func newEnv(t *testing.T, o envOptions) *env {
 		defer cancel()
 		_ = rec.Close(ctx)
 	})
-	h, err := api.New(api.Options{Store: ls, BaseURL: base, Guard: rec.Guard(g), Metadata: []byte(`{"resourceType":"CapabilityStatement"}`), Metrics: o.metrics})
+	h, err := api.New(api.Options{Store: ls, BaseURL: base, Guard: g, Metadata: []byte(`{"resourceType":"CapabilityStatement"}`), Metrics: o.metrics})
 	if err != nil {
 		t.Fatal(err)
 	}

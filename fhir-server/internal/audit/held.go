@@ -1,0 +1,77 @@
+package audit
+
+import (
+	"bytes"
+	"maps"
+	"net/http"
+	"sync"
+)
+
+// heldResponse keeps a handler's response in memory until the request's
+// AuditEvent is stored: release sends it, or the caller answers something
+// else instead (the headers the handler set are then dropped with it).
+type heldResponse struct {
+	w      http.ResponseWriter
+	header http.Header
+	code   int
+	body   bytes.Buffer
+}
+
+var heldPool = sync.Pool{New: func() any { return &heldResponse{} }}
+
+// maxPooledBody bounds the buffers kept for reuse, so one large response
+// does not pin its memory.
+const maxPooledBody = 1 << 20
+
+func holdResponse(w http.ResponseWriter) *heldResponse {
+	h := heldPool.Get().(*heldResponse)
+	h.w, h.header, h.code = w, make(http.Header), 0
+	h.body.Reset()
+	return h
+}
+
+func (h *heldResponse) free() {
+	h.w, h.header = nil, nil
+	if h.body.Cap() <= maxPooledBody {
+		heldPool.Put(h)
+	}
+}
+
+func (h *heldResponse) Header() http.Header { return h.header }
+
+func (h *heldResponse) WriteHeader(code int) {
+	if h.code == 0 {
+		h.code = code
+	}
+}
+
+func (h *heldResponse) Write(b []byte) (int, error) {
+	if h.code == 0 {
+		h.code = http.StatusOK
+	}
+	return h.body.Write(b)
+}
+
+// Flush does nothing: nothing leaves before release.
+func (h *heldResponse) Flush() {}
+
+// Unwrap lets http.ResponseController reach the connection (read
+// deadlines); flushes stop at Flush above.
+func (h *heldResponse) Unwrap() http.ResponseWriter { return h.w }
+
+// Status is the status the handler answered (200 when it wrote nothing).
+func (h *heldResponse) Status() int {
+	if h.code == 0 {
+		return http.StatusOK
+	}
+	return h.code
+}
+
+// release sends the held response.
+func (h *heldResponse) release() {
+	maps.Copy(h.w.Header(), h.header)
+	h.w.WriteHeader(h.Status())
+	if h.body.Len() > 0 {
+		_, _ = h.w.Write(h.body.Bytes())
+	}
+}
