@@ -34,10 +34,11 @@ func (r *Recorder) Middleware(basePath string, next http.Handler) http.Handler {
 			next.ServeHTTP(w, req)
 			return
 		}
+		req, reqID := requestid.Start(w, req) // kept when an outer layer gave one
 		ctx, rec := security.Attach(req.Context())
 		interaction, entities := fromPath(req.Method, segs, req.URL.RawQuery)
 		t := &trail{
-			request: Event{Interaction: interaction, Entities: entities, Address: clientip.Host(req.RemoteAddr), RequestID: requestid.From(ctx)},
+			request: Event{Interaction: interaction, Entities: entities, Address: clientip.Host(req.RemoteAddr), RequestID: reqID},
 			claims:  rec.Claims,
 		}
 		req = req.WithContext(withTrail(ctx, t))

@@ -176,6 +176,9 @@ func openPostgres(t *testing.T) backendStore {
 	return st
 }
 
+// unauthenticatedWindow is how long the recorder sums 401s in these tests.
+const unauthenticatedWindow = 100 * time.Millisecond
+
 func newEnv(t *testing.T, o envOptions) *env {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
@@ -210,7 +213,7 @@ func newEnv(t *testing.T, o envOptions) *env {
 		t.Fatal(err)
 	}
 	ls := audit.NewLogStore(st, st, base) // AuditEvents in the audit log, as the server keeps them
-	rec, err := audit.New(audit.Options{Store: ls, BaseURL: base, QueueSize: o.queueSize, Metrics: o.metrics})
+	rec, err := audit.New(audit.Options{Store: ls, BaseURL: base, QueueSize: o.queueSize, Metrics: o.metrics, UnauthenticatedWindow: unauthenticatedWindow})
 	if err != nil {
 		t.Fatal(err)
 	}
