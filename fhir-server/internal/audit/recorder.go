@@ -48,9 +48,9 @@ type Options struct {
 	// UnauthenticatedWindow is how long 401s are summed per address into
 	// one event (default one minute).
 	UnauthenticatedWindow time.Duration
-	Logger    *slog.Logger
-	Now       func() time.Time
-	NewID     func() string
+	Logger                *slog.Logger
+	Now                   func() time.Time
+	NewID                 func() string
 	// Metrics counts events not stored; nil counts nothing.
 	Metrics Metrics
 }
@@ -89,9 +89,9 @@ type Recorder struct {
 	stopSums   chan struct{} // closed by Close: store the last sums
 	summarised chan struct{} // closed when the summariser has returned
 
-	mu      sync.Mutex
-	open    *pendingBlock   // the block events join; nil when none waits
-	full    []*pendingBlock // blocks that reached batch, in arrival order
+	mu        sync.Mutex
+	open      *pendingBlock   // the block events join; nil when none waits
+	full      []*pendingBlock // blocks that reached batch, in arrival order
 	closed    bool
 	closeOnce sync.Once
 	pending   atomic.Int64 // events handed over and not yet committed
