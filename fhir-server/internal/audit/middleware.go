@@ -2,6 +2,7 @@ package audit
 
 import (
 	"bytes"
+	"context"
 	"io"
 	"net/http"
 	"regexp"
@@ -60,11 +61,11 @@ func (r *Recorder) Middleware(basePath string, next http.Handler) http.Handler {
 		case status == http.StatusUnauthorized && rec.Claims() == nil:
 			r.unauth.add(e)
 		default:
-			if err := r.Record(req.Context(), e); err != nil {
-				if req.Context().Err() == nil {
-					api.WriteError(w, api.Errorf(http.StatusServiceUnavailable, "transient",
-						"the server cannot record this request in its audit trail at the moment; nothing was returned; try again shortly"), r.log)
-				}
+			// Waited for even when the client has gone (the commit is
+			// bounded): a connection cut mid-body still gets its answer.
+			if err := r.Record(context.WithoutCancel(req.Context()), e); err != nil {
+				api.WriteError(w, api.Errorf(http.StatusServiceUnavailable, "transient",
+					"the server cannot record this request in its audit trail at the moment; nothing was returned; try again shortly"), r.log)
 				return
 			}
 		}
