@@ -38,11 +38,11 @@ const (
 type record struct {
 	kind   int
 	format byte // of the block it was read from
-	id   string
-	at   time.Time // meta.lastUpdated
-	ev   Event     // kindEvent
-	body []byte    // kindResource: the AuditEvent JSON, with id and meta
-	raw  []byte    // the record's encoding in the block
+	id     string
+	at     time.Time // meta.lastUpdated
+	ev     Event     // kindEvent
+	body   []byte    // kindResource: the AuditEvent JSON, with id and meta
+	raw    []byte    // the record's encoding in the block
 }
 
 // blockWriter encodes records into a block and keeps the time range

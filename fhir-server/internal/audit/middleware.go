@@ -95,6 +95,9 @@ func (r *Recorder) event(t *trail, status int, rec *security.Record, peek *peekB
 	var decided []Entity
 	for _, d := range rec.Accesses() {
 		a := d.Access
+		if !a.Entry && a.Type == "" && a.Interaction == api.InteractionTransaction {
+			continue // the Bundle as a whole: its type comes from its body
+		}
 		ent := Entity{Type: a.Type, ID: a.ID, Interaction: string(a.Interaction)}
 		if !a.Entry {
 			e.Interaction = string(a.Interaction)
