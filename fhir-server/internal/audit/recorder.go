@@ -83,7 +83,8 @@ type Recorder struct {
 	metrics  Metrics
 	now      func() time.Time
 	newID    func() string
-	last     time.Time // the last lastUpdated stamped, used by the writer goroutine only
+	last     time.Time   // the last lastUpdated stamped, used by the writer goroutine only
+	refs     refResolver // resolves the references the events name, for their keys
 
 	unauth     unauthenticated
 	stopSums   chan struct{} // closed by Close: store the last sums
@@ -276,12 +277,12 @@ func (r *Recorder) gather() {
 	}
 }
 
-// commit stores b as one block of the audit log and releases its
+// commit stores b's events (in one transaction) and releases their
 // requests with the outcome.
 func (r *Recorder) commit(b *pendingBlock) {
-	blk := r.encode(b.events)
+	blocks := r.encode(b.events)
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	_, err := r.store.AppendAudit(ctx, []store.AuditBlock{blk})
+	_, err := r.store.AppendAudit(ctx, blocks)
 	cancel()
 	if err != nil {
 		r.log.Error("audit: storing AuditEvents failed; their requests answer 503", "events", len(b.events), "err", err)
@@ -292,15 +293,26 @@ func (r *Recorder) commit(b *pendingBlock) {
 	close(b.done)
 }
 
-// encode turns a batch of events into one block, each event an
+// encode turns a batch of events into blocks as the log keeps them (at
+// most maxLogBlock events each, with their keys), each event an
 // AuditEvent with a new id and a lastUpdated that never goes back (so
 // the log's order is lastUpdated order).
-func (r *Recorder) encode(batch []Event) store.AuditBlock {
-	w := newBlockWriter(r.base, 128*len(batch))
-	for _, e := range batch {
-		w.addEvent(r.newID(), r.stamp(), e)
+func (r *Recorder) encode(batch []Event) []store.AuditBlock {
+	out := make([]store.AuditBlock, 0, (len(batch)+maxLogBlock-1)/maxLogBlock)
+	for len(batch) > 0 {
+		n := min(len(batch), maxLogBlock)
+		w := newBlockWriter(r.base, 256*n)
+		keys := newKeySet(4 * n)
+		for _, e := range batch[:n] {
+			w.addEvent(r.newID(), r.stamp(), e)
+			keys.addEvent(e, &r.refs, r.base)
+		}
+		b := w.block()
+		b.Keys = keys.keys
+		out = append(out, b)
+		batch = batch[n:]
 	}
-	return w.block()
+	return out
 }
 
 // stamp returns the lastUpdated of the next record: now at millisecond

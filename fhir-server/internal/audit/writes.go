@@ -38,7 +38,11 @@ func (s *LogStore) writeBlock(t *trail, writes []store.Write) store.AuditBlock {
 	}
 	w := newBlockWriter(s.extract.BaseURL, 256*len(writes))
 	w.addEvent(s.newID(), s.now().UTC().Truncate(time.Millisecond), e)
-	return w.block()
+	keys := newKeySet(8)
+	keys.addEvent(e, &s.refs, s.extract.BaseURL)
+	b := w.block()
+	b.Keys = keys.keys
+	return b
 }
 
 // writeKind names the interaction that stored r.
