@@ -97,6 +97,10 @@ func fill(ctx context.Context, st store.Store, o options) (*logUnderTest, error)
 	if err := rec.Close(ctx); err != nil {
 		return nil, err
 	}
+	// As the server's indexer does within a second of each append.
+	if err := ls.IndexKeysNow(ctx); err != nil {
+		return nil, err
+	}
 	return l, nil
 }
 

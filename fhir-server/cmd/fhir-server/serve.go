@@ -16,6 +16,7 @@ import (
 
 	"github.com/smartgate/fhir-server/internal/admission"
 	"github.com/smartgate/fhir-server/internal/api"
+	"github.com/smartgate/fhir-server/internal/audit"
 	"github.com/smartgate/fhir-server/internal/capability"
 	"github.com/smartgate/fhir-server/internal/config"
 	"github.com/smartgate/fhir-server/internal/demo"
@@ -48,6 +49,7 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 		return err
 	}
 	defer st.Close()
+	go st.IndexKeys(ctx, audit.DefaultIndexInterval, log.With("component", "audit"))
 
 	m := metrics.New()
 	sec, err := securityLayer(ctx, cfg, *path, !explicit, st, m, log)

@@ -191,6 +191,7 @@ func newFHIRServer(ctx context.Context, ln net.Listener, base string, secured, a
 		return nil, fmt.Errorf("the store keeps no audit log")
 	}
 	ls := audit.NewLogStore(st, al, cfg.BaseURL)
+	go ls.IndexKeys(ctx, audit.DefaultIndexInterval, log)
 	var rec *audit.Recorder
 	if opts.Audit.Enabled {
 		var err error

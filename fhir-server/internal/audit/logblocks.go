@@ -1,7 +1,10 @@
 package audit
 
 import (
+	"context"
 	"fmt"
+	"log/slog"
+	"time"
 
 	"github.com/smartgate/fhir-server/internal/search"
 	"github.com/smartgate/fhir-server/internal/store"
@@ -15,14 +18,17 @@ import (
 // each names a resource) and a block row costs the stores little.
 const maxLogBlock = 64
 
-// forLog returns blocks as the log stores them: a block given without
-// keys is cut into blocks of at most maxLogBlock records, each with its
-// keys (so a caller's batch of events, its commit, is independent of how
-// the log is laid out). A block given with keys is kept as it is.
+// forLog returns blocks as the log stores them: a block of more than
+// maxLogBlock records given without keys is cut into blocks of at most
+// maxLogBlock records, each with its keys (so a caller's batch of
+// events, its commit, is independent of how the log is laid out). A
+// block given with keys, or small enough, is kept as it is; IndexKeys
+// gives the latter keys later, off the path of the requests that wait
+// for its commit.
 func (s *LogStore) forLog(blocks []store.AuditBlock) ([]store.AuditBlock, error) {
 	out := make([]store.AuditBlock, 0, len(blocks))
 	for i, b := range blocks {
-		if b.Keys != nil {
+		if b.Keys != nil || b.Count <= maxLogBlock {
 			out = append(out, b)
 			continue
 		}
@@ -78,4 +84,41 @@ func (s *LogStore) cut(b store.AuditBlock) ([]store.AuditBlock, error) {
 		parts = append(parts, store.AuditBlock{First: b.First, Last: b.Last, Data: b.Data, Keys: []string{}})
 	}
 	return parts, nil
+}
+
+// indexBatch is how many blocks IndexKeys keys per transaction: the rows
+// of many blocks' keys, inserted together, share the index pages they
+// dirty.
+const indexBatch = 256
+
+// DefaultIndexInterval is how often IndexKeys runs in the server.
+const DefaultIndexInterval = time.Second
+
+// IndexKeys gives keys to the blocks appended without (the recorder's),
+// every interval until ctx ends. Until then a block is read by every
+// keyed search, so the interval bounds what those searches read beyond
+// the index.
+func (s *LogStore) IndexKeys(ctx context.Context, every time.Duration, log *slog.Logger) {
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		if err := s.IndexKeysNow(ctx); err != nil && ctx.Err() == nil {
+			log.Warn("audit: indexing the keys of the newest audit blocks failed; keyed searches read them whole until it succeeds", "err", err)
+		}
+	}
+}
+
+// IndexKeysNow gives keys to every block appended without.
+func (s *LogStore) IndexKeysNow(ctx context.Context) error {
+	for {
+		n, err := s.log.BackfillAuditKeys(ctx, indexBatch, s.blockKeys)
+		if err != nil || n == 0 {
+			return err
+		}
+	}
 }

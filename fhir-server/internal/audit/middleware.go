@@ -50,20 +50,30 @@ func (r *Recorder) Middleware(basePath string, next http.Handler) http.Handler {
 		}
 		held := holdResponse(w)
 		defer held.free()
+		r.start()
+		running := true
+		defer func() {
+			if running { // the handler panicked
+				r.handled()
+			}
+		}()
 		next.ServeHTTP(held, req)
 
 		status := held.Status()
 		e := r.event(t, status, rec, peek, req.URL.RawQuery)
 		_, _, _, wrote := t.snapshot()
+		running = false
 		switch {
 		case wrote && writeInteraction(e.Interaction):
 			// Its AuditEvent committed with the write.
+			r.handled()
 		case status == http.StatusUnauthorized && rec.Claims() == nil:
 			r.unauth.add(e)
+			r.handled()
 		default:
 			// Waited for even when the client has gone (the commit is
 			// bounded): a connection cut mid-body still gets its answer.
-			if err := r.Record(context.WithoutCancel(req.Context()), e); err != nil {
+			if err := r.recordHandled(context.WithoutCancel(req.Context()), e); err != nil {
 				api.WriteError(w, api.Errorf(http.StatusServiceUnavailable, "transient",
 					"the server cannot record this request in its audit trail at the moment; nothing was returned; try again shortly"), r.log)
 				return

@@ -17,7 +17,7 @@ import (
 const (
 	DefaultQueueSize     = 10000
 	DefaultBatchSize     = 4096
-	DefaultFlushInterval = 0
+	DefaultFlushInterval = 2 * time.Millisecond
 )
 
 // Errors of Record.
@@ -39,9 +39,10 @@ type Options struct {
 	// QueueSize bounds the events waiting to be stored (default 10000);
 	// beyond it Record answers ErrBusy at once.
 	QueueSize int
-	// FlushInterval is how long the writer lets events gather after the
-	// first one arrives before it stores a block (default 0: at once; the
-	// events that arrive while a block is being stored form the next one).
+	// FlushInterval bounds how long the first waiting event lets the
+	// requests still being handled join its block (default 2ms; 0: the
+	// block is stored at once, and the events that arrive meanwhile form
+	// the next). A block is stored as soon as no request is left running.
 	FlushInterval time.Duration
 	// BatchSize bounds the events stored in one block (default 4096).
 	BatchSize int
@@ -83,8 +84,7 @@ type Recorder struct {
 	metrics  Metrics
 	now      func() time.Time
 	newID    func() string
-	last     time.Time   // the last lastUpdated stamped, used by the writer goroutine only
-	refs     refResolver // resolves the references the events name, for their keys
+	last     time.Time // the last lastUpdated stamped, used by the writer goroutine only
 
 	unauth     unauthenticated
 	stopSums   chan struct{} // closed by Close: store the last sums
@@ -96,6 +96,7 @@ type Recorder struct {
 	closed    bool
 	closeOnce sync.Once
 	pending   atomic.Int64 // events handed over and not yet committed
+	running   atomic.Int64 // requests the middleware handles that have not yet handed over their event
 
 	wake chan struct{} // a block waits (capacity 1)
 	stop chan struct{} // closed by Close: store what waits, then return
@@ -162,11 +163,45 @@ func (r *Recorder) Record(ctx context.Context, e Event) error {
 	if err != nil {
 		return err
 	}
+	return b.wait(ctx)
+}
+
+// wait returns once b is committed (its outcome) or ctx ends.
+func (b *pendingBlock) wait(ctx context.Context) error {
 	select {
 	case <-b.done:
 		return b.err
 	case <-ctx.Done():
 		return ctx.Err()
+	}
+}
+
+// start counts a request the middleware begins to handle: while any is
+// running, a waiting block lingers (up to FlushInterval) for its event.
+func (r *Recorder) start() { r.running.Add(1) }
+
+// handled counts a request as no longer running (its event handed over,
+// or none to hand over).
+func (r *Recorder) handled() {
+	r.running.Add(-1)
+	r.signal()
+}
+
+// recordHandled hands over the event of a running request, counts it
+// handled, and waits for the commit as Record does.
+func (r *Recorder) recordHandled(ctx context.Context, e Event) error {
+	b, err := r.enqueue(e)
+	r.handled()
+	if err != nil {
+		return err
+	}
+	return b.wait(ctx)
+}
+
+func (r *Recorder) signal() {
+	select {
+	case r.wake <- struct{}{}:
+	default:
 	}
 }
 
@@ -199,10 +234,7 @@ func (r *Recorder) enqueue(e Event) (*pendingBlock, error) {
 	}
 	r.pending.Add(1)
 	r.mu.Unlock()
-	select {
-	case r.wake <- struct{}{}:
-	default:
-	}
+	r.signal()
 	return b, nil
 }
 
@@ -231,25 +263,25 @@ func (r *Recorder) Close(ctx context.Context) error {
 
 // run is the writer: it takes the waiting events, at most a block's
 // worth, stores them as one block and tells their requests, then goes on
-// with what arrived meanwhile.
+// with what arrived meanwhile. Before it stores a block it lets the
+// requests still running join it, for up to the flush interval: one
+// commit then serves every request of a burst instead of one each.
 func (r *Recorder) run() {
 	defer close(r.done)
 	for {
-		b := r.take()
-		if b == nil {
-			select {
-			case <-r.wake:
-				if r.interval > 0 {
-					r.gather()
-				}
-				continue
-			case <-r.stop:
-				if b = r.take(); b == nil {
-					return
-				}
+		select {
+		case <-r.wake:
+		case <-r.stop:
+			for b := r.take(); b != nil; b = r.take() {
+				r.commit(b)
 			}
+			return
 		}
-		r.commit(b)
+		r.linger()
+		if b := r.take(); b != nil {
+			r.commit(b)
+			r.signal() // look again: more may have arrived during the commit
+		}
 	}
 }
 
@@ -267,14 +299,35 @@ func (r *Recorder) take() *pendingBlock {
 	return b
 }
 
-// gather waits up to the flush interval for a block to fill, or for Close.
-func (r *Recorder) gather() {
-	t := time.NewTimer(r.interval)
-	defer t.Stop()
-	select {
-	case <-t.C:
-	case <-r.stop:
+// linger waits, up to the flush interval, while an open block has room
+// and requests are still running (their events are on the way), or
+// until Close.
+func (r *Recorder) linger() {
+	if r.interval <= 0 {
+		return
 	}
+	var t *time.Timer
+	for r.running.Load() > 0 && r.roomInOpen() {
+		if t == nil {
+			t = time.NewTimer(r.interval)
+			defer t.Stop()
+		}
+		select {
+		case <-r.wake:
+		case <-t.C:
+			return
+		case <-r.stop:
+			return
+		}
+	}
+}
+
+// roomInOpen reports whether events wait in an open block and no full
+// block waits.
+func (r *Recorder) roomInOpen() bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.open != nil && len(r.full) == 0
 }
 
 // commit stores b's events (in one transaction) and releases their
@@ -294,7 +347,8 @@ func (r *Recorder) commit(b *pendingBlock) {
 }
 
 // encode turns a batch of events into blocks as the log keeps them (at
-// most maxLogBlock events each, with their keys), each event an
+// most maxLogBlock events each; their keys are indexed later, off the
+// path of the requests waiting, see LogStore.IndexKeys), each event an
 // AuditEvent with a new id and a lastUpdated that never goes back (so
 // the log's order is lastUpdated order).
 func (r *Recorder) encode(batch []Event) []store.AuditBlock {
@@ -302,14 +356,10 @@ func (r *Recorder) encode(batch []Event) []store.AuditBlock {
 	for len(batch) > 0 {
 		n := min(len(batch), maxLogBlock)
 		w := newBlockWriter(r.base, 256*n)
-		keys := newKeySet(4 * n)
 		for _, e := range batch[:n] {
 			w.addEvent(r.newID(), r.stamp(), e)
-			keys.addEvent(e, &r.refs, r.base)
 		}
-		b := w.block()
-		b.Keys = keys.keys
-		out = append(out, b)
+		out = append(out, w.block())
 		batch = batch[n:]
 	}
 	return out

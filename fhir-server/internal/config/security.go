@@ -70,10 +70,11 @@ type Audit struct {
 	Enabled   bool `yaml:"enabled" env:"ENABLED"`       // FHIR_AUDIT_ENABLED (off only for benchmarks)
 	QueueSize int  `yaml:"queue_size" env:"QUEUE_SIZE"` // FHIR_AUDIT_QUEUE_SIZE: most responses waiting for their event to be stored; beyond it 503
 	BatchSize int  `yaml:"batch_size" env:"BATCH_SIZE"` // FHIR_AUDIT_BATCH_SIZE: most events per block of the audit log
-	// FHIR_AUDIT_FLUSH_INTERVAL: how long the first waiting event lets
-	// others gather before its block is stored (0: at once; the events
-	// that arrive while a block is being stored form the next one). Every
-	// response waits for its block, so this adds to every read's latency.
+	// FHIR_AUDIT_FLUSH_INTERVAL: how long, at most, the first waiting
+	// event lets the requests still running join its block before it is
+	// stored (0: at once; the events that arrive while a block is being
+	// stored form the next one). A block is stored as soon as no request
+	// is left running, so a request alone never waits for it.
 	FlushInterval time.Duration `yaml:"flush_interval" env:"FLUSH_INTERVAL"`
 }
 
@@ -101,7 +102,7 @@ func DefaultSecurity() SecurityOptions {
 			OAuthEndpoints: []string{"token", "authorize", "register", "manage", "introspect", "revoke"},
 		},
 		Auth:  AuthClient{RevocationPoll: 10 * time.Second, RevocationMaxStaleness: 60 * time.Second},
-		Audit: Audit{Enabled: true, QueueSize: 10000, BatchSize: 4096},
+		Audit: Audit{Enabled: true, QueueSize: 10000, BatchSize: 4096, FlushInterval: 2 * time.Millisecond},
 		CORS:  CORS{Origins: []string{"*"}},
 	}
 }
