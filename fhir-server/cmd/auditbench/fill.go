@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"net/http"
+	"os"
 	"time"
 
 	"github.com/google/uuid"
@@ -64,7 +65,12 @@ func fill(ctx context.Context, st store.Store, o options) (*logUnderTest, error)
 	// they were made), read by its writer goroutine only.
 	clock := start
 	ids := rand.New(rand.NewPCG(5, 6))
-	rec, err := audit.New(audit.Options{
+	journal, err := os.MkdirTemp("", "auditbench-journal")
+	if err != nil {
+		return nil, err
+	}
+	defer os.RemoveAll(journal)
+	rec, err := audit.New(ctx, audit.Options{Journal: journal,
 		Store: ls, BaseURL: base, BatchSize: o.batch, QueueSize: max(4*o.batch, 10000), FlushInterval: 10 * time.Millisecond,
 		Now:   func() time.Time { clock = clock.Add(step); return clock },
 		NewID: func() string { return uuidV7(clock, ids) },
@@ -80,7 +86,7 @@ func fill(ctx context.Context, st store.Store, o options) (*logUnderTest, error)
 			l.entities = append(l.entities, e.Entities[0].Type+"/"+e.Entities[0].ID)
 		}
 		for {
-			err := rec.RecordLater(e)
+			err := rec.Record(e)
 			if err == nil {
 				break
 			}

@@ -51,13 +51,13 @@ func fillAuditLog(t *testing.T, s bulkStore) {
 	}
 	defer st.Close()
 	clock := time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC).Add(-time.Hour)
-	rec, err := audit.New(audit.Options{Store: st, BaseURL: cfg.BaseURL, BatchSize: 3,
+	rec, err := audit.New(context.Background(), audit.Options{Journal: t.TempDir(), Store: st, BaseURL: cfg.BaseURL, BatchSize: 3,
 		Now: func() time.Time { clock = clock.Add(time.Hour); return clock }})
 	if err != nil {
 		t.Fatal(err)
 	}
 	for i := range 10 {
-		_ = rec.RecordLater(audit.Event{Interaction: "read", Recorded: clock, Status: 200, ClientID: "siem-test",
+		_ = rec.Record(audit.Event{Interaction: "read", Recorded: clock, Status: 200, ClientID: "siem-test",
 			Entities: []audit.Entity{{Type: "Observation", ID: fmt.Sprint("o", i), Interaction: "read"}}})
 	}
 	if err := rec.Close(ctx); err != nil {

@@ -57,8 +57,9 @@ func securityLayer(ctx context.Context, cfg config.Config, path string, optional
 	}
 	var rec *audit.Recorder
 	if opts.Audit.Enabled {
-		rec, err = audit.New(audit.Options{
-			Store: st, BaseURL: cfg.BaseURL, QueueSize: opts.Audit.QueueSize, BatchSize: opts.Audit.BatchSize, FlushInterval: opts.Audit.FlushInterval,
+		rec, err = audit.New(ctx, audit.Options{
+			Store: st, BaseURL: cfg.BaseURL, Journal: cfg.AuditJournalDir(),
+			QueueSize: opts.Audit.QueueSize, BatchSize: opts.Audit.BatchSize, FlushInterval: opts.Audit.FlushInterval,
 			Logger: log.With("component", "audit"), Metrics: m,
 		})
 		if err != nil {

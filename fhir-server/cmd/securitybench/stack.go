@@ -95,6 +95,7 @@ type fhirServer struct {
 	base    string // public base URL, also the token audience
 	srv     *http.Server
 	rec     *audit.Recorder // nil when audit is off
+	journal string          // its journal's temporary directory
 	handler *api.Handler
 }
 
@@ -193,10 +194,15 @@ func newFHIRServer(ctx context.Context, ln net.Listener, base string, secured, a
 	ls := audit.NewLogStore(st, al, cfg.BaseURL)
 	go ls.IndexKeys(ctx, audit.DefaultIndexInterval, log)
 	var rec *audit.Recorder
+	var journal string
 	if opts.Audit.Enabled {
 		var err error
-		rec, err = audit.New(audit.Options{
-			Store: ls, BaseURL: cfg.BaseURL, QueueSize: opts.Audit.QueueSize, BatchSize: opts.Audit.BatchSize, FlushInterval: opts.Audit.FlushInterval,
+		if journal, err = os.MkdirTemp("", "securitybench-journal"); err != nil {
+			return nil, err
+		}
+		rec, err = audit.New(ctx, audit.Options{
+			Store: ls, BaseURL: cfg.BaseURL, Journal: journal,
+			QueueSize: opts.Audit.QueueSize, BatchSize: opts.Audit.BatchSize, FlushInterval: opts.Audit.FlushInterval,
 			Logger: log.With("component", "audit"),
 		})
 		if err != nil {
@@ -248,7 +254,7 @@ func newFHIRServer(ctx context.Context, ln net.Listener, base string, secured, a
 		BaseContext:       func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
 	}
 	go func() { _ = srv.Serve(ln) }()
-	return &fhirServer{base: base, srv: srv, rec: rec, handler: h}, nil
+	return &fhirServer{base: base, srv: srv, rec: rec, journal: journal, handler: h}, nil
 }
 
 // close stops the listener and flushes audit.
@@ -258,6 +264,7 @@ func (s *fhirServer) close() {
 	_ = s.srv.Shutdown(ctx)
 	if s.rec != nil {
 		_ = s.rec.Close(ctx)
+		os.RemoveAll(s.journal)
 	}
 }
 

@@ -16,7 +16,7 @@ var benchBatch = audit.DefaultBatchSize
 // is the figure; it never fails on a time).
 func BenchmarkRecorder(b *testing.B) {
 	st := &countingLog{AuditLog: openStore(b)}
-	rec, err := audit.New(audit.Options{Store: st, BaseURL: base, BatchSize: benchBatch})
+	rec, err := audit.New(context.Background(), audit.Options{Journal: b.TempDir(), Store: st, BaseURL: base, BatchSize: benchBatch})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -32,7 +32,7 @@ func BenchmarkRecorder(b *testing.B) {
 		go func() {
 			defer wg.Done()
 			for i := p; i < b.N; i += producers {
-				if err := rec.Record(context.Background(), ev); err != nil {
+				if err := rec.Record(ev); err != nil {
 					b.Error(err)
 					return
 				}

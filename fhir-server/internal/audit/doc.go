@@ -3,11 +3,11 @@
 // the FHIR API under a scope that names AuditEvent.
 //
 // Nothing a client is told of goes unrecorded: the HTTP middleware holds
-// each response until its event is committed, stored by the recorder's
-// group commit (the events of the responses that finish while one block
-// commits are stored together in the next), and answers 503 instead when
-// it cannot be. A write's event is appended by the LogStore in the
-// write's own transaction. 401s are summed per address and window.
+// each response until its event is appended to the recorder's
+// write-ahead journal (stored in the log from there in batches, and after
+// a crash at the next start), and answers 503 instead when it cannot be.
+// A write's event is appended by the LogStore in the write's own
+// transaction. 401s are summed per address and window.
 //
 // Events are kept compact in the log and rendered as AuditEvents when
 // read: rendering, and above all indexing, each event as a resource cost

@@ -31,12 +31,12 @@ func (c *blockCounter) AuditBlocks(ctx context.Context, q store.AuditScan) ([]st
 // of batch.
 func record(t *testing.T, log audit.Log, batch int, events []audit.Event) {
 	t.Helper()
-	rec, err := audit.New(audit.Options{Store: log, BaseURL: base, BatchSize: batch, FlushInterval: time.Millisecond})
+	rec, err := audit.New(context.Background(), audit.Options{Journal: t.TempDir(), Store: log, BaseURL: base, BatchSize: batch, FlushInterval: time.Millisecond})
 	if err != nil {
 		t.Fatal(err)
 	}
 	for _, e := range events {
-		if err := rec.RecordLater(e); err != nil {
+		if err := rec.Record(e); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -205,12 +205,12 @@ func TestLogCutsLargeBatches(t *testing.T) {
 			events = append(events, audit.Event{Interaction: "read", Recorded: time.Now(), Status: 200, ClientID: "c",
 				Entities: []audit.Entity{{Type: "Observation", ID: fmt.Sprint("o", i), Interaction: "read"}}})
 		}
-		rec, err := audit.New(audit.Options{Store: ls, BaseURL: base, BatchSize: 150, FlushInterval: time.Second})
+		rec, err := audit.New(context.Background(), audit.Options{Journal: t.TempDir(), Store: ls, BaseURL: base, BatchSize: 150, FlushInterval: time.Second})
 		if err != nil {
 			t.Fatal(err)
 		}
 		for _, e := range events {
-			if err := rec.RecordLater(e); err != nil {
+			if err := rec.Record(e); err != nil {
 				t.Fatal(err)
 			}
 		}

@@ -170,7 +170,7 @@ func (t *logTx) History(ctx context.Context, q store.HistoryQuery) (*store.Histo
 // AppendAudit appends blocks to the log in the store transaction (see
 // store.AuditTx), laid out as the log keeps them (forLog).
 func (t *logTx) AppendAudit(ctx context.Context, blocks []store.AuditBlock) ([]int64, error) {
-	ap, ok := t.Tx.(Log)
+	ap, ok := t.Tx.(store.AuditTx)
 	if !ok {
 		return nil, fmt.Errorf("audit: the store's transactions cannot append to its audit log")
 	}
@@ -664,6 +664,12 @@ func (s *LogStore) inCompartmentLog(ctx context.Context, comp *search.Compartmen
 		return nil, err
 	}
 	return p.Matches[0], nil
+}
+
+// AuditBlocks returns the blocks of the log sc selects (the recorder
+// reads back through it at start).
+func (s *LogStore) AuditBlocks(ctx context.Context, sc store.AuditScan) ([]store.AuditBlock, error) {
+	return s.log.AuditBlocks(ctx, sc)
 }
 
 // AppendAudit appends blocks to the log (the recorder writes through

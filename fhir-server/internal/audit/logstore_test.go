@@ -71,7 +71,7 @@ func newLogAPI(t *testing.T, open func(*testing.T) logBackend, n int) *logAPI {
 	for _, p := range []string{"p1", "p2"} {
 		a.do("PUT", "/Patient/"+p, `{"resourceType":"Patient","id":"`+p+`"}`, http.StatusCreated)
 	}
-	rec, err := audit.New(audit.Options{Store: ls, BaseURL: base, BatchSize: 7})
+	rec, err := audit.New(context.Background(), audit.Options{Journal: t.TempDir(), Store: ls, BaseURL: base, BatchSize: 7})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -81,7 +81,7 @@ func newLogAPI(t *testing.T, open func(*testing.T) logBackend, n int) *logAPI {
 			status = 403
 		}
 		p := []string{"p1", "p2"}[i%2]
-		err := rec.RecordLater(audit.Event{Interaction: "read", Recorded: time.Now(), Status: status, Address: "192.0.2.1",
+		err := rec.Record(audit.Event{Interaction: "read", Recorded: time.Now(), Status: status, Address: "192.0.2.1",
 			Issuer: "http://auth.test", ClientID: "app", Subject: "app",
 			Entities: []audit.Entity{{Type: "Patient", ID: p, Interaction: "read"}}})
 		if err != nil {

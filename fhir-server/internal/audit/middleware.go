@@ -2,7 +2,6 @@ package audit
 
 import (
 	"bytes"
-	"context"
 	"io"
 	"net/http"
 	"regexp"
@@ -17,11 +16,11 @@ import (
 
 // Middleware records every request below basePath except the open routes
 // (metadata, SMART configuration) and CORS preflights, and holds each
-// response until its AuditEvent is stored: a client is never told of a
+// response until its AuditEvent is recorded: a client is never told of a
 // read or a write the audit trail might not hold. Writes record theirs
 // in their own transaction (see LogStore.InTx); every other request's
-// event is stored by group commit before the response leaves. When the
-// event cannot be stored the response is replaced by a 503. Requests
+// event is journaled (see Recorder) before the response leaves. When the
+// event cannot be recorded the response is replaced by a 503. Requests
 // refused for want of a valid token (401) are summed per address and
 // minute instead (see unauthenticated), so a flood of them costs no
 // durable write each.
@@ -50,30 +49,18 @@ func (r *Recorder) Middleware(basePath string, next http.Handler) http.Handler {
 		}
 		held := holdResponse(w)
 		defer held.free()
-		r.start()
-		running := true
-		defer func() {
-			if running { // the handler panicked
-				r.handled()
-			}
-		}()
 		next.ServeHTTP(held, req)
 
 		status := held.Status()
 		e := r.event(t, status, rec, peek, req.URL.RawQuery)
 		_, _, _, wrote := t.snapshot()
-		running = false
 		switch {
 		case wrote && writeInteraction(e.Interaction):
 			// Its AuditEvent committed with the write.
-			r.handled()
 		case status == http.StatusUnauthorized && rec.Claims() == nil:
 			r.unauth.add(e)
-			r.handled()
 		default:
-			// Waited for even when the client has gone (the commit is
-			// bounded): a connection cut mid-body still gets its answer.
-			if err := r.recordHandled(context.WithoutCancel(req.Context()), e); err != nil {
+			if err := r.Record(e); err != nil {
 				api.WriteError(w, api.Errorf(http.StatusServiceUnavailable, "transient",
 					"the server cannot record this request in its audit trail at the moment; nothing was returned; try again shortly"), r.log)
 				return

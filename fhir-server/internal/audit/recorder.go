@@ -3,9 +3,9 @@ package audit
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/google/uuid"
@@ -17,7 +17,7 @@ import (
 const (
 	DefaultQueueSize     = 10000
 	DefaultBatchSize     = 4096
-	DefaultFlushInterval = 2 * time.Millisecond
+	DefaultFlushInterval = 10 * time.Millisecond
 )
 
 // Errors of Record.
@@ -26,25 +26,29 @@ var (
 	ErrBusy   = errors.New("audit: too many events wait to be stored")
 )
 
-// Log is the part of the store the recorder writes to.
+// Log is the part of the store the recorder writes to, and reads back at
+// start to store what its journal holds exactly once.
 type Log interface {
 	AppendAudit(ctx context.Context, blocks []store.AuditBlock) ([]int64, error)
+	AuditBlocks(ctx context.Context, s store.AuditScan) ([]store.AuditBlock, error)
 }
 
-// Options configure New. Store and BaseURL are required.
+// Options configure New. Store, BaseURL and Journal are required.
 type Options struct {
 	Store Log
 	// BaseURL is the FHIR base: AuditEvent.source.identifier.
 	BaseURL string
-	// QueueSize bounds the events waiting to be stored (default 10000);
-	// beyond it Record answers ErrBusy at once.
+	// Journal is the directory of the recorder's write-ahead journal (the
+	// server's data directory): one process at a time.
+	Journal string
+	// QueueSize bounds the events journaled and not yet stored in the log
+	// (default 10000); beyond it Record answers ErrBusy.
 	QueueSize int
-	// FlushInterval bounds how long the first waiting event lets the
-	// requests still being handled join its block (default 2ms; 0: the
-	// block is stored at once, and the events that arrive meanwhile form
-	// the next). A block is stored as soon as no request is left running.
+	// FlushInterval is how long events gather before the writer stores
+	// them in the log (default 10ms): how much a crash of the machine
+	// (not of the process, which the journal outlives) could lose.
 	FlushInterval time.Duration
-	// BatchSize bounds the events stored in one block (default 4096).
+	// BatchSize bounds the events stored in one transaction (default 4096).
 	BatchSize int
 	// UnauthenticatedWindow is how long 401s are summed per address into
 	// one event (default one minute).
@@ -58,9 +62,9 @@ type Options struct {
 
 // Metrics is what the recorder reports (*metrics.Metrics implements it).
 type Metrics interface {
-	// AuditDropped counts n events not stored: "store_error" (their
+	// AuditDropped counts n events not recorded: "queue_full" (their
 	// requests were answered 503 instead) or "unauthenticated" (a
-	// best-effort summary of 401s could not be stored).
+	// best-effort summary of 401s could not be recorded).
 	AuditDropped(reason string, n int)
 }
 
@@ -68,12 +72,13 @@ type noMetrics struct{}
 
 func (noMetrics) AuditDropped(string, int) {}
 
-// Recorder stores events in the audit log by group commit: Record hands
-// an event to the writer and returns once the block holding it is
-// committed, and the events that arrive while one block is being
-// committed are stored together in the next. A request therefore waits
-// for one commit (not one per request), and nothing it was told is
-// recorded can be lost with the process.
+// Recorder records events as database servers do their commits: Record
+// appends the event to a write-ahead journal (one write to a file,
+// microseconds) and returns, so a response that waits for it is never
+// sent before its event would outlive a crash of the process; a writer
+// goroutine stores the journaled events in the log in batches and
+// deletes from the journal what the log holds. At start, the events a
+// crash left in the journal are stored before anything else.
 type Recorder struct {
 	store    Log
 	base     string
@@ -84,37 +89,40 @@ type Recorder struct {
 	metrics  Metrics
 	now      func() time.Time
 	newID    func() string
-	last     time.Time // the last lastUpdated stamped, used by the writer goroutine only
 
 	unauth     unauthenticated
 	stopSums   chan struct{} // closed by Close: store the last sums
 	summarised chan struct{} // closed when the summariser has returned
 
-	mu        sync.Mutex
-	open      *pendingBlock   // the block events join; nil when none waits
-	full      []*pendingBlock // blocks that reached batch, in arrival order
-	closed    bool
+	// mu keeps the journal's order and the pending events' the same.
+	mu      sync.Mutex
+	j       *journal
+	frame   []byte    // the frame being written, reused
+	last    time.Time // the last lastUpdated stamped
+	pending []stamped // journaled, not yet stored, in journal order
+	storing int       // events taken by the writer, not yet stored
+	closed  bool
+
 	closeOnce sync.Once
-	pending   atomic.Int64 // events handed over and not yet committed
-	running   atomic.Int64 // requests the middleware handles that have not yet handed over their event
-
-	wake chan struct{} // a block waits (capacity 1)
-	stop chan struct{} // closed by Close: store what waits, then return
-	done chan struct{} // closed when the writer has returned
+	wake      chan struct{} // events wait (capacity 1)
+	stop      chan struct{} // closed by Close: store what waits, then return
+	done      chan struct{} // closed when the writer has returned
 }
 
-// pendingBlock is the events that will be committed together, and how
-// their commit ended (err is set before done is closed).
-type pendingBlock struct {
-	events []Event
-	done   chan struct{}
-	err    error
+// stamped is a journaled event with the id and lastUpdated it is stored
+// under, and the journal segment holding it.
+type stamped struct {
+	id  string
+	at  time.Time
+	e   Event
+	seg int
 }
 
-// New starts a recorder and its writer goroutine. Call Close to stop it.
-func New(o Options) (*Recorder, error) {
-	if o.Store == nil || o.BaseURL == "" {
-		return nil, errors.New("audit: a store and a base URL are required")
+// New opens the journal, stores in the log what a previous run left in
+// it, and starts the writer. Call Close to stop it.
+func New(ctx context.Context, o Options) (*Recorder, error) {
+	if o.Store == nil || o.BaseURL == "" || o.Journal == "" {
+		return nil, errors.New("audit: a store, a base URL and a journal directory are required")
 	}
 	if o.BatchSize <= 0 {
 		o.BatchSize = DefaultBatchSize
@@ -125,6 +133,9 @@ func New(o Options) (*Recorder, error) {
 	if o.FlushInterval < 0 {
 		o.FlushInterval = DefaultFlushInterval
 	}
+	if o.UnauthenticatedWindow <= 0 {
+		o.UnauthenticatedWindow = DefaultUnauthenticatedWindow
+	}
 	r := &Recorder{
 		store: o.Store, base: o.BaseURL, queue: o.QueueSize, batch: o.BatchSize, interval: o.FlushInterval, log: o.Logger, now: o.Now, newID: o.NewID, metrics: o.Metrics,
 		wake: make(chan struct{}, 1),
@@ -133,9 +144,6 @@ func New(o Options) (*Recorder, error) {
 
 		stopSums:   make(chan struct{}),
 		summarised: make(chan struct{}),
-	}
-	if o.UnauthenticatedWindow <= 0 {
-		o.UnauthenticatedWindow = DefaultUnauthenticatedWindow
 	}
 	if r.log == nil {
 		r.log = slog.New(slog.DiscardHandler)
@@ -149,53 +157,46 @@ func New(o Options) (*Recorder, error) {
 	if r.newID == nil {
 		r.newID = func() string { return uuid.Must(uuid.NewV7()).String() }
 	}
+	j, left, err := openJournal(o.Journal)
+	if err != nil {
+		return nil, err
+	}
+	r.j = j
+	if err := r.recover(ctx, left); err != nil {
+		j.close()
+		return nil, err
+	}
 	go r.run()
 	go r.summarise(o.UnauthenticatedWindow)
 	return r, nil
 }
 
-// Record stores e and returns nil once it is committed to the audit log.
-// An error means e may not be stored (the store failed, the recorder is
-// closed, or ctx ended first): the request must not be answered as if it
-// were recorded.
-func (r *Recorder) Record(ctx context.Context, e Event) error {
-	b, err := r.enqueue(e)
-	if err != nil {
+// Record appends e to the journal and hands it to the writer. Once it
+// returns nil, e outlives a crash of the process; an error means e is
+// not recorded (the journal cannot be written, too many events wait, or
+// the recorder is closed): the request must not be answered as if it
+// were.
+func (r *Recorder) Record(e Event) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.closed {
+		return ErrClosed
+	}
+	if len(r.pending)+r.storing >= r.queue {
+		r.metrics.AuditDropped("queue_full", 1)
+		return ErrBusy
+	}
+	s := stamped{id: r.newID(), at: r.stamp(), e: e}
+	w := newBlockWriter(r.base, 512)
+	w.addEvent(s.id, s.at, e)
+	var err error
+	if r.frame, s.seg, err = r.j.append(r.frame, w.buf); err != nil {
+		r.log.Error("audit: writing the journal failed; the request is refused", "err", err)
 		return err
 	}
-	return b.wait(ctx)
-}
-
-// wait returns once b is committed (its outcome) or ctx ends.
-func (b *pendingBlock) wait(ctx context.Context) error {
-	select {
-	case <-b.done:
-		return b.err
-	case <-ctx.Done():
-		return ctx.Err()
-	}
-}
-
-// start counts a request the middleware begins to handle: while any is
-// running, a waiting block lingers (up to FlushInterval) for its event.
-func (r *Recorder) start() { r.running.Add(1) }
-
-// handled counts a request as no longer running (its event handed over,
-// or none to hand over).
-func (r *Recorder) handled() {
-	r.running.Add(-1)
+	r.pending = append(r.pending, s)
 	r.signal()
-}
-
-// recordHandled hands over the event of a running request, counts it
-// handled, and waits for the commit as Record does.
-func (r *Recorder) recordHandled(ctx context.Context, e Event) error {
-	b, err := r.enqueue(e)
-	r.handled()
-	if err != nil {
-		return err
-	}
-	return b.wait(ctx)
+	return nil
 }
 
 func (r *Recorder) signal() {
@@ -205,45 +206,16 @@ func (r *Recorder) signal() {
 	}
 }
 
-// RecordLater hands e to the writer without waiting for its commit (best
-// effort: for summaries that no response depends on).
-func (r *Recorder) RecordLater(e Event) error {
-	_, err := r.enqueue(e)
-	return err
-}
-
-func (r *Recorder) enqueue(e Event) (*pendingBlock, error) {
+// Pending returns the number of events journaled and not yet stored.
+func (r *Recorder) Pending() int {
 	r.mu.Lock()
-	if r.closed {
-		r.mu.Unlock()
-		return nil, ErrClosed
-	}
-	if r.pending.Load() >= int64(r.queue) {
-		r.mu.Unlock()
-		return nil, ErrBusy
-	}
-	b := r.open
-	if b == nil {
-		b = &pendingBlock{done: make(chan struct{})}
-		r.open = b
-	}
-	b.events = append(b.events, e)
-	if len(b.events) >= r.batch {
-		r.full = append(r.full, b)
-		r.open = nil
-	}
-	r.pending.Add(1)
-	r.mu.Unlock()
-	r.signal()
-	return b, nil
+	defer r.mu.Unlock()
+	return len(r.pending) + r.storing
 }
 
-// Pending returns the number of events handed over and not yet stored.
-func (r *Recorder) Pending() int { return int(r.pending.Load()) }
-
-// Close stops taking events, stores those already handed over, and
-// returns when they are stored or ctx ends (then the writer is told to
-// give up and what is left is reported as lost).
+// Close stops taking events, stores those journaled, and returns when
+// they are stored or ctx ends; what the log could not take stays in the
+// journal for the next start.
 func (r *Recorder) Close(ctx context.Context) error {
 	r.closeOnce.Do(func() {
 		close(r.stopSums)
@@ -255,109 +227,132 @@ func (r *Recorder) Close(ctx context.Context) error {
 	})
 	select {
 	case <-r.done:
-		return nil
 	case <-ctx.Done():
-		return errors.Join(errors.New("audit: events not stored at shutdown"), ctx.Err())
+		return fmt.Errorf("audit: events not yet stored at shutdown stay in the journal: %w", ctx.Err())
 	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if len(r.pending) > 0 {
+		r.log.Warn("audit: events not stored at shutdown stay in the journal for the next start", "events", len(r.pending))
+	}
+	return r.j.close()
 }
 
-// run is the writer: it takes the waiting events, at most a block's
-// worth, stores them as one block and tells their requests, then goes on
-// with what arrived meanwhile. Before it stores a block it lets the
-// requests still running join it, for up to the flush interval: one
-// commit then serves every request of a burst instead of one each.
+// run is the writer: every flush interval it stores the journaled events
+// in the log, a batch per transaction, and drops from the journal what
+// the log holds. A store that fails is retried; the events wait in the
+// journal meanwhile.
 func (r *Recorder) run() {
 	defer close(r.done)
+	backoff := 50 * time.Millisecond
 	for {
 		select {
 		case <-r.wake:
 		case <-r.stop:
-			for b := r.take(); b != nil; b = r.take() {
-				r.commit(b)
+			r.drain()
+			return
+		}
+		if r.interval > 0 && !r.sleep(r.interval) {
+			r.drain()
+			return
+		}
+		for {
+			batch := r.take()
+			if len(batch) == 0 {
+				break
 			}
-			return
-		}
-		r.linger()
-		if b := r.take(); b != nil {
-			r.commit(b)
-			r.signal() // look again: more may have arrived during the commit
+			if err := r.commit(batch); err != nil {
+				r.log.Error("audit: storing AuditEvents failed; they wait in the journal, retrying", "events", len(batch), "err", err)
+				r.giveBack(batch)
+				if !r.sleep(backoff) {
+					return
+				}
+				backoff = min(2*backoff, 5*time.Second)
+				continue
+			}
+			backoff = 50 * time.Millisecond
 		}
 	}
 }
 
-// take removes the next block to store: a full one, else the open one.
-func (r *Recorder) take() *pendingBlock {
+// sleep waits d; false when Close was called meanwhile.
+func (r *Recorder) sleep(d time.Duration) bool {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return true
+	case <-r.stop:
+		return false
+	}
+}
+
+// drain stores what is journaled, once, at Close.
+func (r *Recorder) drain() {
+	for batch := r.take(); len(batch) > 0; batch = r.take() {
+		if err := r.commit(batch); err != nil {
+			r.log.Error("audit: storing AuditEvents at shutdown failed; they stay in the journal for the next start", "err", err)
+			r.giveBack(batch)
+			return
+		}
+	}
+}
+
+// take removes the oldest pending events, at most a batch.
+func (r *Recorder) take() []stamped {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if len(r.full) > 0 {
-		b := r.full[0]
-		r.full = r.full[1:]
-		return b
-	}
-	b := r.open
-	r.open = nil
-	return b
+	n := min(len(r.pending), r.batch)
+	batch := r.pending[:n:n]
+	r.pending = r.pending[n:]
+	r.storing += n
+	return batch
 }
 
-// linger waits, up to the flush interval, while an open block has room
-// and requests are still running (their events are on the way), or
-// until Close.
-func (r *Recorder) linger() {
-	if r.interval <= 0 {
-		return
-	}
-	var t *time.Timer
-	for r.running.Load() > 0 && r.roomInOpen() {
-		if t == nil {
-			t = time.NewTimer(r.interval)
-			defer t.Stop()
-		}
-		select {
-		case <-r.wake:
-		case <-t.C:
-			return
-		case <-r.stop:
-			return
-		}
-	}
-}
-
-// roomInOpen reports whether events wait in an open block and no full
-// block waits.
-func (r *Recorder) roomInOpen() bool {
+// giveBack returns a batch the log did not take to the front of the
+// pending events.
+func (r *Recorder) giveBack(batch []stamped) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	return r.open != nil && len(r.full) == 0
+	r.pending = append(batch[:len(batch):len(batch)], r.pending...)
+	r.storing -= len(batch)
 }
 
-// commit stores b's events (in one transaction) and releases their
-// requests with the outcome.
-func (r *Recorder) commit(b *pendingBlock) {
-	blocks := r.encode(b.events)
+// commit stores batch in one transaction, then drops from the journal
+// the segments whose events are all stored (all of it when nothing else
+// waits).
+func (r *Recorder) commit(batch []stamped) error {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	_, err := r.store.AppendAudit(ctx, blocks)
-	cancel()
-	if err != nil {
-		r.log.Error("audit: storing AuditEvents failed; their requests answer 503", "events", len(b.events), "err", err)
-		r.metrics.AuditDropped("store_error", len(b.events))
+	defer cancel()
+	if _, err := r.store.AppendAudit(ctx, r.encode(batch)); err != nil {
+		return err
 	}
-	b.err = err
-	r.pending.Add(-int64(len(b.events)))
-	close(b.done)
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.storing -= len(batch)
+	var err error
+	switch {
+	case len(r.pending) == 0 && r.storing == 0:
+		err = r.j.empty()
+	case len(r.pending) > 0:
+		err = r.j.dropBefore(r.pending[0].seg)
+	}
+	if err != nil {
+		r.log.Warn("audit: dropping stored events from the journal failed (they would be stored again at most once, after a restart, and skipped)", "err", err)
+	}
+	return nil
 }
 
-// encode turns a batch of events into blocks as the log keeps them (at
-// most maxLogBlock events each; their keys are indexed later, off the
-// path of the requests waiting, see LogStore.IndexKeys), each event an
-// AuditEvent with a new id and a lastUpdated that never goes back (so
-// the log's order is lastUpdated order).
-func (r *Recorder) encode(batch []Event) []store.AuditBlock {
+// encode lays batch out as the log keeps it: blocks of at most
+// maxLogBlock events (their keys are indexed later, off the path of the
+// requests, see LogStore.IndexKeys).
+func (r *Recorder) encode(batch []stamped) []store.AuditBlock {
 	out := make([]store.AuditBlock, 0, (len(batch)+maxLogBlock-1)/maxLogBlock)
 	for len(batch) > 0 {
 		n := min(len(batch), maxLogBlock)
 		w := newBlockWriter(r.base, 256*n)
-		for _, e := range batch[:n] {
-			w.addEvent(r.newID(), r.stamp(), e)
+		for _, s := range batch[:n] {
+			w.addEvent(s.id, s.at, s.e)
 		}
 		out = append(out, w.block())
 		batch = batch[n:]
@@ -366,7 +361,8 @@ func (r *Recorder) encode(batch []Event) []store.AuditBlock {
 }
 
 // stamp returns the lastUpdated of the next record: now at millisecond
-// precision, or the last one stamped if the clock went back.
+// precision, or the last one stamped if the clock went back (so the
+// log's order is lastUpdated order).
 func (r *Recorder) stamp() time.Time {
 	at := r.now().UTC().Truncate(time.Millisecond)
 	if at.Before(r.last) {

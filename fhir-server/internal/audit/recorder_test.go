@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
@@ -80,13 +81,12 @@ func request(h http.Handler, method, path string) int {
 	return w.Code
 }
 
-// Every request below the base is stored as a searchable AuditEvent
-// before its response leaves: once a request has its answer, its event is
-// in the log. Requests that finish together share one block.
-func TestRecorderStoresEventsBeforeResponding(t *testing.T) {
+// Every request below the base is recorded as a searchable AuditEvent:
+// journaled before its response leaves, stored in the log in batches.
+func TestRecorderStoresEvents(t *testing.T) {
 	st := openStore(t)
 	tx := &countingLog{AuditLog: st}
-	rec, err := audit.New(audit.Options{Store: tx, BaseURL: base, BatchSize: 50})
+	rec, err := audit.New(context.Background(), audit.Options{Journal: t.TempDir(), Store: tx, BaseURL: base, BatchSize: 50})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -109,13 +109,16 @@ func TestRecorderStoresEventsBeforeResponding(t *testing.T) {
 	wg.Wait()
 	request(h, "GET", "/metadata")                                                                   // open route: not recorded
 	h.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest("GET", "http://fhir.test/healthz", nil)) // outside the base: not recorded
-	// Every answered request's event is stored already, without Close.
+	deadline := time.Now().Add(5 * time.Second)
+	for rec.Pending() > 0 && time.Now().Before(deadline) {
+		time.Sleep(5 * time.Millisecond)
+	}
 	all := auditEvents(t, st, nil)
 	if len(all) != n {
-		t.Fatalf("%d AuditEvents once every request was answered, want %d", len(all), n)
+		t.Fatalf("%d AuditEvents, want %d", len(all), n)
 	}
 	if txs := tx.txs.Load(); txs >= n {
-		t.Errorf("%d transactions for %d concurrent events: not grouped", txs, n)
+		t.Errorf("%d transactions for %d events: not batched", txs, n)
 	}
 	if got := len(auditEvents(t, st, map[string]string{"outcome": "4"})); got != 133 {
 		t.Errorf("%d refused (outcome 4), want 133", got)
@@ -145,80 +148,72 @@ func TestRecorderStoresEventsBeforeResponding(t *testing.T) {
 	}
 }
 
-// A response is held until its event is committed: while the store
-// hangs, the client has nothing; when it commits, the client gets the
-// handler's answer with its headers.
-func TestResponseWaitsForItsEvent(t *testing.T) {
-	st := openStore(t)
-	tx := &countingLog{AuditLog: st, gate: make(chan struct{})}
-	rec, err := audit.New(audit.Options{Store: tx, BaseURL: base})
-	if err != nil {
-		t.Fatal(err)
-	}
-	h := rec.Middleware("/STU3", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("ETag", `W/"1"`)
-		w.WriteHeader(http.StatusOK)
-		_, _ = w.Write([]byte(`{"resourceType":"Patient","id":"1"}`))
-	}))
-	done := make(chan *httptest.ResponseRecorder)
-	go func() {
-		w := httptest.NewRecorder()
-		h.ServeHTTP(w, httptest.NewRequest("GET", base+"/Patient/1", nil))
-		done <- w
-	}()
-	select {
-	case w := <-done:
-		t.Fatalf("answered %d before its AuditEvent was stored", w.Code)
-	case <-time.After(200 * time.Millisecond):
-	}
-	close(tx.gate)
-	w := <-done
-	if w.Code != 200 || w.Header().Get("ETag") != `W/"1"` || !strings.Contains(w.Body.String(), `"id":"1"`) {
-		t.Fatalf("after the commit: %d %v %s", w.Code, w.Header(), w.Body)
-	}
-	if got := len(auditEvents(t, st, nil)); got != 1 {
-		t.Fatalf("%d events, want 1", got)
-	}
-	if err := rec.Close(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-}
-
-// failingLog fails every append.
-type failingLog struct{}
+// failingLog fails every append (a store that is away).
+type failingLog struct{ store.AuditLog }
 
 func (failingLog) AppendAudit(context.Context, []store.AuditBlock) ([]int64, error) {
 	return nil, errors.New("disk on fire")
 }
 
-// When the event cannot be stored, the handler's answer is never sent:
-// the client gets 503 with Retry-After and an OperationOutcome instead.
-func TestUnrecordedResponseIsWithheld(t *testing.T) {
-	rec, err := audit.New(audit.Options{Store: failingLog{}, BaseURL: base})
+// What a process journaled and did not store (the store was away, then
+// the process ended without storing it) is stored when the next one
+// starts on the same journal, exactly once, and every response the
+// first one sent is in the log.
+func TestJournaledEventsOutliveTheProcess(t *testing.T) {
+	st := openStore(t)
+	dir := t.TempDir()
+	first, err := audit.New(context.Background(), audit.Options{Journal: dir, Store: failingLog{st}, BaseURL: base, FlushInterval: time.Hour})
 	if err != nil {
 		t.Fatal(err)
 	}
-	h := rec.Middleware("/STU3", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("ETag", `W/"1"`)
-		_, _ = w.Write([]byte(`{"resourceType":"Patient","id":"secret"}`))
-	}))
-	w := httptest.NewRecorder()
-	h.ServeHTTP(w, httptest.NewRequest("GET", base+"/Patient/1", nil))
-	if w.Code != http.StatusServiceUnavailable || w.Header().Get("Retry-After") == "" || !strings.Contains(w.Body.String(), "OperationOutcome") {
-		t.Fatalf("%d %v %s", w.Code, w.Header(), w.Body)
+	h := first.Middleware("/STU3", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}))
+	for i := range 30 {
+		if code := request(h, "GET", fmt.Sprint("/Patient/", i)); code != 200 {
+			t.Fatalf("request %d: %d", i, code)
+		}
 	}
-	if strings.Contains(w.Body.String(), "secret") || w.Header().Get("ETag") != "" {
-		t.Fatalf("the unrecorded answer leaked: %v %s", w.Header(), w.Body)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+	defer cancel()
+	_ = first.Close(ctx) // the store fails: the events stay in the journal
+	if n := len(auditEvents(t, st, nil)); n != 0 {
+		t.Fatalf("%d events stored by a failing store", n)
 	}
-	_ = rec.Close(context.Background())
+	for range 2 { // the second start finds nothing left to store
+		next, err := audit.New(context.Background(), audit.Options{Journal: dir, Store: st, BaseURL: base})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := next.Close(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for i := range 30 {
+		if n := len(auditEvents(t, st, map[string]string{"entity": fmt.Sprint("Patient/", i)})); n != 1 {
+			t.Errorf("Patient/%d: %d events, want 1", i, n)
+		}
+	}
 }
 
-// Beyond QueueSize waiting events, requests answer 503 at once rather
-// than pile up behind a store that cannot keep up.
+// Only one process at a time may use a journal.
+func TestJournalIsExclusive(t *testing.T) {
+	st := openStore(t)
+	dir := t.TempDir()
+	rec, err := audit.New(context.Background(), audit.Options{Journal: dir, Store: st, BaseURL: base})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rec.Close(context.Background())
+	if _, err := audit.New(context.Background(), audit.Options{Journal: dir, Store: st, BaseURL: base}); err == nil || !strings.Contains(err.Error(), "in use") {
+		t.Fatalf("a second recorder on the same journal: %v", err)
+	}
+}
+
+// Beyond QueueSize events journaled and not yet stored, requests answer
+// 503 at once rather than pile up behind a store that cannot keep up.
 func TestQueueFullAnswers503(t *testing.T) {
 	st := openStore(t)
 	tx := &countingLog{AuditLog: st, gate: make(chan struct{})}
-	rec, err := audit.New(audit.Options{Store: tx, BaseURL: base, QueueSize: 2})
+	rec, err := audit.New(context.Background(), audit.Options{Journal: t.TempDir(), Store: tx, BaseURL: base, QueueSize: 2})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -236,11 +231,14 @@ func TestQueueFullAnswers503(t *testing.T) {
 	if w.Code != http.StatusServiceUnavailable || !strings.Contains(w.Body.String(), "OperationOutcome") || w.Header().Get("Retry-After") == "" {
 		t.Fatalf("queue full: %d %s", w.Code, w.Body)
 	}
-	close(tx.gate) // the store catches up
 	for range 2 {
 		if code := <-codes; code != 200 {
-			t.Fatalf("a waiting request: %d", code)
+			t.Fatalf("a journaled request: %d", code)
 		}
+	}
+	close(tx.gate) // the store catches up
+	for rec.Pending() > 0 && time.Now().Before(deadline) {
+		time.Sleep(5 * time.Millisecond)
 	}
 	if code := request(h, "GET", "/Patient/1"); code != 200 {
 		t.Fatalf("after the queue drained: %d", code)
@@ -258,7 +256,7 @@ func TestQueueFullAnswers503(t *testing.T) {
 func TestUnauthenticatedRequestsAreSummed(t *testing.T) {
 	st := openStore(t)
 	tx := &countingLog{AuditLog: st}
-	rec, err := audit.New(audit.Options{Store: tx, BaseURL: base, UnauthenticatedWindow: time.Hour})
+	rec, err := audit.New(context.Background(), audit.Options{Journal: t.TempDir(), Store: tx, BaseURL: base, UnauthenticatedWindow: time.Hour})
 	if err != nil {
 		t.Fatal(err)
 	}

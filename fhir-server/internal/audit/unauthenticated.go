@@ -89,7 +89,7 @@ func (r *Recorder) summarise(window time.Duration) {
 
 func (r *Recorder) storeSums() {
 	for _, e := range r.unauth.take(r.now) {
-		if err := r.RecordLater(e); err != nil {
+		if err := r.Record(e); err != nil {
 			r.metrics.AuditDropped("unauthenticated", 1)
 		}
 	}

@@ -19,7 +19,7 @@ type Config struct {
 	// CapabilityStatement's implementation.url and the token audience.
 	// Its path (/STU3 by default) is where the API is mounted.
 	BaseURL     string `yaml:"base_url" env:"FHIR_BASE_URL"`
-	DataDir     string `yaml:"data_dir" env:"FHIR_DATA_DIR"` // embedded SQLite lives here
+	DataDir     string `yaml:"data_dir" env:"FHIR_DATA_DIR"` // embedded SQLite and the audit journal live here
 	Demo        bool   `yaml:"demo" env:"FHIR_DEMO"`         // load the demo dataset into an empty store
 	DatabaseURL string `yaml:"database_url" env:"DATABASE_URL"`
 
@@ -143,6 +143,10 @@ func (c Config) BasePath() string {
 	}
 	return strings.TrimRight(u.Path, "/")
 }
+
+// AuditJournalDir is where the audit recorder keeps its write-ahead
+// journal, inside DataDir.
+func (c Config) AuditJournalDir() string { return filepath.Join(c.DataDir, "audit-journal") }
 
 // SQLitePath is the embedded database file inside DataDir.
 func (c Config) SQLitePath() string { return filepath.Join(c.DataDir, "fhir.db") }

@@ -26,8 +26,8 @@ func (c Config) Validate() error {
 	} else if c.BasePath() == "" {
 		bad("base_url (FHIR_BASE_URL) %q: needs a path such as /STU3", c.BaseURL)
 	}
-	if c.DatabaseURL == "" && c.DataDir == "" {
-		bad("data_dir (FHIR_DATA_DIR) is empty and no database_url (DATABASE_URL) is set")
+	if c.DataDir == "" {
+		bad("data_dir (FHIR_DATA_DIR) is empty: it holds the audit journal, and SQLite when no database_url (DATABASE_URL) is set")
 	}
 	if c.DatabaseURL != "" {
 		if u, err := url.Parse(c.DatabaseURL); err != nil || (u.Scheme != "postgres" && u.Scheme != "postgresql") {

@@ -15,6 +15,7 @@ func TestAuditAnswersWhoTouchedWhat(t *testing.T) {
 		auditor := e.token("system/AuditEvent.read", "")
 		events := func(query string) []map[string]any {
 			t.Helper()
+			e.settle() // reads' events reach the log within the flush interval
 			r := e.do("GET", "/AuditEvent?_count=100&"+query, auditor, "")
 			if r.status != 200 {
 				t.Fatalf("%s: %d %s", query, r.status, r.body)

@@ -213,7 +213,7 @@ func newEnv(t *testing.T, o envOptions) *env {
 		t.Fatal(err)
 	}
 	ls := audit.NewLogStore(st, st, base) // AuditEvents in the audit log, as the server keeps them
-	rec, err := audit.New(audit.Options{Store: ls, BaseURL: base, QueueSize: o.queueSize, Metrics: o.metrics, UnauthenticatedWindow: unauthenticatedWindow})
+	rec, err := audit.New(context.Background(), audit.Options{Journal: t.TempDir(), Store: ls, BaseURL: base, QueueSize: o.queueSize, Metrics: o.metrics, UnauthenticatedWindow: unauthenticatedWindow})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -259,6 +259,18 @@ func fixture() []json.RawMessage {
 		add(`{"resourceType":"DocumentReference","id":"doc` + p + `","status":"current","type":{"text":"letter"},"subject":{"reference":"Patient/` + p + `"},"indexed":"2017-03-04T00:00:00Z","content":[{"attachment":{"url":"Binary/bin` + p + `"}}]}`)
 	}
 	return out
+}
+
+// settle waits until the recorder has stored every event it journaled.
+func (e *env) settle() {
+	e.t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for e.rec.Pending() > 0 {
+		if time.Now().After(deadline) {
+			e.t.Fatalf("%d AuditEvents still not stored", e.rec.Pending())
+		}
+		time.Sleep(2 * time.Millisecond)
+	}
 }
 
 // response is what a client sees.

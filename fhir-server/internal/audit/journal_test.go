@@ -1,0 +1,71 @@
+package audit
+
+import (
+	"context"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/smartgate/fhir-server/internal/search"
+	"github.com/smartgate/fhir-server/internal/store"
+	"github.com/smartgate/fhir-server/internal/store/sqlite"
+)
+
+// When the event cannot be journaled, the handler's answer is never
+// sent: the client gets 503 with Retry-After and an OperationOutcome.
+func TestUnjournaledResponseIsWithheld(t *testing.T) {
+	st, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "fhir.db"), store.Options{CompartmentParams: search.Compartments()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	r, err := New(context.Background(), Options{Journal: t.TempDir(), Store: st, BaseURL: "http://fhir.test/STU3"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.j.f.Close() // the disk goes away
+	h := r.Middleware("/STU3", http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("ETag", `W/"1"`)
+		_, _ = w.Write([]byte(`{"resourceType":"Patient","id":"secret"}`))
+	}))
+	w := httptest.NewRecorder()
+	h.ServeHTTP(w, httptest.NewRequest("GET", "http://fhir.test/STU3/Patient/1", nil))
+	if w.Code != http.StatusServiceUnavailable || w.Header().Get("Retry-After") == "" || !strings.Contains(w.Body.String(), "OperationOutcome") {
+		t.Fatalf("%d %v %s", w.Code, w.Header(), w.Body)
+	}
+	if strings.Contains(w.Body.String(), "secret") || w.Header().Get("ETag") != "" {
+		t.Fatalf("the unrecorded answer leaked: %v %s", w.Header(), w.Body)
+	}
+	_ = r.Close(context.Background())
+}
+
+// A frame cut short (the process died writing it; its request was never
+// answered) ends the segment: the frames before it are read, it is not.
+func TestTornFrameEndsTheSegment(t *testing.T) {
+	dir := t.TempDir()
+	j, left, err := openJournal(dir)
+	if err != nil || len(left) != 0 {
+		t.Fatal(left, err)
+	}
+	var buf []byte
+	for _, p := range []string{"one", "two"} {
+		if buf, _, err = j.append(buf, []byte(p)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	j.f.Write([]byte{9, 0, 0, 0, 1, 2}) // a header and no payload
+	j.close()
+	_, left, err = openJournal(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(left) != 2 || string(left[0]) != "one" || string(left[1]) != "two" {
+		t.Fatalf("read back %q", left)
+	}
+	if _, err := os.Stat(filepath.Join(dir, segmentName(2))); err != nil {
+		t.Fatalf("a new segment: %v", err)
+	}
+}
