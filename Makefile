@@ -3,7 +3,7 @@ SHELL := /bin/bash
 GO ?= go
 MODULES := ./pkg/... ./auth-server/... ./fhir-server/... ./e2e/...
 
-.PHONY: run test test-go test-browser bench lint build demo compose-up compose-down
+.PHONY: run test test-go test-browser bench soak lint build demo compose-up compose-down
 
 ## run: both servers on embedded stores with the demo clients, users and data
 run: build
@@ -33,6 +33,10 @@ bench:
 	$(GO) run ./fhir-server/cmd/securitybench
 	@echo "== fhir-server: AuditEvent searches over 1,000,000 recorded events (SQLite; PostgreSQL too when DATABASE_URL is set)"
 	$(GO) run ./fhir-server/cmd/auditbench
+
+## soak: the audit crash test with many SIGKILLs (make test runs it with 3)
+soak:
+	SMARTGATE_CRASH_KILLS=$${SMARTGATE_CRASH_KILLS:-25} $(GO) test -count=1 -v -run TestAuditSurvivesSIGKILL -timeout 30m ./fhir-server/cmd/fhir-server
 
 lint:
 	@unformatted=$$(gofmt -l pkg auth-server fhir-server e2e); \
