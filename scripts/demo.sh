@@ -7,7 +7,8 @@
 # database and Redis keys it made.
 #
 # Settings (environment):
-#   DEMO_AUTH_PORT, DEMO_FHIR_PORT  8081, 8080 (as docker-compose publishes them)
+#   DEMO_AUTH_PORT, DEMO_FHIR_PORT  8081, 8080 (as docker-compose publishes them);
+#                                   when unset and taken, free ports instead
 #   DEMO_REDIS_URL                  redis://127.0.0.1:6379/9
 #   DEMO_REDIS_KEY_PREFIX           smartgate:demo:
 #   DEMO_PG_ADMIN_URL               postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable
@@ -18,8 +19,11 @@ set -uo pipefail
 export PGOPTIONS="-c client_min_messages=warning"
 
 cd "$(dirname "$0")/.."
-auth_port=${DEMO_AUTH_PORT:-8081}
-fhir_port=${DEMO_FHIR_PORT:-8080}
+. scripts/lib/checks.sh
+. scripts/lib/ports.sh
+. scripts/lib/tour.sh
+auth_port=${DEMO_AUTH_PORT:-$(free_port 8081)}
+fhir_port=${DEMO_FHIR_PORT:-$(free_port 8080 "$auth_port")}
 redis_url=${DEMO_REDIS_URL:-redis://127.0.0.1:6379/9}
 redis_prefix=${DEMO_REDIS_KEY_PREFIX:-smartgate:demo:}
 pg_admin=${DEMO_PG_ADMIN_URL:-postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable}
@@ -34,17 +38,9 @@ auth_url="http://localhost:$auth_port"
 fhir_url="http://localhost:$fhir_port/STU3"
 
 work=$(mktemp -d)
+check_dir=$work
 pids=()
-passed=0
-failed=0
 
-pass() { echo "PASS  $1"; passed=$((passed + 1)); }
-fail() {
-	echo "FAIL  $1"
-	shift
-	for line in "$@"; do echo "        $line"; done
-	failed=$((failed + 1))
-}
 die() {
 	echo "demo: $*" >&2
 	exit 1
@@ -75,8 +71,8 @@ for tool in go curl psql; do
 	command -v "$tool" >/dev/null || die "$tool is not installed"
 done
 for port in "$auth_port" "$fhir_port"; do
-	if curl -s -o /dev/null --max-time 2 "http://127.0.0.1:$port/"; then
-		die "port $port is in use (is \`make run\` running?); set DEMO_AUTH_PORT/DEMO_FHIR_PORT"
+	if port_taken "$port"; then
+		die "port $port is in use (is \`make run\` running?); set DEMO_AUTH_PORT/DEMO_FHIR_PORT to free ports or leave them unset"
 	fi
 done
 
@@ -113,73 +109,12 @@ env FHIR_LISTEN_ADDR="127.0.0.1:$fhir_port" \
 	./bin/fhir-server >"$work/fhir-server.log" 2>&1 &
 pids+=($!)
 
-wait_ready() { # name url
-	for _ in $(seq 1 600); do
-		if [[ $(curl -s -o /dev/null -w '%{http_code}' "$2") == 200 ]]; then
-			pass "$1 ready ($2 answers 200)"
-			return 0
-		fi
-		sleep 0.1
-	done
-	fail "$1 ready" "$2 did not answer 200 within 60 s"
-	return 1
-}
 wait_ready auth-server "http://127.0.0.1:$auth_port/readyz" &&
 	wait_ready fhir-server "http://127.0.0.1:$fhir_port/readyz" ||
 	exit 1
 
 echo "== the README's demo calls"
-# call WANT_STATUS PATH [TOKEN]: GET a FHIR path and check the status; the
-# body is left in $work/body, the headers in $work/headers, a reason in $why.
-why=
-call() {
-	local auth=() got
-	[[ -n ${3:-} ]] && auth=(-H "Authorization: Bearer $3")
-	got=$(curl -s -o "$work/body" -D "$work/headers" -w '%{http_code}' \
-		-H 'Accept: application/fhir+json' "${auth[@]}" "$fhir_url/$2")
-	why="GET $fhir_url/$2: HTTP $got, want $1; body: $(head -c 300 "$work/body")"
-	[[ $got == "$1" ]]
-}
-# has PATTERN FILE: grep, with a reason in $why when it is missing.
-has() {
-	grep -qi -- "$1" "$2" && return 0
-	why="no \"$1\" in the $(basename "$2"): $(head -c 300 "$2")"
-	return 1
-}
-# check NAME COMMAND...: PASS when COMMAND succeeds, FAIL with $why if not.
-check() {
-	local name=$1
-	shift
-	if "$@"; then pass "$name"; else fail "$name" "$why"; fi
-}
-
-token_json=$(printf 'user = "%s:%s"\n' a24a4d9f-c264-4af7-a8e5-248c24a6b707 \
-	MMpAOGBljYcEzBfn7q9-xgJqBlmR0BSiEyCrCjNNOUpR78kZtzqgKKU_4FgGRFNWbtc6jPIErLwoYwRgnlvijA |
-	curl -s -K - -d grant_type=client_credentials "$auth_url/token")
-if [[ $token_json == *'"token_type":"Bearer"'* && $token_json == *'"expires_in":5400'* ]]; then
-	pass "token for the seed's Patient Access client (Bearer, expires_in 5400)"
-else
-	fail "token for the seed's Patient Access client (Bearer, expires_in 5400)" "$token_json"
-fi
-token=$(AUTH_URL=$auth_url scripts/get-token.sh a24a4d9f-c264-4af7-a8e5-248c24a6b707 \
-	MMpAOGBljYcEzBfn7q9-xgJqBlmR0BSiEyCrCjNNOUpR78kZtzqgKKU_4FgGRFNWbtc6jPIErLwoYwRgnlvijA 2>&1)
-why=$token
-check "scripts/get-token.sh prints the token" [ "${token//[^.]/}" == .. ]
-
-patient4() { call 200 Patient/4 "$token" && has '"id":"4"' "$work/body"; }
-check "GET Patient/4 with the token: 200, Patient 4" patient4
-observations() {
-	call 403 'Observation?patient=4' "$token" && has '"OperationOutcome"' "$work/body" &&
-		has 'error="insufficient_scope"' "$work/headers"
-}
-check "GET Observation with the token: 403, OperationOutcome, insufficient_scope" observations
-notoken() { call 401 Patient/4 && has '^www-authenticate: Bearer' "$work/headers"; }
-check "GET Patient/4 without a token: 401, WWW-Authenticate: Bearer" notoken
-metadata() {
-	call 200 metadata && has 'StructureDefinition/oauth-uris' "$work/body" &&
-		has "\"$auth_url/token\"" "$work/body"
-}
-check "metadata: 200, oauth-uris extension points at $auth_url/token" metadata
+tour "$auth_url" "$fhir_url"
 
 echo "== the topology is the compose one"
 if grep -qi 'postgres' "$work/fhir-server.log" && [[ $(psql "$database_url" -tAc \
