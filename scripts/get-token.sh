@@ -2,9 +2,9 @@
 # get-token.sh CLIENT_ID SECRET [SCOPE]: get a client-credentials access
 # token from the auth-server, as the CCRI guide does (POST /token with the
 # client id and secret in a Basic Authorization header), and print it alone
-# on stdout:
+# on stdout. Export it, so scripts/fhir.sh (another process) sees it:
 #
-#   TOKEN=$(scripts/get-token.sh a24a4d9f-c264-4af7-a8e5-248c24a6b707 MMpAOG...)
+#   export TOKEN=$(scripts/get-token.sh a24a4d9f-c264-4af7-a8e5-248c24a6b707 MMpAOG...)
 #   scripts/fhir.sh Patient/4
 #
 # AUTH_URL (default http://localhost:8081, as `make run`) is the issuer.
