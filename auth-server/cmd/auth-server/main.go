@@ -18,9 +18,9 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
-	"strings"
 	"syscall"
 
+	"github.com/smartgate/pkg/cli"
 	"github.com/smartgate/pkg/healthcheck"
 	"github.com/smartgate/pkg/requestid"
 
@@ -29,28 +29,11 @@ import (
 
 const defaultConfig = "config/auth-server.yaml"
 
-const usage = `usage:
-  auth-server [serve] [-config FILE]       run the server (default)
-  auth-server keys list|rotate|revoke KID  manage signing keys
-  auth-server clients list|add|delete|rotate-secret|reassign|initial-token
-                                           manage OAuth2 clients
-  auth-server users list|add|delete|set-role|unlock
-                                           manage local logins
-  auth-server healthcheck URL              exit 0 when URL answers 200 (container
-                                           health checks), 1 otherwise
-
-Every command takes -config FILE (default config/auth-server.yaml; a missing
-default file means built-in defaults) and reads environment overrides.
-Run "auth-server COMMAND -help" for a command's flags.
-`
-
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	if err := run(ctx, os.Args[1:], os.Stdout, os.Stderr); err != nil {
-		if !errors.Is(err, flag.ErrHelp) {
-			fmt.Fprintln(os.Stderr, "auth-server:", err)
-		}
+		fmt.Fprintln(os.Stderr, "auth-server:", err)
 		stop()
 		if errors.Is(err, healthcheck.ErrUnhealthy) {
 			os.Exit(1)
@@ -60,27 +43,32 @@ func main() {
 }
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	cmd := "serve"
-	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
-		cmd, args = args[0], args[1:]
-	}
-	switch cmd {
-	case "serve":
-		return serve(ctx, args, stderr)
-	case "keys":
-		return keysCmd(ctx, args, stdout, stderr)
-	case "clients":
-		return clientsCmd(ctx, args, stdout, stderr)
-	case "users":
-		return usersCmd(ctx, args, os.Stdin, stdout, stderr)
-	case "healthcheck":
-		return healthcheck.Run(ctx, "auth-server", args, stderr)
-	case "help":
-		fmt.Fprint(stdout, usage)
-		return nil
-	default:
-		fmt.Fprint(stderr, usage)
-		return fmt.Errorf("unknown command %q", cmd)
+	return program(stdout, stderr).Run(ctx, args, stdout)
+}
+
+// program is the command table; help lists it.
+func program(stdout, stderr io.Writer) cli.Program {
+	return cli.Program{
+		Name:    "auth-server",
+		About:   "auth-server: the SMART on FHIR authorization server (OAuth2 token endpoint, SMART launch,\nclient registration, self-service portal).",
+		Default: "serve",
+		Commands: []cli.Command{
+			{Name: "serve", Summary: "run the server [-config FILE]",
+				Run: func(ctx context.Context, args []string) error { return serve(ctx, args, stderr) }},
+			{Name: "keys", Summary: "signing keys: list | rotate | revoke KID",
+				Run: func(ctx context.Context, args []string) error { return keysCmd(ctx, args, stdout, stderr) }},
+			{Name: "clients", Summary: "OAuth2 clients: list | add | delete ID | rotate-secret ID | reassign | initial-token",
+				Run: func(ctx context.Context, args []string) error { return clientsCmd(ctx, args, stdout, stderr) }},
+			{Name: "users", Summary: "local logins: list | add | delete USERNAME | set-role | unlock",
+				Run: func(ctx context.Context, args []string) error { return usersCmd(ctx, args, os.Stdin, stdout, stderr) }},
+			{Name: "healthcheck", Summary: "healthcheck URL: exit 0 when URL answers 200, 1 otherwise (container health checks)",
+				Run: func(ctx context.Context, args []string) error {
+					return healthcheck.Run(ctx, "auth-server", args, stderr)
+				}},
+		},
+		Footer: `Every command takes -config FILE (default config/auth-server.yaml; a missing
+default file means built-in defaults) and reads environment overrides
+(README.md, "Configuration reference").`,
 	}
 }
 

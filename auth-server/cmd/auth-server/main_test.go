@@ -267,3 +267,34 @@ func TestHelpAndErrors(t *testing.T) {
 		}
 	}
 }
+
+// -h, -help, --help and help list every command with its line, on stdout,
+// and succeed; help COMMAND prints that command's usage.
+func TestHelpListsCommands(t *testing.T) {
+	for _, args := range [][]string{{"-h"}, {"-help"}, {"--help"}, {"help"}} {
+		var out, errOut bytes.Buffer
+		if err := run(context.Background(), args, &out, &errOut); err != nil {
+			t.Errorf("%v: %v", args, err)
+		}
+		for _, want := range []string{"usage: auth-server", "  serve ", "  keys ", "  clients ", "  users ", "  healthcheck ", "help [COMMAND]"} {
+			if !strings.Contains(out.String(), want) {
+				t.Errorf("%v: no %q in\n%s", args, want, out.String())
+			}
+		}
+	}
+	for _, tc := range []struct{ cmd, want string }{
+		{"serve", "usage: auth-server [serve] [-config FILE]"},
+		{"keys", "auth-server keys rotate"},
+		{"clients", "auth-server clients add"},
+		{"users", "auth-server users add"},
+		{"healthcheck", "auth-server healthcheck"},
+	} {
+		var out, errOut bytes.Buffer
+		if err := run(context.Background(), []string{"help", tc.cmd}, &out, &errOut); err != nil {
+			t.Errorf("help %s: %v", tc.cmd, err)
+		}
+		if got := out.String() + errOut.String(); !strings.Contains(got, tc.want) {
+			t.Errorf("help %s: no %q in\n%s", tc.cmd, tc.want, got)
+		}
+	}
+}

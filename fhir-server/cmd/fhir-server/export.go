@@ -23,12 +23,8 @@ are read page by page, never all at once. The output feeds
 'fhir-server import'.
 `
 
-// exportCmd is `fhir-server export`, writing to standard output unless -o
-// says otherwise.
-func exportCmd(ctx context.Context, args []string, stderr io.Writer) error {
-	return exportTo(ctx, args, os.Stdout, stderr)
-}
-
+// exportTo is `fhir-server export`, writing to stdout unless -o says
+// otherwise.
 func exportTo(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs, path := operatorFlags("export", exportUsage, stderr)
 	typeFlag := fs.String("type", "", "resource types to export, comma-separated (default: all)")

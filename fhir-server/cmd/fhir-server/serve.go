@@ -29,6 +29,10 @@ import (
 func serve(ctx context.Context, args []string, stderr io.Writer) error {
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
 	fs.SetOutput(stderr)
+	fs.Usage = func() {
+		fmt.Fprintln(stderr, "usage: fhir-server [serve] [-config FILE]\n\nRuns the FHIR server.")
+		fs.PrintDefaults()
+	}
 	path := fs.String("config", "config/fhir-server.yaml", "configuration file (optional when left at its default)")
 	if err := fs.Parse(args); err != nil {
 		return err
