@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"time"
 
@@ -50,13 +51,17 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 	if cfg.Metrics.Token == "" && metricsauth.Exposed(cfg.ListenAddr) {
 		log.Warn("GET /metrics is open to anyone who can reach this address and names client ids; set AUTH_METRICS_TOKEN", "addr", cfg.ListenAddr)
 	}
+	ln, err := net.Listen("tcp", cfg.ListenAddr)
+	if err != nil {
+		return fmt.Errorf("%w (AUTH_LISTEN_ADDR sets the address)", err)
+	}
+	log.Info("auth-server listening", "addr", ln.Addr().String(), "issuer", cfg.Issuer, "tls", cfg.TLS.CertFile != "", "demo", cfg.Demo)
 	errc := make(chan error, 1)
 	go func() {
-		log.Info("auth-server listening", "addr", cfg.ListenAddr, "issuer", cfg.Issuer, "tls", cfg.TLS.CertFile != "", "demo", cfg.Demo)
 		if cfg.TLS.CertFile != "" {
-			errc <- srv.ListenAndServeTLS(cfg.TLS.CertFile, cfg.TLS.KeyFile)
+			errc <- srv.ServeTLS(ln, cfg.TLS.CertFile, cfg.TLS.KeyFile)
 		} else {
-			errc <- srv.ListenAndServe()
+			errc <- srv.Serve(ln)
 		}
 	}()
 	select {

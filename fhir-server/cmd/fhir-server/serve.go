@@ -112,7 +112,7 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 	}
 	ln, err := net.Listen("tcp", cfg.ListenAddr)
 	if err != nil {
-		return err
+		return fmt.Errorf("%w (FHIR_LISTEN_ADDR sets the address)", err)
 	}
 	tls := cfg.TLS.CertFile != ""
 	if cfg.Metrics.Token == "" && metricsauth.Exposed(cfg.ListenAddr) {
