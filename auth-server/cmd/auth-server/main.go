@@ -57,9 +57,9 @@ func program(stdout, stderr io.Writer) cli.Program {
 				Run: func(ctx context.Context, args []string) error { return serve(ctx, args, stderr) }},
 			{Name: "keys", Summary: "signing keys: list | rotate | revoke KID",
 				Run: func(ctx context.Context, args []string) error { return keysCmd(ctx, args, stdout, stderr) }},
-			{Name: "clients", Summary: "OAuth2 clients: list | add | delete ID | rotate-secret ID | reassign | initial-token",
+			{Name: "clients", Summary: "OAuth2 clients: list | add | delete ID | rotate-secret ID | reassign ID USERNAME | initial-token",
 				Run: func(ctx context.Context, args []string) error { return clientsCmd(ctx, args, stdout, stderr) }},
-			{Name: "users", Summary: "local logins: list | add | delete USERNAME | set-role | unlock",
+			{Name: "users", Summary: "local logins: list | add | delete | set-role | unlock USERNAME",
 				Run: func(ctx context.Context, args []string) error { return usersCmd(ctx, args, os.Stdin, stdout, stderr) }},
 			{Name: "healthcheck", Summary: "healthcheck URL: exit 0 when URL answers 200, 1 otherwise (container health checks)",
 				Run: func(ctx context.Context, args []string) error {
