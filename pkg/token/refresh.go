@@ -67,7 +67,9 @@ func (v *Verifier) fetchFailed(err error) {
 	v.errMu.Lock()
 	v.lastErr = err
 	v.errMu.Unlock()
-	v.log.Warn("JWKS fetch failed", "url", v.cfg.JWKSURL, "err", err)
+	v.startup.failed(v.log, v.cfg.Now(), v.keys.Load() != nil, err, "JWKS fetch failed",
+		"no JWKS from the auth server yet: every token is refused until it answers (still retrying)",
+		"url", v.cfg.JWKSURL)
 }
 
 // errSink receives the errors of jwk.Cache's background refreshes.

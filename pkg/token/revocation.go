@@ -41,6 +41,10 @@ type FeedConfig struct {
 	Logger *slog.Logger
 	// Now is the clock (default time.Now).
 	Now func() time.Time
+	// StartupGrace is how long poll failures are logged at debug level
+	// only, before the first poll succeeds (default 30 s); then one
+	// warning says the feed is still missing.
+	StartupGrace time.Duration
 }
 
 // BasicAuth returns a FeedConfig.Authorize that sends HTTP Basic
@@ -58,6 +62,7 @@ func BasicAuth(id, secret string) func(*http.Request) {
 type RevocationFeed struct {
 	cfg     FeedConfig
 	created time.Time
+	startup *startup
 
 	pollMu sync.Mutex // one poll at a time
 
@@ -95,7 +100,7 @@ func NewRevocationFeed(cfg FeedConfig) (*RevocationFeed, error) {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	f := &RevocationFeed{cfg: cfg, created: cfg.Now(), lists: newFeedLists()}
+	f := &RevocationFeed{cfg: cfg, created: cfg.Now(), lists: newFeedLists(), startup: newStartup(cfg.Now(), cfg.StartupGrace)}
 	f.stale.Store(true) // nothing polled yet
 	return f, nil
 }
@@ -141,8 +146,9 @@ func (f *RevocationFeed) Poll(ctx context.Context) error {
 	}
 	if err != nil {
 		f.lastErr = err
-		f.cfg.Logger.Warn("revocation feed poll failed", "url", f.cfg.URL, "err", err,
-			"last_good_poll_age", f.ageAt(started).Round(time.Second).String())
+		f.startup.failed(f.cfg.Logger, started, f.loaded(), err, "revocation feed poll failed",
+			"no revocation feed from the auth server yet: token-bearing requests are refused until it answers (still retrying)",
+			"url", f.cfg.URL, "last_good_poll_age", f.ageAt(started).Round(time.Second).String())
 		return err
 	}
 	f.lastGood.Store(started.UnixNano())

@@ -24,7 +24,7 @@ const (
 	DefaultMinKidRefresh   = 30 * time.Second
 	DefaultLeeway          = 60 * time.Second
 	DefaultCacheSize       = 10000
-	DefaultRetryInterval   = 5 * time.Second
+	DefaultRetryInterval   = time.Second
 	// MaxLeeway is the largest clock leeway accepted for exp and nbf.
 	MaxLeeway = 60 * time.Second
 	// maxTokenBytes bounds the size of a token worth parsing.
@@ -54,8 +54,12 @@ type VerifierConfig struct {
 	// unknown kid (default 30 s), so bogus kids cannot hammer the JWKS.
 	MinKidRefresh time.Duration
 	// RetryInterval is how often the JWKS is retried while no key has
-	// ever been loaded (default 5 s).
+	// ever been loaded (default 1 s).
 	RetryInterval time.Duration
+	// StartupGrace is how long fetch failures are logged at debug level
+	// only, while no key has ever been loaded (default 30 s); then one
+	// warning says the keys are still missing.
+	StartupGrace time.Duration
 	// Leeway is the clock skew allowed on exp and nbf (zero means the
 	// default, 60 s, which is also the maximum).
 	Leeway time.Duration
@@ -94,6 +98,7 @@ type Verifier struct {
 	lastForced time.Time
 	errMu      sync.Mutex
 	lastErr    error
+	startup    *startup
 }
 
 // NewVerifier starts a verifier. It does not wait for the JWKS: it starts
@@ -133,7 +138,7 @@ func NewVerifier(ctx context.Context, cfg VerifierConfig) (*Verifier, error) {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	v := &Verifier{cfg: cfg, log: cfg.Logger, tokens: newTokenCache(cfg.CacheSize)}
+	v := &Verifier{cfg: cfg, log: cfg.Logger, tokens: newTokenCache(cfg.CacheSize), startup: newStartup(cfg.Now(), cfg.StartupGrace)}
 
 	// jwk.Cache refreshes the JWKS every RefreshInterval; each successful
 	// fetch passes through install. Forced refreshes (unknown kid) fetch
