@@ -5,15 +5,13 @@ MODULES := ./pkg/... ./auth-server/... ./fhir-server/... ./e2e/...
 
 .PHONY: run test test-go test-browser bench soak lint build demo compose-up compose-down
 
-## run: both servers on embedded stores with the demo clients, users and data
+## run: both servers on embedded stores with the demo clients, users and data, on 127.0.0.1
+##      (PORTS=9080 moves them to 9080 and 9081; LISTEN_HOST=0.0.0.0 listens on every interface)
 run: build
-	@echo "auth-server on http://localhost:8081, fhir-server on http://localhost:8080/STU3 (Ctrl-C stops both)"
-	@trap 'kill 0' INT TERM EXIT; \
-	AUTH_DEMO=$${AUTH_DEMO:-true} ./bin/auth-server & \
-	FHIR_DEMO=$${FHIR_DEMO:-true} ./bin/fhir-server & \
-	wait
+	@PORTS="$(PORTS)" LISTEN_HOST="$(LISTEN_HOST)" scripts/run.sh
 
 build:
+	@echo "building both servers into bin/ (the first build takes a few minutes)"
 	@mkdir -p bin
 	$(GO) build -o bin/ ./auth-server/cmd/auth-server ./fhir-server/cmd/fhir-server
 

@@ -102,8 +102,11 @@ func startFeed(ctx context.Context, cfg token.FeedConfig, log *slog.Logger) (*to
 	}
 	first, cancel := context.WithTimeout(ctx, firstPollWait)
 	defer cancel()
+	// The auth server is often still starting (make run, docker-compose):
+	// the feed itself warns when it stays unreachable past its start-up
+	// grace period.
 	if err := feed.Poll(first); err != nil {
-		log.Warn("first revocation-feed poll failed; retrying every second, token-bearing requests get 503 until one succeeds", "err", err)
+		log.Info("revocation feed not reached yet; polling every second, token-bearing requests get 503 until it answers", "url", cfg.URL)
 	}
 	go feed.Run(ctx)
 	return feed, nil
