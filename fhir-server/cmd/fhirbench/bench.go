@@ -20,6 +20,8 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/smartgate/pkg/benchreport"
+
 	"github.com/smartgate/fhir-server/internal/api"
 	"github.com/smartgate/fhir-server/internal/capability"
 	"github.com/smartgate/fhir-server/internal/demo"
@@ -31,7 +33,7 @@ import (
 )
 
 // bench runs every measurement on one backend.
-func bench(ctx context.Context, name string, o options, d *dataset, out io.Writer, log *slog.Logger) error {
+func bench(ctx context.Context, name string, o options, d *dataset, out io.Writer, rep *benchreport.Reporter, log *slog.Logger) error {
 	st, cleanup, err := openBackend(ctx, name)
 	if err != nil {
 		return err
@@ -83,7 +85,11 @@ func bench(ctx context.Context, name string, o options, d *dataset, out io.Write
 		}
 	}
 	took := time.Since(start)
-	fmt.Fprintf(out, "bulk load: %d resources in %s = %.0f resources/s (target >= 2000)\n", len(d.resources), took.Round(time.Millisecond), float64(len(d.resources))/took.Seconds())
+	loadRate := float64(len(d.resources)) / took.Seconds()
+	fmt.Fprintf(out, "bulk load: %d resources in %s = %.0f resources/s\n", len(d.resources), took.Round(time.Millisecond), loadRate)
+	if err := rep.Report(benchreport.AtLeast(name+": bulk load through transaction Bundles, resources/s", loadRate, 2000, "%.0f", "")); err != nil {
+		return err
+	}
 
 	// GET Patient/{id} beside a trivial handler serving the same bytes.
 	sample, err := get(ctx, client, srv.URL+"/STU3/Patient/"+d.patients[0])
@@ -116,17 +122,21 @@ func bench(ctx context.Context, name string, o options, d *dataset, out io.Write
 	if name == "postgres" {
 		target = 0.4
 	}
-	fmt.Fprintf(out, "GET Patient/{id} at concurrency %d: %.0f req/s; trivial handler, same bytes: %.0f req/s; ratio %.2f (target >= %.1f)\n",
-		o.concurrency, apiRate, ceiling, apiRate/ceiling, target)
+	fmt.Fprintf(out, "GET Patient/{id} at concurrency %d: %.0f req/s; trivial handler, same bytes: %.0f req/s; ratio %.2f\n",
+		o.concurrency, apiRate, ceiling, apiRate/ceiling)
+	if err := rep.Report(benchreport.AtLeast(fmt.Sprintf("%s: GET Patient/{id} ÷ trivial handler, c=%d", name, o.concurrency),
+		apiRate/ceiling, target, "%.2f", fmt.Sprintf("%.0f req/s", apiRate))); err != nil {
+		return err
+	}
 
 	obs := d.obsQuery
-	if err := latency(ctx, client, out, o.queries, "Observation?patient=X&code=Y", func(i int) string {
+	if err := latency(ctx, client, out, rep, o.queries, name+": Observation?patient=X&code=Y", func(i int) string {
 		return srv.URL + "/STU3/Observation?" + escapeQuery(obs[i%len(obs)])
 	}); err != nil {
 		return err
 	}
 	nhs := d.nhs
-	return latency(ctx, client, out, o.queries, "Patient?identifier=system|value", func(i int) string {
+	return latency(ctx, client, out, rep, o.queries, name+": Patient?identifier=system|value", func(i int) string {
 		return srv.URL + "/STU3/Patient?identifier=" + url.QueryEscape(nhs[(i*7919)%len(nhs)])
 	})
 }
@@ -185,8 +195,9 @@ func throughput(ctx context.Context, client *http.Client, o options, target func
 	return float64(done.Load()) / time.Since(start).Seconds(), nil
 }
 
-// latency runs n requests one after another and prints p50 and p99.
-func latency(ctx context.Context, client *http.Client, out io.Writer, n int, label string, target func(i int) string) error {
+// latency runs n requests one after another, prints p50 and p99 and
+// reports p99 against its target.
+func latency(ctx context.Context, client *http.Client, out io.Writer, rep *benchreport.Reporter, n int, label string, target func(i int) string) error {
 	times := make([]time.Duration, 0, n)
 	for i := range n {
 		start := time.Now()
@@ -201,8 +212,8 @@ func latency(ctx context.Context, client *http.Client, out io.Writer, n int, lab
 	}
 	slices.Sort(times)
 	p := func(q float64) time.Duration { return times[min(len(times)-1, int(q*float64(len(times))))] }
-	fmt.Fprintf(out, "%s: p50 %s p99 %s over %d queries (target p99 < 20ms)\n", label, p(0.50).Round(10*time.Microsecond), p(0.99).Round(10*time.Microsecond), n)
-	return nil
+	fmt.Fprintf(out, "%s: p50 %s p99 %s over %d queries\n", label, p(0.50).Round(10*time.Microsecond), p(0.99).Round(10*time.Microsecond), n)
+	return rep.Report(benchreport.Below(label+" p99", float64(p(0.99))/float64(time.Millisecond), 20, "%.2f ms", ""))
 }
 
 // openBackend opens an empty store: SQLite in a temporary directory, or

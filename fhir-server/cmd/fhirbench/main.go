@@ -16,6 +16,8 @@ import (
 	"os/signal"
 	"runtime/pprof"
 	"time"
+
+	"github.com/smartgate/pkg/benchreport"
 )
 
 type options struct {
@@ -76,8 +78,9 @@ func run(ctx context.Context, o options, out io.Writer) error {
 	data := newDataset(o.resources)
 	fmt.Fprintf(out, "dataset: %d resources (%d patients), transaction Bundles of %d, concurrency %d, %s per throughput run\n",
 		len(data.resources), len(data.patients), o.batch, o.concurrency, o.duration)
+	rep := benchreport.New(out, os.Getenv(benchreport.EnvResults))
 	for _, name := range names {
-		if err := bench(ctx, name, o, data, out, log); err != nil {
+		if err := bench(ctx, name, o, data, out, rep, log); err != nil {
 			return fmt.Errorf("%s: %w", name, err)
 		}
 	}
