@@ -18,8 +18,12 @@ build:
 ## test: every test (Redis/PostgreSQL suites run when REDIS_URL/DATABASE_URL are set)
 test: lint test-go
 
+# go test -json through pkg/cmd/testsummary: the plain go test output, then
+# one line naming the tests that skipped (no REDIS_URL, no Chromium ...) and
+# how to run them.
 test-go:
-	$(GO) test -count=1 -timeout 20m $(MODULES)
+	@mkdir -p bin && $(GO) build -o bin/testsummary ./pkg/cmd/testsummary
+	@set -o pipefail; $(GO) test -json -count=1 -timeout 20m $(MODULES) | bin/testsummary
 
 ## bench: throughput and latency figures, as ratios against ceilings measured in the same run,
 ##        then one table of every figure against its target (met or missed; never a failure)
