@@ -3,7 +3,7 @@ SHELL := /bin/bash
 GO ?= go
 MODULES := ./pkg/... ./auth-server/... ./fhir-server/... ./e2e/...
 
-.PHONY: run test test-go test-browser bench soak lint build demo compose-up compose-down
+.PHONY: run test test-go test-browser bench soak lint build demo compose-up compose-down compose-test
 
 ## run: both servers on embedded stores with the demo clients, users and data, on 127.0.0.1
 ##      (PORTS=9080 moves them to 9080 and 9081; LISTEN_HOST=0.0.0.0 listens on every interface)
@@ -61,3 +61,8 @@ compose-up:
 
 compose-down:
 	docker-compose -f deploy/docker-compose.yml down
+
+## compose-test: deploy/docker-compose.yml run for real in podman (images built here from Debian
+##               packages and host-built binaries), the tour, the Postman collection, a restart
+compose-test:
+	scripts/compose-test.sh
