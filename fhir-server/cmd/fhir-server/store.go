@@ -35,7 +35,7 @@ func openBackend(ctx context.Context, cfg config.Config, log *slog.Logger) (stor
 	if cfg.DatabaseURL != "" {
 		s, err := postgres.Open(ctx, cfg.DatabaseURL, opts)
 		if err != nil {
-			return nil, fmt.Errorf("postgres: %w", err)
+			return nil, err // says "postgres: ..." already
 		}
 		log.Info("store: PostgreSQL")
 		return s, nil
