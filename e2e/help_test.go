@@ -17,7 +17,7 @@ func TestBinariesHelp(t *testing.T) {
 		commands []string
 	}{
 		{bins.AuthServer, []string{"serve", "keys", "clients", "users", "healthcheck"}},
-		{bins.FHIRServer, []string{"serve", "import", "export", "healthcheck"}},
+		{bins.FHIRServer, []string{"serve", "import", "export", "audit", "healthcheck"}},
 	} {
 		for _, args := range [][]string{{"-h"}, {"--help"}, {"help"}} {
 			out, err := exec.Command(b.path, args...).Output()

@@ -19,6 +19,8 @@ import (
 	"runtime/pprof"
 	"time"
 
+	"github.com/smartgate/pkg/benchreport"
+
 	"github.com/smartgate/fhir-server/internal/audit"
 	"github.com/smartgate/fhir-server/internal/search"
 	"github.com/smartgate/fhir-server/internal/store"
@@ -75,15 +77,16 @@ func run(ctx context.Context, o options, out io.Writer) error {
 	}
 	fmt.Fprintf(out, "audit log: %d AuditEvents recorded in batches of %d, %d patients, %d clients; %d searches per figure, one at a time\n",
 		o.events, o.batch, o.patients, o.clients, o.queries)
+	rep := benchreport.New(out, os.Getenv(benchreport.EnvResults))
 	for _, name := range names {
-		if err := bench(ctx, name, o, out); err != nil {
+		if err := bench(ctx, name, o, out, rep); err != nil {
 			return fmt.Errorf("%s: %w", name, err)
 		}
 	}
 	return nil
 }
 
-func bench(ctx context.Context, name string, o options, out io.Writer) error {
+func bench(ctx context.Context, name string, o options, out io.Writer, rep *benchreport.Reporter) error {
 	st, dir, cleanup, err := openBackend(ctx, name)
 	if err != nil {
 		return err
@@ -110,7 +113,7 @@ func bench(ctx context.Context, name string, o options, out io.Writer) error {
 		}
 		defer pprof.StopCPUProfile()
 	}
-	return measure(ctx, l, o, out)
+	return measure(ctx, name, l, o, out, rep)
 }
 
 // openBackend opens an empty store: SQLite in a temporary directory
