@@ -115,7 +115,8 @@ func noErrorPrinted(t *testing.T, out string) {
 // foreground group, stops both with nothing printed as an error, make
 // exiting 0 or by SIGINT, no process left behind.
 func TestMakeRunStartsQuietlyAndStopsOnCtrlC(t *testing.T) {
-	fhirPort, authPort := harness.FreePort(t), harness.FreePort(t)
+	ports := harness.FreePorts(t, 2)
+	fhirPort, authPort := ports[0], ports[1]
 	m := startMakeRun(t, fhirPort, authPort)
 	for _, url := range []string{fmt.Sprintf("http://127.0.0.1:%d/readyz", authPort), fmt.Sprintf("http://127.0.0.1:%d/readyz", fhirPort)} {
 		// The first build of both servers takes minutes.

@@ -26,7 +26,8 @@ type StackOptions struct {
 func StartStack(t testing.TB, o StackOptions) *Stack {
 	t.Helper()
 	bins := Build(t)
-	authPort, fhirPort := FreePort(t), FreePort(t)
+	ports := FreePorts(t, 2)
+	authPort, fhirPort := ports[0], ports[1]
 	s := &Stack{
 		Issuer:  fmt.Sprintf("http://127.0.0.1:%d", authPort),
 		FHIRURL: fmt.Sprintf("http://127.0.0.1:%d/STU3", fhirPort),

@@ -45,7 +45,8 @@ func StartTLSStack(t testing.TB, o StackOptions, files TLSFiles) *Stack {
 	t.Helper()
 	bins := Build(t)
 	client := files.Client(t)
-	authPort, fhirPort := FreePort(t), FreePort(t)
+	ports := FreePorts(t, 2)
+	authPort, fhirPort := ports[0], ports[1]
 	fhirOrigin := fmt.Sprintf("https://127.0.0.1:%d", fhirPort)
 	s := &Stack{
 		Issuer:  fmt.Sprintf("https://127.0.0.1:%d", authPort),
