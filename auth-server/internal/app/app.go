@@ -36,7 +36,7 @@ type App struct {
 // OpenStore opens the configured backend and the key manager: what the
 // operator subcommands need.
 func OpenStore(ctx context.Context, cfg config.Config, log *slog.Logger) (store.Store, *keys.Manager, error) {
-	st, err := backend.Open(ctx, backend.Options{RedisURL: cfg.RedisURL, RedisKeyPrefix: cfg.RedisKeyPrefix, DataDir: cfg.DataDir})
+	st, err := backend.Open(ctx, backend.FromConfig(cfg))
 	if err != nil {
 		return nil, nil, err
 	}

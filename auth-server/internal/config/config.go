@@ -20,6 +20,9 @@ type Config struct {
 	// RedisKeyPrefix namespaces every Redis key, so several deployments
 	// can share one Redis.
 	RedisKeyPrefix string `yaml:"redis_key_prefix" env:"AUTH_REDIS_KEY_PREFIX"`
+	// Redis reaches Redis through Sentinel or as a Cluster instead of
+	// RedisURL.
+	Redis Redis `yaml:"redis" envPrefix:"AUTH_REDIS_"`
 	// FHIRBaseURL is the audience (aud) of every access token.
 	FHIRBaseURL string `yaml:"fhir_base_url" env:"FHIR_BASE_URL"`
 	// RevocationFeedClients are the client ids allowed to read GET

@@ -32,11 +32,7 @@ func (c Config) Validate() error {
 	if c.Demo && c.ClientsFile == "" {
 		bad("clients_file (AUTH_CLIENTS_FILE) is empty but demo is on")
 	}
-	if c.RedisURL != "" {
-		if u, err := url.Parse(c.RedisURL); err != nil || (u.Scheme != "redis" && u.Scheme != "rediss" && u.Scheme != "unix") {
-			bad("redis_url (REDIS_URL) must be a redis://, rediss:// or unix:// URL")
-		}
-	}
+	errs = append(errs, c.validateRedis()...)
 	for _, id := range c.IntrospectionClients {
 		if strings.TrimSpace(id) == "" {
 			bad("introspection_clients (AUTH_INTROSPECTION_CLIENTS) holds an empty client id")

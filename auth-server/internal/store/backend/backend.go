@@ -1,13 +1,14 @@
 // Package backend chooses the auth-server's store at start-up: Redis when
-// a URL is configured, the embedded SQLite file in the data directory
-// otherwise. It is the one place that imports the backends, so the store
-// package itself stays free of them.
+// a URL, sentinels or Cluster seed nodes are configured, the embedded
+// SQLite file in the data directory otherwise. It is the one place that
+// imports the backends, so the store package itself stays free of them.
 package backend
 
 import (
 	"context"
 	"fmt"
 
+	"github.com/smartgate/auth-server/internal/config"
 	"github.com/smartgate/auth-server/internal/store"
 	"github.com/smartgate/auth-server/internal/store/embedded"
 	"github.com/smartgate/auth-server/internal/store/redis"
@@ -15,26 +16,48 @@ import (
 
 // Options selects and configures a backend.
 type Options struct {
-	RedisURL       string // Redis when set (REDIS_URL)
-	RedisKeyPrefix string // default redis.DefaultKeyPrefix ("smartgate:")
-	DataDir        string // embedded store directory (AUTH_DATA_DIR) when RedisURL is empty
+	RedisURL       string       // one Redis server (REDIS_URL)
+	Redis          config.Redis // Sentinel or Cluster instead of RedisURL
+	RedisKeyPrefix string       // default redis.DefaultKeyPrefix ("smartgate:")
+	DataDir        string       // embedded store directory (AUTH_DATA_DIR) when no Redis is configured
+}
+
+// FromConfig returns the backend options of a configuration.
+func FromConfig(cfg config.Config) Options {
+	return Options{RedisURL: cfg.RedisURL, Redis: cfg.Redis, RedisKeyPrefix: cfg.RedisKeyPrefix, DataDir: cfg.DataDir}
+}
+
+// topology is the Redis topology o configures; its URL, sentinels and
+// seed nodes are all empty when none is.
+func (o Options) topology() redis.Topology {
+	r := o.Redis
+	return redis.Topology{
+		URL:           o.RedisURL,
+		SentinelAddrs: r.SentinelAddrs, SentinelMaster: r.SentinelMaster, SentinelPassword: r.SentinelPassword,
+		ClusterAddrs: r.ClusterAddrs, Username: r.Username, Password: r.Password, TLS: r.TLS,
+	}
+}
+
+func (o Options) redis() bool {
+	return o.RedisURL != "" || len(o.Redis.SentinelAddrs) > 0 || o.Redis.SentinelMaster != "" || len(o.Redis.ClusterAddrs) > 0
 }
 
 // Name reports which backend o selects: "redis" or "embedded".
 func (o Options) Name() string {
-	if o.RedisURL != "" {
+	if o.redis() {
 		return "redis"
 	}
 	return "embedded"
 }
 
-// Open opens the backend o selects.
+// Open opens the backend o selects. A Redis that is configured but
+// unreachable is an error, never a fall-back to the embedded store.
 func Open(ctx context.Context, o Options) (store.Store, error) {
-	if o.RedisURL != "" {
-		return redis.Open(ctx, o.RedisURL, o.RedisKeyPrefix)
+	if o.redis() {
+		return redis.Connect(ctx, o.topology(), o.RedisKeyPrefix)
 	}
 	if o.DataDir == "" {
-		return nil, fmt.Errorf("store: no Redis URL and no data directory configured")
+		return nil, fmt.Errorf("store: no Redis and no data directory configured")
 	}
 	return embedded.Open(ctx, o.DataDir)
 }

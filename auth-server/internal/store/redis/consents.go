@@ -11,21 +11,17 @@ import (
 	"github.com/smartgate/auth-server/internal/store"
 )
 
-// Consents: one hash per user (client id -> JSON), and per client a set
-// naming the user hashes that hold a consent for it, so that deleting a
-// client can find them.
+// Consents: one hash per user (client id -> JSON), and per client an
+// index set (index.go) naming the user hashes that hold a consent for it,
+// so that deleting a client can find them. The set is written before the
+// consent, and DeleteConsentsByClient leaves its members: a user who
+// consents again while the client's consents are purged is named there
+// for the next purge (a member naming no consent is harmless).
 
 func (s *Store) consentUserKey(userID string) string { return s.key("consents", "user", userID) }
 func (s *Store) consentClientKey(clientID string) string {
 	return s.key("consents", "client", clientID)
 }
-
-var deleteConsentsByClient = goredis.NewScript(`
-for _, k in ipairs(redis.call('SMEMBERS', KEYS[1])) do
-  redis.call('HDEL', k, ARGV[1])
-end
-redis.call('DEL', KEYS[1])
-return 1`)
 
 // GetConsent returns the user's consent for the client, or ErrNotFound.
 func (s *Store) GetConsent(ctx context.Context, userID, clientID string) (*store.Consent, error) {
@@ -43,12 +39,10 @@ func (s *Store) PutConsent(ctx context.Context, c *store.Consent) error {
 		return err
 	}
 	userKey := s.consentUserKey(c.UserID)
-	_, err = s.rdb.TxPipelined(ctx, func(p goredis.Pipeliner) error {
-		p.HSet(ctx, userKey, c.ClientID, doc)
-		p.SAdd(ctx, s.consentClientKey(c.ClientID), userKey)
-		return nil
-	})
-	return wrap(err)
+	if err := s.addToIndexes(ctx, userKey, 0, s.consentClientKey(c.ClientID)); err != nil {
+		return err
+	}
+	return wrap(s.rdb.HSet(ctx, userKey, c.ClientID, doc).Err())
 }
 
 // DeleteConsent removes one consent; ErrNotFound when absent. The
@@ -70,5 +64,15 @@ func (s *Store) ListConsents(ctx context.Context, userID string) ([]*store.Conse
 
 // DeleteConsentsByClient removes every consent given to the client.
 func (s *Store) DeleteConsentsByClient(ctx context.Context, clientID string) error {
-	return wrap(deleteConsentsByClient.Run(ctx, s.rdb, []string{s.consentClientKey(clientID)}, clientID).Err())
+	members, err := s.indexMembers(ctx, s.consentClientKey(clientID))
+	if err != nil || len(members) == 0 {
+		return err
+	}
+	_, err = s.rdb.Pipelined(ctx, func(p goredis.Pipeliner) error {
+		for _, userKey := range members {
+			p.HDel(ctx, userKey, clientID)
+		}
+		return nil
+	})
+	return wrap(err)
 }

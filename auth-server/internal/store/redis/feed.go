@@ -11,7 +11,8 @@ import (
 	"github.com/smartgate/auth-server/internal/store"
 )
 
-// The revocation feed is kept in these keys, all written by the scripts
+// The revocation feed is kept in these keys (each named by feedKey, in
+// one Cluster slot), all written by the scripts
 // below so that every change is atomic:
 //
 //	revoked_tokens         sorted set  jti -> expiry (Unix ms)
@@ -28,9 +29,9 @@ import (
 // feedKeys are KEYS[1..7] of every feed script, in this order.
 func (s *Store) feedKeys(extra ...string) []string {
 	return append([]string{
-		s.key("revoked_tokens"), s.key("revoked_tokens_client"), s.key("revoked_tokens_iat"),
-		s.key("revoked_clients"), s.key("revoked_clients_at"),
-		s.key("revocation_feed"), s.key("revocation_feed_state"),
+		s.feedKey("revoked_tokens"), s.feedKey("revoked_tokens_client"), s.feedKey("revoked_tokens_iat"),
+		s.feedKey("revoked_clients"), s.feedKey("revoked_clients_at"),
+		s.feedKey("revocation_feed"), s.feedKey("revocation_feed_state"),
 	}, extra...)
 }
 

@@ -65,12 +65,11 @@ redis.call('ZADD', KEYS[1], until_, ARGV[2])
 redis.call('PEXPIREAT', KEYS[1], until_)
 return 0`)
 
-// loginSucceeded: KEYS pair, account, address; ARGV known until, account.
+// loginSucceeded: KEYS pair; ARGV known until. The account and address
+// keys are in other Cluster slots: LoginSucceeded clears them beside it.
 var loginSucceeded = goredis.NewScript(`
 redis.call('HSET', KEYS[1], 'f', 0, 'b', 0, 'k', ARGV[1])
 redis.call('PEXPIREAT', KEYS[1], ARGV[1])
-redis.call('DEL', KEYS[2])
-redis.call('ZREM', KEYS[3], ARGV[2])
 return 1`)
 
 // waited turns a script's wait in ms into a duration.
@@ -107,8 +106,13 @@ func (s *Store) ReserveLoginAddress(ctx context.Context, address, account string
 
 // LoginSucceeded implements store.LoginThrottleStore.
 func (s *Store) LoginSucceeded(ctx context.Context, account, address string, knownUntil, _ time.Time) error {
-	keys := []string{s.loginPairKey(account, address), s.loginAccountKey(account), s.loginAddressKey(address)}
-	return wrap(loginSucceeded.Run(ctx, s.rdb, keys, ms(ceilMS(knownUntil)), account).Err())
+	_, err := s.rdb.Pipelined(ctx, func(p goredis.Pipeliner) error {
+		loginSucceeded.Eval(ctx, p, []string{s.loginPairKey(account, address)}, ms(ceilMS(knownUntil)))
+		p.Del(ctx, s.loginAccountKey(account))
+		p.ZRem(ctx, s.loginAddressKey(address), account)
+		return nil
+	})
+	return wrap(err)
 }
 
 // KnownLoginAddress implements store.LoginThrottleStore.

@@ -7,9 +7,7 @@ package redis
 
 import (
 	"context"
-	"crypto/rand"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"strconv"
 	"time"
@@ -24,7 +22,7 @@ const DefaultKeyPrefix = "smartgate:"
 
 // Store is the Redis backend, safe for concurrent use.
 type Store struct {
-	rdb    *goredis.Client
+	rdb    goredis.UniversalClient
 	prefix string
 }
 
@@ -33,24 +31,7 @@ var _ store.Store = (*Store)(nil)
 // Open connects to the Redis server at url (redis:// or rediss://) and
 // checks that it answers. All keys are placed under keyPrefix.
 func Open(ctx context.Context, url, keyPrefix string) (*Store, error) {
-	opts, err := goredis.ParseURL(url)
-	if err != nil {
-		// ParseURL's error may quote the URL, password included: do not wrap it.
-		return nil, errors.New("redis store: invalid REDIS_URL")
-	}
-	if keyPrefix == "" {
-		keyPrefix = DefaultKeyPrefix
-	}
-	s := &Store{rdb: goredis.NewClient(opts), prefix: keyPrefix}
-	if err := s.Ping(ctx); err != nil {
-		s.rdb.Close()
-		return nil, err
-	}
-	if err := initFeed.Run(ctx, s.rdb, s.feedKeys(), rand.Text()).Err(); err != nil {
-		s.rdb.Close()
-		return nil, fmt.Errorf("redis store: revocation feed: %w", err)
-	}
-	return s, nil
+	return Connect(ctx, Topology{URL: url}, keyPrefix)
 }
 
 // pair names a key for two ids without ambiguity: the first id is

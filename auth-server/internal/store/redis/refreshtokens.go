@@ -11,9 +11,9 @@ import (
 )
 
 // A refresh token is one hash (doc, used_at) that Redis expires at the
-// token's expiry. Three sets index it by family, by client and by (user,
-// client); their members are token key names, and each set expires with
-// its last token. Revocation deletes the tokens a set names.
+// token's expiry. Three index sets (index.go) name it by family, by
+// client and by (user, client); each set expires with its last token.
+// Revocation deletes the tokens a set names.
 
 func (s *Store) refreshKey(hash string) string { return s.key("refresh", hash) }
 
@@ -25,14 +25,10 @@ func (s *Store) refreshIndexKeys(rt *store.RefreshToken) []string {
 	}
 }
 
-var createRefresh = goredis.NewScript(luaExtend + `
+var createRefresh = goredis.NewScript(`
 if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
 redis.call('HSET', KEYS[1], 'doc', ARGV[1])
 redis.call('PEXPIREAT', KEYS[1], ARGV[2])
-for i = 2, #KEYS do
-  redis.call('SADD', KEYS[i], KEYS[1])
-  extend(KEYS[i], ARGV[2])
-end
 return 1`)
 
 // useRefresh answers {0} (unknown), {1, doc, used_at} (first use) or
@@ -44,20 +40,13 @@ if f[2] then return {2, f[1], f[2]} end
 redis.call('HSET', KEYS[1], 'used_at', ARGV[1])
 return {1, f[1], ARGV[1]}`)
 
-// revokeRefresh deletes the tokens the index set names and the set; it
-// answers doc, used_at pairs of the tokens that still existed.
-var revokeRefresh = goredis.NewScript(`
-local out = {}
-for _, k in ipairs(redis.call('SMEMBERS', KEYS[1])) do
-  local f = redis.call('HMGET', k, 'doc', 'used_at')
-  if f[1] then
-    table.insert(out, f[1])
-    table.insert(out, f[2] or '')
-    redis.call('DEL', k)
-  end
-end
+// takeRefresh deletes one token and answers its doc and used_at, or
+// nothing when it no longer exists.
+var takeRefresh = goredis.NewScript(`
+local f = redis.call('HMGET', KEYS[1], 'doc', 'used_at')
+if not f[1] then return {} end
 redis.call('DEL', KEYS[1])
-return out`)
+return {f[1], f[2] or ''}`)
 
 // CreateRefreshToken stores rt until rt.ExpiresAt; ErrConflict when its
 // hash exists.
@@ -68,13 +57,17 @@ func (s *Store) CreateRefreshToken(ctx context.Context, rt *store.RefreshToken) 
 	if err != nil {
 		return err
 	}
-	keys := append([]string{s.refreshKey(rt.TokenHash)}, s.refreshIndexKeys(rt)...)
-	n, err := createRefresh.Run(ctx, s.rdb, keys, doc, ms(ceilMS(rt.ExpiresAt))).Int()
+	k, exp := s.refreshKey(rt.TokenHash), ms(ceilMS(rt.ExpiresAt))
+	n, err := createRefresh.Run(ctx, s.rdb, []string{k}, doc, exp).Int()
 	if err != nil {
 		return wrap(err)
 	}
 	if n == 0 {
 		return store.ErrConflict
+	}
+	if err := s.addToIndexes(ctx, k, exp, s.refreshIndexKeys(rt)...); err != nil {
+		_ = s.rdb.Del(context.WithoutCancel(ctx), k).Err() // best effort: never an unindexed token
+		return err
 	}
 	return nil
 }
@@ -128,20 +121,25 @@ func (s *Store) RevokeRefreshTokensByUserClient(ctx context.Context, userID, cli
 }
 
 func (s *Store) revokeRefresh(ctx context.Context, index string) ([]*store.RefreshToken, error) {
-	v, err := revokeRefresh.Run(ctx, s.rdb, []string{index}).Result()
+	members, err := s.indexMembers(ctx, index)
 	if err != nil {
-		return nil, wrap(err)
+		return nil, err
 	}
-	r := strs(v)
-	out := make([]*store.RefreshToken, 0, len(r)/2)
-	for i := 0; i+1 < len(r); i += 2 {
-		rt, err := decodeRefresh(r[i], r[i+1])
+	out := make([]*store.RefreshToken, 0, len(members))
+	for _, k := range members {
+		v, err := takeRefresh.Run(ctx, s.rdb, []string{k}).Result()
 		if err != nil {
-			return nil, err
+			return nil, wrap(err)
 		}
-		out = append(out, rt)
+		if r := strs(v); len(r) == 2 {
+			rt, err := decodeRefresh(r[0], r[1])
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, rt)
+		}
 	}
-	return out, nil
+	return out, s.dropFromIndex(ctx, index, members)
 }
 
 func decodeRefresh(doc string, usedAt any) (*store.RefreshToken, error) {

@@ -62,14 +62,14 @@ func (s *Store) RevokeToken(ctx context.Context, r store.RevokedToken, compactAf
 	} else {
 		iat = ms(r.IssuedAt)
 	}
-	err := revokeToken.Run(ctx, s.rdb, s.feedKeys(s.key("revoked_tokens_of", r.ClientID)),
+	err := revokeToken.Run(ctx, s.rdb, s.feedKeys(s.feedKey("revoked_tokens_of:"+r.ClientID)),
 		r.JTI, ms(ceilMS(r.ExpiresAt)), r.ClientID, iat, ms(now), compactAfter, rand.Text()).Err()
 	return wrap(err)
 }
 
 // IsTokenRevoked reports whether jti is revoked and not yet expired.
 func (s *Store) IsTokenRevoked(ctx context.Context, jti string) (bool, error) {
-	score, err := s.rdb.ZScore(ctx, s.key("revoked_tokens"), jti).Result()
+	score, err := s.rdb.ZScore(ctx, s.feedKey("revoked_tokens"), jti).Result()
 	if errors.Is(err, goredis.Nil) {
 		return false, nil
 	}

@@ -34,7 +34,7 @@ func (s *Store) RevokeClient(ctx context.Context, clientID string, revokedAt, ex
 // ClientRevokedAt returns the revocation time of the client's unexpired
 // entry, zero when there is none.
 func (s *Store) ClientRevokedAt(ctx context.Context, clientID string) (time.Time, error) {
-	score, err := s.rdb.ZScore(ctx, s.key("revoked_clients"), clientID).Result()
+	score, err := s.rdb.ZScore(ctx, s.feedKey("revoked_clients"), clientID).Result()
 	if errors.Is(err, goredis.Nil) {
 		return time.Time{}, nil
 	}
@@ -44,7 +44,7 @@ func (s *Store) ClientRevokedAt(ctx context.Context, clientID string) (time.Time
 	if int64(score) <= ms(time.Now()) {
 		return time.Time{}, nil
 	}
-	at, err := s.rdb.HGet(ctx, s.key("revoked_clients_at"), clientID).Int64()
+	at, err := s.rdb.HGet(ctx, s.feedKey("revoked_clients_at"), clientID).Int64()
 	if errors.Is(err, goredis.Nil) {
 		return time.Time{}, nil // trimmed between the two reads
 	}

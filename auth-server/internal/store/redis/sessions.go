@@ -12,25 +12,12 @@ import (
 )
 
 // A session is one string key (JSON) that Redis expires at the session's
-// expiry. A set per user names the user's session keys and expires with
-// the last of them; DeleteSessionsByUser deletes what it names.
+// expiry. An index set per user (index.go) names the user's session keys
+// and expires with the last of them; DeleteSessionsByUser deletes what it
+// names.
 
 func (s *Store) sessionKey(hash string) string       { return s.key("session", hash) }
 func (s *Store) sessionUserKey(userID string) string { return s.key("session_user", userID) }
-
-var createSession = goredis.NewScript(luaExtend + `
-if not redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PXAT', ARGV[2]) then return 0 end
-redis.call('SADD', KEYS[2], KEYS[1])
-extend(KEYS[2], ARGV[2])
-return 1`)
-
-// deleteSessions deletes the session keys the set names and the set.
-var deleteSessions = goredis.NewScript(`
-for _, k in ipairs(redis.call('SMEMBERS', KEYS[1])) do
-  redis.call('DEL', k)
-end
-redis.call('DEL', KEYS[1])
-return 1`)
 
 // CreateSession stores sess until its expiry; ErrConflict when its hash
 // exists.
@@ -42,13 +29,17 @@ func (s *Store) CreateSession(ctx context.Context, sess *store.Session) error {
 	if err != nil {
 		return err
 	}
-	keys := []string{s.sessionKey(sess.IDHash), s.sessionUserKey(sess.UserID)}
-	n, err := createSession.Run(ctx, s.rdb, keys, doc, ms(ceilMS(sess.ExpiresAt))).Int()
+	k, exp := s.sessionKey(sess.IDHash), ceilMS(sess.ExpiresAt)
+	created, err := s.rdb.SetArgs(ctx, k, doc, goredis.SetArgs{Mode: "NX", ExpireAt: exp}).Result()
+	if errors.Is(err, goredis.Nil) || (err == nil && created != "OK") {
+		return store.ErrConflict
+	}
 	if err != nil {
 		return wrap(err)
 	}
-	if n == 0 {
-		return store.ErrConflict
+	if err := s.addToIndexes(ctx, k, ms(exp), s.sessionUserKey(sess.UserID)); err != nil {
+		_ = s.rdb.Del(context.WithoutCancel(ctx), k).Err() // best effort: never an unindexed session
+		return err
 	}
 	return nil
 }
@@ -91,5 +82,19 @@ func (s *Store) DeleteSession(ctx context.Context, idHash string) error {
 
 // DeleteSessionsByUser removes every session of the user.
 func (s *Store) DeleteSessionsByUser(ctx context.Context, userID string) error {
-	return wrap(deleteSessions.Run(ctx, s.rdb, []string{s.sessionUserKey(userID)}).Err())
+	set := s.sessionUserKey(userID)
+	members, err := s.indexMembers(ctx, set)
+	if err != nil || len(members) == 0 {
+		return err
+	}
+	_, err = s.rdb.Pipelined(ctx, func(p goredis.Pipeliner) error {
+		for _, k := range members {
+			p.Del(ctx, k) // one command per key: a Cluster routes each to its slot
+		}
+		return nil
+	})
+	if err != nil {
+		return wrap(err)
+	}
+	return s.dropFromIndex(ctx, set, members)
 }

@@ -14,10 +14,10 @@ import (
 
 // Users are three hashes kept consistent by scripts: users (id -> JSON),
 // usernames (UsernameKey -> id) and userkeys (id -> UsernameKey, to free
-// the old name on rename or delete).
+// the old name on rename or delete), all in the {users} slot.
 
 func (s *Store) userKeys() []string {
-	return []string{s.key("users"), s.key("usernames"), s.key("userkeys")}
+	return []string{s.userKey("users"), s.userKey("usernames"), s.userKey("userkeys")}
 }
 
 var createUser = goredis.NewScript(`
@@ -51,7 +51,7 @@ return 1`)
 
 // GetUser returns the user with id, or ErrNotFound.
 func (s *Store) GetUser(ctx context.Context, id string) (*store.User, error) {
-	doc, err := s.hashGet(ctx, s.key("users"), id)
+	doc, err := s.hashGet(ctx, s.userKey("users"), id)
 	if err != nil {
 		return nil, err
 	}
@@ -60,7 +60,7 @@ func (s *Store) GetUser(ctx context.Context, id string) (*store.User, error) {
 
 // GetUserByUsername finds a user by username, case-insensitively.
 func (s *Store) GetUserByUsername(ctx context.Context, username string) (*store.User, error) {
-	id, err := s.rdb.HGet(ctx, s.key("usernames"), store.UsernameKey(username)).Result()
+	id, err := s.rdb.HGet(ctx, s.userKey("usernames"), store.UsernameKey(username)).Result()
 	if errors.Is(err, goredis.Nil) {
 		return nil, store.ErrNotFound
 	}
@@ -119,7 +119,7 @@ func (s *Store) DeleteUser(ctx context.Context, id string) error {
 
 // ListUsers returns every user ordered by case-folded username.
 func (s *Store) ListUsers(ctx context.Context) ([]*store.User, error) {
-	list, err := hashAll[store.User](ctx, s, s.key("users"))
+	list, err := hashAll[store.User](ctx, s, s.userKey("users"))
 	if err != nil {
 		return nil, err
 	}
