@@ -85,13 +85,19 @@ func (r *Registry) Upsert(ctx context.Context, c *store.Client, secret string) e
 		c.SecretHash = HashSecret(secret)
 	}
 	old, err := r.store.GetClient(ctx, c.ID)
-	switch {
-	case errors.Is(err, store.ErrNotFound):
+	if errors.Is(err, store.ErrNotFound) {
 		c.CreatedAt = now
-		if err := r.store.CreateClient(ctx, c); err != nil {
-			return fmt.Errorf("clients: create %s: %w", c.ID, err)
+		err = r.store.CreateClient(ctx, c)
+		if !errors.Is(err, store.ErrConflict) {
+			if err != nil {
+				return fmt.Errorf("clients: create %s: %w", c.ID, err)
+			}
+			return nil
 		}
-		return nil
+		// Another replica starting at the same moment created it: update theirs.
+		old, err = r.store.GetClient(ctx, c.ID)
+	}
+	switch {
 	case err != nil:
 		return fmt.Errorf("clients: %s: %w", c.ID, err)
 	}

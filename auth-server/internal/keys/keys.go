@@ -86,6 +86,9 @@ func New(ks store.KeyStore, opts Options, log *slog.Logger) (*Manager, error) {
 }
 
 // Ensure loads the keys and creates a signing key when none is active.
+// Replicas starting at once on an empty store agree on one key: the store
+// creates it only while no key is active, and the losers load the
+// winner's.
 func (m *Manager) Ensure(ctx context.Context) error {
 	v, err := m.reload(ctx)
 	if err != nil {
@@ -94,7 +97,7 @@ func (m *Manager) Ensure(ctx context.Context) error {
 	if v.signer != nil {
 		return nil
 	}
-	if _, err := m.create(ctx); err != nil {
+	if _, err := m.create(ctx, m.store.CreateFirstKey); err != nil && !errors.Is(err, store.ErrConflict) {
 		return err
 	}
 	_, err = m.reload(ctx)
@@ -150,7 +153,7 @@ func (m *Manager) Rotate(ctx context.Context) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("keys: %w", err)
 	}
-	kid, err := m.create(ctx)
+	kid, err := m.create(ctx, m.store.CreateKey)
 	if err != nil {
 		return "", err
 	}
@@ -194,7 +197,9 @@ func (m *Manager) current(ctx context.Context) (*view, error) {
 	return m.reload(ctx)
 }
 
-func (m *Manager) create(ctx context.Context) (string, error) {
+// create generates a key and stores it with put (CreateKey or
+// CreateFirstKey).
+func (m *Manager) create(ctx context.Context, put func(context.Context, *store.SigningKey) error) (string, error) {
 	priv, err := rsa.GenerateKey(rand.Reader, m.opts.Size)
 	if err != nil {
 		return "", fmt.Errorf("keys: generate: %w", err)
@@ -209,7 +214,7 @@ func (m *Manager) create(ctx context.Context) (string, error) {
 		return "", err
 	}
 	k := &store.SigningKey{ID: kid, Algorithm: Algorithm, EncryptedPrivateKey: sealed, CreatedAt: m.opts.Now().UTC()}
-	if err := m.store.CreateKey(ctx, k); err != nil {
+	if err := put(ctx, k); err != nil {
 		return "", fmt.Errorf("keys: store: %w", err)
 	}
 	m.mu.Lock()

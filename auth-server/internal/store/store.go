@@ -98,6 +98,10 @@ type KeyStore interface {
 	ListKeys(ctx context.Context) ([]*SigningKey, error)
 	// CreateKey returns ErrConflict when the kid exists.
 	CreateKey(ctx context.Context, k *SigningKey) error
+	// CreateFirstKey stores k only when no key is active (every key has a
+	// RetiredAt), atomically: of replicas that start at once on an empty
+	// store, one creates the signer and the others get ErrConflict.
+	CreateFirstKey(ctx context.Context, k *SigningKey) error
 	// UpdateKey replaces a key; ErrNotFound when absent.
 	UpdateKey(ctx context.Context, k *SigningKey) error
 	// DeleteKey returns ErrNotFound when absent.

@@ -111,7 +111,12 @@ func (s *Service) Upsert(ctx context.Context, spec Spec) (*store.User, error) {
 	}
 	u, err := s.store.GetUserByUsername(ctx, spec.Username)
 	if errors.Is(err, store.ErrNotFound) {
-		return s.Add(ctx, spec)
+		added, addErr := s.Add(ctx, spec)
+		if !errors.Is(addErr, store.ErrConflict) {
+			return added, addErr
+		}
+		// Another replica starting at the same moment created it: update theirs.
+		u, err = s.store.GetUserByUsername(ctx, spec.Username)
 	}
 	if err != nil {
 		return nil, err
