@@ -93,20 +93,41 @@ func (s *Sentinel) MasterAddr(ctx context.Context) (string, error) {
 }
 
 // Failover asks a sentinel to promote the replica (SENTINEL FAILOVER) and
-// waits until every sentinel names the new primary; it returns its
-// address.
+// waits until the sentinels name the new primary; it returns its address.
 func (s *Sentinel) Failover(t testing.TB) string {
+	t.Helper()
+	return s.switchPrimary(t, func(ctx context.Context, old string) {
+		sc := goredis.NewSentinelClient(&goredis.Options{Addr: s.Sentinels[0].Addr})
+		defer sc.Close()
+		if err := sc.Failover(ctx, MasterName).Err(); err != nil {
+			t.Fatalf("SENTINEL FAILOVER: %v", err)
+		}
+	})
+}
+
+// KillPrimary kills the primary (SIGKILL, as a crash) and waits until the
+// sentinels have noticed and promoted the replica; it returns its address.
+func (s *Sentinel) KillPrimary(t testing.TB) string {
+	t.Helper()
+	return s.switchPrimary(t, func(_ context.Context, old string) {
+		for _, p := range []*Process{s.Primary, s.Replica} {
+			if p.Addr == old {
+				p.Kill()
+			}
+		}
+	})
+}
+
+// switchPrimary runs cause and waits until the sentinels name another
+// primary than before.
+func (s *Sentinel) switchPrimary(t testing.TB, cause func(ctx context.Context, old string)) string {
 	t.Helper()
 	ctx := context.Background()
 	old, err := s.MasterAddr(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
-	sc := goredis.NewSentinelClient(&goredis.Options{Addr: s.Sentinels[0].Addr})
-	defer sc.Close()
-	if err := sc.Failover(ctx, MasterName).Err(); err != nil {
-		t.Fatalf("SENTINEL FAILOVER: %v", err)
-	}
+	cause(ctx, old)
 	var now string
 	if !eventually(30*time.Second, func() bool {
 		now, err = s.MasterAddr(ctx)
