@@ -11,6 +11,7 @@ import (
 	"github.com/smartgate/auth-server/internal/clientauth"
 	"github.com/smartgate/auth-server/internal/metrics"
 	"github.com/smartgate/auth-server/internal/oauth"
+	"github.com/smartgate/auth-server/internal/ratelimit"
 )
 
 // authenticateClient authenticates the client (Basic or post) before any
@@ -26,7 +27,11 @@ func (a *api) authenticateClient() gin.HandlerFunc {
 			return
 		}
 		addr := "addr:" + c.ClientIP()
-		if wait, blocked := a.perAddress.Blocked(addr); blocked {
+		wait, blocked, err := a.perAddress.Blocked(c.Request.Context(), addr)
+		if err != nil {
+			a.Log.WarnContext(c.Request.Context(), "rate limit unreadable", "err", err)
+		}
+		if blocked {
 			a.authFailed(metrics.ReasonRateLimited)
 			a.tooMany(c, wait)
 			return
@@ -55,14 +60,14 @@ func (a *api) authenticateClient() gin.HandlerFunc {
 			return
 		case errors.Is(err, clientauth.ErrBadBasic):
 			a.authFailed(metrics.ReasonBadBasic)
-			a.perAddress.Fail(addr)
+			a.countFailure(c, a.perAddress, addr)
 			a.abort(c, oauth.ErrInvalidClient.WithDescription("malformed Basic authorization header"))
 			return
 		case errors.Is(err, clientauth.ErrNoCredentials):
 			if a.publicClient(c, cr.ClientID) {
 				return
 			}
-			a.perAddress.Fail(addr)
+			a.countFailure(c, a.perAddress, addr)
 			a.authFailed(metrics.ReasonMissing)
 			a.abort(c, oauth.ErrInvalidClient.WithDescription("client authentication required"))
 			return
@@ -91,16 +96,23 @@ func (a *api) authenticateClient() gin.HandlerFunc {
 // failClient counts a failed authentication and answers it: 429 once the
 // client id is over its limit, else refusal.
 func (a *api) failClient(c *gin.Context, addr, clientKey string, refusal error) {
-	a.perAddress.Fail(addr)
-	if clientKey != "" {
-		wait, blocked := a.perClient.Blocked(clientKey)
-		a.perClient.Fail(clientKey)
-		if blocked {
-			a.tooMany(c, wait)
-			return
-		}
+	a.countFailure(c, a.perAddress, addr)
+	if wait, over := a.countFailure(c, a.perClient, clientKey); over {
+		a.tooMany(c, wait)
+		return
 	}
 	a.abort(c, refusal)
+}
+
+// countFailure records a failure of key; over when key had already
+// reached its limit. A store that cannot count is logged, not fatal: the
+// request's own store access answers 503 then.
+func (a *api) countFailure(c *gin.Context, l *ratelimit.Limiter, key string) (time.Duration, bool) {
+	wait, over, err := l.Fail(c.Request.Context(), key)
+	if err != nil {
+		a.Log.WarnContext(c.Request.Context(), "rate limit not counted", "err", err)
+	}
+	return wait, over
 }
 
 func (a *api) tooMany(c *gin.Context, wait time.Duration) {

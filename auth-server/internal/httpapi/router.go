@@ -34,6 +34,7 @@ type Keys interface {
 // Store is what the routes need from the store.
 type Store interface {
 	store.ClientStore
+	store.FailureStore // the client-authentication rate limits, shared by every replica
 	Ping(ctx context.Context) error
 }
 
@@ -85,8 +86,8 @@ func New(d Deps) (http.Handler, error) {
 	a := &api{
 		Deps:         d,
 		issuer:       strings.TrimRight(d.Config.Issuer, "/"),
-		perClient:    ratelimit.New(d.Config.Limits.FailuresPerClient, d.Config.Limits.Window, d.Now),
-		perAddress:   ratelimit.New(d.Config.Limits.FailuresPerAddress, d.Config.Limits.Window, d.Now),
+		perClient:    ratelimit.New(d.Store, d.Config.Limits.FailuresPerClient, d.Config.Limits.Window, d.Now),
+		perAddress:   ratelimit.New(d.Store, d.Config.Limits.FailuresPerAddress, d.Config.Limits.Window, d.Now),
 		feedReader:   map[string]bool{},
 		introspector: map[string]bool{},
 	}

@@ -1,75 +1,59 @@
 // Package ratelimit counts failures per key (a client id, a source
 // address) in fixed windows and reports when a key has failed too often.
 // Only failures are counted: successful traffic never adds to a count and
-// is never delayed by it.
+// is never delayed by it. The counts live in the auth store, so every
+// auth-server on one store shares them.
 package ratelimit
 
 import (
-	"sync"
+	"context"
 	"time"
+
+	"github.com/smartgate/auth-server/internal/store"
 )
 
 // Limiter is safe for concurrent use.
 type Limiter struct {
+	store  store.FailureStore
 	max    int
 	window time.Duration
 	now    func() time.Time
-
-	mu      sync.Mutex
-	entries map[string]*entry
-	ops     int
-}
-
-type entry struct {
-	count int
-	reset time.Time // end of the window
 }
 
 // New returns a limiter that blocks a key after max failures within
 // window, until that window ends.
-func New(max int, window time.Duration, now func() time.Time) *Limiter {
+func New(st store.FailureStore, max int, window time.Duration, now func() time.Time) *Limiter {
 	if now == nil {
 		now = time.Now
 	}
-	return &Limiter{max: max, window: window, now: now, entries: map[string]*entry{}}
+	return &Limiter{store: st, max: max, window: window, now: now}
 }
 
 // Blocked reports whether key has reached its failure limit and, if so,
 // how long until it may try again.
-func (l *Limiter) Blocked(key string) (time.Duration, bool) {
+func (l *Limiter) Blocked(ctx context.Context, key string) (time.Duration, bool, error) {
 	if key == "" {
-		return 0, false
+		return 0, false, nil
 	}
 	now := l.now()
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	e, ok := l.entries[key]
-	if !ok || !now.Before(e.reset) || e.count < l.max {
-		return 0, false
+	n, ends, err := l.store.Failures(ctx, key, now)
+	if err != nil || n < l.max {
+		return 0, false, err
 	}
-	return e.reset.Sub(now), true
+	return ends.Sub(now), true, nil
 }
 
-// Fail records one failure for key.
-func (l *Limiter) Fail(key string) {
+// Fail records one failure for key and reports whether key had already
+// reached its limit before it (the failure is then refused as too many),
+// and how long until it may try again.
+func (l *Limiter) Fail(ctx context.Context, key string) (time.Duration, bool, error) {
 	if key == "" {
-		return
+		return 0, false, nil
 	}
 	now := l.now()
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	e, ok := l.entries[key]
-	if !ok || !now.Before(e.reset) {
-		e = &entry{reset: now.Add(l.window)}
-		l.entries[key] = e
+	n, ends, err := l.store.AddFailure(ctx, key, l.window, now)
+	if err != nil || n <= l.max {
+		return 0, false, err
 	}
-	e.count++
-	if l.ops++; l.ops >= 1024 {
-		l.ops = 0
-		for k, e := range l.entries {
-			if !now.Before(e.reset) {
-				delete(l.entries, k)
-			}
-		}
-	}
+	return ends.Sub(now), true, nil
 }

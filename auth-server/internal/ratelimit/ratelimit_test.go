@@ -3,27 +3,36 @@ package ratelimit
 import (
 	"testing"
 	"time"
+
+	"github.com/smartgate/auth-server/internal/store/embedded"
 )
 
 func TestLimiter(t *testing.T) {
-	now := time.Unix(1000, 0)
-	l := New(3, time.Minute, func() time.Time { return now })
-	for i := 0; i < 2; i++ {
-		l.Fail("a")
+	st, err := embedded.Open(t.Context(), t.TempDir())
+	if err != nil {
+		t.Fatal(err)
 	}
-	if _, blocked := l.Blocked("a"); blocked {
-		t.Fatal("blocked after 2 of 3")
+	defer st.Close()
+	ctx := t.Context()
+	now := time.Now().Truncate(time.Millisecond) // the store sweeps by the wall clock
+	l := New(st, 3, time.Minute, func() time.Time { return now })
+	for i := 0; i < 3; i++ {
+		if _, over, err := l.Fail(ctx, "a"); over || err != nil {
+			t.Fatalf("failure %d refused as too many (%v)", i+1, err)
+		}
 	}
-	l.Fail("a")
-	wait, blocked := l.Blocked("a")
-	if !blocked || wait != time.Minute {
-		t.Fatalf("after 3 failures: blocked=%v wait=%s", blocked, wait)
+	wait, blocked, err := l.Blocked(ctx, "a")
+	if !blocked || wait != time.Minute || err != nil {
+		t.Fatalf("after 3 failures: blocked=%v wait=%s err=%v", blocked, wait, err)
 	}
-	if _, blocked := l.Blocked("b"); blocked {
+	if wait, over, _ := l.Fail(ctx, "a"); !over || wait != time.Minute {
+		t.Fatalf("the 4th failure: over=%v wait=%s; want refused for the rest of the window", over, wait)
+	}
+	if _, blocked, _ := l.Blocked(ctx, "b"); blocked {
 		t.Fatal("another key is blocked")
 	}
 	now = now.Add(time.Minute)
-	if _, blocked := l.Blocked("a"); blocked {
+	if _, blocked, _ := l.Blocked(ctx, "a"); blocked {
 		t.Fatal("still blocked after the window")
 	}
 }

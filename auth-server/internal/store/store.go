@@ -113,6 +113,7 @@ type KeyStore interface {
 type Store interface {
 	ClientStore
 	KeyStore
+	FailureStore
 	RevocationStore
 	ReplayStore
 	UserStore

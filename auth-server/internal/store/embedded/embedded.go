@@ -116,6 +116,7 @@ var schema = []string{
 		expires_at INTEGER NOT NULL)`,
 	`CREATE TABLE IF NOT EXISTS login_addresses (address TEXT NOT NULL, account TEXT NOT NULL,
 		expires_at INTEGER NOT NULL, PRIMARY KEY (address, account))`,
+	`CREATE TABLE IF NOT EXISTS failures (key TEXT PRIMARY KEY, count INTEGER NOT NULL, expires_at INTEGER NOT NULL)`,
 }
 
 // sweeps delete expired rows; each takes the current time in nanoseconds.
@@ -129,6 +130,7 @@ var sweeps = []string{
 	`DELETE FROM login_pairs WHERE expires_at <= ?`,
 	`DELETE FROM login_accounts WHERE expires_at <= ?`,
 	`DELETE FROM login_addresses WHERE expires_at <= ?`,
+	`DELETE FROM failures WHERE expires_at <= ?`,
 }
 
 // Ping checks that the database answers.

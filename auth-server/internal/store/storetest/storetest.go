@@ -33,6 +33,7 @@ func RunTests(t *testing.T, newStore NewStore) {
 	all = append(all, compactionTests...)
 	all = append(all, concurrencyTests...)
 	all = append(all, firstKeyTests...)
+	all = append(all, failureTests...)
 	all = append(all, replayTests...)
 	all = append(all, userTests...)
 	all = append(all, consentTests...)
