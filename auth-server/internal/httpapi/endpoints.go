@@ -85,11 +85,17 @@ func (a *api) healthz(c *gin.Context) {
 	c.JSON(http.StatusOK, gin.H{"status": "ok"})
 }
 
-// readyz is 503 while the store is unreachable.
+// readyz is 503 while the store is unreachable or there is no signing
+// key (so no replica is in rotation with an empty JWKS).
 func (a *api) readyz(c *gin.Context) {
 	if err := a.Store.Ping(c.Request.Context()); err != nil {
 		a.Log.WarnContext(c.Request.Context(), "store not ready", "err", err)
 		c.JSON(http.StatusServiceUnavailable, gin.H{"status": "unavailable", "store": "unreachable"})
+		return
+	}
+	if err := a.Keys.Ready(c.Request.Context()); err != nil {
+		a.Log.WarnContext(c.Request.Context(), "signing keys not ready", "err", err)
+		c.JSON(http.StatusServiceUnavailable, gin.H{"status": "unavailable", "keys": "no signing key"})
 		return
 	}
 	c.JSON(http.StatusOK, gin.H{"status": "ok"})

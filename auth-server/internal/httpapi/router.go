@@ -29,6 +29,8 @@ import (
 // Keys is what the routes need from the key manager.
 type Keys interface {
 	JWKS(ctx context.Context) ([]byte, error)
+	// Ready is nil while there is a signing key to issue tokens with.
+	Ready(ctx context.Context) error
 }
 
 // Store is what the routes need from the store.

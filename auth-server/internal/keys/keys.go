@@ -62,6 +62,7 @@ type view struct {
 	loadedAt  time.Time
 	signerKID string
 	signer    *rsa.PrivateKey
+	stored    []*store.SigningKey // the records published, as read (sealed)
 	public    jwk.Set
 	jwksJSON  []byte
 	infos     []Info
@@ -148,6 +149,11 @@ func (m *Manager) List(ctx context.Context) ([]Info, error) {
 // Rotate makes a new key the signer and retires the previous ones; they
 // stay published until every token they signed has expired.
 func (m *Manager) Rotate(ctx context.Context) (string, error) {
+	// A process with the wrong key-encryption key stops here: it cannot
+	// decrypt the stored keys, so it must not add one the others cannot.
+	if _, err := m.reload(ctx); err != nil {
+		return "", err
+	}
 	now := m.opts.Now()
 	all, err := m.store.ListKeys(ctx)
 	if err != nil {
@@ -172,8 +178,19 @@ func (m *Manager) Rotate(ctx context.Context) (string, error) {
 }
 
 // Revoke removes a key from the store and the JWKS at once (a compromised
-// key). When it was the signer, a new signing key is created.
+// key). When it was the signer, a new signing key is created first, so the
+// store never lists no key (which replicas would take for lost data, see
+// restoreLost).
 func (m *Manager) Revoke(ctx context.Context, kid string) error {
+	v, err := m.reload(ctx)
+	if err != nil {
+		return err
+	}
+	if v.signerKID == kid {
+		if _, err := m.create(ctx, m.store.CreateKey); err != nil {
+			return err
+		}
+	}
 	if err := m.store.DeleteKey(ctx, kid); err != nil {
 		if errors.Is(err, store.ErrNotFound) {
 			return fmt.Errorf("%w: %s", ErrUnknownKey, kid)

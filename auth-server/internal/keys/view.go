@@ -42,6 +42,9 @@ func (m *Manager) reload(ctx context.Context) (*view, error) {
 	if err != nil {
 		return nil, fmt.Errorf("keys: list: %w", err)
 	}
+	if all, err = m.restoreLost(ctx, all); err != nil {
+		return nil, err
+	}
 	now := m.opts.Now()
 	v := &view{loadedAt: now, public: jwk.NewSet()}
 	keep := map[string]*rsa.PrivateKey{}
@@ -71,6 +74,7 @@ func (m *Manager) reload(ctx context.Context) (*view, error) {
 		if err := v.public.AddKey(pub); err != nil {
 			return nil, fmt.Errorf("keys: %w", err)
 		}
+		v.stored = append(v.stored, k)
 		if info.State == StateActive { // ListKeys is oldest first: the newest active wins
 			v.signerKID, v.signer = k.ID, priv
 		}
