@@ -95,10 +95,15 @@ func (h *Handler) update(ctx context.Context, tx store.Tx, c *call, g Grant) (*r
 	if c.ifMatch != "" {
 		want, ok := parseETag(c.ifMatch)
 		if !ok || current == 0 || want != current {
-			return nil, Errorf(http.StatusPreconditionFailed, "conflict", "If-Match %s does not match the current version of %s/%s", c.ifMatch, c.typ, c.id)
+			return nil, ifMatchFailed(c)
 		}
 	}
 	res, err := h.put(ctx, tx, c, c.id, current, next, g)
+	if c.ifMatch != "" && errors.Is(err, store.ErrConflict) {
+		// Another request (through this server or another replica) stored
+		// a version after the one If-Match named: the precondition failed.
+		return nil, ifMatchFailed(c)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -199,7 +204,7 @@ func (h *Handler) delete(ctx context.Context, tx store.Tx, c *call, g Grant) (*r
 	}
 	if c.ifMatch != "" {
 		if want, ok := parseETag(c.ifMatch); !ok || want != cur.VersionID {
-			return nil, Errorf(http.StatusPreconditionFailed, "conflict", "If-Match %s does not match the current version of %s/%s", c.ifMatch, c.typ, c.id)
+			return nil, ifMatchFailed(c)
 		}
 	}
 	at := h.now().UTC().Truncate(time.Millisecond)
@@ -277,4 +282,10 @@ func prefetchVersions(ctx context.Context, tx store.Tx, calls []*call) error {
 		}
 	}
 	return nil
+}
+
+// ifMatchFailed is the 412 of an If-Match that does not name the current
+// version.
+func ifMatchFailed(c *call) error {
+	return Errorf(http.StatusPreconditionFailed, "conflict", "If-Match %s does not match the current version of %s/%s", c.ifMatch, c.typ, c.id)
 }
