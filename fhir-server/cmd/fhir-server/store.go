@@ -32,6 +32,14 @@ func openStore(ctx context.Context, cfg config.Config, log *slog.Logger) (*audit
 func openBackend(ctx context.Context, cfg config.Config, log *slog.Logger) (store.Store, error) {
 	opts := storeOptions(cfg)
 	opts.Logger = log.With("component", "store")
+	if cfg.DatabaseURL != "" && cfg.DatabaseReadURL != "" {
+		s, err := postgres.OpenWithReadReplica(ctx, cfg.DatabaseURL, cfg.DatabaseReadURL, opts)
+		if err != nil {
+			return nil, fmt.Errorf("postgres: %w", err)
+		}
+		log.Info("store: PostgreSQL, searches and history on the read replica")
+		return s, nil
+	}
 	if cfg.DatabaseURL != "" {
 		s, err := postgres.Open(ctx, cfg.DatabaseURL, opts)
 		if err != nil {

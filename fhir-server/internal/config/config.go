@@ -22,6 +22,10 @@ type Config struct {
 	DataDir     string `yaml:"data_dir" env:"FHIR_DATA_DIR"` // embedded SQLite and the audit journal live here
 	Demo        bool   `yaml:"demo" env:"FHIR_DEMO"`         // load the demo dataset into an empty store
 	DatabaseURL string `yaml:"database_url" env:"DATABASE_URL"`
+	// DatabaseReadURL is a PostgreSQL hot standby of DatabaseURL that
+	// answers searches and history (reads by id and writes stay on the
+	// primary); a search may lag the primary by the replication delay.
+	DatabaseReadURL string `yaml:"database_read_url" env:"FHIR_DATABASE_READ_URL"`
 
 	Auth     Auth     `yaml:"auth" envPrefix:"FHIR_"`
 	Security Security `yaml:"security" envPrefix:"FHIR_SECURITY_"`

@@ -132,3 +132,32 @@ func TestAdmissionAndSearchLimits(t *testing.T) {
 		}
 	}
 }
+
+// The read replica is optional, must be PostgreSQL, and is a standby of
+// DATABASE_URL, so it is refused without one.
+func TestDatabaseReadURL(t *testing.T) {
+	for _, c := range []struct {
+		env  map[string]string
+		want string // "" when valid
+	}{
+		{map[string]string{"DATABASE_URL": "postgres://db/fhir", "FHIR_DATABASE_READ_URL": "postgres://standby/fhir"}, ""},
+		{map[string]string{"FHIR_DATABASE_READ_URL": "postgres://standby/fhir"}, "DATABASE_URL), which is not set"},
+		{map[string]string{"DATABASE_URL": "postgres://db/fhir", "FHIR_DATABASE_READ_URL": "mysql://standby"}, "must be a postgres://"},
+	} {
+		cfg, err := LoadEnv(filepath.Join(t.TempDir(), "absent.yaml"), true, c.env)
+		if err != nil {
+			t.Fatal(err)
+		}
+		err = cfg.Validate()
+		switch {
+		case c.want == "" && err != nil:
+			t.Errorf("%v: %v", c.env, err)
+		case c.want != "" && (err == nil || !strings.Contains(err.Error(), c.want)):
+			t.Errorf("%v: error %v, want one saying %q", c.env, err, c.want)
+		}
+	}
+	cfg, _ := LoadEnv(filepath.Join(t.TempDir(), "absent.yaml"), true, map[string]string{"DATABASE_URL": "postgres://db/fhir", "FHIR_DATABASE_READ_URL": "postgres://standby/fhir"})
+	if cfg.DatabaseReadURL != "postgres://standby/fhir" {
+		t.Errorf("FHIR_DATABASE_READ_URL read as %q", cfg.DatabaseReadURL)
+	}
+}

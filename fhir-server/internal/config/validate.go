@@ -34,6 +34,14 @@ func (c Config) Validate() error {
 			bad("database_url (DATABASE_URL) must be a postgres:// or postgresql:// URL")
 		}
 	}
+	if c.DatabaseReadURL != "" {
+		if u, err := url.Parse(c.DatabaseReadURL); err != nil || (u.Scheme != "postgres" && u.Scheme != "postgresql") {
+			bad("database_read_url (FHIR_DATABASE_READ_URL) must be a postgres:// or postgresql:// URL")
+		}
+		if c.DatabaseURL == "" {
+			bad("database_read_url (FHIR_DATABASE_READ_URL) is a standby of database_url (DATABASE_URL), which is not set")
+		}
+	}
 	if c.Security.Enabled {
 		if err := checkURL(c.Auth.Issuer); err != nil {
 			bad("auth.issuer (FHIR_AUTH_ISSUER): %v", err)

@@ -61,7 +61,9 @@ func unavailable(err error) bool {
 }
 
 func (b *backend) Close() error {
-	b.analyzer.close()
+	if b.analyzer != nil { // a read replica's backend has none: it never writes
+		b.analyzer.close()
+	}
 	b.pool.Close()
 	return nil
 }

@@ -23,6 +23,9 @@ import (
 type Store struct {
 	*sqlstore.Store
 	reads *readBatcher
+	// replica answers searches and history when a read replica is
+	// configured (see OpenWithReadReplica); nil otherwise.
+	replica *sqlstore.Store
 }
 
 var _ store.Store = (*Store)(nil)
@@ -39,24 +42,9 @@ const migrationLock = 0x5347_4648 // "SGFH"
 
 // Open connects to databaseURL and applies the schema migrations.
 func Open(ctx context.Context, databaseURL string, opts store.Options) (*Store, error) {
-	cfg, err := pgxpool.ParseConfig(databaseURL)
+	cfg, err := poolConfig(databaseURL)
 	if err != nil {
-		return nil, fmt.Errorf("postgres: %w", err)
-	}
-	// pgx prepares and caches every statement; after five runs the
-	// server may switch one to a generic plan, which cannot see that
-	// this patient has few rows while that code has many, and picks a
-	// scan of the code's whole index (88 ms instead of 0.8 ms at 100k).
-	// Plans made for the actual values stay fast.
-	if _, ok := cfg.ConnConfig.RuntimeParams["plan_cache_mode"]; !ok {
-		cfg.ConnConfig.RuntimeParams["plan_cache_mode"] = "force_custom_plan"
-	}
-	// pgxpool's default of max(4, NumCPU) connections queues a server's
-	// concurrent reads behind a handful of connections (32 concurrent
-	// GETs on 2 cores: 4 connections); PostgreSQL serves more at once,
-	// each mostly waiting on the network. pool_max_conns in the URL wins.
-	if !strings.Contains(databaseURL, "pool_max_conns") {
-		cfg.MaxConns = defaultMaxConns()
+		return nil, err
 	}
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
@@ -83,6 +71,31 @@ func Open(ctx context.Context, databaseURL string, opts store.Options) (*Store, 
 	}, nil
 }
 
+// poolConfig reads a database URL into a pool configuration with this
+// store's defaults.
+func poolConfig(databaseURL string) (*pgxpool.Config, error) {
+	cfg, err := pgxpool.ParseConfig(databaseURL)
+	if err != nil {
+		return nil, fmt.Errorf("postgres: %w", err)
+	}
+	// pgx prepares and caches every statement; after five runs the
+	// server may switch one to a generic plan, which cannot see that
+	// this patient has few rows while that code has many, and picks a
+	// scan of the code's whole index (88 ms instead of 0.8 ms at 100k).
+	// Plans made for the actual values stay fast.
+	if _, ok := cfg.ConnConfig.RuntimeParams["plan_cache_mode"]; !ok {
+		cfg.ConnConfig.RuntimeParams["plan_cache_mode"] = "force_custom_plan"
+	}
+	// pgxpool's default of max(4, NumCPU) connections queues a server's
+	// concurrent reads behind a handful of connections (32 concurrent
+	// GETs on 2 cores: 4 connections); PostgreSQL serves more at once,
+	// each mostly waiting on the network. pool_max_conns in the URL wins.
+	if !strings.Contains(databaseURL, "pool_max_conns") {
+		cfg.MaxConns = defaultMaxConns()
+	}
+	return cfg, nil
+}
+
 // Read returns the current version of typ/id; concurrent reads share a
 // query (see readBatcher).
 func (s *Store) Read(ctx context.Context, typ, id string) (*store.Resource, error) {
@@ -90,9 +103,12 @@ func (s *Store) Read(ctx context.Context, typ, id string) (*store.Resource, erro
 	return r, s.Classify(err)
 }
 
-// Close stops the read workers and closes both pools.
+// Close stops the read workers and closes the pools.
 func (s *Store) Close() error {
 	s.reads.close()
+	if s.replica != nil {
+		s.replica.Close()
+	}
 	return s.Store.Close()
 }
 
