@@ -3,7 +3,7 @@ SHELL := /bin/bash
 GO ?= go
 MODULES := ./pkg/... ./auth-server/... ./fhir-server/... ./e2e/...
 
-.PHONY: run test test-go test-browser bench soak lint build demo compose-up compose-down compose-test
+.PHONY: run test test-go test-browser bench soak lint build demo scale-demo compose-up compose-down compose-test
 
 ## run: both servers on embedded stores with the demo clients, users and data, on 127.0.0.1
 ##      (PORTS=9080 moves them to 9080 and 9081; LISTEN_HOST=0.0.0.0 listens on every interface)
@@ -55,6 +55,12 @@ lint:
 ## demo: the docker-compose topology as local processes (local Redis and PostgreSQL), then the README's calls
 demo: build
 	bash scripts/demo.sh
+
+## scale-demo: Redis with Sentinel, PostgreSQL, two auth-servers and two fhir-servers behind HAProxy,
+##             all local processes; load through the balancer and against one replica, then a
+##             Redis failover and a replica of each killed under load (SCALE_SECONDS=5 per run)
+scale-demo:
+	bash scripts/scale-demo.sh
 
 compose-up:
 	docker-compose -f deploy/docker-compose.yml up -d --build
