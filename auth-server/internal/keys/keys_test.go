@@ -193,3 +193,30 @@ func TestLoadKEK(t *testing.T) {
 		t.Fatalf("kek mode %v", fi.Mode())
 	}
 }
+
+// A key revoked by another process is never written back by a server
+// that still holds it (the write-back is for a store that lost all its
+// keys): revoking the signer creates its successor first, so the store
+// never lists none.
+func TestRevokedKeyIsNotWrittenBack(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	c := &clock{t: time.Now()}
+	server := newManager(t, dir, c)
+	operator := newManager(t, dir, c)
+	kid, _, err := server.Signer(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := operator.Revoke(ctx, kid); err != nil {
+		t.Fatal(err)
+	}
+	c.t = c.t.Add(16 * time.Second)
+	if got := publishedKIDs(t, server); got == "" || strings.Contains(got, kid) {
+		t.Fatalf("after the revocation the server publishes %q (revoked: %s)", got, kid)
+	}
+	infos, err := operator.List(ctx)
+	if err != nil || len(infos) != 1 || infos[0].KID == kid {
+		t.Fatalf("the store lists %+v, %v; want only the successor", infos, err)
+	}
+}
