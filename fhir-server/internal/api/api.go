@@ -13,6 +13,7 @@ import (
 	"github.com/gin-gonic/gin"
 	"github.com/google/uuid"
 
+	"github.com/smartgate/fhir-server/internal/fhirerr"
 	"github.com/smartgate/fhir-server/internal/search"
 	"github.com/smartgate/fhir-server/internal/store"
 )
@@ -139,7 +140,7 @@ func New(o Options) (*Handler, error) {
 
 // ServeHTTP serves r; every response says nosniff.
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	noSniff(w.Header())
+	fhirerr.NoSniff(w.Header())
 	h.engine.ServeHTTP(w, r)
 }
 
@@ -150,7 +151,7 @@ func (h *Handler) routes() *gin.Engine {
 	e.RedirectFixedPath = false
 	e.Use(gin.CustomRecoveryWithWriter(io.Discard, func(c *gin.Context, rec any) {
 		h.log.ErrorContext(c.Request.Context(), "panic serving request", "path", c.Request.URL.Path, "panic", fmt.Sprint(rec))
-		WriteError(c.Writer, Errorf(http.StatusInternalServerError, "exception", "internal server error"), nil)
+		writeError(c.Writer, fhirerr.Errorf(http.StatusInternalServerError, "exception", "internal server error"), nil)
 		c.Abort()
 	}))
 	e.GET("/healthz", h.healthz)
@@ -161,7 +162,7 @@ func (h *Handler) routes() *gin.Engine {
 		e.Any(h.basePath, h.serveFHIR)
 		e.Any(h.basePath+"/*path", h.serveFHIR)
 		e.NoRoute(func(c *gin.Context) {
-			WriteError(c.Writer, Errorf(http.StatusNotFound, "not-found", "no such path; the FHIR API is at %s", h.base), nil)
+			writeError(c.Writer, fhirerr.Errorf(http.StatusNotFound, "not-found", "no such path; the FHIR API is at %s", h.base), nil)
 		})
 	}
 	return e
@@ -177,7 +178,7 @@ func (h *Handler) readyz(c *gin.Context) {
 	if err := h.store.Ping(ctx); err != nil {
 		h.log.WarnContext(ctx, "readiness: store unreachable", "err", err)
 		h.metrics.StoreError(StoreUnreachable)
-		c.Header("Retry-After", RetryAfter)
+		c.Header("Retry-After", fhirerr.RetryAfter)
 		c.Data(http.StatusServiceUnavailable, "application/json", []byte(`{"status":"unavailable","store":"unreachable"}`))
 		return
 	}

@@ -5,6 +5,8 @@ import (
 	"io"
 	"net/http"
 	"os"
+
+	"github.com/smartgate/fhir-server/internal/fhirerr"
 )
 
 // limitBody returns the request body bounded to limit bytes: a declared
@@ -29,7 +31,7 @@ func bodyError(err error) error {
 	case errors.As(err, &tooLarge):
 		return errBodyTooLarge
 	case errors.Is(err, os.ErrDeadlineExceeded):
-		return Errorf(http.StatusRequestTimeout, "timeout", "the request body arrived too slowly; send it faster or in smaller parts")
+		return fhirerr.Errorf(http.StatusRequestTimeout, "timeout", "the request body arrived too slowly; send it faster or in smaller parts")
 	}
-	return Errorf(http.StatusBadRequest, "structure", "reading the request body: %v", err)
+	return fhirerr.Errorf(http.StatusBadRequest, "structure", "reading the request body: %v", err)
 }

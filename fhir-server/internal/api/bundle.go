@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/smartgate/fhir-server/internal/fhirerr"
 	"github.com/smartgate/fhir-server/internal/store"
 )
 
@@ -17,7 +18,7 @@ import (
 // time, no more than the entry cap.
 func (h *Handler) serveBundle(w http.ResponseWriter, r *http.Request, c *call, ct string) error {
 	if ct := r.Header.Get("Content-Type"); bodyType(ct) != "json" {
-		return Errorf(http.StatusUnsupportedMediaType, "not-supported", "Content-Type %q is not supported; send application/fhir+json", ct)
+		return fhirerr.Errorf(http.StatusUnsupportedMediaType, "not-supported", "Content-Type %q is not supported; send application/fhir+json", ct)
 	}
 	if _, err := h.guard.Authorize(r.Context(), r, c.access()); err != nil {
 		return err
@@ -31,7 +32,7 @@ func (h *Handler) serveBundle(w http.ResponseWriter, r *http.Request, c *call, c
 		return err
 	}
 	if in.ResourceType != "Bundle" {
-		return Errorf(http.StatusBadRequest, "invalid", "POST to the base takes a Bundle, not %q", in.ResourceType)
+		return fhirerr.Errorf(http.StatusBadRequest, "invalid", "POST to the base takes a Bundle, not %q", in.ResourceType)
 	}
 	var out *bundle
 	switch in.Type {
@@ -40,7 +41,7 @@ func (h *Handler) serveBundle(w http.ResponseWriter, r *http.Request, c *call, c
 	case "batch":
 		out, err = h.batch(r, in, c.prefer)
 	default:
-		return Errorf(http.StatusBadRequest, "invalid", "Bundle.type %q: POST to the base takes a batch or a transaction", in.Type)
+		return fhirerr.Errorf(http.StatusBadRequest, "invalid", "Bundle.type %q: POST to the base takes a batch or a transaction", in.Type)
 	}
 	if err != nil {
 		return err
@@ -54,13 +55,13 @@ func (h *Handler) serveBundle(w http.ResponseWriter, r *http.Request, c *call, c
 // entryCall turns one Bundle entry into a call, resolved and prepared.
 func (h *Handler) entryCall(e *entry, p prefer) (*call, error) {
 	if e.Request == nil || e.Request.Method == "" || e.Request.URL == "" {
-		return nil, Errorf(http.StatusBadRequest, "required", "entry.request with method and url is required")
+		return nil, fhirerr.Errorf(http.StatusBadRequest, "required", "entry.request with method and url is required")
 	}
 	raw := strings.TrimPrefix(e.Request.URL, h.base)
 	path, query, _ := strings.Cut(raw, "?")
 	params, err := url.ParseQuery(query)
 	if err != nil {
-		return nil, Errorf(http.StatusBadRequest, "invalid", "entry.request.url %q: %v", e.Request.URL, err)
+		return nil, fhirerr.Errorf(http.StatusBadRequest, "invalid", "entry.request.url %q: %v", e.Request.URL, err)
 	}
 	method := strings.ToUpper(e.Request.Method)
 	c, err := resolve(method, splitPath(path))
@@ -68,13 +69,13 @@ func (h *Handler) entryCall(e *entry, p prefer) (*call, error) {
 		return nil, err
 	}
 	if c.interaction == InteractionTransaction {
-		return nil, Errorf(http.StatusBadRequest, "not-supported", "a Bundle entry cannot itself be a batch or transaction")
+		return nil, fhirerr.Errorf(http.StatusBadRequest, "not-supported", "a Bundle entry cannot itself be a batch or transaction")
 	}
 	c.params, c.prefer, c.fullURL = params, p, e.FullURL
 	c.ifMatch, c.ifNoneExist = e.Request.IfMatch, e.Request.IfNoneExist
 	if c.interaction == InteractionCreate || c.interaction == InteractionUpdate {
 		if len(e.Resource) == 0 {
-			return nil, Errorf(http.StatusBadRequest, "required", "entry for %s %s has no resource", method, e.Request.URL)
+			return nil, fhirerr.Errorf(http.StatusBadRequest, "required", "entry for %s %s has no resource", method, e.Request.URL)
 		}
 		m, err := parseResource(e.Resource)
 		if err != nil {
@@ -93,7 +94,7 @@ func (h *Handler) batch(r *http.Request, in *bundle, p prefer) (*bundle, error) 
 		res, c, err := h.batchEntry(r, &in.Entry[i], p)
 		if err != nil {
 			e := asError(err, h.log)
-			out.Entry = append(out.Entry, entry{Response: &entryResponse{Status: statusLine(e.Status), Outcome: marshalOutcome(e.Issues)}})
+			out.Entry = append(out.Entry, entry{Response: &entryResponse{Status: statusLine(e.Status), Outcome: fhirerr.Marshal(e.Issues)}})
 			continue
 		}
 		out.Entry = append(out.Entry, h.entryResult(c, res))
@@ -199,7 +200,7 @@ func (h *Handler) entryResult(c *call, res *result) entry {
 			switch c.prefer.ret {
 			case "minimal":
 			case "OperationOutcome":
-				e.Response.Outcome = marshalOutcome([]Issue{{Severity: "information", Code: "informational", Diagnostics: strings.ToLower(http.StatusText(res.status))}})
+				e.Response.Outcome = fhirerr.Marshal([]fhirerr.Issue{{Severity: "information", Code: "informational", Diagnostics: strings.ToLower(http.StatusText(res.status))}})
 			default:
 				e.Resource = v.Body
 			}
@@ -214,12 +215,12 @@ func (h *Handler) entryResult(c *call, res *result) entry {
 
 // entryError names the failing entry in the error's diagnostics.
 func entryError(i int, err error) error {
-	var e *Error
+	var e *fhirerr.Error
 	if !errors.As(err, &e) {
 		return err
 	}
 	c := *e
-	c.Issues = append([]Issue(nil), e.Issues...)
+	c.Issues = append([]fhirerr.Issue(nil), e.Issues...)
 	for j := range c.Issues {
 		c.Issues[j].Diagnostics = "entry " + itoa(int64(i)) + ": " + c.Issues[j].Diagnostics
 		c.Issues[j].Expression = append(c.Issues[j].Expression, "Bundle.entry["+itoa(int64(i))+"]")

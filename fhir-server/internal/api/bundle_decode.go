@@ -5,6 +5,8 @@ import (
 	"errors"
 	"io"
 	"net/http"
+
+	"github.com/smartgate/fhir-server/internal/fhirerr"
 )
 
 // DefaultBundleMaxEntries bounds the entries of one batch or transaction
@@ -18,14 +20,14 @@ const DefaultBundleMaxEntries = 1000
 func decodeBundle(r io.Reader, maxEntries int) (*bundle, error) {
 	src := &readFailure{r: r}
 	in, err := decodeBundleFrom(json.NewDecoder(src), maxEntries)
-	var answer *Error
+	var answer *fhirerr.Error
 	switch {
 	case src.err != nil:
 		return nil, bodyError(src.err) // too large, too slow, cut off
 	case errors.As(err, &answer):
 		return nil, answer
 	case err != nil:
-		return nil, Errorf(http.StatusBadRequest, "structure", "body is not a Bundle: %v", err)
+		return nil, fhirerr.Errorf(http.StatusBadRequest, "structure", "body is not a Bundle: %v", err)
 	}
 	return in, nil
 }
@@ -80,7 +82,7 @@ func decodeEntries(dec *json.Decoder, in *bundle, maxEntries int) error {
 	}
 	for dec.More() {
 		if len(in.Entry) >= maxEntries {
-			return Errorf(http.StatusRequestEntityTooLarge, "too-costly",
+			return fhirerr.Errorf(http.StatusRequestEntityTooLarge, "too-costly",
 				"a batch or transaction Bundle may carry at most %d entries; split it into several", maxEntries)
 		}
 		// Checked as text before it is decoded: encoding/json would turn

@@ -60,8 +60,3 @@ func newBundle(typ string, at time.Time) *bundle {
 }
 
 func statusLine(code int) string { return fmt.Sprintf("%d %s", code, http.StatusText(code)) }
-
-func marshalOutcome(issues []Issue) json.RawMessage {
-	b, _ := json.Marshal(outcome(issues))
-	return b
-}

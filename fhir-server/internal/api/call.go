@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/smartgate/fhir-server/internal/fhirerr"
 	"github.com/smartgate/fhir-server/internal/search"
 	"github.com/smartgate/fhir-server/internal/store"
 )
@@ -75,7 +76,7 @@ func resolve(method string, segs []string) (*call, error) {
 	}
 	c.typ = segs[0]
 	if !search.KnownType(c.typ) {
-		return nil, Errorf(http.StatusNotFound, "not-supported", "unknown resource type %q", c.typ)
+		return nil, fhirerr.Errorf(http.StatusNotFound, "not-supported", "unknown resource type %q", c.typ)
 	}
 	switch len(segs) {
 	case 1:
@@ -126,25 +127,25 @@ func resolve(method string, segs []string) (*call, error) {
 		if len(segs) == 4 {
 			v, err := strconv.ParseInt(segs[3], 10, 64)
 			if err != nil || v < 1 {
-				return nil, Errorf(http.StatusNotFound, "not-found", "version %q of %s/%s not found", segs[3], c.typ, c.id)
+				return nil, fhirerr.Errorf(http.StatusNotFound, "not-found", "version %q of %s/%s not found", segs[3], c.typ, c.id)
 			}
 			c.interaction, c.version = InteractionVRead, v
 		}
 	}
 	if c.interaction == "" {
-		return nil, Errorf(http.StatusNotFound, "not-supported", "unknown path %q", strings.Join(segs, "/"))
+		return nil, fhirerr.Errorf(http.StatusNotFound, "not-supported", "unknown path %q", strings.Join(segs, "/"))
 	}
 	if !idPattern.MatchString(c.id) {
 		if c.interaction == InteractionUpdate {
-			return nil, Errorf(http.StatusBadRequest, "invalid", "id %q does not match [A-Za-z0-9-.]{1,64}", c.id)
+			return nil, fhirerr.Errorf(http.StatusBadRequest, "invalid", "id %q does not match [A-Za-z0-9-.]{1,64}", c.id)
 		}
-		return nil, Errorf(http.StatusNotFound, "not-found", "%s/%s not found", c.typ, c.id)
+		return nil, fhirerr.Errorf(http.StatusNotFound, "not-found", "%s/%s not found", c.typ, c.id)
 	}
 	return c, nil
 }
 
-func notAllowed(method, path string) *Error {
-	return Errorf(http.StatusMethodNotAllowed, "not-supported", "%s is not supported on %s", method, path)
+func notAllowed(method, path string) *fhirerr.Error {
+	return fhirerr.Errorf(http.StatusMethodNotAllowed, "not-supported", "%s is not supported on %s", method, path)
 }
 
 // splitPath splits a path below the base into segments, ignoring empty

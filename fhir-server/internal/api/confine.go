@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 
+	"github.com/smartgate/fhir-server/internal/fhirerr"
 	"github.com/smartgate/fhir-server/internal/search"
 	"github.com/smartgate/fhir-server/internal/store"
 )
@@ -34,7 +35,7 @@ func (h *Handler) confine(ctx context.Context, r store.Reader, c *call, id strin
 	params, _ := search.CompartmentParams(c.typ)
 	for _, m := range search.Members(comp.Type, c.typ, id, params, index) {
 		if m != comp.ID {
-			return Errorf(http.StatusForbidden, "forbidden", "the %s would be in the compartment of %s/%s; under a patient/ scope a resource may be written only into %s/%s's compartment and no other",
+			return fhirerr.Errorf(http.StatusForbidden, "forbidden", "the %s would be in the compartment of %s/%s; under a patient/ scope a resource may be written only into %s/%s's compartment and no other",
 				c.typ, comp.Type, m, comp.Type, comp.ID)
 		}
 	}
@@ -54,7 +55,7 @@ func (h *Handler) confine(ctx context.Context, r store.Reader, c *call, id strin
 				return err
 			}
 			if seen == nil {
-				return Errorf(http.StatusForbidden, "forbidden", "%s %s names %s/%s, which is not in %s/%s's compartment; under a patient/ scope it may name only a %s already there or one the same transaction creates",
+				return fhirerr.Errorf(http.StatusForbidden, "forbidden", "%s %s names %s/%s, which is not in %s/%s's compartment; under a patient/ scope it may name only a %s already there or one the same transaction creates",
 					c.typ, via.Param, target, ie.RefID, comp.Type, comp.ID, target)
 			}
 		}

@@ -4,13 +4,14 @@ import (
 	"mime"
 	"net/http"
 	"strings"
+
+	"github.com/smartgate/fhir-server/internal/fhirerr"
 )
 
 const (
-	contentTypeFHIR = "application/fhir+json; charset=utf-8"
-	mimeFHIR        = "application/fhir+json"
-	mimeFHIRLegacy  = "application/json+fhir" // as STU3-era clients send it
-	mimeJSON        = "application/json"
+	mimeFHIR       = "application/fhir+json"
+	mimeFHIRLegacy = "application/json+fhir" // as STU3-era clients send it
+	mimeJSON       = "application/json"
 )
 
 // isJSONType reports whether a media type is one of the FHIR JSON types.
@@ -41,12 +42,12 @@ func negotiate(r *http.Request) (string, error) {
 		case isJSONType(mt):
 			return responseType(mt), nil
 		default:
-			return "", Errorf(http.StatusNotAcceptable, "not-supported", "_format %q is not supported; this server speaks JSON (application/fhir+json)", f)
+			return "", fhirerr.Errorf(http.StatusNotAcceptable, "not-supported", "_format %q is not supported; this server speaks JSON (application/fhir+json)", f)
 		}
 	}
 	accept := r.Header.Values("Accept")
 	if len(accept) == 0 {
-		return contentTypeFHIR, nil
+		return fhirerr.ContentType, nil
 	}
 	xml := false
 	for _, mt := range acceptTypes(accept) {
@@ -54,22 +55,22 @@ func negotiate(r *http.Request) (string, error) {
 		case isJSONType(mt):
 			return responseType(mt), nil
 		case mt == "*/*" || mt == "application/*":
-			return contentTypeFHIR, nil
+			return fhirerr.ContentType, nil
 		case isXMLType(mt):
 			xml = true
 		}
 	}
 	if xml {
-		return "", Errorf(http.StatusNotAcceptable, "not-supported", "XML is not supported; ask for application/fhir+json")
+		return "", fhirerr.Errorf(http.StatusNotAcceptable, "not-supported", "XML is not supported; ask for application/fhir+json")
 	}
-	return contentTypeFHIR, nil
+	return fhirerr.ContentType, nil
 }
 
 func responseType(mt string) string {
 	if strings.EqualFold(mt, mimeFHIRLegacy) {
 		return mimeFHIRLegacy + "; charset=utf-8"
 	}
-	return contentTypeFHIR
+	return fhirerr.ContentType
 }
 
 // acceptTypes lists the media types of Accept headers, in order, leaving

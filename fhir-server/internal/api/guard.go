@@ -56,7 +56,7 @@ type Grant struct {
 func (g Grant) Restricted() bool { return g.Compartment != nil || len(g.Clauses) > 0 }
 
 // Guard decides, before the store is touched, whether a request may do an
-// interaction. Errors are *Error values (401 and 403 carrying their
+// interaction. Errors are *fhirerr.Error values (401 and 403 carrying their
 // WWW-Authenticate header); any other error answers 500.
 //
 // Every route passes through the Guard except GET [base]/metadata,

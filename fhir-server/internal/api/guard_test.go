@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/smartgate/fhir-server/internal/api"
+	"github.com/smartgate/fhir-server/internal/fhirerr"
 	"github.com/smartgate/fhir-server/internal/search"
 )
 
@@ -26,19 +27,19 @@ func (g *testGuard) Authorize(_ context.Context, r *http.Request, a api.Access) 
 	tok, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
 	switch {
 	case !ok:
-		return api.Grant{}, api.Errorf(401, "login", "no token").WithHeader("WWW-Authenticate", `Bearer realm="fhir"`)
+		return api.Grant{}, fhirerr.Errorf(401, "login", "no token").WithHeader("WWW-Authenticate", `Bearer realm="fhir"`)
 	case tok == "admin":
 		return api.Grant{}, nil
 	case tok == "readonly":
 		switch a.Interaction {
 		case api.InteractionCreate, api.InteractionUpdate, api.InteractionDelete:
-			return api.Grant{}, api.Errorf(403, "forbidden", "read only").WithHeader("WWW-Authenticate", `Bearer error="insufficient_scope"`)
+			return api.Grant{}, fhirerr.Errorf(403, "forbidden", "read only").WithHeader("WWW-Authenticate", `Bearer error="insufficient_scope"`)
 		}
 		return api.Grant{}, nil
 	case strings.HasPrefix(tok, "patient-"):
 		return api.Grant{Compartment: &search.Compartment{Type: "Patient", ID: strings.TrimPrefix(tok, "patient-")}}, nil
 	}
-	return api.Grant{}, api.Errorf(401, "login", "bad token")
+	return api.Grant{}, fhirerr.Errorf(401, "login", "bad token")
 }
 
 func (g *testGuard) calls() []api.Access {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 
+	"github.com/smartgate/fhir-server/internal/fhirerr"
 	"github.com/smartgate/fhir-server/internal/store"
 )
 
@@ -29,7 +30,7 @@ const (
 // (a FHIR error, a store sentinel such as not-found or conflict, or a
 // client that went away).
 func (h *Handler) countError(err error) {
-	var e *Error
+	var e *fhirerr.Error
 	switch {
 	case errors.As(err, &e), errors.Is(err, store.ErrNotFound), errors.Is(err, store.ErrGone),
 		errors.Is(err, store.ErrConflict), errors.Is(err, store.ErrBadCursor),

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/url"
 
+	"github.com/smartgate/fhir-server/internal/fhirerr"
 	"github.com/smartgate/fhir-server/internal/search"
 	"github.com/smartgate/fhir-server/internal/store"
 )
@@ -66,7 +67,7 @@ func (h *Handler) vread(ctx context.Context, r store.Reader, c *call, g Grant) (
 			for _, v := range page.Versions {
 				if v.VersionID == c.version {
 					if v.Deleted {
-						return nil, Errorf(http.StatusGone, "deleted", "%s/%s version %d is a deletion", c.typ, c.id, c.version)
+						return nil, fhirerr.Errorf(http.StatusGone, "deleted", "%s/%s version %d is a deletion", c.typ, c.id, c.version)
 					}
 					return &result{status: http.StatusOK, res: v}, nil
 				}
@@ -113,8 +114,8 @@ func ownRecord(g Grant, typ, id string) bool {
 		g.Compartment.Type == typ && g.Compartment.ID == id
 }
 
-func notFound(typ, id string) *Error {
-	return Errorf(http.StatusNotFound, "not-found", "%s/%s not found", typ, id)
+func notFound(typ, id string) *fhirerr.Error {
+	return fhirerr.Errorf(http.StatusNotFound, "not-found", "%s/%s not found", typ, id)
 }
 
 func orNotFound(err error, typ, id string) error {
@@ -129,7 +130,7 @@ func readError(err error, typ, id string) error {
 	case errors.Is(err, store.ErrNotFound):
 		return notFound(typ, id)
 	case errors.Is(err, store.ErrGone):
-		return Errorf(http.StatusGone, "deleted", "%s/%s has been deleted", typ, id)
+		return fhirerr.Errorf(http.StatusGone, "deleted", "%s/%s has been deleted", typ, id)
 	}
 	return err
 }

@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/smartgate/fhir-server/internal/fhirerr"
 	"github.com/smartgate/fhir-server/internal/search"
 )
 
@@ -24,13 +25,13 @@ func parseResource(body []byte) (map[string]any, error) {
 	dec.UseNumber()
 	var m map[string]any
 	if err := dec.Decode(&m); err != nil {
-		return nil, Errorf(http.StatusBadRequest, "structure", "body is not a JSON object: %v", err)
+		return nil, fhirerr.Errorf(http.StatusBadRequest, "structure", "body is not a JSON object: %v", err)
 	}
 	if _, err := dec.Token(); err != io.EOF {
-		return nil, Errorf(http.StatusBadRequest, "structure", "body has content after the JSON object")
+		return nil, fhirerr.Errorf(http.StatusBadRequest, "structure", "body has content after the JSON object")
 	}
 	if m == nil {
-		return nil, Errorf(http.StatusBadRequest, "structure", "body is not a JSON object")
+		return nil, fhirerr.Errorf(http.StatusBadRequest, "structure", "body is not a JSON object")
 	}
 	return m, nil
 }
@@ -40,15 +41,15 @@ func parseResource(body []byte) (map[string]any, error) {
 func checkResource(m map[string]any, typ string) error {
 	rt, _ := m["resourceType"].(string)
 	if rt == "" {
-		return Errorf(http.StatusBadRequest, "required", "resourceType is missing")
+		return fhirerr.Errorf(http.StatusBadRequest, "required", "resourceType is missing")
 	}
 	if rt != typ {
-		return Errorf(http.StatusBadRequest, "invalid", "resourceType %q does not match the URL's type %q", rt, typ)
+		return fhirerr.Errorf(http.StatusBadRequest, "invalid", "resourceType %q does not match the URL's type %q", rt, typ)
 	}
 	if id, ok := m["id"]; ok {
 		s, isString := id.(string)
 		if !isString || !idPattern.MatchString(s) {
-			return Errorf(http.StatusBadRequest, "invalid", "id %v does not match [A-Za-z0-9-.]{1,64}", id)
+			return fhirerr.Errorf(http.StatusBadRequest, "invalid", "id %v does not match [A-Za-z0-9-.]{1,64}", id)
 		}
 	}
 	return nil

@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"time"
 
+	"github.com/smartgate/fhir-server/internal/fhirerr"
 	"github.com/smartgate/fhir-server/internal/search"
 	"github.com/smartgate/fhir-server/internal/store"
 )
@@ -25,9 +26,9 @@ func (h *Handler) prepareSearch(c *call) error {
 		var le *search.LimitError
 		switch {
 		case errors.As(err, &pe):
-			return Errorf(http.StatusBadRequest, "invalid", "%v", err)
+			return fhirerr.Errorf(http.StatusBadRequest, "invalid", "%v", err)
 		case errors.As(err, &le):
-			return Errorf(http.StatusBadRequest, "too-costly", "%v", err)
+			return fhirerr.Errorf(http.StatusBadRequest, "too-costly", "%v", err)
 		}
 		return err
 	}
@@ -52,11 +53,11 @@ func (h *Handler) prepareSubset(c *call) error {
 	var pe *search.ParamError
 	switch {
 	case errors.As(err, &pe):
-		return Errorf(http.StatusBadRequest, "invalid", "%v", err)
+		return fhirerr.Errorf(http.StatusBadRequest, "invalid", "%v", err)
 	case err != nil:
 		return err
 	case q.SummaryOnly:
-		return Errorf(http.StatusBadRequest, "invalid", "_summary=count applies to searches, not to a read")
+		return fhirerr.Errorf(http.StatusBadRequest, "invalid", "_summary=count applies to searches, not to a read")
 	}
 	c.summary, c.elements = q.Summary, q.Elements
 	return nil
@@ -89,11 +90,11 @@ func (h *Handler) search(ctx context.Context, r store.Reader, c *call, g Grant) 
 		b.Entry = append(b.Entry, entry{FullURL: h.fullURL(m.Type, m.ID), Resource: m.Body, Search: &entrySearch{Mode: "include"}})
 	}
 	if len(c.issues) > 0 {
-		issues := make([]Issue, 0, len(c.issues))
+		issues := make([]fhirerr.Issue, 0, len(c.issues))
 		for _, i := range c.issues {
-			issues = append(issues, Issue{Severity: "warning", Code: "not-supported", Diagnostics: i.Param + ": " + i.Message, Expression: []string{i.Param}})
+			issues = append(issues, fhirerr.Issue{Severity: "warning", Code: "not-supported", Diagnostics: i.Param + ": " + i.Message, Expression: []string{i.Param}})
 		}
-		b.Entry = append(b.Entry, entry{Resource: marshalOutcome(issues), Search: &entrySearch{Mode: "outcome"}})
+		b.Entry = append(b.Entry, entry{Resource: fhirerr.Marshal(issues), Search: &entrySearch{Mode: "outcome"}})
 	}
 	return &result{status: http.StatusOK, bundle: mustJSON(b)}, nil
 }
@@ -137,7 +138,7 @@ func (h *Handler) history(ctx context.Context, r store.Reader, c *call, g Grant)
 	q := store.HistoryQuery{Type: c.typ, ID: c.id, Compartment: g.Compartment, Cursor: c.params.Get(cursorParam), Count: h.defCount}
 	if len(g.Clauses) > 0 {
 		if c.id == "" {
-			return nil, Errorf(http.StatusForbidden, "forbidden", "history of a type is not available under scopes with search conditions")
+			return nil, fhirerr.Errorf(http.StatusForbidden, "forbidden", "history of a type is not available under scopes with search conditions")
 		}
 		if cur, err := h.visible(ctx, r, c.typ, c.id, g); err != nil || cur == nil {
 			return nil, orNotFound(err, c.typ, c.id)
@@ -146,14 +147,14 @@ func (h *Handler) history(ctx context.Context, r store.Reader, c *call, g Grant)
 	if s := c.params.Get("_count"); s != "" {
 		var n int
 		if _, err := fmt.Sscanf(s, "%d", &n); err != nil || n < 0 {
-			return nil, Errorf(http.StatusBadRequest, "invalid", "_count %q is not a number", s)
+			return nil, fhirerr.Errorf(http.StatusBadRequest, "invalid", "_count %q is not a number", s)
 		}
 		q.Count = min(n, h.maxCount)
 	}
 	if s := c.params.Get("_since"); s != "" {
 		t, err := parseInstant(s)
 		if err != nil {
-			return nil, Errorf(http.StatusBadRequest, "invalid", "_since %q is not an instant", s)
+			return nil, fhirerr.Errorf(http.StatusBadRequest, "invalid", "_since %q is not an instant", s)
 		}
 		q.Since = t
 	}

@@ -12,6 +12,7 @@ import (
 
 	"github.com/smartgate/pkg/requestid"
 
+	"github.com/smartgate/fhir-server/internal/fhirerr"
 	"github.com/smartgate/fhir-server/internal/store"
 )
 
@@ -21,7 +22,7 @@ func (h *Handler) serveFHIR(gc *gin.Context) {
 	segs := splitPath(strings.TrimPrefix(r.URL.Path, h.basePath))
 	if err := h.serve(w, r, segs); err != nil {
 		h.countError(err)
-		WriteError(w, err, requestid.Logger(r.Context(), h.log))
+		writeError(w, err, requestid.Logger(r.Context(), h.log))
 	}
 }
 
@@ -46,7 +47,7 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request, segs []string) e
 
 	// Everything else may carry patient data; the CapabilityStatement and
 	// the SMART configuration above may be cached.
-	noStore(w.Header())
+	fhirerr.NoStore(w.Header())
 	c, err := resolve(r.Method, segs)
 	if err != nil {
 		return err
@@ -107,11 +108,11 @@ func (h *Handler) prepare(c *call) error {
 	case InteractionSearch:
 		if c.method == http.MethodPost && len(c.body) > 0 {
 			if bodyType(c.contentType) != "form" {
-				return Errorf(http.StatusUnsupportedMediaType, "not-supported", "POST _search takes an application/x-www-form-urlencoded body, not %q", c.contentType)
+				return fhirerr.Errorf(http.StatusUnsupportedMediaType, "not-supported", "POST _search takes an application/x-www-form-urlencoded body, not %q", c.contentType)
 			}
 			form, err := url.ParseQuery(string(c.body))
 			if err != nil {
-				return Errorf(http.StatusBadRequest, "invalid", "form body: %v", err)
+				return fhirerr.Errorf(http.StatusBadRequest, "invalid", "form body: %v", err)
 			}
 			for k, v := range form {
 				c.params[k] = append(c.params[k], v...)
@@ -130,7 +131,7 @@ func (h *Handler) prepare(c *call) error {
 			}
 			params, err := url.ParseQuery(q)
 			if err != nil {
-				return Errorf(http.StatusBadRequest, "invalid", "If-None-Exist %q: %v", c.ifNoneExist, err)
+				return fhirerr.Errorf(http.StatusBadRequest, "invalid", "If-None-Exist %q: %v", c.ifNoneExist, err)
 			}
 			cond.params, cond.prefer.strict = params, true
 			if err := h.prepareSearch(&cond); err != nil {
@@ -154,7 +155,7 @@ func (h *Handler) prepareResource(c *call) error {
 				c.resource["id"] = c.id
 			}
 		case kind != "json":
-			return Errorf(http.StatusUnsupportedMediaType, "not-supported", "Content-Type %q is not supported; send application/fhir+json", c.contentType)
+			return fhirerr.Errorf(http.StatusUnsupportedMediaType, "not-supported", "Content-Type %q is not supported; send application/fhir+json", c.contentType)
 		default:
 			m, err := parseResource(c.body)
 			if err != nil {
@@ -169,10 +170,10 @@ func (h *Handler) prepareResource(c *call) error {
 	if c.interaction == InteractionUpdate {
 		id, _ := c.resource["id"].(string)
 		if id == "" {
-			return Errorf(http.StatusBadRequest, "required", "the resource has no id; an update must carry the id of its URL (%s)", c.id)
+			return fhirerr.Errorf(http.StatusBadRequest, "required", "the resource has no id; an update must carry the id of its URL (%s)", c.id)
 		}
 		if id != c.id {
-			return Errorf(http.StatusBadRequest, "invalid", "the resource's id %q differs from the URL's id %q", id, c.id)
+			return fhirerr.Errorf(http.StatusBadRequest, "invalid", "the resource's id %q differs from the URL's id %q", id, c.id)
 		}
 	}
 	return h.validate(c.resource)
@@ -211,7 +212,7 @@ func (h *Handler) execute(ctx context.Context, tx store.Tx, c *call, g Grant) (*
 	case InteractionDelete:
 		return h.delete(ctx, tx, c, g)
 	}
-	return nil, Errorf(http.StatusBadRequest, "not-supported", "interaction %s is not supported here", c.interaction)
+	return nil, fhirerr.Errorf(http.StatusBadRequest, "not-supported", "interaction %s is not supported here", c.interaction)
 }
 
 // respond writes a result: headers from the version (ETag,
@@ -232,7 +233,7 @@ func (h *Handler) respond(w http.ResponseWriter, c *call, res *result, ct string
 			switch c.prefer.ret {
 			case "minimal":
 			case "OperationOutcome":
-				body = marshalOutcome([]Issue{{Severity: "information", Code: "informational", Diagnostics: strings.ToLower(http.StatusText(res.status)) + " " + v.Type + "/" + v.ID + "/_history/" + itoa(v.VersionID)}})
+				body = fhirerr.Marshal([]fhirerr.Issue{{Severity: "information", Code: "informational", Diagnostics: strings.ToLower(http.StatusText(res.status)) + " " + v.Type + "/" + v.ID + "/_history/" + itoa(v.VersionID)}})
 			default:
 				body = v.Body
 			}

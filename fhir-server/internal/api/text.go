@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"net/http"
 	"unicode/utf8"
+
+	"github.com/smartgate/fhir-server/internal/fhirerr"
 )
 
 // checkText refuses a JSON body that is not valid UTF-8 or that escapes a
@@ -12,10 +14,10 @@ import (
 // resource.
 func checkText(body []byte) error {
 	if !utf8.Valid(body) {
-		return Errorf(http.StatusBadRequest, "structure", "the body is not valid UTF-8")
+		return fhirerr.Errorf(http.StatusBadRequest, "structure", "the body is not valid UTF-8")
 	}
 	if at := loneSurrogate(body); at >= 0 {
-		return Errorf(http.StatusBadRequest, "structure", "the body escapes a lone UTF-16 surrogate (%s at byte %d), which is no character", body[at:at+6], at)
+		return fhirerr.Errorf(http.StatusBadRequest, "structure", "the body escapes a lone UTF-16 surrogate (%s at byte %d), which is no character", body[at:at+6], at)
 	}
 	return nil
 }

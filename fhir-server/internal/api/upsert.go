@@ -4,44 +4,11 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"net/http"
-	"strings"
 
+	"github.com/smartgate/fhir-server/internal/fhirerr"
 	"github.com/smartgate/fhir-server/internal/store"
 )
-
-// ResourceError is the failure of one resource of an Upsert: Index is its
-// position in the slice given, Type and ID what it claims to be (empty
-// when it could not be read).
-type ResourceError struct {
-	Index    int
-	Type, ID string
-	Err      error
-}
-
-func (e *ResourceError) Error() string {
-	if e.Type == "" {
-		return fmt.Sprintf("resource %d: %s", e.Index, Describe(e.Err))
-	}
-	return fmt.Sprintf("resource %d (%s/%s): %s", e.Index, e.Type, e.ID, Describe(e.Err))
-}
-
-func (e *ResourceError) Unwrap() error { return e.Err }
-
-// Describe renders an *Error as its diagnostics ("Patient.gender: ...;
-// ..."), without the HTTP status that means nothing to an operator.
-func Describe(err error) string {
-	var e *Error
-	if !errors.As(err, &e) || len(e.Issues) == 0 {
-		return err.Error()
-	}
-	parts := make([]string, len(e.Issues))
-	for i, is := range e.Issues {
-		parts[i] = is.Diagnostics
-	}
-	return strings.Join(parts, "; ")
-}
 
 // Upsert is Load for `fhir-server import`: each resource is written at
 // its own Type/id (a new version when it exists), validated, indexed and
@@ -51,8 +18,8 @@ func Describe(err error) string {
 // Type/id), as a transaction Bundle does.
 //
 // Every resource is checked before anything is written: the error is then
-// the errors.Join of one *ResourceError per invalid resource. A failure
-// while writing is one *ResourceError (or the store's error when no
+// the errors.Join of one *fhirerr.ResourceError per invalid resource. A failure
+// while writing is one *fhirerr.ResourceError (or the store's error when no
 // resource is to blame); nothing of the call is stored then.
 func (h *Handler) Upsert(ctx context.Context, resources []json.RawMessage, refs map[string]string) error {
 	calls := make([]*call, len(resources))
@@ -60,7 +27,7 @@ func (h *Handler) Upsert(ctx context.Context, resources []json.RawMessage, refs 
 	for i, raw := range resources {
 		c, err := h.upsertCall(raw)
 		if err != nil {
-			re := &ResourceError{Index: i, Err: err}
+			re := &fhirerr.ResourceError{Index: i, Err: err}
 			if c != nil {
 				re.Type, re.ID = c.typ, c.id
 			}
@@ -83,7 +50,7 @@ func (h *Handler) Upsert(ctx context.Context, resources []json.RawMessage, refs 
 		}
 		for i, c := range calls {
 			if _, err := h.update(ctx, tx, c, Grant{}); err != nil {
-				return &ResourceError{Index: i, Type: c.typ, ID: c.id, Err: err}
+				return &fhirerr.ResourceError{Index: i, Type: c.typ, ID: c.id, Err: err}
 			}
 		}
 		return nil
@@ -100,10 +67,10 @@ func (h *Handler) upsertCall(raw json.RawMessage) (*call, error) {
 	typ, _ := m["resourceType"].(string)
 	id, _ := m["id"].(string)
 	if typ == "" {
-		return nil, Errorf(http.StatusBadRequest, "required", "resourceType is missing")
+		return nil, fhirerr.Errorf(http.StatusBadRequest, "required", "resourceType is missing")
 	}
 	if id == "" {
-		return nil, Errorf(http.StatusBadRequest, "required", "the %s has no id", typ)
+		return nil, fhirerr.Errorf(http.StatusBadRequest, "required", "the %s has no id", typ)
 	}
 	c, err := resolve(http.MethodPut, []string{typ, id})
 	if err != nil {

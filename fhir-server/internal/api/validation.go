@@ -4,6 +4,7 @@ import (
 	"errors"
 	"net/http"
 
+	"github.com/smartgate/fhir-server/internal/fhirerr"
 	"github.com/smartgate/fhir-server/internal/validate"
 )
 
@@ -21,9 +22,9 @@ func (h *Handler) validate(m map[string]any) error {
 	if !errors.As(err, &ve) {
 		return err
 	}
-	e := &Error{Status: http.StatusUnprocessableEntity}
+	e := &fhirerr.Error{Status: http.StatusUnprocessableEntity}
 	for _, i := range ve.Issues {
-		issue := Issue{Severity: "error", Code: i.Code, Diagnostics: i.Message}
+		issue := fhirerr.Issue{Severity: "error", Code: i.Code, Diagnostics: i.Message}
 		if i.Location != "" {
 			issue.Expression = []string{i.Location}
 			issue.Diagnostics = i.Location + ": " + i.Message
@@ -31,7 +32,7 @@ func (h *Handler) validate(m map[string]any) error {
 		e.Issues = append(e.Issues, issue)
 	}
 	if len(e.Issues) == 0 {
-		e.Issues = []Issue{{Severity: "error", Code: "invalid", Diagnostics: ve.Error()}}
+		e.Issues = []fhirerr.Issue{{Severity: "error", Code: "invalid", Diagnostics: ve.Error()}}
 	}
 	return e
 }

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/smartgate/fhir-server/internal/fhirerr"
 	"github.com/smartgate/fhir-server/internal/search"
 	"github.com/smartgate/fhir-server/internal/store"
 )
@@ -56,7 +57,7 @@ func (h *Handler) conditionalMatch(ctx context.Context, r store.Reader, c *call,
 	case 1:
 		return page.Matches[0], nil
 	}
-	return nil, Errorf(http.StatusPreconditionFailed, "duplicate", "If-None-Exist %q matches more than one %s", c.ifNoneExist, c.typ)
+	return nil, fhirerr.Errorf(http.StatusPreconditionFailed, "duplicate", "If-None-Exist %q matches more than one %s", c.ifNoneExist, c.typ)
 }
 
 // update stores a new version of typ/id, creating it with the client's id
@@ -123,11 +124,11 @@ func (h *Handler) put(ctx context.Context, tx store.Tx, c *call, id string, expe
 	stamp(m, id, version, at)
 	body, err := encode(m)
 	if err != nil {
-		return nil, Errorf(http.StatusBadRequest, "structure", "encoding the resource: %v", err)
+		return nil, fhirerr.Errorf(http.StatusBadRequest, "structure", "encoding the resource: %v", err)
 	}
 	index, err := search.Extractor{BaseURL: h.base}.Extract(typ, m)
 	if err != nil {
-		return nil, Errorf(http.StatusBadRequest, "processing", "indexing the resource: %v", err)
+		return nil, fhirerr.Errorf(http.StatusBadRequest, "processing", "indexing the resource: %v", err)
 	}
 	if err := h.confine(ctx, tx, c, id, index, g); err != nil {
 		return nil, err
@@ -174,8 +175,8 @@ func (h *Handler) checkUpdateTarget(ctx context.Context, tx store.Reader, c *cal
 	return nil
 }
 
-func outsideGrant() *Error {
-	return Errorf(http.StatusForbidden, "forbidden", "the resource written must stay inside the patient compartment (and the scopes' conditions) this access is limited to")
+func outsideGrant() *fhirerr.Error {
+	return fhirerr.Errorf(http.StatusForbidden, "forbidden", "the resource written must stay inside the patient compartment (and the scopes' conditions) this access is limited to")
 }
 
 // delete records a deletion. Deleting what is already deleted is a
@@ -287,5 +288,5 @@ func prefetchVersions(ctx context.Context, tx store.Tx, calls []*call) error {
 // ifMatchFailed is the 412 of an If-Match that does not name the current
 // version.
 func ifMatchFailed(c *call) error {
-	return Errorf(http.StatusPreconditionFailed, "conflict", "If-Match %s does not match the current version of %s/%s", c.ifMatch, c.typ, c.id)
+	return fhirerr.Errorf(http.StatusPreconditionFailed, "conflict", "If-Match %s does not match the current version of %s/%s", c.ifMatch, c.typ, c.id)
 }

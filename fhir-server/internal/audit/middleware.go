@@ -11,6 +11,7 @@ import (
 	"github.com/smartgate/pkg/requestid"
 
 	"github.com/smartgate/fhir-server/internal/api"
+	"github.com/smartgate/fhir-server/internal/fhirerr"
 	"github.com/smartgate/fhir-server/internal/security"
 )
 
@@ -61,8 +62,8 @@ func (r *Recorder) Middleware(basePath string, next http.Handler) http.Handler {
 			r.unauth.add(e)
 		default:
 			if err := r.Record(e); err != nil {
-				api.WriteError(w, api.Errorf(http.StatusServiceUnavailable, "transient",
-					"the server cannot record this request in its audit trail at the moment; nothing was returned; try again shortly"), r.log)
+				fhirerr.Write(w, fhirerr.Errorf(http.StatusServiceUnavailable, "transient",
+					"the server cannot record this request in its audit trail at the moment; nothing was returned; try again shortly"))
 				return
 			}
 		}

@@ -11,16 +11,15 @@ import (
 
 	"github.com/google/uuid"
 
-	"github.com/smartgate/fhir-server/internal/api"
+	"github.com/smartgate/fhir-server/internal/fhirerr"
 )
 
 // Upserter writes resources at their Type/id in one transaction,
-// rewriting references named in refs: *api.Handler.
+// rewriting references named in refs (*api.Handler); a resource to blame
+// for a failure is named by a *fhirerr.ResourceError.
 type Upserter interface {
 	Upsert(ctx context.Context, resources []json.RawMessage, refs map[string]string) error
 }
-
-var _ Upserter = (*api.Handler)(nil)
 
 // DefaultChunk is how many resources one transaction commits.
 const DefaultChunk = 1000
@@ -214,12 +213,12 @@ func (w *writer) blame(err error) error {
 	}
 	var out problems
 	for _, e := range errs {
-		var re *api.ResourceError
+		var re *fhirerr.ResourceError
 		if !errors.As(e, &re) || re.Index < 0 || re.Index >= len(w.chunk) {
 			return err
 		}
 		it := w.chunk[re.Index]
-		p := &Problem{Where: it.where(), Type: it.Type, ID: it.ID, Msg: api.Describe(re.Err)}
+		p := &Problem{Where: it.where(), Type: it.Type, ID: it.ID, Msg: fhirerr.Describe(re.Err)}
 		out = append(out, p)
 	}
 	return out

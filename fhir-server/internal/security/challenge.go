@@ -4,35 +4,35 @@ import (
 	"net/http"
 	"strings"
 
-	"github.com/smartgate/fhir-server/internal/api"
+	"github.com/smartgate/fhir-server/internal/fhirerr"
 )
 
-// The answers of the security layer, as api.Error values carrying the
-// RFC 6750 WWW-Authenticate challenge. api.WriteError renders them as
+// The answers of the security layer, as fhirerr.Error values carrying the
+// RFC 6750 WWW-Authenticate challenge. fhirerr.Write renders them as
 // OperationOutcomes.
 
 // unauthenticated answers a request that carries no Bearer token: 401
 // with a challenge naming only the realm (RFC 6750 section 3.1).
-func unauthenticated(realm string) *api.Error {
-	return api.Errorf(http.StatusUnauthorized, "login", "this endpoint needs an access token: send Authorization: Bearer <token>").
+func unauthenticated(realm string) *fhirerr.Error {
+	return fhirerr.Errorf(http.StatusUnauthorized, "login", "this endpoint needs an access token: send Authorization: Bearer <token>").
 		WithHeader("WWW-Authenticate", challenge(realm, "", "", ""))
 }
 
 // invalidToken answers a token that does not verify: 401 invalid_token
 // with a client-safe description (never the token or its claims).
-func invalidToken(realm, description string) *api.Error {
-	return api.Errorf(http.StatusUnauthorized, "login", "invalid access token: %s", description).
+func invalidToken(realm, description string) *fhirerr.Error {
+	return fhirerr.Errorf(http.StatusUnauthorized, "login", "invalid access token: %s", description).
 		WithHeader("WWW-Authenticate", challenge(realm, "invalid_token", description, ""))
 }
 
 // insufficientScope answers a request the token's scopes do not allow:
 // 403 insufficient_scope naming a scope that would (when one would).
-func insufficientScope(realm, missing, reason string) *api.Error {
+func insufficientScope(realm, missing, reason string) *fhirerr.Error {
 	msg := reason
 	if missing != "" {
 		msg += "; missing scope: " + missing
 	}
-	return api.Errorf(http.StatusForbidden, "forbidden", "%s", msg).
+	return fhirerr.Errorf(http.StatusForbidden, "forbidden", "%s", msg).
 		WithHeader("WWW-Authenticate", challenge(realm, "insufficient_scope", reason, missing))
 }
 

@@ -6,7 +6,7 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/smartgate/fhir-server/internal/api"
+	"github.com/smartgate/fhir-server/internal/fhirerr"
 )
 
 // Freshness says whether the revocation list is recent enough to rely on
@@ -22,9 +22,9 @@ type Freshness interface {
 
 // revocationsStale answers a token-bearing request while the revocation
 // list is stale: 503, Retry-After the next poll.
-func revocationsStale(retryAfter time.Duration) *api.Error {
+func revocationsStale(retryAfter time.Duration) *fhirerr.Error {
 	secs := max(1, int(math.Ceil(retryAfter.Seconds())))
-	return api.Errorf(http.StatusServiceUnavailable, "transient",
+	return fhirerr.Errorf(http.StatusServiceUnavailable, "transient",
 		"the server cannot check whether access tokens were revoked (its revocation list from the authorization server is out of date); try again shortly").
 		WithHeader("Retry-After", strconv.Itoa(secs))
 }

@@ -26,6 +26,7 @@ import (
 
 	"github.com/smartgate/fhir-server/internal/api"
 	"github.com/smartgate/fhir-server/internal/audit"
+	"github.com/smartgate/fhir-server/internal/fhirerr"
 	"github.com/smartgate/fhir-server/internal/metrics"
 	"github.com/smartgate/fhir-server/internal/search"
 	"github.com/smartgate/fhir-server/internal/security"
@@ -349,7 +350,7 @@ func (v staticVerifier) Verify(context.Context, string) (*token.Claims, error) {
 	return &c, nil
 }
 
-func asAPIError(err error, target **api.Error) bool { return errors.As(err, target) }
+func asAPIError(err error, target **fhirerr.Error) bool { return errors.As(err, target) }
 
 // doForm posts a form-encoded search.
 func (e *env) doForm(path, tok, form string) response {

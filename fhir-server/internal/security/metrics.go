@@ -7,6 +7,7 @@ import (
 	"github.com/smartgate/pkg/token"
 
 	"github.com/smartgate/fhir-server/internal/api"
+	"github.com/smartgate/fhir-server/internal/fhirerr"
 )
 
 // Metrics is what the Guard reports to the metrics registry
@@ -72,7 +73,7 @@ func unauthorizedReason(err error) string {
 
 // countRefusal counts a 403 the Guard decided for a.
 func (g *Guard) countRefusal(a api.Access, err error) {
-	var e *api.Error
+	var e *fhirerr.Error
 	if errors.As(err, &e) && e.Status == http.StatusForbidden {
 		g.metrics.ScopeRefused(a.Type)
 	}

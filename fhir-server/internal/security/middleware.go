@@ -1,10 +1,11 @@
 package security
 
 import (
+	"errors"
 	"net/http"
 	"strings"
 
-	"github.com/smartgate/fhir-server/internal/api"
+	"github.com/smartgate/fhir-server/internal/fhirerr"
 )
 
 // Middleware requires a valid Bearer token on every request below the
@@ -23,7 +24,11 @@ func (g *Guard) Middleware(next http.Handler) http.Handler {
 		ctx, _ := Attach(r.Context())
 		r = r.WithContext(ctx)
 		if _, err := g.authenticate(ctx, r); err != nil {
-			api.WriteError(w, err, g.log)
+			var e *fhirerr.Error
+			if !errors.As(err, &e) {
+				e = fhirerr.Errorf(http.StatusInternalServerError, "exception", "internal server error")
+			}
+			fhirerr.Write(w, e)
 			return
 		}
 		next.ServeHTTP(w, r)

@@ -7,7 +7,7 @@ import (
 	"net/http/httptest"
 	"sort"
 
-	"github.com/smartgate/fhir-server/internal/api"
+	"github.com/smartgate/fhir-server/internal/fhirerr"
 )
 
 // Check reports the state of one dependency of the security layer for
@@ -100,7 +100,7 @@ func Readiness(next http.Handler, checks map[string]Check) http.Handler {
 		body, _ := json.Marshal(doc)
 		w.Header().Set("Content-Type", "application/json")
 		if status == http.StatusServiceUnavailable {
-			w.Header().Set("Retry-After", api.RetryAfter)
+			w.Header().Set("Retry-After", fhirerr.RetryAfter)
 		}
 		w.WriteHeader(status)
 		_, _ = w.Write(body)

@@ -10,6 +10,7 @@ import (
 	"github.com/smartgate/pkg/smart"
 
 	"github.com/smartgate/fhir-server/internal/api"
+	"github.com/smartgate/fhir-server/internal/fhirerr"
 	"github.com/smartgate/fhir-server/internal/security"
 )
 
@@ -89,7 +90,7 @@ func TestTypeMissingFromTableIsRefused(t *testing.T) {
 	r := httptest.NewRequest("GET", base+"/Location/1", nil)
 	r.Header.Set("Authorization", "Bearer x")
 	_, err = g.Authorize(context.Background(), r, api.Access{Interaction: api.InteractionRead, Type: "Location", ID: "1"})
-	var ae *api.Error
+	var ae *fhirerr.Error
 	if err == nil || !asAPIError(err, &ae) || ae.Status != 403 {
 		t.Fatalf("got %v, want 403", err)
 	}

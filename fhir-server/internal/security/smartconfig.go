@@ -11,7 +11,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/smartgate/fhir-server/internal/api"
+	"github.com/smartgate/fhir-server/internal/fhirerr"
 )
 
 // SmartConfiguration serves [base]/.well-known/smart-configuration: the
@@ -73,12 +73,12 @@ func NewSmartConfiguration(o SmartConfigurationOptions) (*SmartConfiguration, er
 
 func (s *SmartConfiguration) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if r.Method != http.MethodGet && r.Method != http.MethodHead {
-		api.WriteError(w, api.Errorf(http.StatusMethodNotAllowed, "not-supported", "%s is not supported on [base]/.well-known/smart-configuration", r.Method), s.log)
+		fhirerr.Write(w, fhirerr.Errorf(http.StatusMethodNotAllowed, "not-supported", "%s is not supported on [base]/.well-known/smart-configuration", r.Method))
 		return
 	}
 	body, err := s.document(r.Context())
 	if err != nil {
-		api.WriteError(w, api.Errorf(http.StatusServiceUnavailable, "transient", "the authorization server's SMART configuration is unavailable; try again later"), s.log)
+		fhirerr.Write(w, fhirerr.Errorf(http.StatusServiceUnavailable, "transient", "the authorization server's SMART configuration is unavailable; try again later"))
 		return
 	}
 	w.Header().Set("Content-Type", "application/json")
