@@ -12,9 +12,8 @@ import (
 
 	"github.com/google/uuid"
 
-	"github.com/smartgate/fhir-server/internal/api"
+	"github.com/smartgate/fhir-server/internal/app"
 	"github.com/smartgate/fhir-server/internal/audit"
-	"github.com/smartgate/fhir-server/internal/store"
 )
 
 const (
@@ -26,7 +25,7 @@ const (
 // resourceTypes are the types of a patient's record the events name.
 var resourceTypes = []string{"Observation", "Condition", "Encounter", "MedicationRequest", "Procedure", "AllergyIntolerance"}
 
-// logUnderTest is the filled log served by the API handler, and values
+// logUnderTest is the filled log served by the server, and values
 // its events name, for the searches.
 type logUnderTest struct {
 	h        http.Handler
@@ -37,18 +36,12 @@ type logUnderTest struct {
 	end      time.Time
 }
 
-// fill records o.events AuditEvents in st's log through the recorder (in
-// batches of o.batch) and returns the API over it.
-func fill(ctx context.Context, st store.Store, o options) (*logUnderTest, error) {
-	ls, err := audit.Open(ctx, st, base, nil)
-	if err != nil {
-		return nil, err
-	}
-	h, err := api.New(api.Options{Store: ls, BaseURL: base})
-	if err != nil {
-		return nil, err
-	}
-	l := &logUnderTest{h: h}
+// fill records o.events AuditEvents in a's log through a recorder of its
+// own (in batches of o.batch, with a clock that spreads them over span)
+// and returns the server over it.
+func fill(ctx context.Context, a *app.App, o options) (*logUnderTest, error) {
+	ls := a.Store
+	l := &logUnderTest{h: a.Handler}
 	for i := range o.patients {
 		l.patients = append(l.patients, fmt.Sprint("pat-", i))
 	}

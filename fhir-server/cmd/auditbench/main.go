@@ -2,10 +2,11 @@
 // empty store's log with -n AuditEvents (a mix of reads, searches and
 // writes by -clients clients about -patients patients, spread over 30
 // days) through the recorder, which appends them in batches of -batch
-// events, then times AuditEvent searches through the API handler, one at
-// a time, on SQLite and (when DATABASE_URL is set) PostgreSQL. It prints
-// p50 and p99 beside the targets (p99 < 20 ms for a patient's newest 20
-// events and for an entity's events); it never fails on a time.
+// events, then times AuditEvent searches through the server as app.New
+// builds it, one at a time, on SQLite and (when DATABASE_URL is set)
+// PostgreSQL. It prints p50 and p99 beside the targets (p99 < 20 ms for a
+// patient's newest 20 events and for an entity's events); it never fails
+// on a time.
 package main
 
 import (
@@ -13,6 +14,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -21,12 +23,10 @@ import (
 
 	"github.com/smartgate/pkg/benchreport"
 
+	"github.com/smartgate/fhir-server/internal/app"
 	"github.com/smartgate/fhir-server/internal/audit"
-	"github.com/smartgate/fhir-server/internal/search"
-	"github.com/smartgate/fhir-server/internal/store"
+	"github.com/smartgate/fhir-server/internal/config"
 	"github.com/smartgate/fhir-server/internal/store/pgtest"
-	"github.com/smartgate/fhir-server/internal/store/postgres"
-	"github.com/smartgate/fhir-server/internal/store/sqlite"
 )
 
 type options struct {
@@ -87,19 +87,28 @@ func run(ctx context.Context, o options, out io.Writer) error {
 }
 
 func bench(ctx context.Context, name string, o options, out io.Writer, rep *benchreport.Reporter) error {
-	st, dir, cleanup, err := openBackend(ctx, name)
+	cfg, cleanup, err := backendConfig(ctx, name)
 	if err != nil {
 		return err
 	}
 	defer cleanup()
+	// The server as app.New builds it, security and audit off: this
+	// measures searches of the log, not the recording of the searches.
+	cfg.BaseURL = base
+	cfg.Security.Enabled, cfg.Audit.Enabled = false, false
+	a, err := app.New(ctx, cfg, slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn})))
+	if err != nil {
+		return err
+	}
+	defer a.Close(context.Background())
 	start := time.Now()
-	l, err := fill(ctx, st, o)
+	l, err := fill(ctx, a, o)
 	if err != nil {
 		return err
 	}
 	fmt.Fprintf(out, "\n%s: recorded %d AuditEvents in %s", name, o.events, time.Since(start).Round(time.Millisecond))
-	if dir != "" {
-		fmt.Fprintf(out, " (fhir.db %s, audit.db %s)", fileSize(filepath.Join(dir, "fhir.db")), fileSize(filepath.Join(dir, "audit.db")))
+	if cfg.DatabaseURL == "" {
+		fmt.Fprintf(out, " (fhir.db %s, audit.db %s)", fileSize(filepath.Join(cfg.DataDir, "fhir.db")), fileSize(filepath.Join(cfg.DataDir, "audit.db")))
 	}
 	fmt.Fprintln(out)
 	if o.cpuprofile != "" {
@@ -116,36 +125,26 @@ func bench(ctx context.Context, name string, o options, out io.Writer, rep *benc
 	return measure(ctx, name, l, o, out, rep)
 }
 
-// openBackend opens an empty store: SQLite in a temporary directory
-// (returned), or PostgreSQL in a fresh schema of DATABASE_URL; cleanup
-// removes it.
-func openBackend(ctx context.Context, name string) (st store.Store, dir string, cleanup func(), err error) {
-	via := map[string]store.ViaRef{}
-	for t, v := range search.CompartmentVia() {
-		via[t] = store.ViaRef{SourceType: v.SourceType, Param: v.Param}
+// backendConfig is the configuration of an empty store: SQLite in a
+// temporary directory, or PostgreSQL in a fresh schema of DATABASE_URL;
+// cleanup removes it.
+func backendConfig(ctx context.Context, name string) (config.Config, func(), error) {
+	cfg := config.Default()
+	dir, err := os.MkdirTemp("", "auditbench")
+	if err != nil {
+		return cfg, nil, err
 	}
-	opts := store.Options{CompartmentParams: search.Compartments(), CompartmentVia: via}
+	cfg.DataDir = dir
 	if name == "sqlite" {
-		if dir, err = os.MkdirTemp("", "auditbench"); err != nil {
-			return nil, "", nil, err
-		}
-		s, err := sqlite.Open(ctx, filepath.Join(dir, "fhir.db"), opts)
-		if err != nil {
-			os.RemoveAll(dir)
-			return nil, "", nil, err
-		}
-		return s, dir, func() { s.Close(); os.RemoveAll(dir) }, nil
+		return cfg, func() { os.RemoveAll(dir) }, nil
 	}
 	u, drop, err := pgtest.NewSchema(ctx, os.Getenv("DATABASE_URL"), "auditbench")
 	if err != nil {
-		return nil, "", nil, err
+		os.RemoveAll(dir)
+		return cfg, nil, err
 	}
-	s, err := postgres.Open(ctx, u, opts)
-	if err != nil {
-		drop()
-		return nil, "", nil, err
-	}
-	return s, "", func() { s.Close(); drop() }, nil
+	cfg.DatabaseURL = u
+	return cfg, func() { drop(); os.RemoveAll(dir) }, nil
 }
 
 // fileSize is the size of an SQLite database and its WAL.

@@ -16,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/smartgate/fhir-server/internal/app"
 	"github.com/smartgate/fhir-server/internal/audit"
 	"github.com/smartgate/fhir-server/internal/config"
 )
@@ -45,7 +46,7 @@ func fillAuditLog(t *testing.T, s bulkStore) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	st, err := openStore(ctx, cfg, slog.New(slog.DiscardHandler))
+	st, err := app.OpenStore(ctx, cfg, slog.New(slog.DiscardHandler))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -12,6 +12,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/smartgate/fhir-server/internal/app"
 	"github.com/smartgate/fhir-server/internal/store/pgtest"
 
 	"github.com/smartgate/fhir-server/internal/api"
@@ -83,7 +84,7 @@ func (s bulkStore) api(t *testing.T) http.Handler {
 	if err != nil {
 		t.Fatal(err)
 	}
-	st, err := openStore(context.Background(), cfg, slog.New(slog.DiscardHandler))
+	st, err := app.OpenStore(context.Background(), cfg, slog.New(slog.DiscardHandler))
 	if err != nil {
 		t.Fatal(err)
 	}

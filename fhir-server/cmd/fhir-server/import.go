@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/smartgate/fhir-server/internal/app"
 	"github.com/smartgate/fhir-server/internal/bulk"
 )
 
@@ -67,7 +68,7 @@ func importCmd(ctx context.Context, args []string, stderr io.Writer) error {
 		return err
 	}
 	defer st.Close()
-	h, err := writeHandler(cfg, st)
+	h, err := app.Writer(cfg, st)
 	if err != nil {
 		return err
 	}

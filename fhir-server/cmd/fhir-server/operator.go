@@ -11,11 +11,9 @@ import (
 	"os"
 	"time"
 
-	"github.com/smartgate/fhir-server/internal/api"
+	"github.com/smartgate/fhir-server/internal/app"
 	"github.com/smartgate/fhir-server/internal/audit"
 	"github.com/smartgate/fhir-server/internal/config"
-	"github.com/smartgate/fhir-server/internal/store"
-	"github.com/smartgate/fhir-server/internal/validate"
 )
 
 // operatorFlags starts the flag set of an operator subcommand: -config as
@@ -70,7 +68,7 @@ func openOperatorStore(ctx context.Context, cfg config.Config, mustExist bool, s
 	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	openCtx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
-	st, err := openStore(openCtx, cfg, log)
+	st, err := app.OpenStore(openCtx, cfg, log)
 	if err != nil {
 		return nil, fmt.Errorf("store unreachable: %w", err)
 	}
@@ -79,17 +77,4 @@ func openOperatorStore(ctx context.Context, cfg config.Config, mustExist bool, s
 		return nil, fmt.Errorf("store unreachable: %w", err)
 	}
 	return st, nil
-}
-
-// writeHandler is the API's write path over st, for operators: STU3
-// validation, index extraction and meta stamping as for requests.
-func writeHandler(cfg config.Config, st store.Store) (*api.Handler, error) {
-	valid, err := validate.New()
-	if err != nil {
-		return nil, err
-	}
-	return api.New(api.Options{
-		Store: st, BaseURL: cfg.BaseURL, Valid: valid,
-		DefaultCount: cfg.Search.DefaultCount, MaxCount: cfg.Search.MaxCount,
-	})
 }

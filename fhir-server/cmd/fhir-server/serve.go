@@ -14,18 +14,12 @@ import (
 	"github.com/smartgate/pkg/metricsauth"
 	"github.com/smartgate/pkg/requestid"
 
-	"github.com/smartgate/fhir-server/internal/admission"
-	"github.com/smartgate/fhir-server/internal/api"
-	"github.com/smartgate/fhir-server/internal/audit"
-	"github.com/smartgate/fhir-server/internal/capability"
+	"github.com/smartgate/fhir-server/internal/app"
 	"github.com/smartgate/fhir-server/internal/config"
-	"github.com/smartgate/fhir-server/internal/demo"
-	"github.com/smartgate/fhir-server/internal/metrics"
-	"github.com/smartgate/fhir-server/internal/validate"
 )
 
-// serve loads the configuration, opens the store, loads the demo data
-// when asked (before listening), and serves until ctx ends.
+// serve loads the configuration, builds the server (app.New: the store,
+// the demo data when asked, before listening), and serves until ctx ends.
 func serve(ctx context.Context, args []string, stderr io.Writer) error {
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
 	fs.SetOutput(stderr)
@@ -47,62 +41,23 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 		return fmt.Errorf("invalid configuration:\n%w", err)
 	}
 	log := newLogger(cfg.Log, stderr)
-
-	st, err := openStore(ctx, cfg, log)
+	a, err := app.New(ctx, cfg, log)
 	if err != nil {
 		return err
 	}
-	defer st.Close()
-	go st.IndexKeys(ctx, audit.DefaultIndexInterval, log.With("component", "audit"))
-
-	m := metrics.New()
-	sec, err := securityLayer(ctx, cfg, *path, !explicit, st, m, log)
-	if err != nil {
-		return err
-	}
-	metadata, err := capability.Build(capability.Options{BaseURL: cfg.BaseURL, Security: sec.capability})
-	if err != nil {
-		return err
-	}
-	valid, err := validate.New()
-	if err != nil {
-		return err
-	}
-	h, err := api.New(api.Options{
-		Store: st, BaseURL: cfg.BaseURL, Guard: sec.guard, Valid: valid, Metadata: metadata,
-		SmartConfiguration: sec.smartConfiguration, MaxBodyBytes: cfg.HTTP.MaxBodyBytes, BundleMaxEntries: cfg.HTTP.BundleMaxEntries,
-		DefaultCount: cfg.Search.DefaultCount, MaxCount: cfg.Search.MaxCount, Logger: log, Metrics: m,
-		SearchMaxParameters: cfg.Search.MaxParameters, SearchMaxValues: cfg.Search.MaxOrValues,
-	})
-	if err != nil {
-		return err
-	}
-	if cfg.Demo {
-		if err := loadDemo(ctx, h, log); err != nil {
-			return err
+	closed := false
+	defer func() {
+		if !closed { // serving failed
+			closeCtx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+			defer cancel()
+			_ = a.Close(closeCtx)
 		}
-	}
-
-	var handler http.Handler = h
-	if sec.wrap != nil {
-		handler = sec.wrap(handler)
-	}
-	// Before anything reads a request: the per-address bound and the
-	// minimum body rate.
-	adm, err := admission.FromConfig(cfg.HTTP)
-	if err != nil {
-		return err
-	}
-	adm.Logger, adm.Metrics = log.With("component", "admission"), m
-	handler = admission.Handler(handler, adm)
-	// Outermost: request ids, GET /metrics, request metrics and log lines;
-	// nosniff on every response.
-	handler = api.NoSniff(m.Middleware(cfg.BasePath(), cfg.Metrics.Token, log, handler))
+	}()
 	// No ReadTimeout: a fixed deadline would cut a large upload on a slow
 	// link; admission holds bodies to the minimum rate instead.
 	srv := &http.Server{
 		Addr:              cfg.ListenAddr,
-		Handler:           withHSTS(handler, cfg.TLS.CertFile != "", cfg.BaseURL),
+		Handler:           withHSTS(a.Handler, cfg.TLS.CertFile != "", cfg.BaseURL),
 		TLSConfig:         tlsConfig(),
 		ReadHeaderTimeout: cfg.HTTP.ReadHeaderTimeout,
 		WriteTimeout:      5 * time.Minute,
@@ -138,32 +93,11 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 	if err := srv.Shutdown(shutdownCtx); err != nil {
 		return fmt.Errorf("shutdown: %w", err)
 	}
-	if sec.close != nil {
-		sec.close(shutdownCtx)
-	}
+	closed = true
+	_ = a.Close(shutdownCtx) // logs what audit could not store
 	if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
 		return err
 	}
-	return nil
-}
-
-// loadDemo writes the demo dataset, in one transaction, into an empty
-// store.
-func loadDemo(ctx context.Context, h *api.Handler, log *slog.Logger) error {
-	empty, err := h.Empty(ctx)
-	if err != nil {
-		return fmt.Errorf("demo: %w", err)
-	}
-	if !empty {
-		log.Info("demo data not loaded: the store is not empty")
-		return nil
-	}
-	start := time.Now()
-	data := demo.Dataset()
-	if err := h.Load(ctx, data); err != nil {
-		return fmt.Errorf("demo: %w", err)
-	}
-	log.Info("demo data loaded", "resources", len(data), "took", time.Since(start).Round(time.Millisecond))
 	return nil
 }
 

@@ -3,8 +3,6 @@ package main
 import (
 	"bytes"
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"fmt"
 	"io"
 	"log/slog"
@@ -12,51 +10,38 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"os"
-	"path/filepath"
 	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
 
-	"github.com/jackc/pgx/v5"
-
 	"github.com/smartgate/pkg/benchreport"
 
-	"github.com/smartgate/fhir-server/internal/api"
-	"github.com/smartgate/fhir-server/internal/capability"
+	"github.com/smartgate/fhir-server/internal/app"
+	"github.com/smartgate/fhir-server/internal/config"
 	"github.com/smartgate/fhir-server/internal/demo"
-	"github.com/smartgate/fhir-server/internal/search"
-	"github.com/smartgate/fhir-server/internal/store"
-	"github.com/smartgate/fhir-server/internal/store/postgres"
-	"github.com/smartgate/fhir-server/internal/store/sqlite"
-	"github.com/smartgate/fhir-server/internal/validate"
+	"github.com/smartgate/fhir-server/internal/store/pgtest"
 )
 
-// bench runs every measurement on one backend.
+// bench runs every measurement on one backend, against the server as
+// app.New builds it (security and audit off: this measures the API and
+// its store; securitybench measures what they add).
 func bench(ctx context.Context, name string, o options, d *dataset, out io.Writer, rep *benchreport.Reporter, log *slog.Logger) error {
-	st, cleanup, err := openBackend(ctx, name)
+	cfg, cleanup, err := backendConfig(ctx, name)
 	if err != nil {
 		return err
 	}
 	defer cleanup()
-	var valid api.Validator
-	if o.validate {
-		v, err := validate.New()
-		if err != nil {
-			return err
-		}
-		valid = v
-	}
-	base := "http://127.0.0.1/STU3" // links only; requests go to the test server
-	meta, err := capability.Build(capability.Options{BaseURL: base})
+	cfg.BaseURL = "http://127.0.0.1/STU3" // links only; requests go to the test server
+	cfg.Security.Enabled, cfg.Audit.Enabled = false, false
+	cfg.HTTP.MaxBodyBytes = 256 << 20
+	cfg.HTTP.BundleMaxEntries = max(cfg.HTTP.BundleMaxEntries, o.batch)
+	a, err := app.New(ctx, cfg, log)
 	if err != nil {
 		return err
 	}
-	h, err := api.New(api.Options{Store: st, BaseURL: base, Valid: valid, Metadata: meta, MaxBodyBytes: 256 << 20, Logger: log})
-	if err != nil {
-		return err
-	}
-	srv := httptest.NewServer(h)
+	defer a.Close(context.Background())
+	srv := httptest.NewServer(a.Handler)
 	defer srv.Close()
 	client := &http.Client{Transport: &http.Transport{MaxIdleConns: 256, MaxIdleConnsPerHost: 256}, Timeout: 5 * time.Minute}
 
@@ -216,57 +201,30 @@ func latency(ctx context.Context, client *http.Client, out io.Writer, rep *bench
 	return rep.Report(benchreport.Below(label+" p99", float64(p(0.99))/float64(time.Millisecond), 20, "%.2f ms", ""))
 }
 
-// openBackend opens an empty store: SQLite in a temporary directory, or
-// PostgreSQL in a fresh schema of DATABASE_URL; cleanup removes it.
-func openBackend(ctx context.Context, name string) (store.Store, func(), error) {
-	via := map[string]store.ViaRef{}
-	for t, v := range search.CompartmentVia() {
-		via[t] = store.ViaRef{SourceType: v.SourceType, Param: v.Param}
+// backendConfig is the configuration of an empty store: SQLite in a
+// temporary directory, or PostgreSQL in a fresh schema of DATABASE_URL
+// (the data directory then holds only the audit journal); cleanup
+// removes it.
+func backendConfig(ctx context.Context, name string) (config.Config, func(), error) {
+	cfg := config.Default()
+	dir, err := os.MkdirTemp("", "fhirbench")
+	if err != nil {
+		return cfg, nil, err
 	}
-	opts := store.Options{CompartmentParams: search.Compartments(), CompartmentVia: via}
+	cfg.DataDir = dir
 	if name == "sqlite" {
-		dir, err := os.MkdirTemp("", "fhirbench")
-		if err != nil {
-			return nil, nil, err
-		}
-		s, err := sqlite.Open(ctx, filepath.Join(dir, "fhir.db"), opts)
-		if err != nil {
-			os.RemoveAll(dir)
-			return nil, nil, err
-		}
-		return s, func() { s.Close(); os.RemoveAll(dir) }, nil
+		return cfg, func() { os.RemoveAll(dir) }, nil
 	}
 	dsn := os.Getenv("DATABASE_URL")
 	if dsn == "" {
-		return nil, nil, fmt.Errorf("DATABASE_URL is unset")
+		os.RemoveAll(dir)
+		return cfg, nil, fmt.Errorf("DATABASE_URL is unset")
 	}
-	admin, err := pgx.Connect(ctx, dsn)
+	u, drop, err := pgtest.NewSchema(ctx, dsn, "fhirbench")
 	if err != nil {
-		return nil, nil, err
+		os.RemoveAll(dir)
+		return cfg, nil, err
 	}
-	b := make([]byte, 6)
-	_, _ = rand.Read(b)
-	schema := "fhirbench_" + hex.EncodeToString(b)
-	if _, err := admin.Exec(ctx, "CREATE SCHEMA "+schema); err != nil {
-		admin.Close(ctx)
-		return nil, nil, err
-	}
-	drop := func() {
-		_, _ = admin.Exec(context.Background(), "DROP SCHEMA "+schema+" CASCADE")
-		admin.Close(context.Background())
-	}
-	u, err := url.Parse(dsn)
-	if err != nil {
-		drop()
-		return nil, nil, err
-	}
-	q := u.Query()
-	q.Set("search_path", schema)
-	u.RawQuery = q.Encode()
-	s, err := postgres.Open(ctx, u.String(), opts)
-	if err != nil {
-		drop()
-		return nil, nil, err
-	}
-	return s, func() { s.Close(); drop() }, nil
+	cfg.DatabaseURL = u
+	return cfg, func() { drop(); os.RemoveAll(dir) }, nil
 }

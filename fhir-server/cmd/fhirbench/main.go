@@ -27,7 +27,6 @@ type options struct {
 	duration    time.Duration
 	queries     int
 	backends    string
-	validate    bool
 }
 
 func main() {
@@ -38,7 +37,6 @@ func main() {
 	flag.DurationVar(&o.duration, "d", 5*time.Second, "duration of each throughput run")
 	flag.IntVar(&o.queries, "q", 1000, "searches per latency figure")
 	flag.StringVar(&o.backends, "backend", "auto", "sqlite, postgres, or auto (sqlite, and postgres when DATABASE_URL is set)")
-	flag.BoolVar(&o.validate, "validate", true, "schema-validate resources on load, as the server does")
 	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile to this file")
 	flag.Parse()
 

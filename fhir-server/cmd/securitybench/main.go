@@ -1,11 +1,12 @@
-// Command securitybench measures what the security layer costs (issue 4,
-// "Performance"): GET [base]/Patient/{id} with a Bearer token at a given
-// concurrency against the FHIR API with token checks and audit on, beside
-// the same requests to the same API with both off, in the same run, over
-// loopback. Both servers share one SQLite store in a temporary directory;
-// the auth server is a loopback stub serving the JWKS of a fresh RSA-2048
-// key and an empty revocation feed. It prints figures; it never fails on a
-// time.
+// Command securitybench measures what the security layer costs: GET
+// [base]/Patient/{id} with a Bearer token at a given concurrency against
+// the fhir-server with token checks and audit on, beside the same
+// requests to the same server with both off, in the same run, over
+// loopback. Each server is built by app.New, as cmd/fhir-server builds
+// it, over an SQLite store of its own in a temporary directory holding
+// the same data; the auth server is a loopback stub serving the JWKS of a
+// fresh RSA-2048 key and an empty revocation feed. It prints figures; it
+// never fails on a time.
 package main
 
 import (
@@ -29,9 +30,6 @@ import (
 	"github.com/smartgate/pkg/benchreport"
 
 	"github.com/smartgate/fhir-server/internal/demo"
-	"github.com/smartgate/fhir-server/internal/search"
-	"github.com/smartgate/fhir-server/internal/store"
-	"github.com/smartgate/fhir-server/internal/store/sqlite"
 )
 
 type options struct {
@@ -93,55 +91,50 @@ func run(ctx context.Context, o options, out io.Writer) error {
 		return err
 	}
 	defer os.RemoveAll(dir)
-	st, err := sqlite.Open(ctx, filepath.Join(dir, "fhir.db"), storeOptions())
-	if err != nil {
-		return err
+	// Each server its own SQLite store (each loaded with the same data),
+	// as each opens the store of its configuration.
+	newServer := func(name string, secured, audited bool) (*fhirServer, error) {
+		ln, base, err := listenFHIR()
+		if err != nil {
+			return nil, err
+		}
+		s, err := newFHIRServer(ctx, ln, base, filepath.Join(dir, name), secured, audited, auth, o.scopes, log)
+		if err != nil {
+			ln.Close()
+			return nil, fmt.Errorf("%s server: %w", name, err)
+		}
+		return s, nil
 	}
-	defer st.Close()
-
-	offLn, offBase, err := listenFHIR()
+	off, err := newServer("off", false, false)
 	if err != nil {
-		return err
-	}
-	off, err := newFHIRServer(ctx, offLn, offBase, false, false, st, auth, o.scopes, log)
-	if err != nil {
-		offLn.Close()
 		return err
 	}
 	defer off.close()
-	onLn, onBase, err := listenFHIR()
+	on, err := newServer("on", true, true)
 	if err != nil {
 		return err
 	}
-	on, err := newFHIRServer(ctx, onLn, onBase, true, true, st, auth, o.scopes, log)
-	if err != nil {
-		onLn.Close()
-		return err
-	}
-	defer on.close() // before st.Close: flushes audit
+	defer on.close()
 	// Token checks without audit (a setting the server has), to tell the
 	// two costs apart.
-	tokLn, tokBase, err := listenFHIR()
+	tok, err := newServer("token", true, false)
 	if err != nil {
-		return err
-	}
-	tok, err := newFHIRServer(ctx, tokLn, tokBase, true, false, st, auth, o.scopes, log)
-	if err != nil {
-		tokLn.Close()
 		return err
 	}
 	defer tok.close()
 
 	data := demo.Generate(o.resources, demo.DemoSeed)
 	start := time.Now()
-	if err := off.handler.Load(ctx, data); err != nil {
-		return fmt.Errorf("load: %w", err)
+	for _, s := range []*fhirServer{off, on, tok} {
+		if err := s.app.API.Load(ctx, data); err != nil {
+			return fmt.Errorf("load: %w", err)
+		}
 	}
 	patients := patientIDs(data)
 	if len(patients) == 0 {
 		return fmt.Errorf("the dataset holds no patient")
 	}
-	fmt.Fprintf(out, "dataset: %d resources (%d patients) loaded in %s; concurrency %d, %s per run, %d rounds\n",
+	fmt.Fprintf(out, "dataset: %d resources (%d patients) loaded into each server in %s; concurrency %d, %s per run, %d rounds\n",
 		len(data), len(patients), time.Since(start).Round(time.Millisecond), o.concurrency, o.duration, o.rounds)
 
 	// One token per client, as distinct clients would hold: system/*.read
@@ -151,13 +144,13 @@ func run(ctx context.Context, o options, out io.Writer) error {
 	tokTok := make([]string, o.concurrency) // the audience differs per server
 	patTok := make([]string, o.concurrency)
 	for w := range o.concurrency {
-		if sysTok[w], err = auth.mint(onBase, "bench-system", "system/*.read", "", w); err != nil {
+		if sysTok[w], err = auth.mint(on.base, "bench-system", "system/*.read", "", w); err != nil {
 			return err
 		}
-		if tokTok[w], err = auth.mint(tokBase, "bench-system", "system/*.read", "", w); err != nil {
+		if tokTok[w], err = auth.mint(tok.base, "bench-system", "system/*.read", "", w); err != nil {
 			return err
 		}
-		if patTok[w], err = auth.mint(onBase, "bench-app", "patient/*.read", patients[w%len(patients)], w); err != nil {
+		if patTok[w], err = auth.mint(on.base, "bench-app", "patient/*.read", patients[w%len(patients)], w); err != nil {
 			return err
 		}
 	}
@@ -223,7 +216,7 @@ func run(ctx context.Context, o options, out io.Writer) error {
 			if res.shed > 0 {
 				line += fmt.Sprintf("  %d shed (503: audit queue full)", res.shed)
 			}
-			if s.srv.rec != nil {
+			if s.srv.audited() {
 				// Audit keeps up when its queue empties quickly after the run.
 				t0 := time.Now()
 				left := s.srv.drain(ctx, 30*time.Second)
@@ -248,13 +241,13 @@ func run(ctx context.Context, o options, out io.Writer) error {
 	rep := benchreport.New(out, os.Getenv(benchreport.EnvResults))
 	var tokenOnly *scenario
 	for _, s := range scenarios[1:] {
-		if s.srv.rec == nil {
+		if !s.srv.audited() {
 			tokenOnly = s
 		}
 	}
 	for _, s := range scenarios[1:] {
 		var r benchreport.Result
-		if s.srv.rec == nil {
+		if !s.srv.audited() {
 			r = benchreport.Below(fmt.Sprintf("GET Patient/{id}: cost of %s, c=%d", s.name, c), 100*(1-s.best.rate/base.rate), 15, "%.1f%%",
 				fmt.Sprintf("%.0f req/s against %.0f unsecured", s.best.rate, base.rate))
 		} else {
@@ -264,7 +257,7 @@ func run(ctx context.Context, o options, out io.Writer) error {
 		if err := rep.Report(r); err != nil {
 			return err
 		}
-		if s.srv.rec != nil && tokenOnly != nil {
+		if s.srv.audited() && tokenOnly != nil {
 			added := s.best.p99 - tokenOnly.best.p99
 			if err := rep.Report(benchreport.Below(fmt.Sprintf("GET Patient/{id}: p99 added by audit, %s, c=%d", s.name, c), float64(added)/float64(time.Millisecond), 5, "%.2f ms",
 				fmt.Sprintf("p99 %s against %s with the token check only", round(s.best.p99), round(tokenOnly.best.p99)))); err != nil {
@@ -272,7 +265,7 @@ func run(ctx context.Context, o options, out io.Writer) error {
 			}
 		}
 	}
-	if on.rec != nil {
+	if on.audited() {
 		return auditSearches(ctx, client, auth, on, patients[0], out)
 	}
 	return nil
@@ -331,13 +324,4 @@ func patientIDs(data []json.RawMessage) []string {
 		}
 	}
 	return ids
-}
-
-// storeOptions is cmd/fhir-server's: the STU3 patient compartment table.
-func storeOptions() store.Options {
-	via := map[string]store.ViaRef{}
-	for t, v := range search.CompartmentVia() {
-		via[t] = store.ViaRef{SourceType: v.SourceType, Param: v.Param}
-	}
-	return store.Options{CompartmentParams: search.Compartments(), CompartmentVia: via}
 }

@@ -9,24 +9,17 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/lestrrat-go/jwx/v2/jwa"
 	"github.com/lestrrat-go/jwx/v2/jwk"
 	"github.com/lestrrat-go/jwx/v2/jws"
 
-	"github.com/smartgate/pkg/smart"
 	"github.com/smartgate/pkg/token"
 
-	"github.com/smartgate/fhir-server/internal/admission"
-	"github.com/smartgate/fhir-server/internal/api"
-	"github.com/smartgate/fhir-server/internal/audit"
-	"github.com/smartgate/fhir-server/internal/capability"
+	"github.com/smartgate/fhir-server/internal/app"
 	"github.com/smartgate/fhir-server/internal/config"
-	"github.com/smartgate/fhir-server/internal/cors"
-	"github.com/smartgate/fhir-server/internal/security"
-	"github.com/smartgate/fhir-server/internal/store"
-	"github.com/smartgate/fhir-server/internal/validate"
 )
 
 const kid = "bench-key"
@@ -90,17 +83,16 @@ func (a *authStub) mint(base, clientID, scope, patient string, n int) (string, e
 	return string(out), err
 }
 
-// fhirServer is one FHIR API on a loopback listener.
+// fhirServer is one fhir-server, as app.New builds it, on a loopback
+// listener with cmd/fhir-server's http.Server settings.
 type fhirServer struct {
-	base    string // public base URL, also the token audience
-	srv     *http.Server
-	rec     *audit.Recorder // nil when audit is off
-	journal string          // its journal's temporary directory
-	handler *api.Handler
+	base string // public base URL, also the token audience
+	srv  *http.Server
+	app  *app.App
 }
 
 // listenFHIR reserves a loopback port first, so the base URL (the token
-// audience) is known before the handler is built.
+// audience) is known before the server is built.
 func listenFHIR() (net.Listener, string, error) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -109,144 +101,30 @@ func listenFHIR() (net.Listener, string, error) {
 	return ln, "http://" + ln.Addr().String() + "/STU3", nil
 }
 
-// newFHIRServer builds the handler chain of cmd/fhir-server (serve and
-// securityLayer/tokenLayer, which are package main and cannot be
-// imported) step for step from the exported packages: with secured, the
-// JWKS verifier with the revocation feed, the scope table and the Guard,
-// else AllowAll; with audited, the audit recorder. Either way wrapped in the
-// readiness checks and CORS, in securityLayer's order.
-func newFHIRServer(ctx context.Context, ln net.Listener, base string, secured, audited bool, st store.Store, auth *authStub, scopesFile string, log *slog.Logger) (*fhirServer, error) {
+// newFHIRServer builds the server with app.New over an SQLite store in
+// dir: with secured, token checks against the auth stub (its JWKS and
+// revocation feed, polled with the demo feed client, which the stub does
+// not check) and the scope table; with audited, the audit recorder. It
+// returns once the server is ready (/readyz: keys and feed loaded).
+func newFHIRServer(ctx context.Context, ln net.Listener, base, dir string, secured, audited bool, auth *authStub, scopesFile string, log *slog.Logger) (*fhirServer, error) {
 	cfg := config.Default()
-	cfg.BaseURL = base
+	cfg.BaseURL, cfg.DataDir = base, dir
 	cfg.Auth.Issuer = auth.url
-	opts := config.DefaultSecurity()
-	opts.Security.ScopesFile = scopesFile
-	opts.Audit.Enabled = audited
-	if err := opts.Validate(); err != nil {
-		return nil, err
-	}
-
-	var guard *security.Guard
-	var apiGuard api.Guard = api.AllowAll{}
-	var checks map[string]security.Check
-	var capSec *capability.Security
-	var smartCfg http.Handler
+	cfg.Auth.ClientID, cfg.Auth.ClientSecret = config.DemoFeedClientID, config.DemoFeedClientSecret
+	cfg.Security.Enabled, cfg.Security.ScopesFile = secured, scopesFile
+	cfg.Audit.Enabled = audited
 	if secured {
-		raw, err := os.ReadFile(opts.Security.ScopesFile)
-		if err != nil {
+		if _, err := os.Stat(scopesFile); err != nil {
 			return nil, fmt.Errorf("scope table: %w (run from the repository root or pass -scopes)", err)
 		}
-		table, err := smart.ParseTable(raw)
-		if err != nil {
-			return nil, fmt.Errorf("scope table: %w", err)
-		}
-		authBase := opts.AuthBase(cfg.Auth)
-		// The demo feed credentials: the stub does not check them, but the
-		// request is the one a deployment sends.
-		feed, err := token.NewRevocationFeed(token.FeedConfig{
-			URL: authBase + "/revocations", Authorize: token.BasicAuth(config.DemoFeedClientID, config.DemoFeedClientSecret),
-			Interval: opts.Auth.RevocationPoll, MaxStaleness: opts.Auth.RevocationMaxStaleness,
-			Logger: log.With("component", "revocation-feed"),
-		})
-		if err != nil {
-			return nil, err
-		}
-		if err := feed.Poll(ctx); err != nil {
-			return nil, err
-		}
-		go feed.Run(ctx)
-		checks = map[string]security.Check{"revocation_feed": security.FeedCheck(feed)}
-		verifier, err := token.NewVerifier(ctx, token.VerifierConfig{
-			JWKSURL: cfg.Auth.JWKS(), Issuer: cfg.Auth.Issuer, Audience: cfg.BaseURL,
-			RefreshInterval: opts.Security.JWKSRefresh, Leeway: opts.Security.Leeway,
-			Revocations: feed, Logger: log.With("component", "jwks"),
-		})
-		if err != nil {
-			return nil, err
-		}
-		// The server answers 503 on /readyz until keys load; the bench
-		// waits for them instead.
-		if err := verifier.Refresh(ctx); err != nil {
-			return nil, err
-		}
-		checks["keys"] = security.KeysCheck(verifier)
-		guard, err = security.New(security.Config{
-			Verifier: verifier, Scopes: table, BaseURL: cfg.BaseURL, Logger: log.With("component", "security"), Revocations: feed,
-		})
-		if err != nil {
-			return nil, err
-		}
-		apiGuard = guard
-		if capSec, err = security.Capability(cfg.Auth.Issuer, opts.Security.OAuthEndpoints); err != nil {
-			return nil, err
-		}
-		if smartCfg, err = security.NewSmartConfiguration(security.SmartConfigurationOptions{
-			URL: authBase + "/.well-known/smart-configuration", Issuer: cfg.Auth.Issuer, Logger: log.With("component", "smart-configuration"),
-		}); err != nil {
-			return nil, err
-		}
 	}
-	// AuditEvents in the store's audit log, as the server keeps them.
-	al, ok := st.(store.AuditLog)
-	if !ok {
-		return nil, fmt.Errorf("the store keeps no audit log")
-	}
-	ls := audit.NewLogStore(st, al, cfg.BaseURL)
-	go ls.IndexKeys(ctx, audit.DefaultIndexInterval, log)
-	var rec *audit.Recorder
-	var journal string
-	if opts.Audit.Enabled {
-		var err error
-		if journal, err = os.MkdirTemp("", "securitybench-journal"); err != nil {
-			return nil, err
-		}
-		rec, err = audit.New(ctx, audit.Options{
-			Store: ls, BaseURL: cfg.BaseURL, Journal: journal,
-			QueueSize: opts.Audit.QueueSize, BatchSize: opts.Audit.BatchSize, FlushInterval: opts.Audit.FlushInterval,
-			Logger: log.With("component", "audit"),
-		})
-		if err != nil {
-			return nil, err
-		}
-	}
-
-	metadata, err := capability.Build(capability.Options{BaseURL: cfg.BaseURL, Security: capSec})
+	a, err := app.New(ctx, cfg, log)
 	if err != nil {
 		return nil, err
 	}
-	valid, err := validate.New()
-	if err != nil {
-		return nil, err
-	}
-	h, err := api.New(api.Options{
-		Store: ls, BaseURL: cfg.BaseURL, Guard: apiGuard, Valid: valid, Metadata: metadata,
-		SmartConfiguration: smartCfg, MaxBodyBytes: cfg.HTTP.MaxBodyBytes, BundleMaxEntries: cfg.HTTP.BundleMaxEntries,
-		DefaultCount: cfg.Search.DefaultCount, MaxCount: cfg.Search.MaxCount, Logger: log,
-		SearchMaxParameters: cfg.Search.MaxParameters, SearchMaxValues: cfg.Search.MaxOrValues,
-	})
-	if err != nil {
-		return nil, err
-	}
-
-	// securityLayer's wrap, outermost first: CORS, readiness, audit, token check.
-	var handler http.Handler = h
-	if guard != nil {
-		handler = guard.Middleware(handler)
-	}
-	if rec != nil {
-		handler = rec.Middleware(cfg.BasePath(), handler)
-	}
-	handler = security.Readiness(handler, checks)
-	handler = cors.Handler(opts.CORS.Origins, handler)
-	adm, err := admission.FromConfig(cfg.HTTP)
-	if err != nil {
-		return nil, err
-	}
-	handler = admission.Handler(handler, adm)
-
 	// serve's http.Server settings.
 	srv := &http.Server{
-		Handler:           handler,
+		Handler:           a.Handler,
 		ReadHeaderTimeout: cfg.HTTP.ReadHeaderTimeout,
 		WriteTimeout:      5 * time.Minute,
 		IdleTimeout:       2 * time.Minute,
@@ -254,29 +132,56 @@ func newFHIRServer(ctx context.Context, ln net.Listener, base string, secured, a
 		BaseContext:       func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
 	}
 	go func() { _ = srv.Serve(ln) }()
-	return &fhirServer{base: base, srv: srv, rec: rec, journal: journal, handler: h}, nil
+	s := &fhirServer{base: base, srv: srv, app: a}
+	if err := s.waitReady(ctx, 30*time.Second); err != nil {
+		s.close()
+		return nil, err
+	}
+	return s, nil
 }
 
-// close stops the listener and flushes audit.
+// waitReady waits until /readyz answers 200: the server answers 503
+// there until the keys load and the first feed poll succeeds.
+func (s *fhirServer) waitReady(ctx context.Context, limit time.Duration) error {
+	url := strings.TrimSuffix(s.base, "/STU3") + "/readyz"
+	deadline := time.Now().Add(limit)
+	for {
+		req, _ := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+		resp, err := http.DefaultClient.Do(req)
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				return nil
+			}
+		}
+		if time.Now().After(deadline) || ctx.Err() != nil {
+			return fmt.Errorf("%s not ready within %s (last: %v)", url, limit, err)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// close stops the listener, flushes audit and closes the store.
 func (s *fhirServer) close() {
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
 	_ = s.srv.Shutdown(ctx)
-	if s.rec != nil {
-		_ = s.rec.Close(ctx)
-		os.RemoveAll(s.journal)
-	}
+	_ = s.app.Close(ctx)
 }
+
+// audited reports whether the server records AuditEvents.
+func (s *fhirServer) audited() bool { return s.app.Recorder != nil }
 
 // drain waits (bounded) until audit has stored every queued event, so one
 // run's backlog is not written during the next run.
 func (s *fhirServer) drain(ctx context.Context, limit time.Duration) (pending int) {
-	if s.rec == nil {
+	rec := s.app.Recorder
+	if rec == nil {
 		return 0
 	}
 	deadline := time.Now().Add(limit)
-	for s.rec.Pending() > 0 && time.Now().Before(deadline) && ctx.Err() == nil {
+	for rec.Pending() > 0 && time.Now().Before(deadline) && ctx.Err() == nil {
 		time.Sleep(10 * time.Millisecond)
 	}
-	return s.rec.Pending()
+	return rec.Pending()
 }

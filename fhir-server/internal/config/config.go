@@ -29,31 +29,13 @@ type Config struct {
 
 	Auth     Auth     `yaml:"auth" envPrefix:"FHIR_"`
 	Security Security `yaml:"security" envPrefix:"FHIR_SECURITY_"`
+	Audit    Audit    `yaml:"audit" envPrefix:"FHIR_AUDIT_"`
+	CORS     CORS     `yaml:"cors" envPrefix:"FHIR_CORS_"`
 	HTTP     HTTP     `yaml:"http" envPrefix:"FHIR_"`
 	Search   Search   `yaml:"search" envPrefix:"FHIR_SEARCH_"`
 	TLS      TLS      `yaml:"tls" envPrefix:"FHIR_TLS_"`
 	Log      Log      `yaml:"log" envPrefix:"FHIR_LOG_"`
 	Metrics  Metrics  `yaml:"metrics" envPrefix:"FHIR_METRICS_"`
-}
-
-// Auth names the authorization server whose tokens this server accepts.
-type Auth struct {
-	Issuer string `yaml:"issuer" env:"AUTH_ISSUER"` // FHIR_AUTH_ISSUER
-	// JWKSURL defaults to <Issuer>/jwks (see JWKS).
-	JWKSURL string `yaml:"jwks_url" env:"JWKS_URL"` // FHIR_JWKS_URL
-}
-
-// JWKS is where the key set is fetched: JWKSURL, or <Issuer>/jwks.
-func (a Auth) JWKS() string {
-	if a.JWKSURL != "" {
-		return a.JWKSURL
-	}
-	return strings.TrimRight(a.Issuer, "/") + "/jwks"
-}
-
-// Security switches token checks on or off (off only for benchmarks).
-type Security struct {
-	Enabled bool `yaml:"enabled" env:"ENABLED"` // FHIR_SECURITY_ENABLED
 }
 
 // HTTP configures request handling.
@@ -120,11 +102,19 @@ func Default() Config {
 		ListenAddr: ":8080",
 		BaseURL:    "http://localhost:8080/STU3",
 		DataDir:    "./data/fhir",
-		Auth:       Auth{Issuer: "http://localhost:8081"},
-		Security:   Security{Enabled: true},
-		HTTP:       defaultHTTP(),
-		Search:     Search{DefaultCount: 20, MaxCount: 500, MaxParameters: 100, MaxOrValues: 1000},
-		Log:        Log{Level: "info", Format: "text"},
+		Auth:       Auth{Issuer: "http://localhost:8081", RevocationPoll: 10 * time.Second, RevocationMaxStaleness: 60 * time.Second},
+		Security: Security{
+			Enabled:        true,
+			ScopesFile:     "config/scopes.yaml",
+			JWKSRefresh:    5 * time.Minute,
+			Leeway:         60 * time.Second,
+			OAuthEndpoints: []string{"token", "authorize", "register", "manage", "introspect", "revoke"},
+		},
+		Audit:  Audit{Enabled: true, QueueSize: 10000, BatchSize: 4096, FlushInterval: 10 * time.Millisecond},
+		CORS:   CORS{Origins: []string{"*"}},
+		HTTP:   defaultHTTP(),
+		Search: Search{DefaultCount: 20, MaxCount: 500, MaxParameters: 100, MaxOrValues: 1000},
+		Log:    Log{Level: "info", Format: "text"},
 	}
 }
 

@@ -1,27 +1,59 @@
 package config
 
 import (
-	"errors"
-	"fmt"
 	"strings"
 	"time"
-
-	"github.com/smartgate/pkg/configfile"
 )
 
-// SecurityOptions are the settings of the security layer (token checks,
-// revocation feed, audit, CORS, discovery). They live in the same YAML
-// file as Config, in the sections named by their tags, and load with
-// LoadSecurity (same file, same environment-override rules).
-type SecurityOptions struct {
-	Security SecuritySettings `yaml:"security" envPrefix:"FHIR_SECURITY_"`
-	Auth     AuthClient       `yaml:"auth" envPrefix:"FHIR_AUTH_"`
-	Audit    Audit            `yaml:"audit" envPrefix:"FHIR_AUDIT_"`
-	CORS     CORS             `yaml:"cors" envPrefix:"FHIR_CORS_"`
+// Auth names the authorization server whose tokens this server accepts,
+// and how this server reaches it besides the JWKS: the revocation feed
+// and the SMART configuration.
+type Auth struct {
+	Issuer string `yaml:"issuer" env:"AUTH_ISSUER"` // FHIR_AUTH_ISSUER
+	// JWKSURL defaults to <Issuer>/jwks (see JWKS).
+	JWKSURL string `yaml:"jwks_url" env:"JWKS_URL"` // FHIR_JWKS_URL
+	// InternalURL is where the auth server is reached from here
+	// (FHIR_AUTH_INTERNAL_URL); default: the JWKS URL without its /jwks,
+	// else the issuer.
+	InternalURL string `yaml:"internal_url" env:"AUTH_INTERNAL_URL"`
+	// ClientID and ClientSecret authenticate the revocation-feed polls; the
+	// client must be listed in the auth server's revocation_feed_clients
+	// (FHIR_AUTH_CLIENT_ID, FHIR_AUTH_CLIENT_SECRET). Unset in demo mode:
+	// the demo client demo-system. Unset otherwise: no feed (logged).
+	ClientID     string `yaml:"client_id" env:"AUTH_CLIENT_ID"`
+	ClientSecret string `yaml:"client_secret" env:"AUTH_CLIENT_SECRET"`
+	// RevocationPoll is the feed's poll interval (FHIR_AUTH_REVOCATION_POLL).
+	RevocationPoll time.Duration `yaml:"revocation_poll" env:"AUTH_REVOCATION_POLL"`
+	// RevocationMaxStaleness is how old the last successful feed poll may
+	// be before every token-bearing request is answered 503 (fail
+	// closed); at least RevocationPoll (FHIR_AUTH_REVOCATION_MAX_STALENESS).
+	RevocationMaxStaleness time.Duration `yaml:"revocation_max_staleness" env:"AUTH_REVOCATION_MAX_STALENESS"`
 }
 
-// SecuritySettings tune token verification and scope checks.
-type SecuritySettings struct {
+// JWKS is where the key set is fetched: JWKSURL, or <Issuer>/jwks.
+func (a Auth) JWKS() string {
+	if a.JWKSURL != "" {
+		return a.JWKSURL
+	}
+	return strings.TrimRight(a.Issuer, "/") + "/jwks"
+}
+
+// Base is where the auth server is reached from this server: the
+// internal URL, else the JWKS URL without /jwks, else the issuer.
+func (a Auth) Base() string {
+	if a.InternalURL != "" {
+		return strings.TrimRight(a.InternalURL, "/")
+	}
+	if base, ok := strings.CutSuffix(a.JWKSURL, "/jwks"); ok && a.JWKSURL != "" {
+		return base
+	}
+	return strings.TrimRight(a.Issuer, "/")
+}
+
+// Security switches token checks on or off (off only for benchmarks) and
+// tunes token verification and scope checks.
+type Security struct {
+	Enabled bool `yaml:"enabled" env:"ENABLED"` // FHIR_SECURITY_ENABLED
 	// ScopesFile is the scope table (FHIR_SECURITY_SCOPES_FILE).
 	ScopesFile string `yaml:"scopes_file" env:"SCOPES_FILE"`
 	// JWKSRefresh is how often the JWKS is refetched (FHIR_SECURITY_JWKS_REFRESH).
@@ -42,27 +74,6 @@ type SecuritySettings struct {
 	// path) or name=URL. Only those the auth server implements
 	// (FHIR_SECURITY_OAUTH_ENDPOINTS, comma separated).
 	OAuthEndpoints []string `yaml:"oauth_endpoints" env:"OAUTH_ENDPOINTS" envSeparator:","`
-}
-
-// AuthClient is how the fhir-server reaches the auth server besides the
-// JWKS: the revocation feed and the SMART configuration.
-type AuthClient struct {
-	// InternalURL is where the auth server is reached from here
-	// (FHIR_AUTH_INTERNAL_URL); default: the JWKS URL without its /jwks,
-	// else the issuer.
-	InternalURL string `yaml:"internal_url" env:"INTERNAL_URL"`
-	// ClientID and ClientSecret authenticate the revocation-feed polls; the
-	// client must be listed in the auth server's revocation_feed_clients
-	// (FHIR_AUTH_CLIENT_ID, FHIR_AUTH_CLIENT_SECRET). Unset in demo mode:
-	// the demo client demo-system. Unset otherwise: no feed (logged).
-	ClientID     string `yaml:"client_id" env:"CLIENT_ID"`
-	ClientSecret string `yaml:"client_secret" env:"CLIENT_SECRET"`
-	// RevocationPoll is the feed's poll interval (FHIR_AUTH_REVOCATION_POLL).
-	RevocationPoll time.Duration `yaml:"revocation_poll" env:"REVOCATION_POLL"`
-	// RevocationMaxStaleness is how old the last successful feed poll may
-	// be before every token-bearing request is answered 503 (fail
-	// closed); at least RevocationPoll (FHIR_AUTH_REVOCATION_MAX_STALENESS).
-	RevocationMaxStaleness time.Duration `yaml:"revocation_max_staleness" env:"REVOCATION_MAX_STALENESS"`
 }
 
 // Audit configures AuditEvent recording.
@@ -90,85 +101,13 @@ const (
 	DemoFeedClientSecret = "demo-system-secret"
 )
 
-// DefaultSecurity returns the security defaults.
-func DefaultSecurity() SecurityOptions {
-	return SecurityOptions{
-		Security: SecuritySettings{
-			ScopesFile:     "config/scopes.yaml",
-			JWKSRefresh:    5 * time.Minute,
-			Leeway:         60 * time.Second,
-			OAuthEndpoints: []string{"token", "authorize", "register", "manage", "introspect", "revoke"},
-		},
-		Auth:  AuthClient{RevocationPoll: 10 * time.Second, RevocationMaxStaleness: 60 * time.Second},
-		Audit: Audit{Enabled: true, QueueSize: 10000, BatchSize: 4096, FlushInterval: 10 * time.Millisecond},
-		CORS:  CORS{Origins: []string{"*"}},
-	}
-}
-
-// LoadSecurity reads the security sections of the configuration file
-// (missing is fine when optional) and applies environment overrides.
-func LoadSecurity(path string, optional bool, environ map[string]string) (SecurityOptions, error) {
-	o := DefaultSecurity()
-	err := configfile.Load(path, optional, environ, &o)
-	return o, err
-}
-
-// Validate reports every problem at once.
-func (o SecurityOptions) Validate() error {
-	var errs []error
-	bad := func(format string, args ...any) { errs = append(errs, fmt.Errorf(format, args...)) }
-	if o.Security.ScopesFile == "" {
-		bad("security.scopes_file (FHIR_SECURITY_SCOPES_FILE) is empty")
-	}
-	if o.Security.JWKSRefresh < time.Second {
-		bad("security.jwks_refresh (FHIR_SECURITY_JWKS_REFRESH) %s: must be at least 1s", o.Security.JWKSRefresh)
-	}
-	if o.Security.Leeway < 0 || o.Security.Leeway > 60*time.Second {
-		bad("security.leeway (FHIR_SECURITY_LEEWAY) %s: must be between 0 and 60s", o.Security.Leeway)
-	}
-	if o.Auth.InternalURL != "" {
-		if err := checkURL(o.Auth.InternalURL); err != nil {
-			bad("auth.internal_url (FHIR_AUTH_INTERNAL_URL): %v", err)
-		}
-	}
-	if (o.Auth.ClientID == "") != (o.Auth.ClientSecret == "") {
-		bad("auth: set both client_id (FHIR_AUTH_CLIENT_ID) and client_secret (FHIR_AUTH_CLIENT_SECRET), or neither")
-	}
-	if o.Auth.RevocationPoll < 100*time.Millisecond {
-		bad("auth.revocation_poll (FHIR_AUTH_REVOCATION_POLL) %s: must be at least 100ms", o.Auth.RevocationPoll)
-	}
-	if o.Auth.RevocationMaxStaleness < o.Auth.RevocationPoll {
-		bad("auth.revocation_max_staleness (FHIR_AUTH_REVOCATION_MAX_STALENESS) %s: must be at least the poll interval (FHIR_AUTH_REVOCATION_POLL, %s)",
-			o.Auth.RevocationMaxStaleness, o.Auth.RevocationPoll)
-	}
-	if o.Audit.FlushInterval < 0 || o.Audit.FlushInterval > 10*time.Second {
-		bad("audit: flush_interval (FHIR_AUDIT_FLUSH_INTERVAL) must be between 0 and 10s")
-	}
-	if o.Audit.QueueSize < 1 || o.Audit.BatchSize < 1 {
-		bad("audit: queue_size (FHIR_AUDIT_QUEUE_SIZE) and batch_size (FHIR_AUDIT_BATCH_SIZE) must be at least 1")
-	}
-	return errors.Join(errs...)
-}
-
-// AuthBase is where the auth server is reached from this server: the
-// internal URL, else the JWKS URL without /jwks, else the issuer.
-func (o SecurityOptions) AuthBase(a Auth) string {
-	if o.Auth.InternalURL != "" {
-		return strings.TrimRight(o.Auth.InternalURL, "/")
-	}
-	if base, ok := strings.CutSuffix(a.JWKSURL, "/jwks"); ok && a.JWKSURL != "" {
-		return base
-	}
-	return strings.TrimRight(a.Issuer, "/")
-}
-
 // FeedCredentials returns the revocation-feed client, the demo client in
 // demo mode when none is configured, and false when there is none.
-func (o SecurityOptions) FeedCredentials(demo bool) (id, secret string, ok bool) {
+func (c Config) FeedCredentials() (id, secret string, ok bool) {
 	switch {
-	case o.Auth.ClientID != "":
-		return o.Auth.ClientID, o.Auth.ClientSecret, true
-	case demo:
+	case c.Auth.ClientID != "":
+		return c.Auth.ClientID, c.Auth.ClientSecret, true
+	case c.Demo:
 		return DemoFeedClientID, DemoFeedClientSecret, true
 	}
 	return "", "", false

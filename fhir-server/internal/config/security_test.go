@@ -14,7 +14,7 @@ func TestLoadSecurityFileAndEnvironment(t *testing.T) {
 	if err := os.WriteFile(path, []byte(yml), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	o, err := LoadSecurity(path, false, map[string]string{
+	o, err := LoadEnv(path, false, map[string]string{
 		"FHIR_AUTH_REVOCATION_POLL": "250ms",
 		"FHIR_CORS_ORIGINS":         "https://a.example,https://b.example",
 		"FHIR_AUTH_CLIENT_ID":       "feed",
@@ -30,7 +30,7 @@ func TestLoadSecurityFileAndEnvironment(t *testing.T) {
 		o.Auth.RevocationPoll != 250*time.Millisecond || len(o.CORS.Origins) != 2 || len(o.Security.OAuthEndpoints) != 1 {
 		t.Fatalf("loaded %+v", o)
 	}
-	if id, _, ok := o.FeedCredentials(false); !ok || id != "feed" {
+	if id, _, ok := o.FeedCredentials(); !ok || id != "feed" {
 		t.Fatalf("feed credentials %q %v", id, ok)
 	}
 	// The main loader still reads the same file.
@@ -40,14 +40,16 @@ func TestLoadSecurityFileAndEnvironment(t *testing.T) {
 }
 
 func TestSecurityDefaultsAndValidate(t *testing.T) {
-	o := DefaultSecurity()
+	o := Default()
 	if err := o.Validate(); err != nil {
 		t.Fatal(err)
 	}
-	if id, _, ok := o.FeedCredentials(true); !ok || id != DemoFeedClientID {
+	o.Demo = true
+	if id, _, ok := o.FeedCredentials(); !ok || id != DemoFeedClientID {
 		t.Fatal("demo mode should use the demo feed client")
 	}
-	if _, _, ok := o.FeedCredentials(false); ok {
+	o.Demo = false
+	if _, _, ok := o.FeedCredentials(); ok {
 		t.Fatal("no credentials outside demo mode")
 	}
 	for _, tc := range []struct{ jwks, internal, want string }{
@@ -55,12 +57,12 @@ func TestSecurityDefaultsAndValidate(t *testing.T) {
 		{"http://internal:8081/jwks", "", "http://internal:8081"},
 		{"http://internal:8081/jwks", "http://other:1", "http://other:1"},
 	} {
-		o.Auth.InternalURL = tc.internal
-		if got := o.AuthBase(Auth{Issuer: "http://auth:8081", JWKSURL: tc.jwks}); got != tc.want {
+		a := Auth{Issuer: "http://auth:8081", JWKSURL: tc.jwks, InternalURL: tc.internal}
+		if got := a.Base(); got != tc.want {
 			t.Errorf("AuthBase(%q, %q) = %q, want %q", tc.jwks, tc.internal, got, tc.want)
 		}
 	}
-	bad := DefaultSecurity()
+	bad := Default()
 	bad.Security.Leeway = 2 * time.Minute
 	bad.Auth.ClientID = "x"
 	bad.Audit.QueueSize = 0
@@ -68,7 +70,7 @@ func TestSecurityDefaultsAndValidate(t *testing.T) {
 		t.Fatal("want errors")
 	}
 	// The allowed staleness cannot be shorter than one poll interval.
-	stale := DefaultSecurity()
+	stale := Default()
 	stale.Auth.RevocationPoll, stale.Auth.RevocationMaxStaleness = 30*time.Second, 20*time.Second
 	if err := stale.Validate(); err == nil || !strings.Contains(err.Error(), "FHIR_AUTH_REVOCATION_MAX_STALENESS") {
 		t.Fatalf("max staleness below the poll interval: %v", err)

@@ -52,6 +52,36 @@ func (c Config) Validate() error {
 			}
 		}
 	}
+	if c.Security.ScopesFile == "" {
+		bad("security.scopes_file (FHIR_SECURITY_SCOPES_FILE) is empty")
+	}
+	if c.Security.JWKSRefresh < time.Second {
+		bad("security.jwks_refresh (FHIR_SECURITY_JWKS_REFRESH) %s: must be at least 1s", c.Security.JWKSRefresh)
+	}
+	if c.Security.Leeway < 0 || c.Security.Leeway > 60*time.Second {
+		bad("security.leeway (FHIR_SECURITY_LEEWAY) %s: must be between 0 and 60s", c.Security.Leeway)
+	}
+	if c.Auth.InternalURL != "" {
+		if err := checkURL(c.Auth.InternalURL); err != nil {
+			bad("auth.internal_url (FHIR_AUTH_INTERNAL_URL): %v", err)
+		}
+	}
+	if (c.Auth.ClientID == "") != (c.Auth.ClientSecret == "") {
+		bad("auth: set both client_id (FHIR_AUTH_CLIENT_ID) and client_secret (FHIR_AUTH_CLIENT_SECRET), or neither")
+	}
+	if c.Auth.RevocationPoll < 100*time.Millisecond {
+		bad("auth.revocation_poll (FHIR_AUTH_REVOCATION_POLL) %s: must be at least 100ms", c.Auth.RevocationPoll)
+	}
+	if c.Auth.RevocationMaxStaleness < c.Auth.RevocationPoll {
+		bad("auth.revocation_max_staleness (FHIR_AUTH_REVOCATION_MAX_STALENESS) %s: must be at least the poll interval (FHIR_AUTH_REVOCATION_POLL, %s)",
+			c.Auth.RevocationMaxStaleness, c.Auth.RevocationPoll)
+	}
+	if c.Audit.FlushInterval < 0 || c.Audit.FlushInterval > 10*time.Second {
+		bad("audit: flush_interval (FHIR_AUDIT_FLUSH_INTERVAL) must be between 0 and 10s")
+	}
+	if c.Audit.QueueSize < 1 || c.Audit.BatchSize < 1 {
+		bad("audit: queue_size (FHIR_AUDIT_QUEUE_SIZE) and batch_size (FHIR_AUDIT_BATCH_SIZE) must be at least 1")
+	}
 	if c.HTTP.MaxBodyBytes < 1024 {
 		bad("http.max_body_bytes (FHIR_MAX_BODY_BYTES) %d: must be at least 1024", c.HTTP.MaxBodyBytes)
 	}

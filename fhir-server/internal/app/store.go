@@ -1,4 +1,4 @@
-package main
+package app
 
 import (
 	"context"
@@ -6,17 +6,20 @@ import (
 	"log/slog"
 	"os"
 
+	"github.com/smartgate/fhir-server/internal/api"
 	"github.com/smartgate/fhir-server/internal/audit"
 	"github.com/smartgate/fhir-server/internal/config"
 	"github.com/smartgate/fhir-server/internal/search"
 	"github.com/smartgate/fhir-server/internal/store"
 	"github.com/smartgate/fhir-server/internal/store/postgres"
 	"github.com/smartgate/fhir-server/internal/store/sqlite"
+	"github.com/smartgate/fhir-server/internal/validate"
 )
 
-// openStore opens PostgreSQL when DATABASE_URL is set, else SQLite in the
-// data directory, with AuditEvents served from the store's audit log.
-func openStore(ctx context.Context, cfg config.Config, log *slog.Logger) (*audit.LogStore, error) {
+// OpenStore opens PostgreSQL when cfg names a database URL, else SQLite
+// in the data directory, with AuditEvents served from the store's audit
+// log: the store of the server, and of the operator commands.
+func OpenStore(ctx context.Context, cfg config.Config, log *slog.Logger) (*audit.LogStore, error) {
 	st, err := openBackend(ctx, cfg, log)
 	if err != nil {
 		return nil, err
@@ -72,4 +75,17 @@ func storeOptions(cfg config.Config) store.Options {
 		DefaultCount:      cfg.Search.DefaultCount,
 		MaxCount:          cfg.Search.MaxCount,
 	}
+}
+
+// Writer is the API's write path over st, for the operator commands:
+// STU3 validation, index extraction and meta stamping as for requests.
+func Writer(cfg config.Config, st store.Store) (*api.Handler, error) {
+	valid, err := validate.New()
+	if err != nil {
+		return nil, err
+	}
+	return api.New(api.Options{
+		Store: st, BaseURL: cfg.BaseURL, Valid: valid,
+		DefaultCount: cfg.Search.DefaultCount, MaxCount: cfg.Search.MaxCount,
+	})
 }

@@ -1,4 +1,4 @@
-package main
+package app
 
 import (
 	"context"
@@ -27,24 +27,24 @@ type tokens struct {
 // tokenLayer starts the JWKS verifier and the revocation feed (both run
 // until ctx ends), loads the scope table and builds the Guard and the
 // discovery documents.
-func tokenLayer(ctx context.Context, cfg config.Config, opts config.SecurityOptions, m *metrics.Metrics, log *slog.Logger) (tokens, error) {
-	f, err := os.Open(opts.Security.ScopesFile)
+func tokenLayer(ctx context.Context, cfg config.Config, m *metrics.Metrics, log *slog.Logger) (tokens, error) {
+	f, err := os.Open(cfg.Security.ScopesFile)
 	if err != nil {
 		return tokens{}, fmt.Errorf("scope table: %w", err)
 	}
 	table, err := smart.LoadTable(f)
 	f.Close()
 	if err != nil {
-		return tokens{}, fmt.Errorf("scope table %s: %w", opts.Security.ScopesFile, err)
+		return tokens{}, fmt.Errorf("scope table %s: %w", cfg.Security.ScopesFile, err)
 	}
 	checks := map[string]security.Check{}
-	authBase := opts.AuthBase(cfg.Auth)
+	authBase := cfg.Auth.Base()
 	var revocations token.RevocationList
 	var fresh security.Freshness
-	if id, secret, ok := opts.FeedCredentials(cfg.Demo); ok {
+	if id, secret, ok := cfg.FeedCredentials(); ok {
 		feed, err := startFeed(ctx, token.FeedConfig{
 			URL: authBase + "/revocations", Authorize: token.BasicAuth(id, secret),
-			Interval: opts.Auth.RevocationPoll, MaxStaleness: opts.Auth.RevocationMaxStaleness,
+			Interval: cfg.Auth.RevocationPoll, MaxStaleness: cfg.Auth.RevocationMaxStaleness,
 			Logger: log.With("component", "revocation-feed"),
 		}, log)
 		if err != nil {
@@ -56,12 +56,12 @@ func tokenLayer(ctx context.Context, cfg config.Config, opts config.SecurityOpti
 	} else {
 		log.Warn("no revocation feed: set auth.client_id and auth.client_secret (FHIR_AUTH_CLIENT_ID, FHIR_AUTH_CLIENT_SECRET) to a client the auth server lists in revocation_feed_clients; revoked tokens stay valid until they expire")
 	}
-	if opts.Security.AcceptJWTTyp {
+	if cfg.Security.AcceptJWTTyp {
 		log.Warn("accepting access tokens with typ JWT besides at+jwt (FHIR_SECURITY_ACCEPT_JWT_TYP): turn it off one token lifetime after the auth-server upgrade")
 	}
 	verifier, err := token.NewVerifier(ctx, token.VerifierConfig{
 		JWKSURL: cfg.Auth.JWKS(), Issuer: cfg.Auth.Issuer, Audience: cfg.BaseURL,
-		RefreshInterval: opts.Security.JWKSRefresh, Leeway: opts.Security.Leeway, AcceptJWTType: opts.Security.AcceptJWTTyp,
+		RefreshInterval: cfg.Security.JWKSRefresh, Leeway: cfg.Security.Leeway, AcceptJWTType: cfg.Security.AcceptJWTTyp,
 		Revocations: revocations, Logger: log.With("component", "jwks"),
 	})
 	if err != nil {
@@ -75,7 +75,7 @@ func tokenLayer(ctx context.Context, cfg config.Config, opts config.SecurityOpti
 	if err != nil {
 		return tokens{}, err
 	}
-	capSec, err := security.Capability(cfg.Auth.Issuer, opts.Security.OAuthEndpoints)
+	capSec, err := security.Capability(cfg.Auth.Issuer, cfg.Security.OAuthEndpoints)
 	if err != nil {
 		return tokens{}, err
 	}

@@ -1,0 +1,148 @@
+// Package app builds the whole fhir-server from one config.Config: the
+// store with its audit log, the security layer (token verifier,
+// revocation feed, scope table, Guard), audit, discovery, the API and the
+// layers around it. cmd/fhir-server and every benchmark build the server
+// through New, so what is measured is what users run.
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/smartgate/fhir-server/internal/admission"
+	"github.com/smartgate/fhir-server/internal/api"
+	"github.com/smartgate/fhir-server/internal/audit"
+	"github.com/smartgate/fhir-server/internal/capability"
+	"github.com/smartgate/fhir-server/internal/config"
+	"github.com/smartgate/fhir-server/internal/demo"
+	"github.com/smartgate/fhir-server/internal/metrics"
+	"github.com/smartgate/fhir-server/internal/validate"
+)
+
+// App is a wired fhir-server.
+type App struct {
+	Config config.Config
+	// Store is the FHIR store with its AuditEvents in its audit log.
+	Store *audit.LogStore
+	// API is the FHIR REST API (its Load and Upsert write as requests do).
+	API *api.Handler
+	// Handler is the whole server: request ids, GET /metrics and request
+	// logs outermost, then admission, CORS, readiness, audit, the token
+	// check and the API.
+	Handler http.Handler
+	Metrics *metrics.Metrics
+	// Recorder records the AuditEvents of requests; nil when audit is off.
+	Recorder *audit.Recorder
+
+	stop func() // ends the background work (key indexing, JWKS refresh, feed polls)
+	log  *slog.Logger
+}
+
+// New builds the server from cfg: opens the store, starts the background
+// work (until ctx ends or Close), loads the demo data when configured
+// (before the handler serves anything), and builds the handler.
+func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, fmt.Errorf("invalid configuration:\n%w", err)
+	}
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	ctx, stop := context.WithCancel(ctx)
+	st, err := OpenStore(ctx, cfg, log)
+	if err != nil {
+		stop()
+		return nil, err
+	}
+	a := &App{Config: cfg, Store: st, Metrics: metrics.New(), stop: stop, log: log}
+	if err := a.build(ctx); err != nil {
+		_ = a.Close(context.Background())
+		return nil, err
+	}
+	return a, nil
+}
+
+func (a *App) build(ctx context.Context) error {
+	cfg, log := a.Config, a.log
+	go a.Store.IndexKeys(ctx, audit.DefaultIndexInterval, log.With("component", "audit"))
+	sec, err := securityLayer(ctx, cfg, a.Store, a.Metrics, log)
+	if err != nil {
+		return err
+	}
+	a.Recorder = sec.recorder
+	metadata, err := capability.Build(capability.Options{BaseURL: cfg.BaseURL, Security: sec.capability})
+	if err != nil {
+		return err
+	}
+	valid, err := validate.New()
+	if err != nil {
+		return err
+	}
+	a.API, err = api.New(api.Options{
+		Store: a.Store, BaseURL: cfg.BaseURL, Guard: sec.guard, Valid: valid, Metadata: metadata,
+		SmartConfiguration: sec.smartConfiguration, MaxBodyBytes: cfg.HTTP.MaxBodyBytes, BundleMaxEntries: cfg.HTTP.BundleMaxEntries,
+		DefaultCount: cfg.Search.DefaultCount, MaxCount: cfg.Search.MaxCount, Logger: log, Metrics: a.Metrics,
+		SearchMaxParameters: cfg.Search.MaxParameters, SearchMaxValues: cfg.Search.MaxOrValues,
+	})
+	if err != nil {
+		return err
+	}
+	if cfg.Demo {
+		if err := a.loadDemo(ctx); err != nil {
+			return err
+		}
+	}
+	handler := sec.wrap(a.API)
+	// Before anything reads a request: the per-address bound and the
+	// minimum body rate.
+	adm, err := admission.FromConfig(cfg.HTTP)
+	if err != nil {
+		return err
+	}
+	adm.Logger, adm.Metrics = log.With("component", "admission"), a.Metrics
+	handler = admission.Handler(handler, adm)
+	// Outermost: request ids, GET /metrics, request metrics and log lines;
+	// nosniff on every response.
+	a.Handler = api.NoSniff(a.Metrics.Middleware(cfg.BasePath(), cfg.Metrics.Token, log, handler))
+	return nil
+}
+
+// Close ends the background work, stores the AuditEvents still
+// journaled (what the log cannot take before ctx ends stays in the
+// journal for the next start) and closes the store. Call it once the
+// handler serves no more requests.
+func (a *App) Close(ctx context.Context) error {
+	a.stop()
+	var errs []error
+	if a.Recorder != nil {
+		if err := a.Recorder.Close(ctx); err != nil {
+			a.log.Error("audit flush incomplete", "err", err)
+			errs = append(errs, err)
+		}
+	}
+	return errors.Join(append(errs, a.Store.Close())...)
+}
+
+// loadDemo writes the demo dataset, in one transaction, into an empty
+// store.
+func (a *App) loadDemo(ctx context.Context) error {
+	empty, err := a.API.Empty(ctx)
+	if err != nil {
+		return fmt.Errorf("demo: %w", err)
+	}
+	if !empty {
+		a.log.Info("demo data not loaded: the store is not empty")
+		return nil
+	}
+	start := time.Now()
+	data := demo.Dataset()
+	if err := a.API.Load(ctx, data); err != nil {
+		return fmt.Errorf("demo: %w", err)
+	}
+	a.log.Info("demo data loaded", "resources", len(data), "took", time.Since(start).Round(time.Millisecond))
+	return nil
+}
