@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/smartgate/fhir-server/internal/fhirerr"
+	"github.com/smartgate/fhir-server/internal/route"
 	"github.com/smartgate/fhir-server/internal/store"
 )
 
@@ -64,16 +65,17 @@ func (h *Handler) entryCall(e *entry, p prefer) (*call, error) {
 		return nil, fhirerr.Errorf(http.StatusBadRequest, "invalid", "entry.request.url %q: %v", e.Request.URL, err)
 	}
 	method := strings.ToUpper(e.Request.Method)
-	c, err := resolve(method, splitPath(path))
+	rt, err := route.ParseEntry(method, path)
 	if err != nil {
 		return nil, err
 	}
-	if c.interaction == InteractionTransaction {
+	if rt.Interaction == route.Transaction {
 		return nil, fhirerr.Errorf(http.StatusBadRequest, "not-supported", "a Bundle entry cannot itself be a batch or transaction")
 	}
+	c := newCall(method, rt)
 	c.params, c.prefer, c.fullURL = params, p, e.FullURL
 	c.ifMatch, c.ifNoneExist = e.Request.IfMatch, e.Request.IfNoneExist
-	if c.interaction == InteractionCreate || c.interaction == InteractionUpdate {
+	if c.interaction == route.Create || c.interaction == route.Update {
 		if len(e.Resource) == 0 {
 			return nil, fhirerr.Errorf(http.StatusBadRequest, "required", "entry for %s %s has no resource", method, e.Request.URL)
 		}
@@ -195,7 +197,7 @@ func (h *Handler) entryResult(c *call, res *result) entry {
 		e.FullURL = h.fullURL(v.Type, v.ID)
 		e.Response.ETag = etag(v.VersionID)
 		e.Response.LastModified = instant(v.LastUpdated)
-		if c.interaction == InteractionCreate || c.interaction == InteractionUpdate {
+		if c.interaction == route.Create || c.interaction == route.Update {
 			e.Response.Location = v.Type + "/" + v.ID + "/_history/" + itoa(v.VersionID)
 			switch c.prefer.ret {
 			case "minimal":

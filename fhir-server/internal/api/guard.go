@@ -4,26 +4,8 @@ import (
 	"context"
 	"net/http"
 
+	"github.com/smartgate/fhir-server/internal/route"
 	"github.com/smartgate/fhir-server/internal/search"
-)
-
-// Interaction names what a request does, as the STU3 RESTful API names it.
-type Interaction string
-
-// The interactions the Guard is asked about.
-const (
-	InteractionRead         Interaction = "read"
-	InteractionVRead        Interaction = "vread"
-	InteractionSearch       Interaction = "search-type"
-	InteractionHistory      Interaction = "history-instance"
-	InteractionHistoryType  Interaction = "history-type"
-	InteractionHistorySys   Interaction = "history-system"
-	InteractionCreate       Interaction = "create"
-	InteractionUpdate       Interaction = "update"
-	InteractionDelete       Interaction = "delete"
-	InteractionBatch        Interaction = "batch"
-	InteractionTransaction  Interaction = "transaction"
-	InteractionCapabilities Interaction = "capabilities"
 )
 
 // Access describes one interaction to authorize: the request itself, or
@@ -31,10 +13,10 @@ const (
 // *http.Request passed beside it is the enclosing request, which carries
 // the credentials).
 type Access struct {
-	Interaction Interaction
+	Interaction route.Interaction
 	Type        string // resource type; empty for batch, transaction and system history
 	ID          string // resource id, when the interaction names one
-	// Query is the parsed search (InteractionSearch), so a guard can see
+	// Query is the parsed search (route.Search), so a guard can see
 	// the types reached through _include, _revinclude and chains.
 	Query *search.Query
 	Entry bool

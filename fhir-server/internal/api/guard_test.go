@@ -9,6 +9,7 @@ import (
 
 	"github.com/smartgate/fhir-server/internal/api"
 	"github.com/smartgate/fhir-server/internal/fhirerr"
+	"github.com/smartgate/fhir-server/internal/route"
 	"github.com/smartgate/fhir-server/internal/search"
 )
 
@@ -32,7 +33,7 @@ func (g *testGuard) Authorize(_ context.Context, r *http.Request, a api.Access) 
 		return api.Grant{}, nil
 	case tok == "readonly":
 		switch a.Interaction {
-		case api.InteractionCreate, api.InteractionUpdate, api.InteractionDelete:
+		case route.Create, route.Update, route.Delete:
 			return api.Grant{}, fhirerr.Errorf(403, "forbidden", "read only").WithHeader("WWW-Authenticate", `Bearer error="insufficient_scope"`)
 		}
 		return api.Grant{}, nil
@@ -81,12 +82,12 @@ func TestGuardedRoutes(t *testing.T) {
 		e.must(200, "GET", "Patient/keep", nil, admin)
 
 		last := g.calls()[len(g.calls())-1]
-		if last.Interaction != api.InteractionRead || last.Type != "Patient" || last.ID != "keep" {
+		if last.Interaction != route.Read || last.Type != "Patient" || last.ID != "keep" {
 			t.Errorf("last access %+v", last)
 		}
 		e.must(200, "GET", "Observation?code=1", nil, admin)
 		last = g.calls()[len(g.calls())-1]
-		if last.Interaction != api.InteractionSearch || last.Query == nil || len(last.Query.Clauses) != 1 {
+		if last.Interaction != route.Search || last.Query == nil || len(last.Query.Clauses) != 1 {
 			t.Errorf("search access %+v", last)
 		}
 	})

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 
+	"github.com/smartgate/fhir-server/internal/route"
 	"github.com/smartgate/fhir-server/internal/store"
 )
 
@@ -23,11 +24,12 @@ func (h *Handler) Load(ctx context.Context, resources []json.RawMessage) error {
 		}
 		typ, _ := m["resourceType"].(string)
 		id, _ := m["id"].(string)
-		c, err := resolve(http.MethodPut, []string{typ, id})
+		rt, err := route.Put(typ, id)
 		if err != nil {
 			return fmt.Errorf("resource %d (%s/%s): %w", i, typ, id, err)
 		}
-		c.resource, c.params = m, nil
+		c := newCall(http.MethodPut, rt)
+		c.resource = m
 		if err := h.prepare(c); err != nil {
 			return fmt.Errorf("resource %d (%s/%s): %w", i, typ, id, err)
 		}

@@ -3,6 +3,7 @@ package api
 import (
 	"context"
 
+	"github.com/smartgate/fhir-server/internal/route"
 	"github.com/smartgate/fhir-server/internal/store"
 )
 
@@ -16,7 +17,7 @@ func (h *Handler) assignIDs(ctx context.Context, tx store.Tx, calls []*call, gra
 	for i, c := range calls {
 		c.txCreates = creates
 		switch c.interaction {
-		case InteractionCreate:
+		case route.Create:
 			if c.query != nil {
 				found, err := h.conditionalMatch(ctx, tx, c, grants[i])
 				if err != nil {
@@ -36,7 +37,7 @@ func (h *Handler) assignIDs(ctx context.Context, tx store.Tx, calls []*call, gra
 			if c.fullURL != "" {
 				refs[c.fullURL] = c.typ + "/" + c.assignedID
 			}
-		case InteractionUpdate:
+		case route.Update:
 			if c.fullURL != "" {
 				refs[c.fullURL] = c.typ + "/" + c.id
 			}

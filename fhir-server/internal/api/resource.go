@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/smartgate/fhir-server/internal/fhirerr"
+	"github.com/smartgate/fhir-server/internal/route"
 	"github.com/smartgate/fhir-server/internal/search"
 )
 
@@ -48,7 +49,7 @@ func checkResource(m map[string]any, typ string) error {
 	}
 	if id, ok := m["id"]; ok {
 		s, isString := id.(string)
-		if !isString || !idPattern.MatchString(s) {
+		if !isString || !route.ValidID(s) {
 			return fhirerr.Errorf(http.StatusBadRequest, "invalid", "id %v does not match [A-Za-z0-9-.]{1,64}", id)
 		}
 	}

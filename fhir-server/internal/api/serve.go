@@ -13,46 +13,36 @@ import (
 	"github.com/smartgate/pkg/requestid"
 
 	"github.com/smartgate/fhir-server/internal/fhirerr"
+	"github.com/smartgate/fhir-server/internal/route"
 	"github.com/smartgate/fhir-server/internal/store"
 )
 
 // serveFHIR answers every request below the base path.
 func (h *Handler) serveFHIR(gc *gin.Context) {
 	w, r := gc.Writer, gc.Request
-	segs := splitPath(strings.TrimPrefix(r.URL.Path, h.basePath))
-	if err := h.serve(w, r, segs); err != nil {
+	rt, routeErr := route.Parse(h.basePath, r.Method, r.URL.Path, r.URL.RawQuery)
+	if err := h.serve(w, r, rt, routeErr); err != nil {
 		h.countError(err)
 		writeError(w, err, requestid.Logger(r.Context(), h.log))
 	}
 }
 
-func (h *Handler) serve(w http.ResponseWriter, r *http.Request, segs []string) error {
+// serve answers a route; routeErr is why it cannot be served, if so.
+func (h *Handler) serve(w http.ResponseWriter, r *http.Request, rt route.Route, routeErr error) error {
 	// Open routes: no Guard.
-	if len(segs) == 1 && segs[0] == "metadata" {
-		if r.Method != http.MethodGet && r.Method != http.MethodHead {
-			return notAllowed(r.Method, "[base]/metadata")
-		}
-		ct, err := negotiate(r)
-		if err != nil {
-			return err
-		}
-		w.Header().Set("Content-Type", ct)
-		_, _ = w.Write(h.metadata)
-		return nil
-	}
-	if len(segs) == 2 && segs[0] == ".well-known" && segs[1] == "smart-configuration" && h.smart != nil {
-		h.smart.ServeHTTP(w, r)
-		return nil
+	if rt.Open {
+		return h.serveOpen(w, r, rt, routeErr)
 	}
 
 	// Everything else may carry patient data; the CapabilityStatement and
 	// the SMART configuration above may be cached.
 	fhirerr.NoStore(w.Header())
-	c, err := resolve(r.Method, segs)
-	if err != nil {
-		return err
+	if routeErr != nil {
+		return routeErr
 	}
-	raw := c.typ == "Binary" && (c.interaction == InteractionRead || c.interaction == InteractionVRead) && wantsRawBinary(r)
+	c := newCall(r.Method, rt)
+	var err error
+	raw := c.typ == "Binary" && (c.interaction == route.Read || c.interaction == route.VRead) && wantsRawBinary(r)
 	ct := ""
 	if !raw {
 		if ct, err = negotiate(r); err != nil {
@@ -63,7 +53,7 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request, segs []string) e
 	c.prefer = parsePrefer(r.Header.Values("Prefer"))
 	c.ifMatch = r.Header.Get("If-Match")
 	c.ifNoneExist = r.Header.Get("If-None-Exist")
-	if c.interaction == InteractionTransaction {
+	if c.interaction == route.Transaction {
 		return h.serveBundle(w, r, c, ct)
 	}
 	if r.Method == http.MethodPost || r.Method == http.MethodPut {
@@ -94,6 +84,30 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request, segs []string) e
 	return nil
 }
 
+// serveOpen answers the routes served without a token: the
+// CapabilityStatement and the SMART configuration (when the security
+// layer provides one; without, the path names no route).
+func (h *Handler) serveOpen(w http.ResponseWriter, r *http.Request, rt route.Route, routeErr error) error {
+	if rt.Interaction != route.Capabilities {
+		if h.smart == nil {
+			fhirerr.NoStore(w.Header())
+			return fhirerr.Errorf(http.StatusNotFound, "not-supported", "unknown resource type %q", ".well-known")
+		}
+		h.smart.ServeHTTP(w, r)
+		return nil
+	}
+	if routeErr != nil {
+		return routeErr
+	}
+	ct, err := negotiate(r)
+	if err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", ct)
+	_, _ = w.Write(h.metadata)
+	return nil
+}
+
 // access describes c to the Guard.
 func (c *call) access() Access {
 	return Access{Interaction: c.interaction, Type: c.typ, ID: c.id, Query: c.query}
@@ -103,9 +117,9 @@ func (c *call) access() Access {
 // or stored: the body of a create or update, the search query.
 func (h *Handler) prepare(c *call) error {
 	switch c.interaction {
-	case InteractionRead, InteractionVRead:
+	case route.Read, route.VRead:
 		return h.prepareSubset(c)
-	case InteractionSearch:
+	case route.Search:
 		if c.method == http.MethodPost && len(c.body) > 0 {
 			if bodyType(c.contentType) != "form" {
 				return fhirerr.Errorf(http.StatusUnsupportedMediaType, "not-supported", "POST _search takes an application/x-www-form-urlencoded body, not %q", c.contentType)
@@ -119,11 +133,11 @@ func (h *Handler) prepare(c *call) error {
 			}
 		}
 		return h.prepareSearch(c)
-	case InteractionCreate, InteractionUpdate:
+	case route.Create, route.Update:
 		if err := h.prepareResource(c); err != nil {
 			return err
 		}
-		if c.interaction == InteractionCreate && c.ifNoneExist != "" {
+		if c.interaction == route.Create && c.ifNoneExist != "" {
 			cond := *c
 			q := strings.TrimPrefix(c.ifNoneExist, "?")
 			if _, after, ok := strings.Cut(q, "?"); ok {
@@ -151,7 +165,7 @@ func (h *Handler) prepareResource(c *call) error {
 		switch {
 		case c.typ == "Binary" && kind != "json":
 			c.resource = map[string]any{"resourceType": "Binary", "contentType": mediaType(c.contentType), "content": base64.StdEncoding.EncodeToString(c.body)}
-			if c.interaction == InteractionUpdate {
+			if c.interaction == route.Update {
 				c.resource["id"] = c.id
 			}
 		case kind != "json":
@@ -167,7 +181,7 @@ func (h *Handler) prepareResource(c *call) error {
 	if err := checkResource(c.resource, c.typ); err != nil {
 		return err
 	}
-	if c.interaction == InteractionUpdate {
+	if c.interaction == route.Update {
 		id, _ := c.resource["id"].(string)
 		if id == "" {
 			return fhirerr.Errorf(http.StatusBadRequest, "required", "the resource has no id; an update must carry the id of its URL (%s)", c.id)
@@ -182,7 +196,7 @@ func (h *Handler) prepareResource(c *call) error {
 // run performs c: reads on the store, writes in a transaction of their own.
 func (h *Handler) run(ctx context.Context, c *call, g Grant) (*result, error) {
 	switch c.interaction {
-	case InteractionCreate, InteractionUpdate, InteractionDelete:
+	case route.Create, route.Update, route.Delete:
 		var res *result
 		err := h.store.InTx(ctx, func(tx store.Tx) error {
 			var err error
@@ -197,19 +211,19 @@ func (h *Handler) run(ctx context.Context, c *call, g Grant) (*result, error) {
 // execute performs one interaction on tx (the store itself for reads).
 func (h *Handler) execute(ctx context.Context, tx store.Tx, c *call, g Grant) (*result, error) {
 	switch c.interaction {
-	case InteractionRead:
+	case route.Read:
 		return c.subset(h.read(ctx, tx, c, g))
-	case InteractionVRead:
+	case route.VRead:
 		return c.subset(h.vread(ctx, tx, c, g))
-	case InteractionSearch:
+	case route.Search:
 		return h.search(ctx, tx, c, g)
-	case InteractionHistory, InteractionHistoryType, InteractionHistorySys:
+	case route.History, route.HistoryType, route.HistorySystem:
 		return h.history(ctx, tx, c, g)
-	case InteractionCreate:
+	case route.Create:
 		return h.create(ctx, tx, c, g)
-	case InteractionUpdate:
+	case route.Update:
 		return h.update(ctx, tx, c, g)
-	case InteractionDelete:
+	case route.Delete:
 		return h.delete(ctx, tx, c, g)
 	}
 	return nil, fhirerr.Errorf(http.StatusBadRequest, "not-supported", "interaction %s is not supported here", c.interaction)
@@ -225,7 +239,7 @@ func (h *Handler) respond(w http.ResponseWriter, c *call, res *result, ct string
 		hdr.Set("Last-Modified", v.LastUpdated.UTC().Format(http.TimeFormat))
 		loc := h.versionURL(v)
 		switch c.interaction {
-		case InteractionCreate, InteractionUpdate:
+		case route.Create, route.Update:
 			if res.status == http.StatusCreated {
 				hdr.Set("Location", loc)
 			}
@@ -238,7 +252,7 @@ func (h *Handler) respond(w http.ResponseWriter, c *call, res *result, ct string
 				body = v.Body
 			}
 		default:
-			if c.interaction == InteractionVRead {
+			if c.interaction == route.VRead {
 				hdr.Set("Content-Location", loc)
 			}
 			body = v.Body

@@ -7,6 +7,7 @@ import (
 	"net/http"
 
 	"github.com/smartgate/fhir-server/internal/fhirerr"
+	"github.com/smartgate/fhir-server/internal/route"
 	"github.com/smartgate/fhir-server/internal/store"
 )
 
@@ -72,10 +73,11 @@ func (h *Handler) upsertCall(raw json.RawMessage) (*call, error) {
 	if id == "" {
 		return nil, fhirerr.Errorf(http.StatusBadRequest, "required", "the %s has no id", typ)
 	}
-	c, err := resolve(http.MethodPut, []string{typ, id})
+	rt, err := route.Put(typ, id)
 	if err != nil {
 		return &call{typ: typ, id: id}, err
 	}
+	c := newCall(http.MethodPut, rt)
 	c.resource = m
 	if err := h.prepare(c); err != nil {
 		return c, err

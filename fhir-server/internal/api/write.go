@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/smartgate/fhir-server/internal/fhirerr"
+	"github.com/smartgate/fhir-server/internal/route"
 	"github.com/smartgate/fhir-server/internal/search"
 	"github.com/smartgate/fhir-server/internal/store"
 )
@@ -247,9 +248,9 @@ func prefetchVersions(ctx context.Context, tx store.Tx, calls []*call) error {
 			continue
 		}
 		switch c.interaction {
-		case InteractionUpdate, InteractionDelete:
+		case route.Update, route.Delete:
 			writes[store.Ref{Type: c.typ, ID: c.id}]++
-		case InteractionCreate:
+		case route.Create:
 			if c.assignedID != "" {
 				writes[store.Ref{Type: c.typ, ID: c.assignedID}]++
 			}
@@ -257,7 +258,7 @@ func prefetchVersions(ctx context.Context, tx store.Tx, calls []*call) error {
 	}
 	var refs []store.Ref
 	for _, c := range calls {
-		if c != nil && c.interaction == InteractionUpdate {
+		if c != nil && c.interaction == route.Update {
 			if r := (store.Ref{Type: c.typ, ID: c.id}); writes[r] == 1 {
 				refs = append(refs, r)
 			}
@@ -271,7 +272,7 @@ func prefetchVersions(ctx context.Context, tx store.Tx, calls []*call) error {
 		return err
 	}
 	for _, c := range calls {
-		if c != nil && c.interaction == InteractionUpdate {
+		if c != nil && c.interaction == route.Update {
 			r := store.Ref{Type: c.typ, ID: c.id}
 			if writes[r] != 1 {
 				continue

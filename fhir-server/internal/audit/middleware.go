@@ -10,8 +10,8 @@ import (
 	"github.com/smartgate/pkg/clientip"
 	"github.com/smartgate/pkg/requestid"
 
-	"github.com/smartgate/fhir-server/internal/api"
 	"github.com/smartgate/fhir-server/internal/fhirerr"
+	"github.com/smartgate/fhir-server/internal/route"
 	"github.com/smartgate/fhir-server/internal/security"
 )
 
@@ -30,21 +30,21 @@ import (
 // fills with the verified claims and the accesses it decided.
 func (r *Recorder) Middleware(basePath string, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
-		segs, below := security.BelowBase(basePath, req.URL.Path)
-		if !below || security.OpenRoute(segs) || isPreflight(req) {
+		rt, _ := route.Parse(basePath, req.Method, req.URL.Path, req.URL.RawQuery)
+		if !rt.Below || rt.Open || isPreflight(req) {
 			next.ServeHTTP(w, req)
 			return
 		}
 		req, reqID := requestid.Start(w, req) // kept when an outer layer gave one
 		ctx, rec := security.Attach(req.Context())
-		interaction, entities := fromPath(req.Method, segs, req.URL.RawQuery)
+		interaction, entities := fromRoute(rt)
 		t := &trail{
 			request: Event{Interaction: interaction, Entities: entities, Address: clientip.Host(req.RemoteAddr), RequestID: reqID},
 			claims:  rec.Claims,
 		}
 		req = req.WithContext(withTrail(ctx, t))
 		var peek *peekBody
-		if len(segs) == 0 && req.Body != nil {
+		if rt.Interaction == route.Transaction && req.Body != nil {
 			peek = &peekBody{ReadCloser: req.Body}
 			req.Body = peek
 		}
@@ -56,7 +56,7 @@ func (r *Recorder) Middleware(basePath string, next http.Handler) http.Handler {
 		e := r.event(t, status, rec, peek, req.URL.RawQuery)
 		_, _, _, wrote := t.snapshot()
 		switch {
-		case wrote && writeInteraction(e.Interaction):
+		case wrote && route.Interaction(e.Interaction).Writes():
 			// Its AuditEvent committed with the write.
 		case status == http.StatusUnauthorized && rec.Claims() == nil:
 			r.unauth.add(e)
@@ -71,16 +71,6 @@ func (r *Recorder) Middleware(basePath string, next http.Handler) http.Handler {
 	})
 }
 
-// writeInteraction reports whether a request of interaction writes in one
-// transaction of its own (a batch's entries each write in theirs).
-func writeInteraction(interaction string) bool {
-	switch interaction {
-	case "create", "update", "delete", "transaction":
-		return true
-	}
-	return false
-}
-
 // event builds the Event of a finished request from what the security
 // layer decided and the store returned, or from the path when nothing
 // was decided (the request was refused before).
@@ -93,7 +83,7 @@ func (r *Recorder) event(t *trail, status int, rec *security.Record, peek *peekB
 	var decided []Entity
 	for _, d := range rec.Accesses() {
 		a := d.Access
-		if !a.Entry && a.Type == "" && a.Interaction == api.InteractionTransaction {
+		if !a.Entry && a.Type == "" && a.Interaction == route.Transaction {
 			continue // the Bundle as a whole: its type comes from its body
 		}
 		ent := Entity{Type: a.Type, ID: a.ID, Interaction: string(a.Interaction)}
@@ -123,41 +113,16 @@ func (r *Recorder) event(t *trail, status int, rec *security.Record, peek *peekB
 	return e
 }
 
-// fromPath names the interaction and target of a request by its method
-// and path, as the API routes them.
-func fromPath(method string, segs []string, query string) (string, []Entity) {
-	if len(segs) == 0 {
-		return "batch", nil
+// fromRoute names the interaction and target of a request by its route
+// (named by its shape also when it could not be served).
+func fromRoute(rt route.Route) (string, []Entity) {
+	switch rt.Interaction {
+	case route.Transaction:
+		return "batch", nil // until the body says which
+	case route.HistorySystem:
+		return string(rt.Interaction), nil
 	}
-	if segs[0] == "_history" {
-		return "history-system", nil
-	}
-	ent := Entity{Type: segs[0], Query: query}
-	interaction := "search-type"
-	switch {
-	case len(segs) == 1 && method == http.MethodPost:
-		interaction = "create"
-	case len(segs) == 2 && segs[1] == "_history":
-		interaction = "history-type"
-	case len(segs) == 2 && segs[1] != "_search":
-		ent.ID = segs[1]
-		switch method {
-		case http.MethodPut:
-			interaction = "update"
-		case http.MethodDelete:
-			interaction = "delete"
-		default:
-			interaction = "read"
-		}
-	case len(segs) >= 3:
-		ent.ID = segs[1]
-		interaction = "history-instance"
-		if len(segs) == 4 {
-			interaction = "vread"
-		}
-	}
-	ent.Interaction = interaction
-	return interaction, []Entity{ent}
+	return string(rt.Interaction), []Entity{{Type: rt.Type, ID: rt.ID, Query: rt.Query, Interaction: string(rt.Interaction)}}
 }
 
 func isPreflight(r *http.Request) bool {

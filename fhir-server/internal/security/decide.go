@@ -9,6 +9,7 @@ import (
 	"github.com/smartgate/pkg/token"
 
 	"github.com/smartgate/fhir-server/internal/api"
+	"github.com/smartgate/fhir-server/internal/route"
 	"github.com/smartgate/fhir-server/internal/search"
 )
 
@@ -29,13 +30,13 @@ type need struct {
 // to the patient compartment when any of them is allowed only there.
 func (g *Guard) decide(c *token.Claims, a api.Access) (api.Grant, error) {
 	switch a.Interaction {
-	case api.InteractionBatch, api.InteractionTransaction:
+	case route.Batch, route.Transaction:
 		// A Bundle's entries are authorized one by one; the Bundle itself
 		// only needs a token that could be allowed some entry.
 		return g.bundle(c)
-	case api.InteractionCapabilities:
+	case route.Capabilities:
 		return api.Grant{}, nil
-	case api.InteractionHistorySys:
+	case route.HistorySystem:
 		return g.systemHistory(c)
 	}
 	perm, ok := smart.InteractionPermission(string(a.Interaction))
@@ -44,7 +45,7 @@ func (g *Guard) decide(c *token.Claims, a api.Access) (api.Grant, error) {
 	}
 	needs := []need{{typ: a.Type, perm: perm}}
 	if a.Query != nil {
-		if a.Interaction == api.InteractionCreate {
+		if a.Interaction == route.Create {
 			// Conditional create searches before it writes.
 			needs = append(needs, need{typ: a.Type, perm: smart.Search})
 		}

@@ -3,9 +3,9 @@ package security
 import (
 	"errors"
 	"net/http"
-	"strings"
 
 	"github.com/smartgate/fhir-server/internal/fhirerr"
+	"github.com/smartgate/fhir-server/internal/route"
 )
 
 // Middleware requires a valid Bearer token on every request below the
@@ -38,37 +38,6 @@ func (g *Guard) Middleware(next http.Handler) http.Handler {
 // Protected reports whether r needs a token: it lies below the base path
 // and is not one of the open routes.
 func (g *Guard) Protected(r *http.Request) bool {
-	segs, ok := BelowBase(g.basePath, r.URL.Path)
-	return ok && !OpenRoute(segs)
-}
-
-// BelowBase returns the non-empty path segments of p below basePath, and
-// whether p lies below (or at) basePath.
-func BelowBase(basePath, p string) ([]string, bool) {
-	if basePath != "" {
-		rest, ok := strings.CutPrefix(p, basePath)
-		if !ok || rest != "" && rest[0] != '/' {
-			return nil, false
-		}
-		p = rest
-	}
-	var segs []string
-	for _, s := range strings.Split(p, "/") {
-		if s != "" {
-			segs = append(segs, s)
-		}
-	}
-	return segs, true
-}
-
-// OpenRoute reports whether the segments below the base name a route
-// served without a token: metadata and the SMART configuration.
-func OpenRoute(segs []string) bool {
-	switch {
-	case len(segs) == 1 && segs[0] == "metadata":
-		return true
-	case len(segs) == 2 && segs[0] == ".well-known" && segs[1] == "smart-configuration":
-		return true
-	}
-	return false
+	rt, _ := route.Parse(g.basePath, r.Method, r.URL.Path, "")
+	return rt.Below && !rt.Open
 }
