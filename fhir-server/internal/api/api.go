@@ -14,6 +14,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/smartgate/fhir-server/internal/fhirerr"
+	"github.com/smartgate/fhir-server/internal/route"
 	"github.com/smartgate/fhir-server/internal/search"
 	"github.com/smartgate/fhir-server/internal/store"
 )
@@ -31,8 +32,11 @@ type Options struct {
 	// fullUrls are built from it, never from the Host header. Its path is
 	// where the API is mounted.
 	BaseURL string
-	Guard   Guard     // nil: AllowAll
-	Valid   Validator // nil: no schema validation (tests of other layers only)
+	Guard   Guard // nil: AllowAll
+	// Observers are told what each request did (audit); with any, every
+	// response below the base is held until they have seen it.
+	Observers []Observer
+	Valid     Validator // nil: no schema validation (tests of other layers only)
 	// Metadata is the CapabilityStatement served at [base]/metadata.
 	Metadata []byte
 	// SmartConfiguration serves [base]/.well-known/smart-configuration
@@ -66,23 +70,24 @@ const (
 
 // Handler is the FHIR REST API as an http.Handler.
 type Handler struct {
-	store    store.Store
-	base     string // BaseURL without trailing slash
-	basePath string
-	guard    Guard
-	valid    Validator
-	metadata []byte
-	smart    http.Handler
-	maxBody  int64
-	maxEntry int                 // most entries of a batch or transaction
-	limits   search.ParseOptions // MaxParameters and MaxValues of every search
-	defCount int
-	maxCount int
-	log      *slog.Logger
-	metrics  Metrics
-	now      func() time.Time
-	newID    func() string
-	engine   *gin.Engine
+	store     store.Store
+	base      string // BaseURL without trailing slash
+	basePath  string
+	guard     Guard
+	observers []Observer
+	valid     Validator
+	metadata  []byte
+	smart     http.Handler
+	maxBody   int64
+	maxEntry  int                 // most entries of a batch or transaction
+	limits    search.ParseOptions // MaxParameters and MaxValues of every search
+	defCount  int
+	maxCount  int
+	log       *slog.Logger
+	metrics   Metrics
+	now       func() time.Time
+	newID     func() string
+	engine    *gin.Engine
 }
 
 // New builds the Handler and its routes.
@@ -96,7 +101,7 @@ func New(o Options) (*Handler, error) {
 	}
 	h := &Handler{
 		store: o.Store, base: strings.TrimRight(o.BaseURL, "/"), basePath: strings.TrimRight(u.Path, "/"),
-		guard: o.Guard, valid: o.Valid, metadata: o.Metadata, smart: o.SmartConfiguration,
+		guard: o.Guard, observers: o.Observers, valid: o.Valid, metadata: o.Metadata, smart: o.SmartConfiguration,
 		maxBody: o.MaxBodyBytes, defCount: o.DefaultCount, maxCount: o.MaxCount,
 		log: o.Logger, now: o.Now, newID: o.NewID, metrics: o.Metrics, maxEntry: o.BundleMaxEntries,
 		limits: search.ParseOptions{MaxParameters: o.SearchMaxParameters, MaxValues: o.SearchMaxValues},
@@ -162,6 +167,10 @@ func (h *Handler) routes() *gin.Engine {
 		e.Any(h.basePath, h.serveFHIR)
 		e.Any(h.basePath+"/*path", h.serveFHIR)
 		e.NoRoute(func(c *gin.Context) {
+			if rt, _ := route.Parse(h.basePath, c.Request.Method, c.Request.URL.Path, ""); rt.Below {
+				h.serveFHIR(c) // a method gin's Any does not route
+				return
+			}
 			writeError(c.Writer, fhirerr.Errorf(http.StatusNotFound, "not-found", "no such path; the FHIR API is at %s", h.base), nil)
 		})
 	}

@@ -8,7 +8,9 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/smartgate/fhir-server/internal/access"
 	"github.com/smartgate/fhir-server/internal/fhirerr"
+	"github.com/smartgate/fhir-server/internal/outcome"
 	"github.com/smartgate/fhir-server/internal/route"
 	"github.com/smartgate/fhir-server/internal/store"
 )
@@ -17,11 +19,11 @@ import (
 // The Guard decides first whether the token could run any entry at all,
 // before a byte of the body is read; then the entries are read one at a
 // time, no more than the entry cap.
-func (h *Handler) serveBundle(w http.ResponseWriter, r *http.Request, c *call, ct string) error {
+func (h *Handler) serveBundle(w http.ResponseWriter, r *http.Request, c *call, ct string, out *outcome.Outcome) error {
 	if ct := r.Header.Get("Content-Type"); bodyType(ct) != "json" {
 		return fhirerr.Errorf(http.StatusUnsupportedMediaType, "not-supported", "Content-Type %q is not supported; send application/fhir+json", ct)
 	}
-	if _, err := h.guard.Authorize(r.Context(), r, c.access()); err != nil {
+	if _, err := h.authorize(r.Context(), out, c.access()); err != nil {
 		return err
 	}
 	body, err := limitBody(w, r, h.maxBody)
@@ -32,15 +34,18 @@ func (h *Handler) serveBundle(w http.ResponseWriter, r *http.Request, c *call, c
 	if err != nil {
 		return err
 	}
+	if t := route.Interaction(in.Type); t == route.Batch || t == route.Transaction {
+		out.BundleType = t
+	}
 	if in.ResourceType != "Bundle" {
 		return fhirerr.Errorf(http.StatusBadRequest, "invalid", "POST to the base takes a Bundle, not %q", in.ResourceType)
 	}
-	var out *bundle
+	var res *bundle
 	switch in.Type {
 	case "transaction":
-		out, err = h.transaction(r, in, c.prefer)
+		res, err = h.transaction(r, in, c.prefer, out)
 	case "batch":
-		out, err = h.batch(r, in, c.prefer)
+		res, err = h.batch(r, in, c.prefer, out)
 	default:
 		return fhirerr.Errorf(http.StatusBadRequest, "invalid", "Bundle.type %q: POST to the base takes a batch or a transaction", in.Type)
 	}
@@ -49,7 +54,7 @@ func (h *Handler) serveBundle(w http.ResponseWriter, r *http.Request, c *call, c
 	}
 	w.Header().Set("Content-Type", ct)
 	w.WriteHeader(http.StatusOK)
-	_, _ = w.Write(mustJSON(out))
+	_, _ = w.Write(mustJSON(res))
 	return nil
 }
 
@@ -90,21 +95,21 @@ func (h *Handler) entryCall(e *entry, p prefer) (*call, error) {
 
 // batch runs each entry on its own: one entry's failure is its own
 // response status and OperationOutcome.
-func (h *Handler) batch(r *http.Request, in *bundle, p prefer) (*bundle, error) {
-	out := newBundle("batch-response", h.now())
+func (h *Handler) batch(r *http.Request, in *bundle, p prefer, out *outcome.Outcome) (*bundle, error) {
+	resp := newBundle("batch-response", h.now())
 	for i := range in.Entry {
-		res, c, err := h.batchEntry(r, &in.Entry[i], p)
+		res, c, err := h.batchEntry(r, &in.Entry[i], p, out)
 		if err != nil {
 			e := asError(err, h.log)
-			out.Entry = append(out.Entry, entry{Response: &entryResponse{Status: statusLine(e.Status), Outcome: fhirerr.Marshal(e.Issues)}})
+			resp.Entry = append(resp.Entry, entry{Response: &entryResponse{Status: statusLine(e.Status), Outcome: fhirerr.Marshal(e.Issues)}})
 			continue
 		}
-		out.Entry = append(out.Entry, h.entryResult(c, res))
+		resp.Entry = append(resp.Entry, h.entryResult(c, res))
 	}
-	return out, nil
+	return resp, nil
 }
 
-func (h *Handler) batchEntry(r *http.Request, e *entry, p prefer) (*result, *call, error) {
+func (h *Handler) batchEntry(r *http.Request, e *entry, p prefer, out *outcome.Outcome) (*result, *call, error) {
 	c, err := h.entryCall(e, p)
 	if err != nil {
 		return nil, nil, err
@@ -114,11 +119,11 @@ func (h *Handler) batchEntry(r *http.Request, e *entry, p prefer) (*result, *cal
 	}
 	a := c.access()
 	a.Entry = true
-	g, err := h.guard.Authorize(r.Context(), r, a)
+	g, err := h.authorize(r.Context(), out, a)
 	if err != nil {
 		return nil, nil, err
 	}
-	res, err := h.run(r.Context(), c, g)
+	res, err := h.run(r.Context(), c, g, out)
 	return res, c, err
 }
 
@@ -127,10 +132,10 @@ func (h *Handler) batchEntry(r *http.Request, e *entry, p prefer) (*result, *cal
 // them. References to an entry's fullUrl (urn:uuid:...) are rewritten to
 // the Type/id it is given. Any failure rolls everything back and answers
 // that entry's error.
-func (h *Handler) transaction(r *http.Request, in *bundle, p prefer) (*bundle, error) {
+func (h *Handler) transaction(r *http.Request, in *bundle, p prefer, out *outcome.Outcome) (*bundle, error) {
 	ctx := r.Context()
 	calls := make([]*call, len(in.Entry))
-	grants := make([]Grant, len(in.Entry))
+	grants := make([]access.Grant, len(in.Entry))
 	for i := range in.Entry {
 		c, err := h.entryCall(&in.Entry[i], p)
 		if err != nil {
@@ -144,27 +149,28 @@ func (h *Handler) transaction(r *http.Request, in *bundle, p prefer) (*bundle, e
 		}
 		a := c.access()
 		a.Entry = true
-		g, err := h.guard.Authorize(ctx, r, a)
+		g, err := h.authorize(ctx, out, a)
 		if err != nil {
 			return nil, err // 401/403 as they are
 		}
 		grants[i] = g
 	}
-	results, err := h.commit(ctx, calls, grants)
+	results, err := h.commit(ctx, calls, grants, out)
 	if err != nil {
 		return nil, err
 	}
-	out := newBundle("transaction-response", h.now())
+	resp := newBundle("transaction-response", h.now())
 	for i, c := range calls {
-		out.Entry = append(out.Entry, h.entryResult(c, results[i]))
+		resp.Entry = append(resp.Entry, h.entryResult(c, results[i]))
 	}
-	return out, nil
+	return resp, nil
 }
 
-// commit runs prepared and authorized calls in one store transaction.
-func (h *Handler) commit(ctx context.Context, calls []*call, grants []Grant) ([]*result, error) {
+// commit runs prepared and authorized calls in one store transaction
+// (out is nil for loads, which no request makes).
+func (h *Handler) commit(ctx context.Context, calls []*call, grants []access.Grant, out *outcome.Outcome) ([]*result, error) {
 	results := make([]*result, len(calls))
-	err := h.store.InTx(ctx, func(tx store.Tx) error {
+	err := h.inTx(ctx, out, func(tx store.Tx) error {
 		if err := h.assignIDs(ctx, tx, calls, grants); err != nil {
 			return err
 		}

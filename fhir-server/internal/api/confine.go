@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 
+	"github.com/smartgate/fhir-server/internal/access"
 	"github.com/smartgate/fhir-server/internal/fhirerr"
 	"github.com/smartgate/fhir-server/internal/search"
 	"github.com/smartgate/fhir-server/internal/store"
@@ -27,7 +28,7 @@ import (
 //
 // That the resource lands inside at all (and matches the grant's
 // clauses) put checks after the write.
-func (h *Handler) confine(ctx context.Context, r store.Reader, c *call, id string, index []search.IndexEntry, g Grant) error {
+func (h *Handler) confine(ctx context.Context, r store.Reader, c *call, id string, index []search.IndexEntry, g access.Grant) error {
 	comp := g.Compartment
 	if comp == nil {
 		return nil
@@ -50,7 +51,7 @@ func (h *Handler) confine(ctx context.Context, r store.Reader, c *call, id strin
 			if c.txCreates[store.Ref{Type: target, ID: ie.RefID}] {
 				continue
 			}
-			seen, err := h.visible(ctx, r, target, ie.RefID, Grant{Compartment: comp})
+			seen, err := h.visible(ctx, r, target, ie.RefID, access.Grant{Compartment: comp})
 			if err != nil {
 				return err
 			}

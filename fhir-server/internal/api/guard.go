@@ -4,63 +4,40 @@ import (
 	"context"
 	"net/http"
 
-	"github.com/smartgate/fhir-server/internal/route"
-	"github.com/smartgate/fhir-server/internal/search"
+	"github.com/smartgate/pkg/token"
+
+	"github.com/smartgate/fhir-server/internal/access"
 )
 
-// Access describes one interaction to authorize: the request itself, or
-// one entry of a batch or transaction (then Entry is true and the
-// *http.Request passed beside it is the enclosing request, which carries
-// the credentials).
-type Access struct {
-	Interaction route.Interaction
-	Type        string // resource type; empty for batch, transaction and system history
-	ID          string // resource id, when the interaction names one
-	// Query is the parsed search (route.Search), so a guard can see
-	// the types reached through _include, _revinclude and chains.
-	Query *search.Query
-	Entry bool
-}
-
-// Grant is what a Guard allows. The zero Grant is unrestricted.
-type Grant struct {
-	// Compartment, when set, confines the interaction to that compartment:
-	// reads and searches see only resources inside it (anything outside
-	// answers 404, as if absent) and writes must leave the resource inside
-	// it (else 403).
-	Compartment *search.Compartment
-	// Clauses are ANDed into every search, and reads must match them too
-	// (SMART v2 granular scopes such as Observation.rs?category=laboratory).
-	Clauses []search.Clause
-}
-
-// Restricted reports whether the grant narrows what the interaction sees.
-func (g Grant) Restricted() bool { return g.Compartment != nil || len(g.Clauses) > 0 }
-
-// Guard decides, before the store is touched, whether a request may do an
-// interaction. Errors are *fhirerr.Error values (401 and 403 carrying their
-// WWW-Authenticate header); any other error answers 500.
+// Guard authenticates requests and decides, before the store is touched,
+// whether a request may do an interaction. Errors are *fhirerr.Error
+// values (401 and 403 carrying their WWW-Authenticate header, 503 with
+// Retry-After); any other error answers 500.
 //
 // Every route passes through the Guard except GET [base]/metadata,
 // [base]/.well-known/smart-configuration, /healthz and /readyz. A request
-// naming an unknown resource type answers 404 before the Guard is asked.
+// is authenticated before anything else is decided, so a request without
+// valid credentials learns nothing (not even whether its type exists);
+// one naming an unknown resource type answers 404 before the Guard is
+// asked about an access.
 type Guard interface {
-	Authorize(ctx context.Context, r *http.Request, a Access) (Grant, error)
+	// Authenticate returns the verified claims of the request's
+	// credentials (nil when the Guard needs none).
+	Authenticate(ctx context.Context, r *http.Request) (*token.Claims, error)
+	// Authorize decides a for the holder of c.
+	Authorize(ctx context.Context, c *token.Claims, a access.Access) (access.Grant, error)
 }
 
-// AllowAll is the Guard used when security is off: every interaction is
-// allowed without restriction.
+// AllowAll is the Guard used when security is off: every request is
+// allowed without credentials or restriction.
 type AllowAll struct{}
 
-// Authorize allows a.
-func (AllowAll) Authorize(context.Context, *http.Request, Access) (Grant, error) {
-	return Grant{}, nil
+// Authenticate asks for nothing.
+func (AllowAll) Authenticate(context.Context, *http.Request) (*token.Claims, error) {
+	return nil, nil
 }
 
-// GuardFunc adapts a function to the Guard interface.
-type GuardFunc func(ctx context.Context, r *http.Request, a Access) (Grant, error)
-
-// Authorize calls f.
-func (f GuardFunc) Authorize(ctx context.Context, r *http.Request, a Access) (Grant, error) {
-	return f(ctx, r, a)
+// Authorize allows a.
+func (AllowAll) Authorize(context.Context, *token.Claims, access.Access) (access.Grant, error) {
+	return access.Grant{}, nil
 }

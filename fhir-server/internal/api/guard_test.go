@@ -7,10 +7,12 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/smartgate/fhir-server/internal/access"
 	"github.com/smartgate/fhir-server/internal/api"
 	"github.com/smartgate/fhir-server/internal/fhirerr"
 	"github.com/smartgate/fhir-server/internal/route"
 	"github.com/smartgate/fhir-server/internal/search"
+	"github.com/smartgate/pkg/token"
 )
 
 // testGuard stands in for the security layer: no Authorization is 401;
@@ -18,35 +20,44 @@ import (
 // compartment; "Bearer readonly" refuses writes with 403.
 type testGuard struct {
 	mu   sync.Mutex
-	seen []api.Access
+	seen []access.Access
 }
 
-func (g *testGuard) Authorize(_ context.Context, r *http.Request, a api.Access) (api.Grant, error) {
+// Authenticate passes the token on as the claims' subject; Authorize
+// decides by it.
+func (g *testGuard) Authenticate(_ context.Context, r *http.Request) (*token.Claims, error) {
+	tok, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+	if !ok {
+		return nil, nil
+	}
+	return &token.Claims{Subject: tok}, nil
+}
+
+func (g *testGuard) Authorize(_ context.Context, c *token.Claims, a access.Access) (access.Grant, error) {
 	g.mu.Lock()
 	g.seen = append(g.seen, a)
 	g.mu.Unlock()
-	tok, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
 	switch {
-	case !ok:
-		return api.Grant{}, fhirerr.Errorf(401, "login", "no token").WithHeader("WWW-Authenticate", `Bearer realm="fhir"`)
-	case tok == "admin":
-		return api.Grant{}, nil
-	case tok == "readonly":
+	case c == nil:
+		return access.Grant{}, fhirerr.Errorf(401, "login", "no token").WithHeader("WWW-Authenticate", `Bearer realm="fhir"`)
+	case c.Subject == "admin":
+		return access.Grant{}, nil
+	case c.Subject == "readonly":
 		switch a.Interaction {
 		case route.Create, route.Update, route.Delete:
-			return api.Grant{}, fhirerr.Errorf(403, "forbidden", "read only").WithHeader("WWW-Authenticate", `Bearer error="insufficient_scope"`)
+			return access.Grant{}, fhirerr.Errorf(403, "forbidden", "read only").WithHeader("WWW-Authenticate", `Bearer error="insufficient_scope"`)
 		}
-		return api.Grant{}, nil
-	case strings.HasPrefix(tok, "patient-"):
-		return api.Grant{Compartment: &search.Compartment{Type: "Patient", ID: strings.TrimPrefix(tok, "patient-")}}, nil
+		return access.Grant{}, nil
+	case strings.HasPrefix(c.Subject, "patient-"):
+		return access.Grant{Compartment: &search.Compartment{Type: "Patient", ID: strings.TrimPrefix(c.Subject, "patient-")}}, nil
 	}
-	return api.Grant{}, fhirerr.Errorf(401, "login", "bad token")
+	return access.Grant{}, fhirerr.Errorf(401, "login", "bad token")
 }
 
-func (g *testGuard) calls() []api.Access {
+func (g *testGuard) calls() []access.Access {
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	return append([]api.Access(nil), g.seen...)
+	return append([]access.Access(nil), g.seen...)
 }
 
 func TestGuardedRoutes(t *testing.T) {

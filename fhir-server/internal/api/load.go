@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 
+	"github.com/smartgate/fhir-server/internal/access"
 	"github.com/smartgate/fhir-server/internal/route"
 	"github.com/smartgate/fhir-server/internal/store"
 )
@@ -35,7 +36,7 @@ func (h *Handler) Load(ctx context.Context, resources []json.RawMessage) error {
 		}
 		calls[i] = c
 	}
-	_, err := h.commit(ctx, calls, make([]Grant, len(calls)))
+	_, err := h.commit(ctx, calls, make([]access.Grant, len(calls)), nil)
 	return err
 }
 

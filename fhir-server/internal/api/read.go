@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/url"
 
+	"github.com/smartgate/fhir-server/internal/access"
 	"github.com/smartgate/fhir-server/internal/fhirerr"
 	"github.com/smartgate/fhir-server/internal/search"
 	"github.com/smartgate/fhir-server/internal/store"
@@ -18,7 +19,7 @@ type result struct {
 	bundle []byte          // search, history, batch, transaction
 }
 
-func (h *Handler) read(ctx context.Context, r store.Reader, c *call, g Grant) (*result, error) {
+func (h *Handler) read(ctx context.Context, r store.Reader, c *call, g access.Grant) (*result, error) {
 	if ownRecord(g, c.typ, c.id) {
 		// The compartment's own Patient is always inside it (the store
 		// makes every Patient a member of its own compartment): a plain
@@ -49,7 +50,7 @@ func (h *Handler) read(ctx context.Context, r store.Reader, c *call, g Grant) (*
 	return &result{status: http.StatusOK, res: res}, nil
 }
 
-func (h *Handler) vread(ctx context.Context, r store.Reader, c *call, g Grant) (*result, error) {
+func (h *Handler) vread(ctx context.Context, r store.Reader, c *call, g access.Grant) (*result, error) {
 	if g.Restricted() {
 		// Only versions the compartment (and the grant's clauses, checked
 		// on the current version) let through are revealed.
@@ -89,7 +90,7 @@ func (h *Handler) vread(ctx context.Context, r store.Reader, c *call, g Grant) (
 // be seen (inside the compartment and matching the grant's clauses), nil
 // otherwise. It runs as a store search, so the store's compartment rules
 // apply.
-func (h *Handler) visible(ctx context.Context, r store.Reader, typ, id string, g Grant) (*store.Resource, error) {
+func (h *Handler) visible(ctx context.Context, r store.Reader, typ, id string, g access.Grant) (*store.Resource, error) {
 	q, _, err := search.Parse(typ, url.Values{"_id": {id}}, h.parseOptions(true))
 	if err != nil {
 		return nil, err
@@ -109,7 +110,7 @@ func (h *Handler) visible(ctx context.Context, r store.Reader, typ, id string, g
 
 // ownRecord reports whether typ/id is the resource whose compartment g
 // confines the request to, with no other condition.
-func ownRecord(g Grant, typ, id string) bool {
+func ownRecord(g access.Grant, typ, id string) bool {
 	return g.Compartment != nil && len(g.Clauses) == 0 && typ == store.CompartmentType &&
 		g.Compartment.Type == typ && g.Compartment.ID == id
 }

@@ -3,6 +3,7 @@ package api
 import (
 	"context"
 
+	"github.com/smartgate/fhir-server/internal/access"
 	"github.com/smartgate/fhir-server/internal/route"
 	"github.com/smartgate/fhir-server/internal/store"
 )
@@ -11,7 +12,7 @@ import (
 // gets its id (or, with If-None-Exist, the resource it matches), and every
 // reference to an entry's fullUrl (urn:uuid:...) in every entry's
 // resource is rewritten to that entry's Type/id.
-func (h *Handler) assignIDs(ctx context.Context, tx store.Tx, calls []*call, grants []Grant) error {
+func (h *Handler) assignIDs(ctx context.Context, tx store.Tx, calls []*call, grants []access.Grant) error {
 	refs := map[string]string{}
 	creates := map[store.Ref]bool{}
 	for i, c := range calls {

@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"time"
 
+	"github.com/smartgate/fhir-server/internal/access"
 	"github.com/smartgate/fhir-server/internal/fhirerr"
 	"github.com/smartgate/fhir-server/internal/search"
 	"github.com/smartgate/fhir-server/internal/store"
@@ -68,7 +69,7 @@ func (h *Handler) parseOptions(strict bool) search.ParseOptions {
 		MaxParameters: h.limits.MaxParameters, MaxValues: h.limits.MaxValues}
 }
 
-func (h *Handler) search(ctx context.Context, r store.Reader, c *call, g Grant) (*result, error) {
+func (h *Handler) search(ctx context.Context, r store.Reader, c *call, g access.Grant) (*result, error) {
 	q := *c.query
 	q.Compartment = g.Compartment
 	q.Clauses = append(append([]search.Clause(nil), q.Clauses...), g.Clauses...)
@@ -134,7 +135,7 @@ func (h *Handler) pageLinks(path string, params url.Values, next, prev string) [
 func (h *Handler) fullURL(typ, id string) string { return h.base + "/" + typ + "/" + id }
 
 // history answers instance, type and system history.
-func (h *Handler) history(ctx context.Context, r store.Reader, c *call, g Grant) (*result, error) {
+func (h *Handler) history(ctx context.Context, r store.Reader, c *call, g access.Grant) (*result, error) {
 	q := store.HistoryQuery{Type: c.typ, ID: c.id, Compartment: g.Compartment, Cursor: c.params.Get(cursorParam), Count: h.defCount}
 	if len(g.Clauses) > 0 {
 		if c.id == "" {

@@ -4,44 +4,92 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/url"
 	"strings"
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/smartgate/pkg/clientip"
 	"github.com/smartgate/pkg/requestid"
 
+	"github.com/smartgate/fhir-server/internal/access"
 	"github.com/smartgate/fhir-server/internal/fhirerr"
+	"github.com/smartgate/fhir-server/internal/outcome"
 	"github.com/smartgate/fhir-server/internal/route"
 	"github.com/smartgate/fhir-server/internal/store"
 )
 
-// serveFHIR answers every request below the base path.
+// serveFHIR answers every request below the base path: route,
+// authenticate, authorize, execute, then report the Outcome to the
+// observers. With observers, the response is held until they have seen
+// it: one may withhold it (audit, when it cannot record the request).
 func (h *Handler) serveFHIR(gc *gin.Context) {
 	w, r := gc.Writer, gc.Request
 	rt, routeErr := route.Parse(h.basePath, r.Method, r.URL.Path, r.URL.RawQuery)
-	if err := h.serve(w, r, rt, routeErr); err != nil {
-		h.countError(err)
-		writeError(w, err, requestid.Logger(r.Context(), h.log))
+	if rt.Open {
+		if err := h.serveOpen(w, r, rt, routeErr); err != nil {
+			h.answerError(w, r, err)
+		}
+		return
+	}
+	out := &outcome.Outcome{Route: rt}
+	if len(h.observers) == 0 {
+		h.answer(w, r, out, routeErr)
+		return
+	}
+	r, out.RequestID = requestid.Start(w, r) // kept when an outer layer gave one
+	out.Address = clientip.Host(r.RemoteAddr)
+	held := holdResponse(w)
+	defer held.free()
+	h.answer(held, r, out, routeErr)
+	out.Status = held.Status()
+	for _, o := range h.observers {
+		if err := o.Finished(r.Context(), out); err != nil {
+			h.answerError(w, r, err)
+			return
+		}
+	}
+	held.release()
+}
+
+// answer serves a request below the base, errors and panics included.
+func (h *Handler) answer(w http.ResponseWriter, r *http.Request, out *outcome.Outcome, routeErr error) {
+	defer func() {
+		if p := recover(); p != nil {
+			h.log.ErrorContext(r.Context(), "panic serving request", "path", r.URL.Path, "panic", fmt.Sprint(p))
+			if held, ok := w.(*heldResponse); ok {
+				held.reset() // nothing of the interrupted answer leaves
+			}
+			writeError(w, fhirerr.Errorf(http.StatusInternalServerError, "exception", "internal server error"), nil)
+		}
+	}()
+	if err := h.serve(w, r, out, routeErr); err != nil {
+		h.answerError(w, r, err)
 	}
 }
 
-// serve answers a route; routeErr is why it cannot be served, if so.
-func (h *Handler) serve(w http.ResponseWriter, r *http.Request, rt route.Route, routeErr error) error {
-	// Open routes: no Guard.
-	if rt.Open {
-		return h.serveOpen(w, r, rt, routeErr)
-	}
+func (h *Handler) answerError(w http.ResponseWriter, r *http.Request, err error) {
+	h.countError(err)
+	writeError(w, err, requestid.Logger(r.Context(), h.log))
+}
 
-	// Everything else may carry patient data; the CapabilityStatement and
-	// the SMART configuration above may be cached.
+// serve answers a route that needs a token; routeErr is why it cannot be
+// served, if so: told only to an authenticated client.
+func (h *Handler) serve(w http.ResponseWriter, r *http.Request, out *outcome.Outcome, routeErr error) error {
+	// Everything here may carry patient data; the CapabilityStatement and
+	// the SMART configuration may be cached.
 	fhirerr.NoStore(w.Header())
+	claims, err := h.guard.Authenticate(r.Context(), r)
+	if err != nil {
+		return err
+	}
+	out.Claims = claims
 	if routeErr != nil {
 		return routeErr
 	}
-	c := newCall(r.Method, rt)
-	var err error
+	c := newCall(r.Method, out.Route)
 	raw := c.typ == "Binary" && (c.interaction == route.Read || c.interaction == route.VRead) && wantsRawBinary(r)
 	ct := ""
 	if !raw {
@@ -54,7 +102,7 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request, rt route.Route, 
 	c.ifMatch = r.Header.Get("If-Match")
 	c.ifNoneExist = r.Header.Get("If-None-Exist")
 	if c.interaction == route.Transaction {
-		return h.serveBundle(w, r, c, ct)
+		return h.serveBundle(w, r, c, ct, out)
 	}
 	if r.Method == http.MethodPost || r.Method == http.MethodPut {
 		if c.body, err = readBody(w, r, h.maxBody); err != nil {
@@ -68,11 +116,11 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request, rt route.Route, 
 	if raw {
 		c.summary, c.elements = "", nil // the raw bytes are not a FHIR resource to subset
 	}
-	grant, err := h.guard.Authorize(r.Context(), r, c.access())
+	grant, err := h.authorize(r.Context(), out, c.access())
 	if err != nil {
 		return err
 	}
-	res, err := h.run(r.Context(), c, grant)
+	res, err := h.run(r.Context(), c, grant, out)
 	if err != nil {
 		return err
 	}
@@ -84,13 +132,20 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request, rt route.Route, 
 	return nil
 }
 
+// authorize asks the Guard about a for the request's token and notes
+// what it decided.
+func (h *Handler) authorize(ctx context.Context, out *outcome.Outcome, a access.Access) (access.Grant, error) {
+	g, err := h.guard.Authorize(ctx, out.Claims, a)
+	out.Decide(a, err == nil)
+	return g, err
+}
+
 // serveOpen answers the routes served without a token: the
 // CapabilityStatement and the SMART configuration (when the security
 // layer provides one; without, the path names no route).
 func (h *Handler) serveOpen(w http.ResponseWriter, r *http.Request, rt route.Route, routeErr error) error {
 	if rt.Interaction != route.Capabilities {
 		if h.smart == nil {
-			fhirerr.NoStore(w.Header())
 			return fhirerr.Errorf(http.StatusNotFound, "not-supported", "unknown resource type %q", ".well-known")
 		}
 		h.smart.ServeHTTP(w, r)
@@ -109,8 +164,8 @@ func (h *Handler) serveOpen(w http.ResponseWriter, r *http.Request, rt route.Rou
 }
 
 // access describes c to the Guard.
-func (c *call) access() Access {
-	return Access{Interaction: c.interaction, Type: c.typ, ID: c.id, Query: c.query}
+func (c *call) access() access.Access {
+	return access.Access{Interaction: c.interaction, Type: c.typ, ID: c.id, Query: c.query}
 }
 
 // prepare checks and parses what c carries before anything is authorized
@@ -193,23 +248,63 @@ func (h *Handler) prepareResource(c *call) error {
 	return h.validate(c.resource)
 }
 
-// run performs c: reads on the store, writes in a transaction of their own.
-func (h *Handler) run(ctx context.Context, c *call, g Grant) (*result, error) {
+// run performs c: reads on the store, writes in a transaction of their
+// own, at whose end the observers see the writes.
+func (h *Handler) run(ctx context.Context, c *call, g access.Grant, out *outcome.Outcome) (*result, error) {
 	switch c.interaction {
 	case route.Create, route.Update, route.Delete:
 		var res *result
-		err := h.store.InTx(ctx, func(tx store.Tx) error {
+		err := h.inTx(ctx, out, func(tx store.Tx) error {
 			var err error
 			res, err = h.execute(ctx, tx, c, g)
 			return err
 		})
 		return res, err
 	}
-	return h.execute(ctx, h.store, c, g)
+	return h.execute(ctx, h.reader(out), c, g)
+}
+
+// reader is the store as a request reads it: noting what it returns
+// when observers want to know.
+func (h *Handler) reader(out *outcome.Outcome) store.Tx {
+	if len(h.observers) == 0 {
+		return h.store
+	}
+	return &noting{Tx: h.store, out: out}
+}
+
+// inTx runs fn in a store transaction. With observers (and a request:
+// out is nil for loads), what the store returns is noted in out, and the
+// observers see the transaction's writes before it commits.
+func (h *Handler) inTx(ctx context.Context, out *outcome.Outcome, fn func(tx store.Tx) error) error {
+	if len(h.observers) == 0 || out == nil {
+		return h.store.InTx(ctx, fn)
+	}
+	var written []store.Write
+	err := h.store.InTx(ctx, func(tx store.Tx) error {
+		n := &noting{Tx: tx, out: out}
+		if err := fn(n); err != nil {
+			return err
+		}
+		written = n.writes
+		if len(written) == 0 {
+			return nil
+		}
+		for _, o := range h.observers {
+			if err := o.Written(ctx, tx, out, written); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err == nil {
+		out.Wrote(written...)
+	}
+	return err
 }
 
 // execute performs one interaction on tx (the store itself for reads).
-func (h *Handler) execute(ctx context.Context, tx store.Tx, c *call, g Grant) (*result, error) {
+func (h *Handler) execute(ctx context.Context, tx store.Tx, c *call, g access.Grant) (*result, error) {
 	switch c.interaction {
 	case route.Read:
 		return c.subset(h.read(ctx, tx, c, g))

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"net/http"
 
+	"github.com/smartgate/fhir-server/internal/access"
 	"github.com/smartgate/fhir-server/internal/fhirerr"
 	"github.com/smartgate/fhir-server/internal/route"
 	"github.com/smartgate/fhir-server/internal/store"
@@ -50,7 +51,7 @@ func (h *Handler) Upsert(ctx context.Context, resources []json.RawMessage, refs 
 			return err
 		}
 		for i, c := range calls {
-			if _, err := h.update(ctx, tx, c, Grant{}); err != nil {
+			if _, err := h.update(ctx, tx, c, access.Grant{}); err != nil {
 				return &fhirerr.ResourceError{Index: i, Type: c.typ, ID: c.id, Err: err}
 			}
 		}

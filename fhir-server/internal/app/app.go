@@ -31,8 +31,8 @@ type App struct {
 	// API is the FHIR REST API (its Load and Upsert write as requests do).
 	API *api.Handler
 	// Handler is the whole server: request ids, GET /metrics and request
-	// logs outermost, then admission, CORS, readiness, audit, the token
-	// check and the API.
+	// logs outermost, then admission, CORS, readiness and the API (which
+	// authenticates, authorizes and reports each request to audit).
 	Handler http.Handler
 	Metrics *metrics.Metrics
 	// Recorder records the AuditEvents of requests; nil when audit is off.
@@ -82,8 +82,12 @@ func (a *App) build(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	var observers []api.Observer
+	if a.Recorder != nil {
+		observers = append(observers, a.Recorder)
+	}
 	a.API, err = api.New(api.Options{
-		Store: a.Store, BaseURL: cfg.BaseURL, Guard: sec.guard, Valid: valid, Metadata: metadata,
+		Store: a.Store, BaseURL: cfg.BaseURL, Guard: sec.guard, Observers: observers, Valid: valid, Metadata: metadata,
 		SmartConfiguration: sec.smartConfiguration, MaxBodyBytes: cfg.HTTP.MaxBodyBytes, BundleMaxEntries: cfg.HTTP.BundleMaxEntries,
 		DefaultCount: cfg.Search.DefaultCount, MaxCount: cfg.Search.MaxCount, Logger: log, Metrics: a.Metrics,
 		SearchMaxParameters: cfg.Search.MaxParameters, SearchMaxValues: cfg.Search.MaxOrValues,

@@ -29,7 +29,7 @@ func (e Event) appendResource(b []byte, source, id, versionID, lastUpdated strin
 	b = append(b, `,"versionId":`...)
 	b = appendString(b, versionID)
 	b = append(b, `},"outcome":`...)
-	b = appendString(b, outcome(e.Status))
+	b = appendString(b, outcomeCode(e.Status))
 	b = append(b, `,"outcomeDesc":`...)
 	b = appendString(b, "HTTP "+strconv.Itoa(e.Status)+" "+http.StatusText(e.Status))
 	b = append(b, `,"recorded":`...)

@@ -78,9 +78,9 @@ func action(interaction string) string {
 	return "E"
 }
 
-// outcome maps an HTTP status to AuditEvent.outcome: 0 success, 4 minor
+// outcomeCode maps an HTTP status to AuditEvent.outcome: 0 success, 4 minor
 // failure (the client's request was refused), 8 serious failure.
-func outcome(status int) string {
+func outcomeCode(status int) string {
 	switch {
 	case status < 400:
 		return "0"
@@ -99,7 +99,7 @@ func (e Event) Resource(source string) map[string]any {
 		"subtype":      []any{map[string]any{"system": systemInteraction, "code": e.Interaction}},
 		"action":       action(e.Interaction),
 		"recorded":     e.Recorded.UTC().Format("2006-01-02T15:04:05.000Z07:00"),
-		"outcome":      outcome(e.Status),
+		"outcome":      outcomeCode(e.Status),
 		"outcomeDesc":  "HTTP " + strconv.Itoa(e.Status) + " " + http.StatusText(e.Status),
 		"agent":        e.agents(),
 		"source": map[string]any{

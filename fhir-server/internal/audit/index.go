@@ -116,7 +116,7 @@ func (e Event) indexEntries(dst []search.IndexEntry, resolver *refResolver, base
 	for range e.Patients {
 		dst = append(dst, search.IndexEntry{Param: "entity-type", Kind: token, System: systemEntityType, Code: "1", Text: textPerson})
 	}
-	dst = append(dst, search.IndexEntry{Param: "outcome", Kind: token, Code: outcome(e.Status)})
+	dst = append(dst, search.IndexEntry{Param: "outcome", Kind: token, Code: outcomeCode(e.Status)})
 	if agentRef.patient { // AuditEvent.agent.reference | AuditEvent.entity.reference
 		dst = append(dst, agentRef.row("patient", e.FHIRUser))
 	}

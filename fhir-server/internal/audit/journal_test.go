@@ -2,6 +2,7 @@ package audit
 
 import (
 	"context"
+	"encoding/json"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -9,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/smartgate/fhir-server/internal/api"
 	"github.com/smartgate/fhir-server/internal/search"
 	"github.com/smartgate/fhir-server/internal/store"
 	"github.com/smartgate/fhir-server/internal/store/sqlite"
@@ -26,11 +28,14 @@ func TestUnjournaledResponseIsWithheld(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	h, err := api.New(api.Options{Store: st, BaseURL: "http://fhir.test/STU3", Observers: []api.Observer{r}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := h.Load(context.Background(), []json.RawMessage{json.RawMessage(`{"resourceType":"Patient","id":"1","name":[{"family":"secret"}]}`)}); err != nil {
+		t.Fatal(err)
+	}
 	r.j.f.Close() // the disk goes away
-	h := r.Middleware("/STU3", http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
-		w.Header().Set("ETag", `W/"1"`)
-		_, _ = w.Write([]byte(`{"resourceType":"Patient","id":"secret"}`))
-	}))
 	w := httptest.NewRecorder()
 	h.ServeHTTP(w, httptest.NewRequest("GET", "http://fhir.test/STU3/Patient/1", nil))
 	if w.Code != http.StatusServiceUnavailable || w.Header().Get("Retry-After") == "" || !strings.Contains(w.Body.String(), "OperationOutcome") {

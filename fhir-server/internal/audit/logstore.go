@@ -12,8 +12,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/google/uuid"
-
 	"github.com/smartgate/fhir-server/internal/fhirerr"
 	"github.com/smartgate/fhir-server/internal/search"
 	"github.com/smartgate/fhir-server/internal/store"
@@ -36,8 +34,6 @@ type LogStore struct {
 	log     store.AuditLog
 	extract search.Extractor
 	refs    refResolver
-	now     func() time.Time
-	newID   func() string
 }
 
 var _ store.Store = (*LogStore)(nil)
@@ -45,8 +41,7 @@ var _ store.Store = (*LogStore)(nil)
 // NewLogStore serves st with its AuditEvents in log (usually st itself);
 // base is the FHIR base references resolve against.
 func NewLogStore(st store.Store, log store.AuditLog, base string) *LogStore {
-	return &LogStore{Store: st, log: log, extract: search.Extractor{BaseURL: base}, now: time.Now,
-		newID: func() string { return uuid.Must(uuid.NewV7()).String() }}
+	return &LogStore{Store: st, log: log, extract: search.Extractor{BaseURL: base}}
 }
 
 // blocksPerFetch bounds the blocks read from the store at once.
@@ -54,14 +49,14 @@ const blocksPerFetch = 8
 
 func (s *LogStore) Read(ctx context.Context, typ, id string) (*store.Resource, error) {
 	if typ != auditType {
-		return s.touched(ctx)(s.Store.Read(ctx, typ, id))
+		return s.Store.Read(ctx, typ, id)
 	}
 	return s.readLog(ctx, id)
 }
 
 func (s *LogStore) VRead(ctx context.Context, typ, id string, version int64) (*store.Resource, error) {
 	if typ != auditType {
-		return s.touched(ctx)(s.Store.VRead(ctx, typ, id, version))
+		return s.Store.VRead(ctx, typ, id, version)
 	}
 	if version != 1 {
 		return nil, store.ErrNotFound
@@ -73,14 +68,14 @@ func (s *LogStore) Search(ctx context.Context, q *search.Query) (*store.Page, er
 	if q.Type == auditType {
 		return s.searchLog(ctx, q)
 	}
-	return s.searched(ctx)(s.searchWithRevIncludes(ctx, s.Store, q))
+	return s.searchWithRevIncludes(ctx, s.Store, q)
 }
 
 func (s *LogStore) History(ctx context.Context, q store.HistoryQuery) (*store.HistoryPage, error) {
 	if q.Type != auditType {
 		// System history comes from the store: AuditEvents are not
 		// versioned resources there (their history is AuditEvent/_history).
-		return s.historied(ctx)(s.Store.History(ctx, q))
+		return s.Store.History(ctx, q)
 	}
 	return s.historyLog(ctx, q)
 }
@@ -89,44 +84,27 @@ func (s *LogStore) Put(ctx context.Context, w store.Write) error {
 	return s.InTx(ctx, func(tx store.Tx) error { return tx.Put(ctx, w) })
 }
 
-// InTx runs fn in a store transaction. The AuditEvents fn creates, and
-// the AuditEvent of the writes fn makes for a request (see Middleware),
-// are appended to the log in the same transaction when fn has succeeded:
-// a write and its audit record commit together or not at all.
+// InTx runs fn in a store transaction. The AuditEvents fn creates are
+// appended to the log in the same transaction when fn has succeeded; fn
+// may append to the log itself (the recorder appends the AuditEvent of a
+// request's writes, see Recorder.Written).
 func (s *LogStore) InTx(ctx context.Context, fn func(tx store.Tx) error) error {
-	t := trailFrom(ctx)
-	var audited bool
-	err := s.Store.InTx(ctx, func(tx store.Tx) error {
-		lt := &logTx{Tx: tx, s: s, trail: t}
-		if err := fn(lt); err != nil {
+	return s.Store.InTx(ctx, func(tx store.Tx) error {
+		lt := &logTx{Tx: tx, s: s}
+		if err := fn(lt); err != nil || len(lt.created) == 0 {
 			return err
 		}
-		var blocks []store.AuditBlock
-		if len(lt.created) > 0 {
-			rs := make([]*store.Resource, len(lt.created))
-			for i := range lt.created {
-				rs[i] = &lt.created[i].Resource
-			}
-			b, err := s.encodeResources(rs)
-			if err != nil {
-				return err
-			}
-			blocks = append(blocks, b)
+		rs := make([]*store.Resource, len(lt.created))
+		for i := range lt.created {
+			rs[i] = &lt.created[i].Resource
 		}
-		if t != nil && len(lt.written) > 0 {
-			blocks = append(blocks, s.writeBlock(t, lt.written))
+		b, err := s.encodeResources(rs)
+		if err != nil {
+			return err
 		}
-		if len(blocks) == 0 {
-			return nil
-		}
-		_, err := lt.AppendAudit(ctx, blocks)
-		audited = err == nil && len(lt.written) > 0
+		_, err = lt.AppendAudit(ctx, []store.AuditBlock{b})
 		return err
 	})
-	if err == nil && audited {
-		t.wrote()
-	}
-	return err
 }
 
 // logTx is a store transaction with AuditEvents read from the log and
@@ -134,21 +112,19 @@ func (s *LogStore) InTx(ctx context.Context, fn func(tx store.Tx) error) error {
 type logTx struct {
 	store.Tx
 	s       *LogStore
-	trail   *trail
 	created []store.Write // AuditEvents created
-	written []store.Write // other resources written
 }
 
 func (t *logTx) Read(ctx context.Context, typ, id string) (*store.Resource, error) {
 	if typ != auditType {
-		return t.s.touched(ctx)(t.Tx.Read(ctx, typ, id))
+		return t.Tx.Read(ctx, typ, id)
 	}
 	return t.s.Read(ctx, typ, id)
 }
 
 func (t *logTx) VRead(ctx context.Context, typ, id string, version int64) (*store.Resource, error) {
 	if typ != auditType {
-		return t.s.touched(ctx)(t.Tx.VRead(ctx, typ, id, version))
+		return t.Tx.VRead(ctx, typ, id, version)
 	}
 	return t.s.VRead(ctx, typ, id, version)
 }
@@ -157,12 +133,12 @@ func (t *logTx) Search(ctx context.Context, q *search.Query) (*store.Page, error
 	if q.Type == auditType {
 		return t.s.searchLog(ctx, q)
 	}
-	return t.s.searched(ctx)(t.s.searchWithRevIncludes(ctx, t.Tx, q))
+	return t.s.searchWithRevIncludes(ctx, t.Tx, q)
 }
 
 func (t *logTx) History(ctx context.Context, q store.HistoryQuery) (*store.HistoryPage, error) {
 	if q.Type != auditType {
-		return t.s.historied(ctx)(t.Tx.History(ctx, q))
+		return t.Tx.History(ctx, q)
 	}
 	return t.s.historyLog(ctx, q)
 }
@@ -212,13 +188,7 @@ func (t *logTx) CurrentVersions(ctx context.Context, refs []store.Ref) (map[stor
 
 func (t *logTx) Put(ctx context.Context, w store.Write) error {
 	if w.Resource.Type != auditType {
-		if err := t.Tx.Put(ctx, w); err != nil {
-			return err
-		}
-		if t.trail != nil {
-			t.written = append(t.written, w)
-		}
-		return nil
+		return t.Tx.Put(ctx, w)
 	}
 	if w.Resource.Deleted || w.ExpectVersion != 0 || w.Resource.VersionID != 1 {
 		return fhirerr.Errorf(http.StatusMethodNotAllowed, "not-supported", "AuditEvents are an append-only record: they cannot be updated or deleted")

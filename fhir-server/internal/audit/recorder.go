@@ -10,6 +10,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/smartgate/fhir-server/internal/search"
 	"github.com/smartgate/fhir-server/internal/store"
 )
 
@@ -82,6 +83,8 @@ func (noMetrics) AuditDropped(string, int) {}
 type Recorder struct {
 	store    Log
 	base     string
+	extract  search.Extractor // names the patients of what requests read
+	refs     refResolver      // for the keys of write events
 	queue    int
 	batch    int
 	interval time.Duration
@@ -137,7 +140,7 @@ func New(ctx context.Context, o Options) (*Recorder, error) {
 		o.UnauthenticatedWindow = DefaultUnauthenticatedWindow
 	}
 	r := &Recorder{
-		store: o.Store, base: o.BaseURL, queue: o.QueueSize, batch: o.BatchSize, interval: o.FlushInterval, log: o.Logger, now: o.Now, newID: o.NewID, metrics: o.Metrics,
+		store: o.Store, base: o.BaseURL, extract: search.Extractor{BaseURL: o.BaseURL}, queue: o.QueueSize, batch: o.BatchSize, interval: o.FlushInterval, log: o.Logger, now: o.Now, newID: o.NewID, metrics: o.Metrics,
 		wake: make(chan struct{}, 1),
 		stop: make(chan struct{}),
 		done: make(chan struct{}),

@@ -90,13 +90,8 @@ func TestRecorderStoresEvents(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	statuses := map[string]int{"/Patient/1": 200, "/Patient/2": 404, "/Observation": 403}
-	next := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if code, ok := statuses[strings.TrimPrefix(r.URL.Path, "/STU3")]; ok {
-			w.WriteHeader(code)
-		}
-	})
-	h := rec.Middleware("/STU3", next)
+	// Patient/1 answers 200, Patient/2 404 and Observation 403.
+	h := apiFor(t, st, rec, refusing{typ: "Observation"}, `{"resourceType":"Patient","id":"1"}`)
 	const n = 200
 	var wg sync.WaitGroup
 	for i := range n {
@@ -166,7 +161,11 @@ func TestJournaledEventsOutliveTheProcess(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	h := first.Middleware("/STU3", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}))
+	var patients []string
+	for i := range 30 {
+		patients = append(patients, fmt.Sprintf(`{"resourceType":"Patient","id":"%d"}`, i))
+	}
+	h := apiFor(t, st, first, nil, patients...)
 	for i := range 30 {
 		if code := request(h, "GET", fmt.Sprint("/Patient/", i)); code != 200 {
 			t.Fatalf("request %d: %d", i, code)
@@ -217,7 +216,7 @@ func TestQueueFullAnswers503(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	h := rec.Middleware("/STU3", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}))
+	h := apiFor(t, st, rec, nil, `{"resourceType":"Patient","id":"1"}`)
 	codes := make(chan int, 2)
 	for range 2 {
 		go func() { codes <- request(h, "GET", "/Patient/1") }()
@@ -260,9 +259,7 @@ func TestUnauthenticatedRequestsAreSummed(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	h := rec.Middleware("/STU3", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w.WriteHeader(http.StatusUnauthorized)
-	}))
+	h := apiFor(t, st, rec, unauthenticating{})
 	for i := range 53 {
 		r := httptest.NewRequest("GET", base+"/Patient/1", nil)
 		r.RemoteAddr = []string{"192.0.2.1:1", "192.0.2.2:1"}[min(i/50, 1)]

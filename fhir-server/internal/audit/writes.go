@@ -2,31 +2,51 @@ package audit
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"strconv"
 	"time"
 
-	"github.com/smartgate/fhir-server/internal/search"
+	"github.com/smartgate/fhir-server/internal/outcome"
 	"github.com/smartgate/fhir-server/internal/store"
 )
 
-// writeBlock encodes the AuditEvent of the writes one transaction of the
-// request t makes: one entity per resource written, with the version it
+// Written appends the AuditEvent of the writes one transaction of a
+// request makes to the audit log, in that transaction (the Recorder is an
+// observer of the API): a write and its audit record commit together or
+// not at all. The event names each resource written, with the version it
 // stored, and the patients whose compartments the written (and, for
-// deletions, the read) versions are in.
-func (s *LogStore) writeBlock(t *trail, writes []store.Write) store.AuditBlock {
-	e := t.who()
-	e.Recorded = s.now()
+// deletions and updates, the read) versions are in. AuditEvents a
+// client creates are records themselves, appended by the LogStore.
+func (r *Recorder) Written(ctx context.Context, tx store.Tx, o *outcome.Outcome, writes []store.Write) error {
+	var ws []store.Write
+	for _, w := range writes {
+		if w.Resource.Type != auditType {
+			ws = append(ws, w)
+		}
+	}
+	if len(ws) == 0 {
+		return nil
+	}
+	ap, ok := tx.(store.AuditTx)
+	if !ok {
+		return errors.New("audit: the store's transactions cannot append to its audit log")
+	}
+	_, err := ap.AppendAudit(ctx, []store.AuditBlock{r.writeBlock(o, ws)})
+	return err
+}
+
+// writeBlock encodes the AuditEvent of writes, with its keys.
+func (r *Recorder) writeBlock(o *outcome.Outcome, writes []store.Write) store.AuditBlock {
+	e := requestEvent(o)
+	e.Recorded = r.now()
 	e.Entities = make([]Entity, 0, len(writes))
 	for _, w := range writes {
-		r := w.Resource
-		x := Entity{Type: r.Type, ID: r.ID, Interaction: writeKind(r), Version: strconv.FormatInt(r.VersionID, 10)}
-		e.Entities = append(e.Entities, x)
-		params, _ := search.CompartmentParams(r.Type)
-		t.addPatients(search.Members("Patient", r.Type, r.ID, params, w.Index))
+		res := w.Resource
+		e.Entities = append(e.Entities, Entity{Type: res.Type, ID: res.ID, Interaction: writeKind(res), Version: strconv.FormatInt(res.VersionID, 10)})
 	}
-	_, e.Patients, _, _ = t.snapshot()
-	if c := t.claims(); c != nil && c.Patient != "" {
+	e.Patients = r.patients(o, writes)
+	if c := o.Claims; c != nil && c.Patient != "" {
 		e.Patients = appendNew(e.Patients, c.Patient)
 	}
 	switch {
@@ -36,21 +56,21 @@ func (s *LogStore) writeBlock(t *trail, writes []store.Write) store.AuditBlock {
 		e.Interaction = e.Entities[0].Interaction
 		e.Status = writeStatus(e.Interaction)
 	}
-	w := newBlockWriter(s.extract.BaseURL, 256*len(writes))
-	w.addEvent(s.newID(), s.now().UTC().Truncate(time.Millisecond), e)
+	w := newBlockWriter(r.base, 256*len(writes))
+	w.addEvent(r.newID(), r.now().UTC().Truncate(time.Millisecond), e)
 	keys := newKeySet(8)
-	keys.addEvent(e, &s.refs, s.extract.BaseURL)
+	keys.addEvent(e, &r.refs, r.base)
 	b := w.block()
 	b.Keys = keys.keys
 	return b
 }
 
-// writeKind names the interaction that stored r.
-func writeKind(r store.Resource) string {
+// writeKind names the interaction that stored res.
+func writeKind(res store.Resource) string {
 	switch {
-	case r.Deleted:
+	case res.Deleted:
 		return "delete"
-	case r.VersionID == 1:
+	case res.VersionID == 1:
 		return "create"
 	}
 	return "update"
@@ -64,48 +84,4 @@ func writeStatus(interaction string) int {
 		return http.StatusNoContent
 	}
 	return http.StatusOK
-}
-
-func appendNew(ps []string, p string) []string {
-	for _, x := range ps {
-		if x == p {
-			return ps
-		}
-	}
-	return append(ps, p)
-}
-
-// touched returns a function passing a read's result on after noting it
-// in the request's trail.
-func (s *LogStore) touched(ctx context.Context) func(*store.Resource, error) (*store.Resource, error) {
-	return func(r *store.Resource, err error) (*store.Resource, error) {
-		if err == nil || r != nil {
-			trailFrom(ctx).touch(s.extract, r)
-		}
-		return r, err
-	}
-}
-
-// searched returns a function passing a search's page on after noting
-// it in the request's trail.
-func (s *LogStore) searched(ctx context.Context) func(*store.Page, error) (*store.Page, error) {
-	return func(p *store.Page, err error) (*store.Page, error) {
-		if t := trailFrom(ctx); t != nil && err == nil {
-			t.touch(s.extract, p.Matches...)
-			t.touch(s.extract, p.Included...)
-			t.searched(len(p.Matches))
-		}
-		return p, err
-	}
-}
-
-// historied returns a function passing a history page on after noting
-// it in the request's trail.
-func (s *LogStore) historied(ctx context.Context) func(*store.HistoryPage, error) (*store.HistoryPage, error) {
-	return func(p *store.HistoryPage, err error) (*store.HistoryPage, error) {
-		if t := trailFrom(ctx); t != nil && err == nil {
-			t.touch(s.extract, p.Versions...)
-		}
-		return p, err
-	}
 }

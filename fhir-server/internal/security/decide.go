@@ -8,7 +8,7 @@ import (
 	"github.com/smartgate/pkg/smart"
 	"github.com/smartgate/pkg/token"
 
-	"github.com/smartgate/fhir-server/internal/api"
+	"github.com/smartgate/fhir-server/internal/access"
 	"github.com/smartgate/fhir-server/internal/route"
 	"github.com/smartgate/fhir-server/internal/search"
 )
@@ -28,20 +28,20 @@ type need struct {
 // decide maps an access to the permissions it needs and the grant that
 // results. Every type and permission must be allowed; the grant narrows
 // to the patient compartment when any of them is allowed only there.
-func (g *Guard) decide(c *token.Claims, a api.Access) (api.Grant, error) {
+func (g *Guard) decide(c *token.Claims, a access.Access) (access.Grant, error) {
 	switch a.Interaction {
 	case route.Batch, route.Transaction:
 		// A Bundle's entries are authorized one by one; the Bundle itself
 		// only needs a token that could be allowed some entry.
 		return g.bundle(c)
 	case route.Capabilities:
-		return api.Grant{}, nil
+		return access.Grant{}, nil
 	case route.HistorySystem:
 		return g.systemHistory(c)
 	}
 	perm, ok := smart.InteractionPermission(string(a.Interaction))
 	if !ok || a.Type == "" {
-		return api.Grant{}, insufficientScope(g.realm, "", fmt.Sprintf("interaction %q is not permitted", a.Interaction))
+		return access.Grant{}, insufficientScope(g.realm, "", fmt.Sprintf("interaction %q is not permitted", a.Interaction))
 	}
 	needs := []need{{typ: a.Type, perm: perm}}
 	if a.Query != nil {
@@ -52,12 +52,12 @@ func (g *Guard) decide(c *token.Claims, a api.Access) (api.Grant, error) {
 		needs = append(needs, reached(a.Query)...)
 	}
 	scopes := g.scopes.get(c.Scope)
-	var grant api.Grant
+	var grant access.Grant
 	compartment := false
 	for _, n := range needs {
 		r, err := g.decideType(scopes, c, n)
 		if err != nil {
-			return api.Grant{}, err
+			return access.Grant{}, err
 		}
 		compartment = compartment || r.compartment
 		grant.Clauses = append(grant.Clauses, r.clauses...)
@@ -206,18 +206,18 @@ func includeTargets(inc search.Include) []string {
 // systemHistory allows [base]/_history only to a token that may search
 // every type without restriction (it returns versions of every type,
 // AuditEvents included).
-func (g *Guard) systemHistory(c *token.Claims) (api.Grant, error) {
+func (g *Guard) systemHistory(c *token.Claims) (access.Grant, error) {
 	scopes := g.scopes.get(c.Scope)
 	for _, t := range search.Types() {
 		if !g.table.Has(t) {
-			return api.Grant{}, insufficientScope(g.realm, "", "the history of the whole system includes "+t+", which this server's scope table does not permit")
+			return access.Grant{}, insufficientScope(g.realm, "", "the history of the whole system includes "+t+", which this server's scope table does not permit")
 		}
 		d := g.table.DecideScopes(scopes, t, smart.Search, c.HasPatient())
 		if !d.Unrestricted() {
 			missing := "system/" + t + ".read"
-			return api.Grant{}, insufficientScope(g.realm, missing,
+			return access.Grant{}, insufficientScope(g.realm, missing,
 				"the history of the whole system needs unrestricted search on every type ("+strings.TrimSuffix(missing, ".read")+" among them)")
 		}
 	}
-	return api.Grant{}, nil
+	return access.Grant{}, nil
 }

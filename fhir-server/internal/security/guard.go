@@ -10,10 +10,9 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/smartgate/fhir-server/internal/access"
 	"github.com/smartgate/pkg/smart"
 	"github.com/smartgate/pkg/token"
-
-	"github.com/smartgate/fhir-server/internal/api"
 )
 
 // Verifier checks an access token and returns its claims; errors are
@@ -28,9 +27,8 @@ type Config struct {
 	// Scopes is the scope table (config/scopes.yaml): types it does not
 	// name are refused whatever the token holds.
 	Scopes *smart.Table
-	// BaseURL is the public FHIR base ("http://localhost:8080/STU3"): its
-	// path is where the middleware requires tokens, and granular scope
-	// queries are parsed against it.
+	// BaseURL is the public FHIR base ("http://localhost:8080/STU3"):
+	// granular scope queries are parsed against it.
 	BaseURL string
 	// Realm is the realm of WWW-Authenticate challenges (default BaseURL).
 	Realm  string
@@ -43,21 +41,18 @@ type Config struct {
 	Revocations Freshness
 }
 
-// Guard authenticates requests and authorizes interactions. It
-// implements api.Guard and is safe for concurrent use.
+// Guard authenticates requests and authorizes interactions (the API's
+// Guard). It is safe for concurrent use.
 type Guard struct {
 	verifier Verifier
 	table    *smart.Table
 	base     string
-	basePath string
 	realm    string
 	log      *slog.Logger
 	metrics  Metrics
 	fresh    Freshness
 	scopes   scopeCache
 }
-
-var _ api.Guard = (*Guard)(nil)
 
 // New builds a Guard.
 func New(cfg Config) (*Guard, error) {
@@ -77,7 +72,7 @@ func New(cfg Config) (*Guard, error) {
 	}
 	g := &Guard{
 		verifier: cfg.Verifier, table: cfg.Scopes,
-		base: strings.TrimRight(cfg.BaseURL, "/"), basePath: strings.TrimRight(u.Path, "/"),
+		base:  strings.TrimRight(cfg.BaseURL, "/"),
 		realm: cfg.Realm, log: cfg.Logger, metrics: cfg.Metrics, fresh: cfg.Revocations,
 	}
 	if g.metrics == nil {
@@ -92,37 +87,10 @@ func New(cfg Config) (*Guard, error) {
 	return g, nil
 }
 
-// Authorize implements api.Guard: it authenticates the request (once per
-// request: the claims are kept in its Record), then decides a from the
-// token's scopes. Nothing here touches the store.
-func (g *Guard) Authorize(ctx context.Context, r *http.Request, a api.Access) (api.Grant, error) {
-	claims, err := g.authenticate(ctx, r)
-	if err != nil {
-		if rec := RecordFrom(ctx); rec != nil {
-			rec.add(a, false)
-		}
-		return api.Grant{}, err
-	}
-	grant, err := g.decide(claims, a)
-	if rec := RecordFrom(ctx); rec != nil {
-		rec.add(a, err == nil)
-	}
-	if err != nil {
-		g.countRefusal(a, err)
-		g.log.DebugContext(ctx, "access refused", "client_id", claims.ClientID, "interaction", string(a.Interaction), "type", a.Type, "reason", err.Error())
-	}
-	return grant, err
-}
-
-// authenticate returns the claims of the request's token: those the
-// middleware already verified, or verified here from the header.
-func (g *Guard) authenticate(ctx context.Context, r *http.Request) (*token.Claims, error) {
-	rec := RecordFrom(ctx)
-	if rec != nil {
-		if c := rec.Claims(); c != nil {
-			return c, nil
-		}
-	}
+// Authenticate returns the verified claims of the request's Bearer
+// token: 401 without one or with one that does not verify, 503 while the
+// revocation list is stale.
+func (g *Guard) Authenticate(ctx context.Context, r *http.Request) (*token.Claims, error) {
 	raw, present := bearerToken(r)
 	if !present {
 		g.metrics.Unauthorized(ReasonMissing)
@@ -140,10 +108,22 @@ func (g *Guard) authenticate(ctx context.Context, r *http.Request) (*token.Claim
 		g.metrics.Unauthorized(unauthorizedReason(err))
 		return nil, invalidToken(g.realm, token.Description(err))
 	}
-	if rec != nil {
-		rec.setClaims(c)
-	}
 	return c, nil
+}
+
+// Authorize decides a from the scopes of c, the claims Authenticate
+// returned. Nothing here touches the store.
+func (g *Guard) Authorize(ctx context.Context, c *token.Claims, a access.Access) (access.Grant, error) {
+	if c == nil {
+		g.metrics.Unauthorized(ReasonMissing)
+		return access.Grant{}, unauthenticated(g.realm)
+	}
+	grant, err := g.decide(c, a)
+	if err != nil {
+		g.countRefusal(a, err)
+		g.log.DebugContext(ctx, "access refused", "client_id", c.ClientID, "interaction", string(a.Interaction), "type", a.Type, "reason", err.Error())
+	}
+	return grant, err
 }
 
 // scopeCache keeps the parsed scopes of the scope strings seen, so a

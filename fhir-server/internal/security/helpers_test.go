@@ -223,14 +223,14 @@ func newEnv(t *testing.T, o envOptions) *env {
 		defer cancel()
 		_ = rec.Close(ctx)
 	})
-	h, err := api.New(api.Options{Store: ls, BaseURL: base, Guard: g, Metadata: []byte(`{"resourceType":"CapabilityStatement"}`), Metrics: o.metrics})
+	h, err := api.New(api.Options{Store: ls, BaseURL: base, Guard: g, Observers: []api.Observer{rec}, Metadata: []byte(`{"resourceType":"CapabilityStatement"}`), Metrics: o.metrics})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if err := h.Load(ctx, fixture()); err != nil {
 		t.Fatal(err)
 	}
-	var handler http.Handler = rec.Middleware("/STU3", g.Middleware(h))
+	var handler http.Handler = h
 	if o.metrics != nil {
 		handler = o.metrics.Middleware("/STU3", "", nil, handler)
 	}

@@ -6,7 +6,7 @@ import (
 
 	"github.com/smartgate/pkg/token"
 
-	"github.com/smartgate/fhir-server/internal/api"
+	"github.com/smartgate/fhir-server/internal/access"
 	"github.com/smartgate/fhir-server/internal/fhirerr"
 )
 
@@ -72,7 +72,7 @@ func unauthorizedReason(err error) string {
 }
 
 // countRefusal counts a 403 the Guard decided for a.
-func (g *Guard) countRefusal(a api.Access, err error) {
+func (g *Guard) countRefusal(a access.Access, err error) {
 	var e *fhirerr.Error
 	if errors.As(err, &e) && e.Status == http.StatusForbidden {
 		g.metrics.ScopeRefused(a.Type)

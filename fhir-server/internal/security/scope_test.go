@@ -9,7 +9,7 @@ import (
 
 	"github.com/smartgate/pkg/smart"
 
-	"github.com/smartgate/fhir-server/internal/api"
+	"github.com/smartgate/fhir-server/internal/access"
 	"github.com/smartgate/fhir-server/internal/fhirerr"
 	"github.com/smartgate/fhir-server/internal/route"
 	"github.com/smartgate/fhir-server/internal/security"
@@ -90,12 +90,16 @@ func TestTypeMissingFromTableIsRefused(t *testing.T) {
 	}
 	r := httptest.NewRequest("GET", base+"/Location/1", nil)
 	r.Header.Set("Authorization", "Bearer x")
-	_, err = g.Authorize(context.Background(), r, api.Access{Interaction: route.Read, Type: "Location", ID: "1"})
+	c, err := g.Authenticate(context.Background(), r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = g.Authorize(context.Background(), c, access.Access{Interaction: route.Read, Type: "Location", ID: "1"})
 	var ae *fhirerr.Error
 	if err == nil || !asAPIError(err, &ae) || ae.Status != 403 {
 		t.Fatalf("got %v, want 403", err)
 	}
-	if _, err := g.Authorize(context.Background(), r, api.Access{Interaction: route.Read, Type: "Patient", ID: "1"}); err != nil {
+	if _, err := g.Authorize(context.Background(), c, access.Access{Interaction: route.Read, Type: "Patient", ID: "1"}); err != nil {
 		t.Fatalf("Patient: %v", err)
 	}
 }

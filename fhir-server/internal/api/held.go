@@ -1,4 +1,4 @@
-package audit
+package api
 
 import (
 	"bytes"
@@ -7,9 +7,10 @@ import (
 	"sync"
 )
 
-// heldResponse keeps a handler's response in memory until the request's
-// AuditEvent is stored: release sends it, or the caller answers something
-// else instead (the headers the handler set are then dropped with it).
+// heldResponse keeps a request's response in memory until the observers
+// have seen its outcome (audit: until its AuditEvent is recorded):
+// release sends it, or the caller answers something else instead (the
+// headers the handler set are then dropped with it).
 type heldResponse struct {
 	w      http.ResponseWriter
 	header http.Header
@@ -65,6 +66,12 @@ func (h *heldResponse) Status() int {
 		return http.StatusOK
 	}
 	return h.code
+}
+
+// reset drops what the handler wrote so far.
+func (h *heldResponse) reset() {
+	h.header, h.code = make(http.Header), 0
+	h.body.Reset()
 }
 
 // release sends the held response.
