@@ -34,6 +34,7 @@ func (h *Handler) countError(err error) {
 	switch {
 	case errors.As(err, &e), errors.Is(err, store.ErrNotFound), errors.Is(err, store.ErrGone),
 		errors.Is(err, store.ErrConflict), errors.Is(err, store.ErrBadCursor),
+		errors.Is(err, store.ErrNotSupported), errors.Is(err, store.ErrAppendOnly),
 		errors.Is(err, errBodyTooLarge), errors.Is(err, context.Canceled):
 	case errors.Is(err, context.DeadlineExceeded):
 		h.metrics.StoreError(StoreTimeout)

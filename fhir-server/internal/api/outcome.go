@@ -25,6 +25,10 @@ func asError(err error, log *slog.Logger) *fhirerr.Error {
 		return fhirerr.Errorf(http.StatusConflict, "conflict", "the resource was changed by another request; read it again and retry")
 	case errors.Is(err, store.ErrBadCursor):
 		return fhirerr.Errorf(http.StatusBadRequest, "invalid", "paging cursor no longer valid; start the search again")
+	case errors.Is(err, store.ErrNotSupported):
+		return fhirerr.Errorf(http.StatusBadRequest, "not-supported", "%s", refusal(err, "the store does not support this request"))
+	case errors.Is(err, store.ErrAppendOnly):
+		return fhirerr.Errorf(http.StatusMethodNotAllowed, "not-supported", "%s", refusal(err, "the resource may only be created"))
 	case errors.Is(err, errBodyTooLarge):
 		return fhirerr.Errorf(http.StatusRequestEntityTooLarge, "too-costly", "request body too large")
 	case errors.Is(err, store.ErrUnavailable):
@@ -45,6 +49,14 @@ func asError(err error, log *slog.Logger) *fhirerr.Error {
 }
 
 var errBodyTooLarge = errors.New("request body too large")
+
+// refusal is the reason a *store.Refusal in err gives, or otherwise.
+func refusal(err error, otherwise string) string {
+	if r, ok := errors.AsType[*store.Refusal](err); ok {
+		return r.Reason
+	}
+	return otherwise
+}
 
 // writeError answers err as an OperationOutcome: an *fhirerr.Error as
 // it is, anything else as asError maps it.

@@ -7,12 +7,10 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"net/http"
 	"strconv"
 	"strings"
 	"time"
 
-	"github.com/smartgate/fhir-server/internal/fhirerr"
 	"github.com/smartgate/fhir-server/internal/search"
 	"github.com/smartgate/fhir-server/internal/store"
 )
@@ -191,7 +189,7 @@ func (t *logTx) Put(ctx context.Context, w store.Write) error {
 		return t.Tx.Put(ctx, w)
 	}
 	if w.Resource.Deleted || w.ExpectVersion != 0 || w.Resource.VersionID != 1 {
-		return fhirerr.Errorf(http.StatusMethodNotAllowed, "not-supported", "AuditEvents are an append-only record: they cannot be updated or deleted")
+		return store.Refuse(store.ErrAppendOnly, "AuditEvents are an append-only record: they cannot be updated or deleted")
 	}
 	for _, c := range t.created {
 		if c.Resource.ID == w.Resource.ID {
@@ -358,13 +356,13 @@ func (s *LogStore) prepare(q *search.Query) (*logQuery, error) {
 		// AuditEvent is in the Patient compartment by its patient
 		// parameter (STU3 CompartmentDefinition/patient).
 		if q.Compartment.Type != "Patient" {
-			return nil, fhirerr.Errorf(http.StatusForbidden, "forbidden", "AuditEvents are not searchable in a %s compartment", q.Compartment.Type)
+			return nil, store.Refuse(store.ErrNotSupported, "AuditEvents are not searchable in a %s compartment", q.Compartment.Type)
 		}
 		clauses = append(clauses[:len(clauses):len(clauses)], search.Clause{Param: "patient", Kind: search.KindReference,
 			Values: []search.Value{{RefType: "Patient", RefID: q.Compartment.ID}}})
 	}
 	if err := search.CheckMatchable(clauses); err != nil {
-		return nil, fhirerr.Errorf(http.StatusBadRequest, "not-supported", "%v (AuditEvent searches run on the audit log, which does not support it)", err)
+		return nil, store.Refuse(store.ErrNotSupported, "%v (AuditEvent searches run on the audit log, which does not support it)", err)
 	}
 	lq := &logQuery{clauses: clauses}
 	lq.scan.Key = searchKey(clauses)
@@ -373,14 +371,14 @@ func (s *LogStore) prepare(q *search.Query) (*logQuery, error) {
 	case len(q.Sort) == 1 && q.Sort[0].Param == "_lastUpdated":
 		lq.scan.Ascending = !q.Sort[0].Descending
 	default:
-		return nil, fhirerr.Errorf(http.StatusBadRequest, "not-supported", "AuditEvent searches sort by _lastUpdated only (newest first by default)")
+		return nil, store.Refuse(store.ErrNotSupported, "AuditEvent searches sort by _lastUpdated only (newest first by default)")
 	}
 	if len(q.RevIncludes) > 0 {
-		return nil, fhirerr.Errorf(http.StatusBadRequest, "not-supported", "_revinclude is not supported on AuditEvent searches")
+		return nil, store.Refuse(store.ErrNotSupported, "_revinclude is not supported on AuditEvent searches")
 	}
 	for _, inc := range q.Includes {
 		if inc.Iterate {
-			return nil, fhirerr.Errorf(http.StatusBadRequest, "not-supported", "_include:iterate is not supported on AuditEvent searches")
+			return nil, store.Refuse(store.ErrNotSupported, "_include:iterate is not supported on AuditEvent searches")
 		}
 	}
 	lq.scan.From, lq.scan.To = timeBounds(clauses)

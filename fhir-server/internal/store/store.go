@@ -6,27 +6,9 @@ package store
 
 import (
 	"context"
-	"errors"
 	"time"
 
 	"github.com/smartgate/fhir-server/internal/search"
-)
-
-// Sentinel errors, identical on every backend (test with errors.Is).
-var (
-	ErrNotFound = errors.New("store: not found")
-	// ErrGone: the resource exists but its current version is a deletion.
-	ErrGone = errors.New("store: gone")
-	// ErrConflict: a version precondition failed (optimistic concurrency,
-	// If-Match) or a create found the id taken.
-	ErrConflict = errors.New("store: conflict")
-	// ErrBadCursor: a paging cursor that this store did not issue or that
-	// no longer applies to the query.
-	ErrBadCursor = errors.New("store: bad cursor")
-	// ErrUnavailable: the database could not be reached, or stayed busy
-	// past its timeout. Nothing was done; the same request may succeed
-	// later. It wraps the backend's error.
-	ErrUnavailable = errors.New("store: unavailable")
 )
 
 // Resource is one version of a resource. Body is the JSON document as
