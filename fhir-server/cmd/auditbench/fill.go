@@ -14,6 +14,7 @@ import (
 
 	"github.com/smartgate/fhir-server/internal/app"
 	"github.com/smartgate/fhir-server/internal/audit"
+	"github.com/smartgate/fhir-server/internal/store/auditlog"
 )
 
 const (
@@ -108,8 +109,8 @@ func fill(ctx context.Context, a *app.App, o options) (*logUnderTest, error) {
 // 10% writes creating or updating a resource in a patient's record, 5%
 // reads of a practitioner; a third of them by a user (a practitioner)
 // through a client, the rest by a client alone; one in twenty refused.
-func (l *logUnderTest) event(rng *rand.Rand, i int, at time.Time) audit.Event {
-	e := audit.Event{Recorded: at, Status: 200, Address: fmt.Sprintf("10.0.%d.%d", rng.IntN(4), rng.IntN(250)),
+func (l *logUnderTest) event(rng *rand.Rand, i int, at time.Time) auditlog.Event {
+	e := auditlog.Event{Recorded: at, Status: 200, Address: fmt.Sprintf("10.0.%d.%d", rng.IntN(4), rng.IntN(250)),
 		Issuer: issuer, ClientID: l.clients[rng.IntN(len(l.clients))], RequestID: fmt.Sprintf("%032x", rng.Uint64())}
 	e.Subject = e.ClientID
 	if rng.IntN(20) == 0 {
@@ -124,19 +125,19 @@ func (l *logUnderTest) event(rng *rand.Rand, i int, at time.Time) audit.Event {
 	switch r := rng.IntN(100); {
 	case r < 55:
 		e.Interaction, e.Patients = "read", []string{patient}
-		e.Entities = []audit.Entity{{Type: typ, ID: fmt.Sprintf("%s-%s-%d", typ, patient, rng.IntN(5)), Interaction: "read"}}
+		e.Entities = []auditlog.Entity{{Type: typ, ID: fmt.Sprintf("%s-%s-%d", typ, patient, rng.IntN(5)), Interaction: "read"}}
 	case r < 60:
 		e.Interaction, e.Patients = "read", []string{patient}
-		e.Entities = []audit.Entity{{Type: "Patient", ID: patient, Interaction: "read"}}
+		e.Entities = []auditlog.Entity{{Type: "Patient", ID: patient, Interaction: "read"}}
 	case r < 85:
 		e.Interaction, e.Patients = "search-type", []string{patient}
-		e.Entities = []audit.Entity{{Type: typ, Interaction: "search-type", Query: "patient=" + patient}}
+		e.Entities = []auditlog.Entity{{Type: typ, Interaction: "search-type", Query: "patient=" + patient}}
 	case r < 95:
 		e.Interaction, e.Patients = "create", []string{patient}
-		e.Entities = []audit.Entity{{Type: typ, ID: fmt.Sprintf("%s-w%d", typ, i), Interaction: "create"}}
+		e.Entities = []auditlog.Entity{{Type: typ, ID: fmt.Sprintf("%s-w%d", typ, i), Interaction: "create"}}
 	default:
 		e.Interaction = "read"
-		e.Entities = []audit.Entity{{Type: "Practitioner", ID: agent[len("Practitioner/"):], Interaction: "read"}}
+		e.Entities = []auditlog.Entity{{Type: "Practitioner", ID: agent[len("Practitioner/"):], Interaction: "read"}}
 	}
 	return e
 }

@@ -19,6 +19,7 @@ import (
 	"github.com/smartgate/fhir-server/internal/app"
 	"github.com/smartgate/fhir-server/internal/audit"
 	"github.com/smartgate/fhir-server/internal/config"
+	"github.com/smartgate/fhir-server/internal/store/auditlog"
 )
 
 // auditEvent is what the tests read of an exported line.
@@ -58,8 +59,8 @@ func fillAuditLog(t *testing.T, s bulkStore) {
 		t.Fatal(err)
 	}
 	for i := range 10 {
-		_ = rec.Record(audit.Event{Interaction: "read", Recorded: clock, Status: 200, ClientID: "siem-test",
-			Entities: []audit.Entity{{Type: "Observation", ID: fmt.Sprint("o", i), Interaction: "read"}}})
+		_ = rec.Record(auditlog.Event{Interaction: "read", Recorded: clock, Status: 200, ClientID: "siem-test",
+			Entities: []auditlog.Entity{{Type: "Observation", ID: fmt.Sprint("o", i), Interaction: "read"}}})
 	}
 	if err := rec.Close(ctx); err != nil {
 		t.Fatal(err)

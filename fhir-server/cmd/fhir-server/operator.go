@@ -12,8 +12,8 @@ import (
 	"time"
 
 	"github.com/smartgate/fhir-server/internal/app"
-	"github.com/smartgate/fhir-server/internal/audit"
 	"github.com/smartgate/fhir-server/internal/config"
+	"github.com/smartgate/fhir-server/internal/store/auditlog"
 )
 
 // operatorFlags starts the flag set of an operator subcommand: -config as
@@ -59,7 +59,7 @@ func operatorConfig(fs *flag.FlagSet, path string) (config.Config, error) {
 // server may share it: SQLite in WAL mode, or PostgreSQL) and checks that
 // it answers. With mustExist, a missing SQLite file is an error rather
 // than a new empty store.
-func openOperatorStore(ctx context.Context, cfg config.Config, mustExist bool, stderr io.Writer) (*audit.LogStore, error) {
+func openOperatorStore(ctx context.Context, cfg config.Config, mustExist bool, stderr io.Writer) (*auditlog.Store, error) {
 	if cfg.DatabaseURL == "" && mustExist {
 		if _, err := os.Stat(cfg.SQLitePath()); errors.Is(err, fs.ErrNotExist) {
 			return nil, fmt.Errorf("no store at %s (set FHIR_DATA_DIR or -config to the server's data directory, or DATABASE_URL for PostgreSQL)", cfg.SQLitePath())

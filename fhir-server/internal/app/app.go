@@ -20,6 +20,7 @@ import (
 	"github.com/smartgate/fhir-server/internal/config"
 	"github.com/smartgate/fhir-server/internal/demo"
 	"github.com/smartgate/fhir-server/internal/metrics"
+	"github.com/smartgate/fhir-server/internal/store/auditlog"
 	"github.com/smartgate/fhir-server/internal/validate"
 )
 
@@ -27,7 +28,7 @@ import (
 type App struct {
 	Config config.Config
 	// Store is the FHIR store with its AuditEvents in its audit log.
-	Store *audit.LogStore
+	Store *auditlog.Store
 	// API is the FHIR REST API (its Load and Upsert write as requests do).
 	API *api.Handler
 	// Handler is the whole server: request ids, GET /metrics and request
@@ -68,7 +69,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error)
 
 func (a *App) build(ctx context.Context) error {
 	cfg, log := a.Config, a.log
-	go a.Store.IndexKeys(ctx, audit.DefaultIndexInterval, log.With("component", "audit"))
+	go a.Store.IndexKeys(ctx, auditlog.DefaultIndexInterval, log.With("component", "audit"))
 	sec, err := securityLayer(ctx, cfg, a.Store, a.Metrics, log)
 	if err != nil {
 		return err

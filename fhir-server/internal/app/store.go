@@ -7,10 +7,10 @@ import (
 	"os"
 
 	"github.com/smartgate/fhir-server/internal/api"
-	"github.com/smartgate/fhir-server/internal/audit"
 	"github.com/smartgate/fhir-server/internal/config"
 	"github.com/smartgate/fhir-server/internal/search"
 	"github.com/smartgate/fhir-server/internal/store"
+	"github.com/smartgate/fhir-server/internal/store/auditlog"
 	"github.com/smartgate/fhir-server/internal/store/postgres"
 	"github.com/smartgate/fhir-server/internal/store/sqlite"
 	"github.com/smartgate/fhir-server/internal/validate"
@@ -19,12 +19,12 @@ import (
 // OpenStore opens PostgreSQL when cfg names a database URL, else SQLite
 // in the data directory, with AuditEvents served from the store's audit
 // log: the store of the server, and of the operator commands.
-func OpenStore(ctx context.Context, cfg config.Config, log *slog.Logger) (*audit.LogStore, error) {
+func OpenStore(ctx context.Context, cfg config.Config, log *slog.Logger) (*auditlog.Store, error) {
 	st, err := openBackend(ctx, cfg, log)
 	if err != nil {
 		return nil, err
 	}
-	ls, err := audit.Open(ctx, st, cfg.BaseURL, log)
+	ls, err := auditlog.Open(ctx, st, cfg.BaseURL, log)
 	if err != nil {
 		st.Close()
 		return nil, err

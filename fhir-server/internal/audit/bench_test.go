@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/smartgate/fhir-server/internal/audit"
+	"github.com/smartgate/fhir-server/internal/store/auditlog"
 )
 
 var benchBatch = audit.DefaultBatchSize
@@ -20,9 +21,9 @@ func BenchmarkRecorder(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	ev := audit.Event{Interaction: "read", Recorded: time.Now(), Status: 200, Address: "127.0.0.1",
+	ev := auditlog.Event{Interaction: "read", Recorded: time.Now(), Status: 200, Address: "127.0.0.1",
 		Issuer: "http://auth.test", ClientID: "demo-system", Subject: "demo-system", Patients: []string{"4"},
-		Entities: []audit.Entity{{Type: "Patient", ID: "4", Interaction: "read"}}}
+		Entities: []auditlog.Entity{{Type: "Patient", ID: "4", Interaction: "read"}}}
 	b.ResetTimer()
 	start := time.Now()
 	var wg sync.WaitGroup

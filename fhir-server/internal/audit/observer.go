@@ -12,6 +12,7 @@ import (
 	"github.com/smartgate/fhir-server/internal/route"
 	"github.com/smartgate/fhir-server/internal/search"
 	"github.com/smartgate/fhir-server/internal/store"
+	"github.com/smartgate/fhir-server/internal/store/auditlog"
 )
 
 // Finished records the AuditEvent of a finished request before its
@@ -42,25 +43,25 @@ func (r *Recorder) Finished(_ context.Context, o *outcome.Outcome) error {
 // wroteOwn reports whether a transaction of the request committed
 // writes, and with them their AuditEvent (see Written).
 func wroteOwn(o *outcome.Outcome) bool {
-	return slices.ContainsFunc(o.Written, func(w store.Write) bool { return w.Resource.Type != auditType })
+	return slices.ContainsFunc(o.Written, func(w store.Write) bool { return w.Resource.Type != auditlog.ResourceType })
 }
 
 // event builds the Event of a finished request from what the Guard
 // decided and the store returned, or from its route when nothing was
 // decided (the request was refused before).
-func (r *Recorder) event(o *outcome.Outcome) Event {
+func (r *Recorder) event(o *outcome.Outcome) auditlog.Event {
 	e := requestEvent(o)
 	e.Recorded, e.Status = r.now(), o.Status
 	if e.Interaction == "batch" && o.BundleType != "" {
 		e.Interaction = string(o.BundleType)
 	}
-	var decided []Entity
+	var decided []auditlog.Entity
 	for _, d := range o.Accesses {
 		a := d.Access
 		if !a.Entry && a.Type == "" && a.Interaction == route.Transaction {
 			continue // the Bundle as a whole: its type comes from its body
 		}
-		ent := Entity{Type: a.Type, ID: a.ID, Interaction: string(a.Interaction)}
+		ent := auditlog.Entity{Type: a.Type, ID: a.ID, Interaction: string(a.Interaction)}
 		if !a.Entry {
 			e.Interaction = string(a.Interaction)
 			ent.Query = o.Route.Query
@@ -74,11 +75,11 @@ func (r *Recorder) event(o *outcome.Outcome) Event {
 		e.Entities[0].Count, e.Entities[0].Counted = matches(o), true
 	}
 	for _, res := range o.Returned {
-		if res.Type == auditType {
+		if res.Type == auditlog.ResourceType {
 			continue
 		}
-		if !slices.ContainsFunc(e.Entities, func(x Entity) bool { return x.Type == res.Type && x.ID == res.ID }) {
-			e.Entities = append(e.Entities, Entity{Type: res.Type, ID: res.ID, Interaction: e.Interaction})
+		if !slices.ContainsFunc(e.Entities, func(x auditlog.Entity) bool { return x.Type == res.Type && x.ID == res.ID }) {
+			e.Entities = append(e.Entities, auditlog.Entity{Type: res.Type, ID: res.ID, Interaction: e.Interaction})
 		}
 	}
 	for _, p := range r.patients(o, nil) {
@@ -89,27 +90,27 @@ func (r *Recorder) event(o *outcome.Outcome) Event {
 
 // requestEvent is what is known of a request before it runs, and who
 // made it: its route, address, request id and the token's claims.
-func requestEvent(o *outcome.Outcome) Event {
+func requestEvent(o *outcome.Outcome) auditlog.Event {
 	interaction, entities := fromRoute(o.Route)
-	e := Event{Interaction: interaction, Entities: entities, Address: o.Address, RequestID: o.RequestID}
+	e := auditlog.Event{Interaction: interaction, Entities: entities, Address: o.Address, RequestID: o.RequestID}
 	who(&e, o.Claims)
 	return e
 }
 
 // fromRoute names the interaction and target of a request by its route
 // (named by its shape also when it could not be served).
-func fromRoute(rt route.Route) (string, []Entity) {
+func fromRoute(rt route.Route) (string, []auditlog.Entity) {
 	switch rt.Interaction {
 	case route.Transaction:
 		return "batch", nil // until the body says which
 	case route.HistorySystem:
 		return string(rt.Interaction), nil
 	}
-	return string(rt.Interaction), []Entity{{Type: rt.Type, ID: rt.ID, Query: rt.Query, Interaction: string(rt.Interaction)}}
+	return string(rt.Interaction), []auditlog.Entity{{Type: rt.Type, ID: rt.ID, Query: rt.Query, Interaction: string(rt.Interaction)}}
 }
 
 // who fills in who made the request.
-func who(e *Event, c *token.Claims) {
+func who(e *auditlog.Event, c *token.Claims) {
 	if c == nil {
 		return
 	}
@@ -124,7 +125,7 @@ func who(e *Event, c *token.Claims) {
 func matches(o *outcome.Outcome) int {
 	n := 0
 	for _, s := range o.Searches {
-		if s.Type != auditType {
+		if s.Type != auditlog.ResourceType {
 			n += s.Matches
 		}
 	}
@@ -137,7 +138,7 @@ func matches(o *outcome.Outcome) int {
 func (r *Recorder) patients(o *outcome.Outcome, writes []store.Write) []string {
 	var out []string
 	for _, res := range o.Returned {
-		if res.Type == auditType || res.Deleted {
+		if res.Type == auditlog.ResourceType || res.Deleted {
 			continue
 		}
 		// A body that cannot be read names no patient; the store holds
@@ -150,7 +151,7 @@ func (r *Recorder) patients(o *outcome.Outcome, writes []store.Write) []string {
 	for _, ws := range [][]store.Write{o.Written, writes} {
 		for _, w := range ws {
 			res := w.Resource
-			if res.Type == auditType {
+			if res.Type == auditlog.ResourceType {
 				continue
 			}
 			params, _ := search.CompartmentParams(res.Type)

@@ -12,6 +12,7 @@ import (
 
 	"github.com/smartgate/fhir-server/internal/search"
 	"github.com/smartgate/fhir-server/internal/store"
+	"github.com/smartgate/fhir-server/internal/store/auditlog"
 )
 
 // Defaults of Options.
@@ -83,8 +84,8 @@ func (noMetrics) AuditDropped(string, int) {}
 type Recorder struct {
 	store    Log
 	base     string
+	enc      *auditlog.Encoder
 	extract  search.Extractor // names the patients of what requests read
-	refs     refResolver      // for the keys of write events
 	queue    int
 	batch    int
 	interval time.Duration
@@ -115,9 +116,7 @@ type Recorder struct {
 // stamped is a journaled event with the id and lastUpdated it is stored
 // under, and the journal segment holding it.
 type stamped struct {
-	id  string
-	at  time.Time
-	e   Event
+	auditlog.Stamped
 	seg int
 }
 
@@ -140,7 +139,7 @@ func New(ctx context.Context, o Options) (*Recorder, error) {
 		o.UnauthenticatedWindow = DefaultUnauthenticatedWindow
 	}
 	r := &Recorder{
-		store: o.Store, base: o.BaseURL, extract: search.Extractor{BaseURL: o.BaseURL}, queue: o.QueueSize, batch: o.BatchSize, interval: o.FlushInterval, log: o.Logger, now: o.Now, newID: o.NewID, metrics: o.Metrics,
+		store: o.Store, base: o.BaseURL, enc: auditlog.NewEncoder(o.BaseURL), extract: search.Extractor{BaseURL: o.BaseURL}, queue: o.QueueSize, batch: o.BatchSize, interval: o.FlushInterval, log: o.Logger, now: o.Now, newID: o.NewID, metrics: o.Metrics,
 		wake: make(chan struct{}, 1),
 		stop: make(chan struct{}),
 		done: make(chan struct{}),
@@ -179,7 +178,7 @@ func New(ctx context.Context, o Options) (*Recorder, error) {
 // not recorded (the journal cannot be written, too many events wait, or
 // the recorder is closed): the request must not be answered as if it
 // were.
-func (r *Recorder) Record(e Event) error {
+func (r *Recorder) Record(e auditlog.Event) error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if r.closed {
@@ -189,11 +188,9 @@ func (r *Recorder) Record(e Event) error {
 		r.metrics.AuditDropped("queue_full", 1)
 		return ErrBusy
 	}
-	s := stamped{id: r.newID(), at: r.stamp(), e: e}
-	w := newBlockWriter(r.base, 512)
-	w.addEvent(s.id, s.at, e)
+	s := stamped{Stamped: auditlog.Stamped{ID: r.newID(), At: r.stamp(), Event: e}}
 	var err error
-	if r.frame, s.seg, err = r.j.append(r.frame, w.buf); err != nil {
+	if r.frame, s.seg, err = r.j.append(r.frame, r.enc.Frame(s.Stamped)); err != nil {
 		r.log.Error("audit: writing the journal failed; the request is refused", "err", err)
 		return err
 	}
@@ -346,21 +343,13 @@ func (r *Recorder) commit(batch []stamped) error {
 	return nil
 }
 
-// encode lays batch out as the log keeps it: blocks of at most
-// maxLogBlock events (their keys are indexed later, off the path of the
-// requests, see LogStore.IndexKeys).
+// encode lays batch out as the log keeps it (see Encoder.Blocks).
 func (r *Recorder) encode(batch []stamped) []store.AuditBlock {
-	out := make([]store.AuditBlock, 0, (len(batch)+maxLogBlock-1)/maxLogBlock)
-	for len(batch) > 0 {
-		n := min(len(batch), maxLogBlock)
-		w := newBlockWriter(r.base, 256*n)
-		for _, s := range batch[:n] {
-			w.addEvent(s.id, s.at, s.e)
-		}
-		out = append(out, w.block())
-		batch = batch[n:]
+	events := make([]auditlog.Stamped, len(batch))
+	for i, s := range batch {
+		events[i] = s.Stamped
 	}
-	return out
+	return r.enc.Blocks(events)
 }
 
 // stamp returns the lastUpdated of the next record: now at millisecond

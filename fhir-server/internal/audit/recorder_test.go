@@ -18,6 +18,7 @@ import (
 	"github.com/smartgate/fhir-server/internal/audit"
 	"github.com/smartgate/fhir-server/internal/search"
 	"github.com/smartgate/fhir-server/internal/store"
+	"github.com/smartgate/fhir-server/internal/store/auditlog"
 	"github.com/smartgate/fhir-server/internal/store/sqlite"
 )
 
@@ -58,7 +59,7 @@ func auditEvents(t *testing.T, st *sqlite.Store, params map[string]string) []map
 	if err != nil {
 		t.Fatal(err)
 	}
-	page, err := audit.NewLogStore(st, st, base).Search(context.Background(), q)
+	page, err := auditlog.New(st, st, base).Search(context.Background(), q)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -295,28 +296,5 @@ func TestUnauthenticatedRequestsAreSummed(t *testing.T) {
 	}
 	if counts["192.0.2.1"] != "50" || counts["192.0.2.2"] != "3" {
 		t.Fatalf("counts %v", counts)
-	}
-}
-
-func TestEventResource(t *testing.T) {
-	e := audit.Event{
-		Interaction: "search-type", Recorded: time.Date(2024, 1, 2, 3, 4, 5, 0, time.UTC), Status: 403,
-		Address: "10.0.0.1", Issuer: "http://auth", ClientID: "app", Subject: "u1", FHIRUser: "Practitioner/9", Patients: []string{"4"},
-		Entities: []audit.Entity{{Type: "Observation", Interaction: "search-type", Query: "code=x"}},
-	}
-	m := e.Resource(base)
-	b, _ := json.Marshal(m)
-	s := string(b)
-	for _, want := range []string{
-		`"action":"R"`, `"outcome":"4"`, `"code":"rest"`, `"recorded":"2024-01-02T03:04:05.000Z"`,
-		`"reference":"Practitioner/9"`, `"value":"app"`, `"value":"u1"`, `"reference":"Patient/4"`, `"name":"Observation"`,
-		`"query":"` + base64.StdEncoding.EncodeToString([]byte("code=x")) + `"`, `"address":"10.0.0.1"`,
-	} {
-		if !strings.Contains(s, want) {
-			t.Errorf("AuditEvent lacks %s: %s", want, s)
-		}
-	}
-	if _, err := search.Extract("AuditEvent", m); err != nil {
-		t.Fatal(err)
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/smartgate/fhir-server/internal/store"
+	"github.com/smartgate/fhir-server/internal/store/auditlog"
 )
 
 // recover stores in the log the events a previous run journaled and did
@@ -15,19 +16,13 @@ func (r *Recorder) recover(ctx context.Context, payloads [][]byte) error {
 	if len(payloads) == 0 {
 		return r.j.dropBefore(r.j.seg)
 	}
-	var recs []record
+	var recs []auditlog.Stamped
 	for i, p := range payloads {
-		br, err := readBlock(p)
+		rs, err := auditlog.Records(p)
 		if err != nil {
 			return fmt.Errorf("audit journal: frame %d: %w", i, err)
 		}
-		var rec record
-		for br.next(&rec) {
-			recs = append(recs, rec)
-		}
-		if err := br.Err(); err != nil {
-			return fmt.Errorf("audit journal: frame %d: %w", i, err)
-		}
+		recs = append(recs, rs...)
 	}
 	stored, err := r.storedIDs(ctx, recs)
 	if err != nil {
@@ -35,11 +30,11 @@ func (r *Recorder) recover(ctx context.Context, payloads [][]byte) error {
 	}
 	var batch []stamped
 	for _, rec := range recs {
-		if rec.at.After(r.last) {
-			r.last = rec.at
+		if rec.At.After(r.last) {
+			r.last = rec.At
 		}
-		if !stored[rec.id] {
-			batch = append(batch, stamped{id: rec.id, at: rec.at, e: rec.ev})
+		if !stored[rec.ID] {
+			batch = append(batch, stamped{Stamped: rec})
 		}
 	}
 	for start := 0; start < len(batch); start += r.batch {
@@ -52,36 +47,38 @@ func (r *Recorder) recover(ctx context.Context, payloads [][]byte) error {
 	return r.j.dropBefore(r.j.seg)
 }
 
+// blocksPerRead bounds the blocks read back from the log at once.
+const blocksPerRead = 8
+
 // storedIDs returns which of recs the log holds already: the ids of the
 // records of the blocks spanning their time range.
-func (r *Recorder) storedIDs(ctx context.Context, recs []record) (map[string]bool, error) {
-	from, to := recs[0].at, recs[0].at
+func (r *Recorder) storedIDs(ctx context.Context, recs []auditlog.Stamped) (map[string]bool, error) {
+	from, to := recs[0].At, recs[0].At
 	for _, rec := range recs {
-		from, to = minTime(from, rec.at), maxTime(to, rec.at)
-		if t, ok := uuidv7Time(rec.id); ok {
+		from, to = minTime(from, rec.At), maxTime(to, rec.At)
+		if t, ok := auditlog.IDTime(rec.ID); ok {
 			from, to = minTime(from, t), maxTime(to, t)
 		}
 	}
 	want := make(map[string]bool, len(recs))
 	for _, rec := range recs {
-		want[rec.id] = true
+		want[rec.ID] = true
 	}
 	stored := map[string]bool{}
-	scan := store.AuditScan{From: from, To: to.Add(time.Millisecond), Limit: blocksPerFetch}
+	scan := store.AuditScan{From: from, To: to.Add(time.Millisecond), Limit: blocksPerRead}
 	for {
 		blocks, err := r.store.AuditBlocks(ctx, scan)
 		if err != nil {
 			return nil, err
 		}
 		for _, b := range blocks {
-			br, err := readBlock(b.Data)
+			rs, err := auditlog.Records(b.Data)
 			if err != nil {
 				return nil, err
 			}
-			var rec record
-			for br.next(&rec) {
-				if want[rec.id] {
-					stored[rec.id] = true
+			for _, rec := range rs {
+				if want[rec.ID] {
+					stored[rec.ID] = true
 				}
 			}
 			scan.Before = b.Seq

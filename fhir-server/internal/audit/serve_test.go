@@ -12,14 +12,16 @@ import (
 	"github.com/smartgate/fhir-server/internal/api"
 	"github.com/smartgate/fhir-server/internal/audit"
 	"github.com/smartgate/fhir-server/internal/fhirerr"
+	"github.com/smartgate/fhir-server/internal/store/auditlog"
+	"github.com/smartgate/fhir-server/internal/store/sqlite"
 )
 
 // apiFor is the FHIR API over st (its AuditEvents in its audit log, as
 // the server keeps them) reporting every request to rec, with guard
 // (nil: AllowAll), the resources given loaded.
-func apiFor(t testing.TB, st logBackend, rec *audit.Recorder, guard api.Guard, resources ...string) http.Handler {
+func apiFor(t testing.TB, st *sqlite.Store, rec *audit.Recorder, guard api.Guard, resources ...string) http.Handler {
 	t.Helper()
-	h, err := api.New(api.Options{Store: audit.NewLogStore(st, st, base), BaseURL: base, Guard: guard, Observers: []api.Observer{rec},
+	h, err := api.New(api.Options{Store: auditlog.New(st, st, base), BaseURL: base, Guard: guard, Observers: []api.Observer{rec},
 		Metadata: []byte(`{"resourceType":"CapabilityStatement"}`)})
 	if err != nil {
 		t.Fatal(err)

@@ -3,6 +3,8 @@ package audit
 import (
 	"sync"
 	"time"
+
+	"github.com/smartgate/fhir-server/internal/store/auditlog"
 )
 
 // DefaultUnauthenticatedWindow is how long 401s from one address are
@@ -25,11 +27,11 @@ type unauthenticated struct {
 }
 
 type unauthSum struct {
-	first Event // the first refused request: its interaction and target
+	first auditlog.Event // the first refused request: its interaction and target
 	n     int
 }
 
-func (u *unauthenticated) add(e Event) {
+func (u *unauthenticated) add(e auditlog.Event) {
 	u.mu.Lock()
 	defer u.mu.Unlock()
 	if u.counts == nil {
@@ -50,7 +52,7 @@ func (u *unauthenticated) add(e Event) {
 
 // take returns one event per address summed since the last take,
 // recorded now.
-func (u *unauthenticated) take(now func() time.Time) []Event {
+func (u *unauthenticated) take(now func() time.Time) []auditlog.Event {
 	u.mu.Lock()
 	counts := u.counts
 	u.counts = nil
@@ -59,12 +61,12 @@ func (u *unauthenticated) take(now func() time.Time) []Event {
 		return nil
 	}
 	at := now()
-	out := make([]Event, 0, len(counts))
+	out := make([]auditlog.Event, 0, len(counts))
 	for _, s := range counts {
 		e := s.first
 		e.Recorded = at
 		e.Entities = append(e.Entities[:len(e.Entities):len(e.Entities)],
-			Entity{Interaction: "unauthenticated requests", Count: s.n, Counted: true})
+			auditlog.Entity{Interaction: "unauthenticated requests", Count: s.n, Counted: true})
 		out = append(out, e)
 	}
 	return out

@@ -9,6 +9,7 @@ import (
 
 	"github.com/smartgate/fhir-server/internal/outcome"
 	"github.com/smartgate/fhir-server/internal/store"
+	"github.com/smartgate/fhir-server/internal/store/auditlog"
 )
 
 // Written appends the AuditEvent of the writes one transaction of a
@@ -17,11 +18,11 @@ import (
 // not at all. The event names each resource written, with the version it
 // stored, and the patients whose compartments the written (and, for
 // deletions and updates, the read) versions are in. AuditEvents a
-// client creates are records themselves, appended by the LogStore.
+// client creates are records themselves, appended by auditlog.Store.
 func (r *Recorder) Written(ctx context.Context, tx store.Tx, o *outcome.Outcome, writes []store.Write) error {
 	var ws []store.Write
 	for _, w := range writes {
-		if w.Resource.Type != auditType {
+		if w.Resource.Type != auditlog.ResourceType {
 			ws = append(ws, w)
 		}
 	}
@@ -40,10 +41,10 @@ func (r *Recorder) Written(ctx context.Context, tx store.Tx, o *outcome.Outcome,
 func (r *Recorder) writeBlock(o *outcome.Outcome, writes []store.Write) store.AuditBlock {
 	e := requestEvent(o)
 	e.Recorded = r.now()
-	e.Entities = make([]Entity, 0, len(writes))
+	e.Entities = make([]auditlog.Entity, 0, len(writes))
 	for _, w := range writes {
 		res := w.Resource
-		e.Entities = append(e.Entities, Entity{Type: res.Type, ID: res.ID, Interaction: writeKind(res), Version: strconv.FormatInt(res.VersionID, 10)})
+		e.Entities = append(e.Entities, auditlog.Entity{Type: res.Type, ID: res.ID, Interaction: writeKind(res), Version: strconv.FormatInt(res.VersionID, 10)})
 	}
 	e.Patients = r.patients(o, writes)
 	if c := o.Claims; c != nil && c.Patient != "" {
@@ -56,13 +57,7 @@ func (r *Recorder) writeBlock(o *outcome.Outcome, writes []store.Write) store.Au
 		e.Interaction = e.Entities[0].Interaction
 		e.Status = writeStatus(e.Interaction)
 	}
-	w := newBlockWriter(r.base, 256*len(writes))
-	w.addEvent(r.newID(), r.now().UTC().Truncate(time.Millisecond), e)
-	keys := newKeySet(8)
-	keys.addEvent(e, &r.refs, r.base)
-	b := w.block()
-	b.Keys = keys.keys
-	return b
+	return r.enc.KeyedBlock(auditlog.Stamped{ID: r.newID(), At: r.now().UTC().Truncate(time.Millisecond), Event: e})
 }
 
 // writeKind names the interaction that stored res.

@@ -31,6 +31,7 @@ import (
 	"github.com/smartgate/fhir-server/internal/search"
 	"github.com/smartgate/fhir-server/internal/security"
 	"github.com/smartgate/fhir-server/internal/store"
+	"github.com/smartgate/fhir-server/internal/store/auditlog"
 	"github.com/smartgate/fhir-server/internal/store/pgtest"
 	"github.com/smartgate/fhir-server/internal/store/postgres"
 	"github.com/smartgate/fhir-server/internal/store/sqlite"
@@ -213,7 +214,7 @@ func newEnv(t *testing.T, o envOptions) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ls := audit.NewLogStore(st, st, base) // AuditEvents in the audit log, as the server keeps them
+	ls := auditlog.New(st, st, base) // AuditEvents in the audit log, as the server keeps them
 	rec, err := audit.New(context.Background(), audit.Options{Journal: t.TempDir(), Store: ls, BaseURL: base, QueueSize: o.queueSize, Metrics: o.metrics, UnauthenticatedWindow: unauthenticatedWindow})
 	if err != nil {
 		t.Fatal(err)

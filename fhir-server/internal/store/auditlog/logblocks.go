@@ -1,4 +1,4 @@
-package audit
+package auditlog
 
 import (
 	"context"
@@ -25,7 +25,7 @@ const maxLogBlock = 64
 // block given with keys, or small enough, is kept as it is; IndexKeys
 // gives the latter keys later, off the path of the requests that wait
 // for its commit.
-func (s *LogStore) forLog(blocks []store.AuditBlock) ([]store.AuditBlock, error) {
+func (s *Store) forLog(blocks []store.AuditBlock) ([]store.AuditBlock, error) {
 	out := make([]store.AuditBlock, 0, len(blocks))
 	for i, b := range blocks {
 		if b.Keys != nil || b.Count <= maxLogBlock {
@@ -43,7 +43,7 @@ func (s *LogStore) forLog(blocks []store.AuditBlock) ([]store.AuditBlock, error)
 
 // cut re-encodes b's records into blocks of at most maxLogBlock, with
 // their keys (the same records, source and spans as b's).
-func (s *LogStore) cut(b store.AuditBlock) ([]store.AuditBlock, error) {
+func (s *Store) cut(b store.AuditBlock) ([]store.AuditBlock, error) {
 	br, err := readBlock(b.Data)
 	if err != nil {
 		return nil, err
@@ -98,7 +98,7 @@ const DefaultIndexInterval = time.Second
 // every interval until ctx ends. Until then a block is read by every
 // keyed search, so the interval bounds what those searches read beyond
 // the index.
-func (s *LogStore) IndexKeys(ctx context.Context, every time.Duration, log *slog.Logger) {
+func (s *Store) IndexKeys(ctx context.Context, every time.Duration, log *slog.Logger) {
 	t := time.NewTicker(every)
 	defer t.Stop()
 	for {
@@ -114,7 +114,7 @@ func (s *LogStore) IndexKeys(ctx context.Context, every time.Duration, log *slog
 }
 
 // IndexKeysNow gives keys to every block appended without.
-func (s *LogStore) IndexKeysNow(ctx context.Context) error {
+func (s *Store) IndexKeysNow(ctx context.Context) error {
 	for {
 		n, err := s.log.BackfillAuditKeys(ctx, indexBatch, s.blockKeys)
 		if err != nil || n == 0 {

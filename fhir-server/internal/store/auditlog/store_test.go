@@ -1,4 +1,4 @@
-package audit_test
+package auditlog_test
 
 import (
 	"bytes"
@@ -15,6 +15,7 @@ import (
 	"github.com/smartgate/fhir-server/internal/audit"
 	"github.com/smartgate/fhir-server/internal/search"
 	"github.com/smartgate/fhir-server/internal/store"
+	"github.com/smartgate/fhir-server/internal/store/auditlog"
 	"github.com/smartgate/fhir-server/internal/store/pgtest"
 	"github.com/smartgate/fhir-server/internal/store/postgres"
 )
@@ -62,7 +63,7 @@ func onEachBackend(t *testing.T, fn func(t *testing.T, open func(*testing.T) log
 func newLogAPI(t *testing.T, open func(*testing.T) logBackend, n int) *logAPI {
 	t.Helper()
 	st := open(t)
-	ls := audit.NewLogStore(st, st, base)
+	ls := auditlog.New(st, st, base)
 	h, err := api.New(api.Options{Store: ls, BaseURL: base})
 	if err != nil {
 		t.Fatal(err)
@@ -81,9 +82,9 @@ func newLogAPI(t *testing.T, open func(*testing.T) logBackend, n int) *logAPI {
 			status = 403
 		}
 		p := []string{"p1", "p2"}[i%2]
-		err := rec.Record(audit.Event{Interaction: "read", Recorded: time.Now(), Status: status, Address: "192.0.2.1",
+		err := rec.Record(auditlog.Event{Interaction: "read", Recorded: time.Now(), Status: status, Address: "192.0.2.1",
 			Issuer: "http://auth.test", ClientID: "app", Subject: "app",
-			Entities: []audit.Entity{{Type: "Patient", ID: p, Interaction: "read"}}})
+			Entities: []auditlog.Entity{{Type: "Patient", ID: p, Interaction: "read"}}})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -340,7 +341,7 @@ func TestOpenMovesStoredAuditEvents(t *testing.T) {
 		if w.Code != http.StatusCreated {
 			t.Fatalf("legacy put: %d %s", w.Code, w.Body)
 		}
-		ls, err := audit.Open(context.Background(), st, base, nil)
+		ls, err := auditlog.Open(context.Background(), st, base, nil)
 		if err != nil {
 			t.Fatal(err)
 		}

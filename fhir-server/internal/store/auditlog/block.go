@@ -1,4 +1,4 @@
-package audit
+package auditlog
 
 import (
 	"cmp"
@@ -71,7 +71,7 @@ func (w *blockWriter) span(t time.Time) {
 }
 
 // spanID widens the span to the instant a UUIDv7 id carries, which reads
-// by id look in (see LogStore.readLog).
+// by id look in (see Store.readLog).
 func (w *blockWriter) spanID(id string) {
 	if t, ok := uuidv7Time(id); ok {
 		w.span(t)

@@ -1,4 +1,4 @@
-package audit
+package auditlog
 
 import (
 	"cmp"
@@ -19,11 +19,11 @@ const maxRevIncludeKeys = 64
 // through parameter p holds the key p|Type/id, so each (match,
 // parameter) pair is one key scan; their results are merged in log
 // order.
-func (s *LogStore) searchWithRevIncludes(ctx context.Context, r store.Reader, q *search.Query) (*store.Page, error) {
+func (s *Store) searchWithRevIncludes(ctx context.Context, r store.Reader, q *search.Query) (*store.Page, error) {
 	var fromLog []search.Include
 	var rest []search.Include
 	for _, inc := range q.RevIncludes {
-		if inc.SourceType == auditType {
+		if inc.SourceType == ResourceType {
 			fromLog = append(fromLog, inc)
 		} else {
 			rest = append(rest, inc)

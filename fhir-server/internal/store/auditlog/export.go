@@ -1,4 +1,4 @@
-package audit
+package auditlog
 
 import (
 	"bufio"
@@ -16,7 +16,7 @@ import (
 // per line, in the log's order, oldest first. It reads the log a few
 // blocks at a time, so its memory does not grow with the log. It returns
 // how many it wrote, also when it fails part way.
-func (s *LogStore) Export(ctx context.Context, since time.Time, w io.Writer) (int, error) {
+func (s *Store) Export(ctx context.Context, since time.Time, w io.Writer) (int, error) {
 	bw := bufio.NewWriterSize(w, 64<<10)
 	n := 0
 	var line bytes.Buffer

@@ -1,4 +1,4 @@
-package audit
+package auditlog
 
 import (
 	"bytes"
@@ -232,7 +232,7 @@ func mayHold(rec *record, needle []byte) bool {
 
 // blockKeys returns the keys of the records of b (never nil: a block
 // without keys holds none).
-func (s *LogStore) blockKeys(b store.AuditBlock) ([]string, error) {
+func (s *Store) blockKeys(b store.AuditBlock) ([]string, error) {
 	br, err := readBlock(b.Data)
 	if err != nil {
 		return nil, err
@@ -250,7 +250,7 @@ func (s *LogStore) blockKeys(b store.AuditBlock) ([]string, error) {
 
 // recordKeys adds rec's keys to keys (entries is scratch space, returned
 // for reuse).
-func (s *LogStore) recordKeys(keys *keySet, entries []search.IndexEntry, rec *record) ([]search.IndexEntry, error) {
+func (s *Store) recordKeys(keys *keySet, entries []search.IndexEntry, rec *record) ([]search.IndexEntry, error) {
 	if rec.kind == kindEvent {
 		keys.addEvent(rec.ev, &s.refs, s.extract.BaseURL)
 		return entries, nil

@@ -1,4 +1,4 @@
-package audit_test
+package auditlog_test
 
 import (
 	"context"
@@ -13,6 +13,7 @@ import (
 	"github.com/smartgate/fhir-server/internal/audit"
 	"github.com/smartgate/fhir-server/internal/search"
 	"github.com/smartgate/fhir-server/internal/store"
+	"github.com/smartgate/fhir-server/internal/store/auditlog"
 )
 
 // blockCounter counts the blocks scans read from the log.
@@ -29,7 +30,7 @@ func (c *blockCounter) AuditBlocks(ctx context.Context, q store.AuditScan) ([]st
 
 // record stores events through a recorder writing to log, in batches
 // of batch.
-func record(t *testing.T, log audit.Log, batch int, events []audit.Event) {
+func record(t *testing.T, log audit.Log, batch int, events []auditlog.Event) {
 	t.Helper()
 	rec, err := audit.New(context.Background(), audit.Options{Journal: t.TempDir(), Store: log, BaseURL: base, BatchSize: batch, FlushInterval: time.Millisecond})
 	if err != nil {
@@ -56,27 +57,27 @@ func TestKeyedSearchesFindWhatAFullScanFinds(t *testing.T) {
 	onEachBackend(t, func(t *testing.T, open func(*testing.T) logBackend) {
 		st := open(t)
 		counter := &blockCounter{AuditLog: st}
-		ls := audit.NewLogStore(st, counter, base)
+		ls := auditlog.New(st, counter, base)
 		h, err := api.New(api.Options{Store: ls, BaseURL: base})
 		if err != nil {
 			t.Fatal(err)
 		}
 		a := &logAPI{t: t, st: st, h: h}
-		var events []audit.Event
+		var events []auditlog.Event
 		for i := range 60 {
-			e := audit.Event{Interaction: "read", Recorded: time.Now(), Status: 200, Issuer: "http://auth.test",
+			e := auditlog.Event{Interaction: "read", Recorded: time.Now(), Status: 200, Issuer: "http://auth.test",
 				ClientID: fmt.Sprint("c", i%3), Subject: fmt.Sprint("c", i%3), Patients: []string{fmt.Sprint("p", i%4)},
-				Entities: []audit.Entity{{Type: "Observation", ID: fmt.Sprint("o", i%7), Interaction: "read"}}}
+				Entities: []auditlog.Entity{{Type: "Observation", ID: fmt.Sprint("o", i%7), Interaction: "read"}}}
 			switch i % 5 {
 			case 1:
 				e.Subject, e.FHIRUser = "dr1", "Practitioner/dr1"
 			case 2:
 				e.Subject, e.FHIRUser = "dr2", base+"/Practitioner/dr2"
 			case 3:
-				e.Entities = append(e.Entities, audit.Entity{Type: "Patient", ID: fmt.Sprint("p", i%6), Interaction: "read"})
+				e.Entities = append(e.Entities, auditlog.Entity{Type: "Patient", ID: fmt.Sprint("p", i%6), Interaction: "read"})
 			}
 			if i == 41 {
-				e.Entities = []audit.Entity{{Type: "Observation", ID: "rare", Interaction: "update"}}
+				e.Entities = []auditlog.Entity{{Type: "Observation", ID: "rare", Interaction: "update"}}
 			}
 			events = append(events, e)
 		}
@@ -162,16 +163,16 @@ func (l keylessLog) AppendAudit(ctx context.Context, blocks []store.AuditBlock) 
 func TestOpenBackfillsKeys(t *testing.T) {
 	onEachBackend(t, func(t *testing.T, open func(*testing.T) logBackend) {
 		st := open(t)
-		var events []audit.Event
+		var events []auditlog.Event
 		for i := range 40 {
-			events = append(events, audit.Event{Interaction: "read", Recorded: time.Now(), Status: 200, ClientID: "c",
-				Entities: []audit.Entity{{Type: "Observation", ID: fmt.Sprint("o", i), Interaction: "read"}}})
+			events = append(events, auditlog.Event{Interaction: "read", Recorded: time.Now(), Status: 200, ClientID: "c",
+				Entities: []auditlog.Entity{{Type: "Observation", ID: fmt.Sprint("o", i), Interaction: "read"}}})
 		}
 		record(t, keylessLog{st}, 4, events) // 10 blocks without keys, as an earlier version appended them
 		counter := &blockCounter{AuditLog: st}
 		search := func() int64 {
 			counter.read.Store(0)
-			h, err := api.New(api.Options{Store: audit.NewLogStore(st, counter, base), BaseURL: base})
+			h, err := api.New(api.Options{Store: auditlog.New(st, counter, base), BaseURL: base})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -184,7 +185,7 @@ func TestOpenBackfillsKeys(t *testing.T) {
 		if n := search(); n != 10 {
 			t.Errorf("before the backfill, the search read %d blocks, want all 10", n)
 		}
-		if _, err := audit.Open(context.Background(), st, base, nil); err != nil {
+		if _, err := auditlog.Open(context.Background(), st, base, nil); err != nil {
 			t.Fatal(err)
 		}
 		if n := search(); n != 1 {
@@ -199,11 +200,11 @@ func TestOpenBackfillsKeys(t *testing.T) {
 func TestLogCutsLargeBatches(t *testing.T) {
 	onEachBackend(t, func(t *testing.T, open func(*testing.T) logBackend) {
 		st := open(t)
-		ls := audit.NewLogStore(st, st, base)
-		var events []audit.Event
+		ls := auditlog.New(st, st, base)
+		var events []auditlog.Event
 		for i := range 150 {
-			events = append(events, audit.Event{Interaction: "read", Recorded: time.Now(), Status: 200, ClientID: "c",
-				Entities: []audit.Entity{{Type: "Observation", ID: fmt.Sprint("o", i), Interaction: "read"}}})
+			events = append(events, auditlog.Event{Interaction: "read", Recorded: time.Now(), Status: 200, ClientID: "c",
+				Entities: []auditlog.Entity{{Type: "Observation", ID: fmt.Sprint("o", i), Interaction: "read"}}})
 		}
 		rec, err := audit.New(context.Background(), audit.Options{Journal: t.TempDir(), Store: ls, BaseURL: base, BatchSize: 150, FlushInterval: time.Second})
 		if err != nil {

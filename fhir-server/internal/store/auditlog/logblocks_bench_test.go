@@ -1,4 +1,4 @@
-package audit
+package auditlog
 
 import (
 	"fmt"
@@ -9,18 +9,18 @@ import (
 )
 
 // BenchmarkForLog measures what indexing the keys of the recorder's
-// blocks costs per event (LogStore.IndexKeys, off the requests' path),
+// blocks costs per event (Store.IndexKeys, off the requests' path),
 // for reads by 100 clients of 1,000 patients' records.
 func BenchmarkForLog(b *testing.B) {
-	r := &Recorder{base: "http://fhir.test/STU3", now: time.Now, newID: func() string { return uuid.Must(uuid.NewV7()).String() }}
-	batch := make([]stamped, DefaultBatchSize)
+	c := NewEncoder("http://fhir.test/STU3")
+	batch := make([]Stamped, 4096) // the recorder's default batch
 	for i := range batch {
-		batch[i] = stamped{id: r.newID(), at: r.now(), e: Event{Interaction: "read", Recorded: time.Now(), Status: 200, Address: "127.0.0.1",
+		batch[i] = Stamped{ID: uuid.Must(uuid.NewV7()).String(), At: time.Now(), Event: Event{Interaction: "read", Recorded: time.Now(), Status: 200, Address: "127.0.0.1",
 			Issuer: "http://auth.test", ClientID: fmt.Sprint("client-", i%100), Subject: fmt.Sprint("client-", i%100), Patients: []string{fmt.Sprint(i % 1000)},
 			Entities: []Entity{{Type: "Observation", ID: fmt.Sprint("obs-", i), Interaction: "read"}}}}
 	}
-	blocks := r.encode(batch)
-	s := NewLogStore(nil, nil, "http://fhir.test/STU3")
+	blocks := c.Blocks(batch)
+	s := New(nil, nil, "http://fhir.test/STU3")
 	b.ReportAllocs()
 	for b.Loop() {
 		for _, blk := range blocks {
