@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 	"unicode"
@@ -93,12 +94,17 @@ func RunTests(t *testing.T, newStore func(t *testing.T) store.Store) {
 }
 
 // fixture writes resources through a store with a clock that advances
-// one second per write.
+// one second per write. It keeps what put and del leave current, so that
+// expect can judge search.Match by the same searches (see match.go).
 type fixture struct {
 	t     *testing.T
 	s     store.Store
 	ctx   context.Context
 	clock time.Time
+
+	mu        sync.Mutex
+	current   map[store.Ref]store.Write // what put and del left current
+	untracked map[string]bool           // types written other than by put and del
 }
 
 func (f *fixture) tick() time.Time {
@@ -106,8 +112,16 @@ func (f *fixture) tick() time.Time {
 	return f.clock
 }
 
-// write builds the next version of typ/id (from its current state in r).
+// write builds the next version of typ/id (from its current state in r),
+// for the caller to store.
 func (f *fixture) write(r store.Reader, typ, id string, idx []search.IndexEntry) store.Write {
+	f.t.Helper()
+	f.untrack(typ)
+	return f.next(r, typ, id, idx)
+}
+
+// next builds the next version of typ/id.
+func (f *fixture) next(r store.Reader, typ, id string, idx []search.IndexEntry) store.Write {
 	f.t.Helper()
 	cur, err := r.Read(f.ctx, typ, id)
 	var expect, next int64
@@ -130,10 +144,11 @@ func (f *fixture) write(r store.Reader, typ, id string, idx []search.IndexEntry)
 // put stores the next version of typ/id with the index rows idx.
 func (f *fixture) put(typ, id string, idx ...search.IndexEntry) store.Resource {
 	f.t.Helper()
-	w := f.write(f.s, typ, id, idx)
+	w := f.next(f.s, typ, id, idx)
 	if err := f.s.Put(f.ctx, w); err != nil {
 		f.t.Fatalf("put %s/%s: %v", typ, id, err)
 	}
+	f.track(w)
 	return w.Resource
 }
 
@@ -149,6 +164,7 @@ func (f *fixture) del(typ, id string) {
 	if err := f.s.Put(f.ctx, w); err != nil {
 		f.t.Fatalf("delete %s/%s: %v", typ, id, err)
 	}
+	f.track(w)
 }
 
 // search runs q and fails the test on error.
@@ -161,13 +177,16 @@ func (f *fixture) search(q *search.Query) *store.Page {
 	return p
 }
 
-// expect checks that q matches exactly the ids want, in that order.
+// expect checks that q matches exactly the ids want, in that order, and
+// that search.Match agrees with the store (see checkMatch).
 func (f *fixture) expect(name string, q *search.Query, want ...string) {
 	f.t.Helper()
-	got := ids(f.search(q).Matches)
+	page := f.search(q)
+	got := ids(page.Matches)
 	if !slices.Equal(got, want) {
 		f.t.Errorf("%s: got %v, want %v", name, got, want)
 	}
+	f.checkMatch(name, q, page)
 }
 
 func ids(rs []*store.Resource) []string {
