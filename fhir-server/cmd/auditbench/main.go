@@ -21,6 +21,8 @@ import (
 	"runtime/pprof"
 	"time"
 
+	"github.com/gin-gonic/gin"
+
 	"github.com/smartgate/pkg/benchreport"
 
 	"github.com/smartgate/fhir-server/internal/app"
@@ -49,6 +51,7 @@ func main() {
 	flag.StringVar(&o.backends, "backend", "auto", "sqlite, postgres, or auto (sqlite, and postgres when DATABASE_URL is set)")
 	flag.StringVar(&o.cpuprofile, "cpuprofile", "", "write a CPU profile of the searches (not the filling) to this file")
 	flag.Parse()
+	gin.SetMode(gin.ReleaseMode) // the server's mode, without gin's debug lines
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
 	if err := run(ctx, o, os.Stdout); err != nil {

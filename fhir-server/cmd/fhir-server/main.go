@@ -12,6 +12,8 @@ import (
 	"os/signal"
 	"syscall"
 
+	"github.com/gin-gonic/gin"
+
 	"github.com/smartgate/pkg/cli"
 )
 
@@ -25,6 +27,8 @@ func main() {
 }
 
 func run(ctx context.Context, args []string, stderr io.Writer) error {
+	// gin's mode is the process's: release, without its debug lines.
+	gin.SetMode(gin.ReleaseMode)
 	return program(os.Stdout, stderr).Run(ctx, args, os.Stdout)
 }
 

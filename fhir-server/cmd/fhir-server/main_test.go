@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/gin-gonic/gin"
 )
 
 func TestRunRefusesUnknownCommandAndBadConfig(t *testing.T) {
@@ -73,4 +75,11 @@ func TestServeLoadsDemoBeforeListening(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(dir, "fhir.db")); err != nil {
 		t.Errorf("SQLite file: %v", err)
 	}
+}
+
+// TestMain runs gin as the server does (run sets the mode): in release
+// mode, without its debug lines.
+func TestMain(m *testing.M) {
+	gin.SetMode(gin.ReleaseMode)
+	os.Exit(m.Run())
 }

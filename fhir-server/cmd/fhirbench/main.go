@@ -17,6 +17,8 @@ import (
 	"runtime/pprof"
 	"time"
 
+	"github.com/gin-gonic/gin"
+
 	"github.com/smartgate/pkg/benchreport"
 )
 
@@ -49,6 +51,7 @@ func main() {
 		_ = pprof.StartCPUProfile(f)
 		defer pprof.StopCPUProfile()
 	}
+	gin.SetMode(gin.ReleaseMode) // the server's mode, without gin's debug lines
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
 	if err := run(ctx, o, os.Stdout); err != nil {

@@ -27,6 +27,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/gin-gonic/gin"
+
 	"github.com/smartgate/pkg/benchreport"
 
 	"github.com/smartgate/fhir-server/internal/demo"
@@ -52,6 +54,7 @@ func main() {
 	flag.StringVar(&o.cpuprofile, "cpuprofile", "", "write a CPU profile of the timed runs (not load or warm-up) to this file")
 	flag.StringVar(&o.only, "only", "", "run only the scenarios whose name contains this text (the OFF baseline always runs)")
 	flag.Parse()
+	gin.SetMode(gin.ReleaseMode) // the server's mode, without gin's debug lines
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
 	if err := run(ctx, o, os.Stdout); err != nil {
@@ -272,9 +275,9 @@ func run(ctx context.Context, o options, out io.Writer) error {
 }
 
 // auditSearches prints how long searches of the audit trail the runs
-// recorded take (figures only; the issue sets no target): the whole log
-// counted, the newest page of one patient's reads, and the same bounded
-// to the last minute.
+// recorded take (figures only, no target): the whole log counted, the
+// newest page of one patient's reads, and the same bounded to the last
+// minute.
 func auditSearches(ctx context.Context, client *http.Client, auth *authStub, on *fhirServer, patient string, out io.Writer) error {
 	on.drain(ctx, 30*time.Second)
 	tok, err := auth.mint(on.base, "bench-auditor", "system/AuditEvent.read", "", 0)

@@ -8,7 +8,7 @@ import (
 )
 
 // TestDemoCareConnectSearches loads the demo dataset the server starts
-// with and runs the Care Connect searches of issue 3 on it.
+// with and runs the Care Connect searches (the CCRI guide's) on it.
 func TestDemoCareConnectSearches(t *testing.T) {
 	each(t, func(t *testing.T, e *env) {
 		if empty, err := e.h.Empty(context.Background()); err != nil || !empty {

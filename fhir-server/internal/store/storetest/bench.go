@@ -46,7 +46,7 @@ func Load(b testing.TB, s store.Store, n int) int {
 }
 
 // RunBenchmarks loads n resources into the store and measures the
-// searches the issue sets targets for.
+// searches that have latency targets (the Care Connect searches).
 func RunBenchmarks(b *testing.B, s store.Store, n int) {
 	start := time.Now()
 	patients := Load(b, s, n)
