@@ -29,6 +29,7 @@ const (
 // writes, one ANALYZE at a time.
 type analyzer struct {
 	pool    *pgxpool.Pool
+	log     *slog.Logger // what fails in the background
 	ctx     context.Context
 	cancel  context.CancelFunc
 	wg      sync.WaitGroup
@@ -38,9 +39,9 @@ type analyzer struct {
 	size    map[string]int64 // rows at the last refresh
 }
 
-func newAnalyzer(pool *pgxpool.Pool) *analyzer {
+func newAnalyzer(pool *pgxpool.Pool, log *slog.Logger) *analyzer {
 	ctx, cancel := context.WithCancel(context.Background())
-	return &analyzer{pool: pool, ctx: ctx, cancel: cancel, grown: map[string]int64{}, size: map[string]int64{}}
+	return &analyzer{pool: pool, log: log, ctx: ctx, cancel: cancel, grown: map[string]int64{}, size: map[string]int64{}}
 }
 
 // wrote records rows written to table by a committed transaction.
@@ -67,7 +68,7 @@ func (a *analyzer) wrote(counts map[string]int64) {
 			a.mu.Unlock()
 			if err := a.analyze(a.ctx, t); err != nil {
 				if a.ctx.Err() == nil {
-					slog.Warn("postgres: analyze", "table", t, "err", err)
+					a.log.Warn("postgres: analyze", "table", t, "err", err)
 				}
 				return
 			}

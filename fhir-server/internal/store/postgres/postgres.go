@@ -59,7 +59,8 @@ func Open(ctx context.Context, databaseURL string, opts store.Options) (*Store, 
 		pool.Close()
 		return nil, fmt.Errorf("postgres: %w", err)
 	}
-	a := newAnalyzer(pool)
+	opts = opts.WithDefaults()
+	a := newAnalyzer(pool, opts.Logger)
 	if err := a.analyzeStale(ctx); err != nil {
 		reads.close()
 		pool.Close()
