@@ -31,13 +31,18 @@ var ErrUnsupported = errors.New("search: clause cannot be matched without the st
 // The ap prefix widens its range by a tenth of the distance between the
 // value and now, as the stores do; now is read once per call.
 func Match(clauses []Clause, entries []IndexEntry) (bool, error) {
+	return MatchAt(clauses, entries, time.Now)
+}
+
+// MatchAt is Match with the clock of the ap prefix (the stores' Options.Now).
+func MatchAt(clauses []Clause, entries []IndexEntry, clock func() time.Time) (bool, error) {
 	if err := CheckMatchable(clauses); err != nil {
 		return false, err
 	}
 	var now time.Time
 	for _, c := range clauses {
 		if clauseNeedsNow(c) && now.IsZero() {
-			now = time.Now()
+			now = clock()
 		}
 		ok, err := matchClause(c, entries, now)
 		if err != nil || !ok {

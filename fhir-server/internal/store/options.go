@@ -1,6 +1,9 @@
 package store
 
-import "log/slog"
+import (
+	"log/slog"
+	"time"
+)
 
 // CompartmentType is the compartment type whose membership Options
 // describe: the STU3 Patient compartment.
@@ -33,10 +36,13 @@ type Options struct {
 	// Logger receives what a backend does in the background and cannot
 	// return to a caller (nil: discarded).
 	Logger *slog.Logger
+	// Now is the clock searches relative to now read (the ap prefix);
+	// nil: time.Now.
+	Now func() time.Time
 }
 
-// WithDefaults returns o with zero page sizes replaced by the defaults
-// and a nil Logger by one that discards.
+// WithDefaults returns o with zero page sizes replaced by the defaults,
+// a nil Logger by one that discards and a nil Now by time.Now.
 func (o Options) WithDefaults() Options {
 	if o.DefaultCount <= 0 {
 		o.DefaultCount = 50
@@ -49,6 +55,9 @@ func (o Options) WithDefaults() Options {
 	}
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)
+	}
+	if o.Now == nil {
+		o.Now = time.Now
 	}
 	return o
 }

@@ -72,7 +72,11 @@ func newLogAPI(t *testing.T, open func(*testing.T) logBackend, n int) *logAPI {
 	for _, p := range []string{"p1", "p2"} {
 		a.do("PUT", "/Patient/"+p, `{"resourceType":"Patient","id":"`+p+`"}`, http.StatusCreated)
 	}
-	rec, err := audit.New(context.Background(), audit.Options{Journal: t.TempDir(), Store: ls, BaseURL: base, BatchSize: 7})
+	// The recorder's clock, read as each event is recorded: five events
+	// per two milliseconds, so the events spread over time.
+	clock := a.start
+	rec, err := audit.New(context.Background(), audit.Options{Journal: t.TempDir(), Store: ls, BaseURL: base, BatchSize: 7,
+		Now: func() time.Time { return clock }})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -82,14 +86,14 @@ func newLogAPI(t *testing.T, open func(*testing.T) logBackend, n int) *logAPI {
 			status = 403
 		}
 		p := []string{"p1", "p2"}[i%2]
-		err := rec.Record(auditlog.Event{Interaction: "read", Recorded: time.Now(), Status: status, Address: "192.0.2.1",
+		err := rec.Record(auditlog.Event{Interaction: "read", Recorded: clock, Status: status, Address: "192.0.2.1",
 			Issuer: "http://auth.test", ClientID: "app", Subject: "app",
 			Entities: []auditlog.Entity{{Type: "Patient", ID: p, Interaction: "read"}}})
 		if err != nil {
 			t.Fatal(err)
 		}
 		if i%5 == 4 {
-			time.Sleep(2 * time.Millisecond) // spread the events over time
+			clock = clock.Add(2 * time.Millisecond)
 		}
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)

@@ -2,6 +2,7 @@ package storetest
 
 import (
 	"slices"
+	"time"
 
 	"github.com/smartgate/fhir-server/internal/search"
 	"github.com/smartgate/fhir-server/internal/store"
@@ -58,7 +59,7 @@ func (f *fixture) checkMatch(name string, q *search.Query, page *store.Page) {
 		rows := append(slices.Clone(w.Index),
 			search.IndexEntry{Param: search.ParamID, Kind: search.KindToken, Code: ref.ID},
 			search.IndexEntry{Param: search.ParamLastUpdated, Kind: search.KindDate, Low: w.Resource.LastUpdated, High: w.Resource.LastUpdated})
-		ok, err := search.Match(q.Clauses, rows)
+		ok, err := search.MatchAt(q.Clauses, rows, func() time.Time { return suiteNow })
 		if err != nil {
 			f.t.Errorf("%s: search.Match(%s): %v", name, ref.ID, err)
 			return

@@ -55,7 +55,7 @@ func testSearchString(t *testing.T, f *fixture) {
 }
 
 func testSearchDate(t *testing.T, f *fixture) {
-	today := time.Now().UTC().Truncate(24 * time.Hour)
+	today := suiteNow.Truncate(24 * time.Hour)
 	f.put("Observation", "d1", dateEntry("date", day(2017, 1, 1), day(2017, 1, 2)))
 	f.put("Observation", "d2", dateEntry("date", time.Date(2017, 1, 15, 10, 0, 0, 0, time.UTC), time.Date(2017, 1, 15, 10, 0, 1, 0, time.UTC)))
 	f.put("Observation", "d3", dateEntry("date", day(2017, 2, 1), day(2017, 3, 1)))

@@ -37,8 +37,13 @@ func Options() store.Options {
 		},
 		DefaultCount: 10,
 		MaxCount:     100,
+		Now:          func() time.Time { return suiteNow },
 	}
 }
+
+// suiteNow is the backends' clock under test: searches relative to now
+// (the ap prefix) are judged at this instant, whatever the day.
+var suiteNow = time.Date(2024, 6, 15, 12, 0, 0, 0, time.UTC)
 
 // RunTests runs the suite; newStore returns a fresh, empty store opened
 // with Options() and closes it when t ends.

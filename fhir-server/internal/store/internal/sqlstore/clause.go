@@ -26,7 +26,7 @@ func (e *Engine) writeClause(b *sqlb, alias, typ string, c search.Clause, comp *
 		col := alias + ".last_updated"
 		writeAny(b, len(c.Values), func(i int) {
 			v := c.Values[i]
-			writeRange(b, v.Prefix, col, col+" + 1", search.Nanos(v.Low), search.Nanos(v.High), time.Duration(1))
+			writeRange(b, v.Prefix, col, col+" + 1", search.Nanos(v.Low), search.Nanos(v.High), time.Duration(1), e.opts.Now)
 		})
 		return nil
 	}
@@ -145,7 +145,7 @@ func (e *Engine) writeValue(b *sqlb, c search.Clause, v search.Value) {
 		}
 	case search.KindDate:
 		lo, hi := micros(v.Low), micros(v.High)
-		writeRange(b, v.Prefix, "low", "high", lo, hi, time.Microsecond)
+		writeRange(b, v.Prefix, "low", "high", lo, hi, time.Microsecond, e.opts.Now)
 	case search.KindNumber:
 		writeNumber(b, v)
 	case search.KindQuantity:
@@ -200,8 +200,9 @@ func writeReference(b *sqlb, c search.Clause, v search.Value) {
 
 // writeRange writes FHIR's range comparison of a target range
 // [low, high) (SQL expressions) against the search range [vl, vh) for a
-// prefix; unit is the size of one step of the stored values.
-func writeRange(b *sqlb, prefix, low, high string, vl, vh int64, unit time.Duration) {
+// prefix; unit is the size of one step of the stored values, now the
+// clock of the ap prefix.
+func writeRange(b *sqlb, prefix, low, high string, vl, vh int64, unit time.Duration, now func() time.Time) {
 	eq := func() { b.w(low, " >= ").a(vl).w(" AND ", high, " <= ").a(vh) }
 	switch prefix {
 	case "ne":
@@ -227,8 +228,7 @@ func writeRange(b *sqlb, prefix, low, high string, vl, vh int64, unit time.Durat
 	case "ap":
 		// Approximately: the ranges overlap once the search range is
 		// widened by a tenth of its distance from now (at least a day).
-		now := time.Now().UnixNano() / int64(unit)
-		d := now - vl
+		d := now().UnixNano()/int64(unit) - vl
 		if d < 0 {
 			d = -d
 		}
