@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strconv"
 
 	"github.com/smartgate/fhir-server/internal/store"
@@ -96,4 +97,37 @@ func decodeCursor(s, h string, n int) (*cursor, []any, error) {
 		vals[i] = v
 	}
 	return &c, vals, nil
+}
+
+// keysetPage makes the page of a keyset query that fetched count+1 rows
+// (hits, in the order walked: backwards when cur points to the previous
+// page): at most count rows, in the page's order, and the cursors to the
+// pages after and before it, made by mk from its last and first rows.
+func keysetPage[H any](hits []H, count int, cur *cursor, mk func(h H, prev bool) (string, error)) (page []H, next, prev string, err error) {
+	reverse := cur != nil && cur.Prev
+	more := len(hits) > count
+	if more {
+		hits = hits[:count]
+	}
+	if reverse {
+		slices.Reverse(hits)
+	}
+	if len(hits) == 0 {
+		return hits, "", "", nil
+	}
+	hasNext, hasPrev := more, cur != nil
+	if reverse {
+		hasNext, hasPrev = true, more
+	}
+	if hasNext {
+		if next, err = mk(hits[len(hits)-1], false); err != nil {
+			return nil, "", "", err
+		}
+	}
+	if hasPrev {
+		if prev, err = mk(hits[0], true); err != nil {
+			return nil, "", "", err
+		}
+	}
+	return hits, next, prev, nil
 }

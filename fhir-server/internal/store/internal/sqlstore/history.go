@@ -2,7 +2,6 @@ package sqlstore
 
 import (
 	"context"
-	"slices"
 
 	"github.com/smartgate/fhir-server/internal/search"
 	"github.com/smartgate/fhir-server/internal/store"
@@ -89,27 +88,11 @@ func (e *Engine) History(ctx context.Context, c Conn, q store.HistoryQuery) (*st
 	}); err != nil {
 		return nil, err
 	}
-	more := len(hits) > count
-	if more {
-		hits = hits[:count]
+	mk := func(x hit, prev bool) (string, error) {
+		return encodeCursor(cursor{Prev: prev, Hash: h, PK: x.seq, Extra: []int64{search.Nanos(x.res.LastUpdated)}}), nil
 	}
-	if reverse {
-		slices.Reverse(hits)
-	}
-	mk := func(x hit, prev bool) string {
-		return encodeCursor(cursor{Prev: prev, Hash: h, PK: x.seq, Extra: []int64{search.Nanos(x.res.LastUpdated)}})
-	}
-	if len(hits) > 0 {
-		hasNext, hasPrev := more, cur != nil
-		if reverse {
-			hasNext, hasPrev = true, more
-		}
-		if hasNext {
-			page.NextCursor = mk(hits[len(hits)-1], false)
-		}
-		if hasPrev {
-			page.PrevCursor = mk(hits[0], true)
-		}
+	if hits, page.NextCursor, page.PrevCursor, err = keysetPage(hits, count, cur, mk); err != nil {
+		return nil, err
 	}
 	for _, x := range hits {
 		page.Versions = append(page.Versions, x.res)

@@ -184,13 +184,6 @@ func (e *Engine) Search(ctx context.Context, c Conn, q *search.Query) (*store.Pa
 	}); err != nil {
 		return nil, err
 	}
-	more := len(hits) > count
-	if more {
-		hits = hits[:count]
-	}
-	if reverse {
-		slices.Reverse(hits)
-	}
 	mk := func(x hit, prev bool) (string, error) {
 		c := cursor{Prev: prev, Hash: h, PK: x.pk}
 		for _, v := range x.vals {
@@ -202,21 +195,8 @@ func (e *Engine) Search(ctx context.Context, c Conn, q *search.Query) (*store.Pa
 		}
 		return encodeCursor(c), nil
 	}
-	if len(hits) > 0 {
-		hasNext, hasPrev := more, cur != nil
-		if reverse {
-			hasNext, hasPrev = true, more
-		}
-		if hasNext {
-			if page.NextCursor, err = mk(hits[len(hits)-1], false); err != nil {
-				return nil, err
-			}
-		}
-		if hasPrev {
-			if page.PrevCursor, err = mk(hits[0], true); err != nil {
-				return nil, err
-			}
-		}
+	if hits, page.NextCursor, page.PrevCursor, err = keysetPage(hits, count, cur, mk); err != nil {
+		return nil, err
 	}
 	pks := make([]int64, len(hits))
 	for i, x := range hits {
