@@ -18,7 +18,6 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
-	"runtime/pprof"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -27,8 +26,7 @@ import (
 
 	"github.com/smartgate/fhir-server/internal/app"
 	"github.com/smartgate/fhir-server/internal/audit"
-	"github.com/smartgate/fhir-server/internal/config"
-	"github.com/smartgate/fhir-server/internal/store/pgtest"
+	"github.com/smartgate/fhir-server/internal/benchrun"
 )
 
 type options struct {
@@ -48,7 +46,7 @@ func main() {
 	flag.IntVar(&o.patients, "patients", 1000, "patients the events are about")
 	flag.IntVar(&o.clients, "clients", 100, "clients making the requests")
 	flag.IntVar(&o.queries, "q", 500, "searches per figure")
-	flag.StringVar(&o.backends, "backend", "auto", "sqlite, postgres, or auto (sqlite, and postgres when DATABASE_URL is set)")
+	flag.StringVar(&o.backends, "backend", "auto", benchrun.BackendUsage)
 	flag.StringVar(&o.cpuprofile, "cpuprofile", "", "write a CPU profile of the searches (not the filling) to this file")
 	flag.Parse()
 	gin.SetMode(gin.ReleaseMode) // the server's mode, without gin's debug lines
@@ -64,19 +62,9 @@ func run(ctx context.Context, o options, out io.Writer) error {
 	if o.events < 1 || o.batch < 1 || o.patients < 1 || o.clients < 1 || o.queries < 1 {
 		return fmt.Errorf("-n, -batch, -patients, -clients and -q must be positive")
 	}
-	var names []string
-	switch o.backends {
-	case "auto":
-		names = []string{"sqlite"}
-		if os.Getenv("DATABASE_URL") != "" {
-			names = append(names, "postgres")
-		} else {
-			fmt.Fprintln(out, "DATABASE_URL unset: PostgreSQL not measured")
-		}
-	case "sqlite", "postgres":
-		names = []string{o.backends}
-	default:
-		return fmt.Errorf("unknown backend %q", o.backends)
+	names, err := benchrun.Backends(o.backends, out)
+	if err != nil {
+		return err
 	}
 	fmt.Fprintf(out, "audit log: %d AuditEvents recorded in batches of %d, %d patients, %d clients; %d searches per figure, one at a time\n",
 		o.events, o.batch, o.patients, o.clients, o.queries)
@@ -90,7 +78,7 @@ func run(ctx context.Context, o options, out io.Writer) error {
 }
 
 func bench(ctx context.Context, name string, o options, out io.Writer, rep *benchreport.Reporter) error {
-	cfg, cleanup, err := backendConfig(ctx, name)
+	cfg, cleanup, err := benchrun.Config(ctx, name, "auditbench")
 	if err != nil {
 		return err
 	}
@@ -114,40 +102,12 @@ func bench(ctx context.Context, name string, o options, out io.Writer, rep *benc
 		fmt.Fprintf(out, " (fhir.db %s, audit.db %s)", fileSize(filepath.Join(cfg.DataDir, "fhir.db")), fileSize(filepath.Join(cfg.DataDir, "audit.db")))
 	}
 	fmt.Fprintln(out)
-	if o.cpuprofile != "" {
-		f, err := os.Create(o.cpuprofile)
-		if err != nil {
-			return err
-		}
-		defer f.Close()
-		if err := pprof.StartCPUProfile(f); err != nil {
-			return err
-		}
-		defer pprof.StopCPUProfile()
+	stopProfile, err := benchrun.CPUProfile(o.cpuprofile)
+	if err != nil {
+		return err
 	}
+	defer stopProfile()
 	return measure(ctx, name, l, o, out, rep)
-}
-
-// backendConfig is the configuration of an empty store: SQLite in a
-// temporary directory, or PostgreSQL in a fresh schema of DATABASE_URL;
-// cleanup removes it.
-func backendConfig(ctx context.Context, name string) (config.Config, func(), error) {
-	cfg := config.Default()
-	dir, err := os.MkdirTemp("", "auditbench")
-	if err != nil {
-		return cfg, nil, err
-	}
-	cfg.DataDir = dir
-	if name == "sqlite" {
-		return cfg, func() { os.RemoveAll(dir) }, nil
-	}
-	u, drop, err := pgtest.NewSchema(ctx, os.Getenv("DATABASE_URL"), "auditbench")
-	if err != nil {
-		os.RemoveAll(dir)
-		return cfg, nil, err
-	}
-	cfg.DatabaseURL = u
-	return cfg, func() { drop(); os.RemoveAll(dir) }, nil
 }
 
 // fileSize is the size of an SQLite database and its WAL.

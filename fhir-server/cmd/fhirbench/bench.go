@@ -9,7 +9,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
-	"os"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -18,16 +17,15 @@ import (
 	"github.com/smartgate/pkg/benchreport"
 
 	"github.com/smartgate/fhir-server/internal/app"
-	"github.com/smartgate/fhir-server/internal/config"
+	"github.com/smartgate/fhir-server/internal/benchrun"
 	"github.com/smartgate/fhir-server/internal/demo"
-	"github.com/smartgate/fhir-server/internal/store/pgtest"
 )
 
 // bench runs every measurement on one backend, against the server as
 // app.New builds it (security and audit off: this measures the API and
 // its store; securitybench measures what they add).
 func bench(ctx context.Context, name string, o options, d *dataset, out io.Writer, rep *benchreport.Reporter, log *slog.Logger) error {
-	cfg, cleanup, err := backendConfig(ctx, name)
+	cfg, cleanup, err := benchrun.Config(ctx, name, "fhirbench")
 	if err != nil {
 		return err
 	}
@@ -199,32 +197,4 @@ func latency(ctx context.Context, client *http.Client, out io.Writer, rep *bench
 	p := func(q float64) time.Duration { return times[min(len(times)-1, int(q*float64(len(times))))] }
 	fmt.Fprintf(out, "%s: p50 %s p99 %s over %d queries\n", label, p(0.50).Round(10*time.Microsecond), p(0.99).Round(10*time.Microsecond), n)
 	return rep.Report(benchreport.Below(label+" p99", float64(p(0.99))/float64(time.Millisecond), 20, "%.2f ms", ""))
-}
-
-// backendConfig is the configuration of an empty store: SQLite in a
-// temporary directory, or PostgreSQL in a fresh schema of DATABASE_URL
-// (the data directory then holds only the audit journal); cleanup
-// removes it.
-func backendConfig(ctx context.Context, name string) (config.Config, func(), error) {
-	cfg := config.Default()
-	dir, err := os.MkdirTemp("", "fhirbench")
-	if err != nil {
-		return cfg, nil, err
-	}
-	cfg.DataDir = dir
-	if name == "sqlite" {
-		return cfg, func() { os.RemoveAll(dir) }, nil
-	}
-	dsn := os.Getenv("DATABASE_URL")
-	if dsn == "" {
-		os.RemoveAll(dir)
-		return cfg, nil, fmt.Errorf("DATABASE_URL is unset")
-	}
-	u, drop, err := pgtest.NewSchema(ctx, dsn, "fhirbench")
-	if err != nil {
-		os.RemoveAll(dir)
-		return cfg, nil, err
-	}
-	cfg.DatabaseURL = u
-	return cfg, func() { drop(); os.RemoveAll(dir) }, nil
 }

@@ -14,11 +14,11 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
-	"runtime/pprof"
 	"time"
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/smartgate/fhir-server/internal/benchrun"
 	"github.com/smartgate/pkg/benchreport"
 )
 
@@ -38,19 +38,16 @@ func main() {
 	flag.IntVar(&o.concurrency, "c", 32, "concurrent clients for the read throughput")
 	flag.DurationVar(&o.duration, "d", 5*time.Second, "duration of each throughput run")
 	flag.IntVar(&o.queries, "q", 1000, "searches per latency figure")
-	flag.StringVar(&o.backends, "backend", "auto", "sqlite, postgres, or auto (sqlite, and postgres when DATABASE_URL is set)")
+	flag.StringVar(&o.backends, "backend", "auto", benchrun.BackendUsage)
 	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile to this file")
 	flag.Parse()
 
-	if *cpuprofile != "" {
-		f, err := os.Create(*cpuprofile)
-		if err != nil {
-			fmt.Fprintln(os.Stderr, err)
-			os.Exit(1)
-		}
-		_ = pprof.StartCPUProfile(f)
-		defer pprof.StopCPUProfile()
+	stopProfile, err := benchrun.CPUProfile(*cpuprofile)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
 	}
+	defer stopProfile()
 	gin.SetMode(gin.ReleaseMode) // the server's mode, without gin's debug lines
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
@@ -62,19 +59,9 @@ func main() {
 
 func run(ctx context.Context, o options, out io.Writer) error {
 	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	var names []string
-	switch o.backends {
-	case "auto":
-		names = []string{"sqlite"}
-		if os.Getenv("DATABASE_URL") != "" {
-			names = append(names, "postgres")
-		} else {
-			fmt.Fprintln(out, "DATABASE_URL unset: PostgreSQL not measured")
-		}
-	case "sqlite", "postgres":
-		names = []string{o.backends}
-	default:
-		return fmt.Errorf("unknown backend %q", o.backends)
+	names, err := benchrun.Backends(o.backends, out)
+	if err != nil {
+		return err
 	}
 	data := newDataset(o.resources)
 	fmt.Fprintf(out, "dataset: %d resources (%d patients), transaction Bundles of %d, concurrency %d, %s per throughput run\n",

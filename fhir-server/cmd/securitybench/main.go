@@ -22,7 +22,6 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
-	"runtime/pprof"
 	"slices"
 	"strings"
 	"time"
@@ -31,6 +30,7 @@ import (
 
 	"github.com/smartgate/pkg/benchreport"
 
+	"github.com/smartgate/fhir-server/internal/benchrun"
 	"github.com/smartgate/fhir-server/internal/demo"
 )
 
@@ -195,17 +195,11 @@ func run(ctx context.Context, o options, out io.Writer) error {
 		}
 		s.srv.drain(ctx, 30*time.Second)
 	}
-	if o.cpuprofile != "" {
-		f, err := os.Create(o.cpuprofile)
-		if err != nil {
-			return err
-		}
-		defer f.Close()
-		if err := pprof.StartCPUProfile(f); err != nil {
-			return err
-		}
-		defer pprof.StopCPUProfile()
+	stopProfile, err := benchrun.CPUProfile(o.cpuprofile)
+	if err != nil {
+		return err
 	}
+	defer stopProfile()
 	// Rotate the order each round and keep each scenario's best round, so
 	// a burst of other work on the machine does not decide the ratio.
 	for r := range o.rounds {
