@@ -13,6 +13,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/smartgate/pkg/https"
 	"github.com/smartgate/pkg/metricsauth"
 
 	"github.com/smartgate/auth-server/internal/app"
@@ -40,8 +41,8 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 
 	srv := &http.Server{
 		Addr:              cfg.ListenAddr,
-		Handler:           withHSTS(a.Handler, cfg.TLS.CertFile != "", cfg.Issuer),
-		TLSConfig:         tlsConfig(),
+		Handler:           https.WithHSTS(a.Handler, cfg.TLS.CertFile != "", cfg.Issuer),
+		TLSConfig:         https.TLSConfig(),
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       30 * time.Second,

@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/smartgate/pkg/https"
 	"github.com/smartgate/pkg/metricsauth"
 	"github.com/smartgate/pkg/requestid"
 
@@ -57,8 +58,8 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 	// link; admission holds bodies to the minimum rate instead.
 	srv := &http.Server{
 		Addr:              cfg.ListenAddr,
-		Handler:           withHSTS(a.Handler, cfg.TLS.CertFile != "", cfg.BaseURL),
-		TLSConfig:         tlsConfig(),
+		Handler:           https.WithHSTS(a.Handler, cfg.TLS.CertFile != "", cfg.BaseURL),
+		TLSConfig:         https.TLSConfig(),
 		ReadHeaderTimeout: cfg.HTTP.ReadHeaderTimeout,
 		WriteTimeout:      5 * time.Minute,
 		IdleTimeout:       2 * time.Minute,

@@ -1,4 +1,7 @@
-package main
+// Package https is the transport policy both servers apply when they
+// serve HTTP: no TLS older than 1.2, and HSTS whenever the server is
+// reached over https.
+package https
 
 import (
 	"crypto/tls"
@@ -9,10 +12,10 @@ import (
 // hstsHeader asks for one year, the value HSTS preload lists ask for.
 const hstsHeader = "max-age=31536000"
 
-// withHSTS tells browsers to use https only, whenever this server is
+// WithHSTS tells browsers to use https only, whenever this server is
 // reached over https: serving TLS itself, or behind a TLS-terminating proxy
 // (its configured public URL is https).
-func withHSTS(next http.Handler, servesTLS bool, publicURL string) http.Handler {
+func WithHSTS(next http.Handler, servesTLS bool, publicURL string) http.Handler {
 	if !servesTLS && !strings.HasPrefix(strings.ToLower(publicURL), "https://") {
 		return next
 	}
@@ -22,7 +25,7 @@ func withHSTS(next http.Handler, servesTLS bool, publicURL string) http.Handler 
 	})
 }
 
-// tlsConfig refuses anything older than TLS 1.2, whatever GODEBUG says.
-func tlsConfig() *tls.Config {
+// TLSConfig refuses anything older than TLS 1.2, whatever GODEBUG says.
+func TLSConfig() *tls.Config {
 	return &tls.Config{MinVersion: tls.VersionTLS12}
 }
