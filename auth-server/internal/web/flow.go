@@ -119,8 +119,15 @@ func (h *Handler) continueFlow(c *gin.Context) {
 		}
 	}
 	offered, refused := grantable(user, f.Req.Scopes)
-	if prev, err := h.Store.GetConsent(c.Request.Context(), user.ID, client.ID); err == nil && len(refused) == 0 && covers(prev.Scopes, offered) {
+	prev, err := h.Store.GetConsent(c.Request.Context(), user.ID, client.ID)
+	switch {
+	case err == nil && len(refused) == 0 && covers(prev.Scopes, offered):
 		h.finish(c, s, f, user, offered)
+		return
+	case err != nil && !errors.Is(err, store.ErrNotFound):
+		// Not "no consent": asking again would hide the failure from the user.
+		h.Log.ErrorContext(c.Request.Context(), "read consent", "err", err)
+		h.errorPage(c, s, http.StatusServiceUnavailable, "Temporarily unavailable", "Your earlier approval cannot be read right now. Try again.", "")
 		return
 	}
 	h.render(c, s, http.StatusOK, "consent", "Allow access?", view{SignedIn: user.Username, Data: consentData{
