@@ -23,7 +23,8 @@ import (
 )
 
 // Grants enabled at the token endpoint. Password and implicit are never
-// enabled; authorization_code and refresh_token arrive with their issue.
+// enabled; authorization_code and refresh_token are our own grants
+// (usergrants.go).
 var enabledGrants = []oauth2.GrantType{oauth2.ClientCredentials}
 
 // Options configure the engine.

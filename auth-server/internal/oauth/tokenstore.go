@@ -9,8 +9,9 @@ import (
 )
 
 // ErrStatefulToken is returned when the engine asks to store an
-// authorization code or refresh token: no grant enabled here issues one.
-var ErrStatefulToken = errors.New("oauth: authorization codes and refresh tokens are not enabled")
+// authorization code or refresh token: the engine runs client_credentials
+// only, and our own grants keep codes and refresh tokens in our store.
+var ErrStatefulToken = errors.New("oauth: the engine stores no authorization codes or refresh tokens")
 
 // statelessTokens is the engine's token store for self-contained access
 // tokens: creating one writes nothing (no store write per token), and
