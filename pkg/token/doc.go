@@ -1,6 +1,7 @@
-// Package token holds the access-token claims both servers share, the
-// verifier the FHIR server uses to check bearer tokens locally against the
-// auth server's JWKS, and the client of the auth server's revocation feed.
+// Package token holds the access-token format both servers share (its
+// claims and the rules a token must pass), the verifier the FHIR server
+// uses to check bearer tokens locally against the auth server's JWKS, and
+// the client of the auth server's revocation feed.
 //
 // # Access tokens
 //
@@ -10,6 +11,12 @@
 // app.
 //
 // # Verification
+//
+// Verify holds the rules of the format once: RS256 only, no crit header, a
+// kid, typ at+jwt, and claims that pass Check (iss, aud, exp, nbf, iat with
+// a bounded leeway, jti). The FHIR server's Verifier and the auth server's
+// introspection and revocation endpoints all verify through it, each with
+// its own source of keys.
 //
 // Verifier accepts RS256 only, requires a kid naming a key of the JWKS
 // and typ at+jwt (JWT too while VerifierConfig.AcceptJWTType is on),

@@ -3,19 +3,15 @@ package token
 import (
 	"context"
 	"crypto/sha256"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
 
-	"github.com/lestrrat-go/jwx/v2/jwa"
 	"github.com/lestrrat-go/jwx/v2/jwk"
-	"github.com/lestrrat-go/jwx/v2/jws"
 )
 
 // Defaults of VerifierConfig.
@@ -27,8 +23,6 @@ const (
 	DefaultRetryInterval   = time.Second
 	// MaxLeeway is the largest clock leeway accepted for exp and nbf.
 	MaxLeeway = 60 * time.Second
-	// maxTokenBytes bounds the size of a token worth parsing.
-	maxTokenBytes = 16 << 10
 )
 
 // RevocationList says whether an access token has been revoked: by its
@@ -163,7 +157,7 @@ func NewVerifier(ctx context.Context, cfg VerifierConfig) (*Verifier, error) {
 // *VerifyError whose Reason is one of the Err values of this package.
 func (v *Verifier) Verify(ctx context.Context, raw string) (*Claims, error) {
 	now := v.cfg.Now()
-	if len(raw) == 0 || len(raw) > maxTokenBytes || strings.Count(raw, ".") != 2 {
+	if !compact(raw) {
 		return nil, refuse(ErrMalformed, "not a compact JWS")
 	}
 	sum := sha256.Sum256([]byte(raw))
@@ -173,7 +167,7 @@ func (v *Verifier) Verify(ctx context.Context, raw string) (*Claims, error) {
 		}
 		return c.clone(), nil
 	}
-	c, err := v.verify(ctx, raw, now)
+	c, err := Verify(ctx, raw, v.key, v.cfg.rules(), now)
 	if err != nil {
 		return nil, err
 	}
@@ -188,63 +182,9 @@ func (v *Verifier) revoked(c *Claims) bool {
 	return v.cfg.Revocations != nil && v.cfg.Revocations.Revoked(c)
 }
 
-// verify does the full check: header, signature, claims.
-func (v *Verifier) verify(ctx context.Context, raw string, now time.Time) (*Claims, error) {
-	msg, err := jws.Parse([]byte(raw))
-	if err != nil || len(msg.Signatures()) != 1 {
-		return nil, refuse(ErrMalformed, "cannot parse JWS")
-	}
-	h := msg.Signatures()[0].ProtectedHeaders()
-	if alg := h.Algorithm(); alg != jwa.RS256 {
-		return nil, refuse(ErrAlgorithm, "alg %q", alg)
-	}
-	if len(h.Critical()) > 0 {
-		return nil, refuse(ErrMalformed, "unsupported crit header %q", h.Critical())
-	}
-	kid := h.KeyID()
-	if kid == "" {
-		return nil, refuse(ErrMissingKeyID, "")
-	}
-	k, err := v.key(ctx, kid)
-	if err != nil {
-		return nil, err
-	}
-	payload, err := jws.Verify([]byte(raw), jws.WithKey(jwa.RS256, k))
-	if err != nil {
-		return nil, refuse(ErrSignature, "kid %q", kid)
-	}
-	// Signed by the auth server, but only an access token may pass (RFC
-	// 9068 section 4), not an ID token or anything else under the key.
-	if typ := h.Type(); !TypeAccepted(typ, v.cfg.AcceptJWTType) {
-		return nil, refuse(ErrTokenType, "typ %q", typ)
-	}
-	var c Claims
-	if err := json.Unmarshal(payload, &c); err != nil {
-		return nil, refuse(ErrMalformed, "claims: %v", err)
-	}
-	return &c, v.checkClaims(&c, now)
-}
-
-// checkClaims checks iss, aud, exp, nbf and the presence of jti.
-func (v *Verifier) checkClaims(c *Claims, now time.Time) error {
-	leeway := v.cfg.Leeway
-	switch {
-	case c.Issuer != v.cfg.Issuer:
-		return refuse(ErrIssuer, "iss %q", c.Issuer)
-	case !c.Audience.Contains(v.cfg.Audience):
-		return refuse(ErrAudience, "aud %q", []string(c.Audience))
-	case c.Expiry == 0:
-		return refuse(ErrClaims, "no exp")
-	case c.ID == "":
-		return refuse(ErrClaims, "no jti")
-	case !now.Before(time.Unix(c.Expiry, 0).Add(leeway)):
-		return refuse(ErrExpired, "exp %d", c.Expiry)
-	case c.NotBefore != 0 && now.Add(leeway).Before(time.Unix(c.NotBefore, 0)):
-		return refuse(ErrNotYetValid, "nbf %d", c.NotBefore)
-	case c.IssuedAt != 0 && now.Add(leeway).Before(time.Unix(c.IssuedAt, 0)):
-		return refuse(ErrNotYetValid, "iat %d in the future", c.IssuedAt)
-	}
-	return nil
+// rules are the checks the configuration asks of every token.
+func (c *VerifierConfig) rules() Rules {
+	return Rules{Issuer: c.Issuer, Audience: c.Audience, Leeway: c.Leeway, AcceptJWTType: c.AcceptJWTType}
 }
 
 func orDefault(d, def time.Duration) time.Duration {
