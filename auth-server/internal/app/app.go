@@ -1,7 +1,7 @@
 // Package app wires the auth-server from its configuration: the store
-// backend, the key manager, the token engine, the token services and the
-// HTTP handler. The serve command, the operator subcommands, the tests and
-// the benchmark all build the server through it.
+// backend, the key manager, the token endpoint, introspection and
+// revocation, and the HTTP handler. The serve command, the operator
+// subcommands, the tests and the benchmark all build the server through it.
 package app
 
 import (
@@ -11,15 +11,18 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/smartgate/pkg/token"
+
 	"github.com/smartgate/auth-server/internal/clients"
 	"github.com/smartgate/auth-server/internal/config"
 	"github.com/smartgate/auth-server/internal/httpapi"
+	"github.com/smartgate/auth-server/internal/introspection"
 	"github.com/smartgate/auth-server/internal/keys"
 	"github.com/smartgate/auth-server/internal/metrics"
 	"github.com/smartgate/auth-server/internal/oauth"
+	"github.com/smartgate/auth-server/internal/revocation"
 	"github.com/smartgate/auth-server/internal/store"
 	"github.com/smartgate/auth-server/internal/store/backend"
-	"github.com/smartgate/auth-server/internal/tokens"
 )
 
 // App is a wired auth-server.
@@ -99,13 +102,22 @@ func build(ctx context.Context, cfg config.Config, st store.Store, km *keys.Mana
 	if err != nil {
 		return nil, err
 	}
-	svc := tokens.New(km, st, userTokens, cfg.Issuer, cfg.FHIRBaseURL, cfg.RevocationCompactAfter, time.Now)
-	h, err := httpapi.New(httpapi.Deps{Metrics: m, Config: cfg, Store: oauthSt, Keys: km, OAuth: engine, Tokens: svc, Pages: pages,
-		Registration: RegistrationService(cfg, st, log), Assertions: assertions(cfg, oauthSt, log), Log: log})
+	own := ownTokens(cfg)
+	h, err := httpapi.New(httpapi.Deps{Metrics: m, Config: cfg, Store: oauthSt, Keys: km, OAuth: engine, Pages: pages,
+		Introspection: introspection.New(km.PublicKey, st, own, time.Now),
+		Revocation:    revocation.New(km.PublicKey, st, userTokens, own, cfg.RevocationCompactAfter, time.Now),
+		Registration:  RegistrationService(cfg, st, log), Assertions: assertions(cfg, oauthSt, log), Log: log})
 	if err != nil {
 		return nil, err
 	}
 	return &App{Config: cfg, Store: st, Keys: km, Clients: reg, Handler: h, Metrics: m}, nil
+}
+
+// ownTokens are the rules by which introspection and revocation verify
+// this server's own access tokens: those of pkg/token, with 30 s of clock
+// skew between replicas.
+func ownTokens(cfg config.Config) token.Rules {
+	return token.Rules{Issuer: cfg.Issuer, Audience: cfg.FHIRBaseURL, Leeway: 30 * time.Second}
 }
 
 // Close releases the store.

@@ -7,8 +7,9 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/smartgate/auth-server/internal/clientauth"
+	"github.com/smartgate/auth-server/internal/introspection"
 	"github.com/smartgate/auth-server/internal/oauth"
-	"github.com/smartgate/auth-server/internal/tokens"
+	"github.com/smartgate/auth-server/internal/revocation"
 )
 
 // token is POST /token; the engine answers.
@@ -27,7 +28,7 @@ func (a *api) introspect(c *gin.Context) {
 		a.abort(c, oauth.ErrInvalidRequest.WithDescription("token is required"))
 		return
 	}
-	res, err := a.Tokens.Introspect(c.Request.Context(), raw)
+	res, err := a.Introspection.Introspect(c.Request.Context(), raw)
 	if err != nil {
 		a.Log.ErrorContext(c.Request.Context(), "introspect", "err", err)
 		a.abort(c, oauth.ErrTemporarilyUnavailable)
@@ -35,7 +36,7 @@ func (a *api) introspect(c *gin.Context) {
 	}
 	client, _ := clientauth.FromContext(c.Request.Context())
 	if res.Active && res.ClientID != client.ID && !a.introspector[client.ID] {
-		res = &tokens.Introspection{Active: false}
+		res = &introspection.Response{Active: false}
 	}
 	noStore(c)
 	c.JSON(http.StatusOK, res)
@@ -53,12 +54,12 @@ func (a *api) revoke(c *gin.Context) {
 		return
 	}
 	client, _ := clientauth.FromContext(c.Request.Context())
-	err := a.Tokens.Revoke(c.Request.Context(), client.ID, raw)
-	if errors.Is(err, tokens.ErrNotOwner) && oauth.IsPublic(client) {
+	err := a.Revocation.Revoke(c.Request.Context(), client.ID, raw)
+	if errors.Is(err, revocation.ErrNotOwner) && oauth.IsPublic(client) {
 		err = nil
 	}
 	switch {
-	case errors.Is(err, tokens.ErrNotOwner):
+	case errors.Is(err, revocation.ErrNotOwner):
 		a.abort(c, oauth.ErrUnauthorizedClient.WithDescription("the token was issued to another client"))
 	case err != nil:
 		a.Log.ErrorContext(c.Request.Context(), "revoke", "err", err)

@@ -11,7 +11,7 @@ import (
 
 // revocations is GET /revocations[?since=<cursor>], the feed of revoked
 // access tokens for resource servers (token.FeedDocument, README
-// "Endpoints"): one page of at most tokens.FeedPageSize entries after the
+// "Endpoints"): one page of at most revocation.FeedPageSize entries after the
 // cursor, with the cursor to ask from next. Only clients listed in
 // revocation_feed_clients may read it.
 func (a *api) revocations(c *gin.Context) {
@@ -20,7 +20,7 @@ func (a *api) revocations(c *gin.Context) {
 		a.abort(c, oauth.ErrAccessDenied.WithDescription("this client may not read the revocation feed"))
 		return
 	}
-	feed, err := a.Tokens.Feed(c.Request.Context(), c.Query("since"))
+	feed, err := a.Revocation.Feed(c.Request.Context(), c.Query("since"))
 	if err != nil {
 		a.Log.ErrorContext(c.Request.Context(), "revocation feed", "err", err)
 		a.abort(c, oauth.ErrTemporarilyUnavailable)

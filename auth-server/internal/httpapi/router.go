@@ -18,12 +18,13 @@ import (
 
 	"github.com/smartgate/auth-server/internal/clientauth"
 	"github.com/smartgate/auth-server/internal/config"
+	"github.com/smartgate/auth-server/internal/introspection"
 	"github.com/smartgate/auth-server/internal/metrics"
 	"github.com/smartgate/auth-server/internal/oauth"
 	"github.com/smartgate/auth-server/internal/ratelimit"
 	"github.com/smartgate/auth-server/internal/registration"
+	"github.com/smartgate/auth-server/internal/revocation"
 	"github.com/smartgate/auth-server/internal/store"
-	"github.com/smartgate/auth-server/internal/tokens"
 )
 
 // Keys is what the routes need from the key manager.
@@ -46,7 +47,10 @@ type Deps struct {
 	Store  Store
 	Keys   Keys
 	OAuth  *oauth.Server
-	Tokens *tokens.Service
+	// Introspection answers POST /introspect.
+	Introspection *introspection.Introspector
+	// Revocation answers POST /revoke and the revocation feed.
+	Revocation *revocation.Revoker
 	// Pages registers the browser pages (/authorize, login, consent,
 	// manage); nil serves none.
 	Pages interface{ Register(r gin.IRouter) }

@@ -19,8 +19,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/lestrrat-go/jwx/v2/jwk"
-
 	"github.com/smartgate/auth-server/internal/store"
 )
 
@@ -62,8 +60,8 @@ type view struct {
 	loadedAt  time.Time
 	signerKID string
 	signer    *rsa.PrivateKey
-	stored    []*store.SigningKey // the records published, as read (sealed)
-	public    jwk.Set
+	stored    []*store.SigningKey       // the records published, as read (sealed)
+	published map[string]*rsa.PublicKey // by kid
 	jwksJSON  []byte
 	infos     []Info
 }
@@ -119,13 +117,14 @@ func (m *Manager) Signer(ctx context.Context) (string, *rsa.PrivateKey, error) {
 	return v.signerKID, v.signer, nil
 }
 
-// PublicSet returns the published public keys.
-func (m *Manager) PublicSet(ctx context.Context) (jwk.Set, error) {
+// PublicKey returns the published key kid, nil when none is published
+// under that id (a token.KeyFunc, for verifying our own tokens).
+func (m *Manager) PublicKey(ctx context.Context, kid string) (*rsa.PublicKey, error) {
 	v, err := m.current(ctx)
 	if err != nil {
 		return nil, err
 	}
-	return v.public, nil
+	return v.published[kid], nil
 }
 
 // JWKS returns the published public keys as JSON ({"keys":[...]}).

@@ -46,7 +46,8 @@ func (m *Manager) reload(ctx context.Context) (*view, error) {
 		return nil, err
 	}
 	now := m.opts.Now()
-	v := &view{loadedAt: now, public: jwk.NewSet()}
+	v := &view{loadedAt: now, published: map[string]*rsa.PublicKey{}}
+	public := jwk.NewSet()
 	keep := map[string]*rsa.PrivateKey{}
 	for _, k := range all {
 		info := Info{KID: k.ID, State: StateActive, CreatedAt: k.CreatedAt, RetiredAt: k.RetiredAt, PublishUntil: k.PublishUntil}
@@ -71,7 +72,8 @@ func (m *Manager) reload(ctx context.Context) (*view, error) {
 		if err != nil {
 			return nil, err
 		}
-		if err := v.public.AddKey(pub); err != nil {
+		v.published[k.ID] = &priv.PublicKey
+		if err := public.AddKey(pub); err != nil {
 			return nil, fmt.Errorf("keys: %w", err)
 		}
 		v.stored = append(v.stored, k)
@@ -83,7 +85,7 @@ func (m *Manager) reload(ctx context.Context) (*view, error) {
 	for i := range v.infos {
 		v.infos[i].Signer = v.infos[i].KID == v.signerKID
 	}
-	if v.jwksJSON, err = json.Marshal(v.public); err != nil {
+	if v.jwksJSON, err = json.Marshal(public); err != nil {
 		return nil, fmt.Errorf("keys: %w", err)
 	}
 

@@ -1,4 +1,4 @@
-package tokens
+package revocation
 
 import (
 	"context"
@@ -17,8 +17,8 @@ const FeedPageSize = 5000
 // (empty: from the beginning). A cursor this store did not give (another
 // store, data lost, garbage) also starts from the beginning, with Reset
 // set. Both lists are non-nil, so they marshal as [].
-func (s *Service) Feed(ctx context.Context, since string) (*token.FeedDocument, error) {
-	page, err := s.revoked.RevocationsSince(ctx, parseCursor(since), FeedPageSize)
+func (r *Revoker) Feed(ctx context.Context, since string) (*token.FeedDocument, error) {
+	page, err := r.revoked.RevocationsSince(ctx, parseCursor(since), FeedPageSize)
 	if err != nil {
 		return nil, err
 	}
@@ -29,7 +29,7 @@ func (s *Service) Feed(ctx context.Context, since string) (*token.FeedDocument, 
 		Reset:          page.Reset,
 		More:           page.More,
 	}
-	now := s.now()
+	now := r.now()
 	for _, r := range page.Tokens {
 		if !r.ExpiresAt.After(now) {
 			continue
