@@ -20,6 +20,7 @@ import (
 	"github.com/smartgate/auth-server/internal/keys"
 	"github.com/smartgate/auth-server/internal/metrics"
 	"github.com/smartgate/auth-server/internal/oauth"
+	"github.com/smartgate/auth-server/internal/refresh"
 	"github.com/smartgate/auth-server/internal/revocation"
 	"github.com/smartgate/auth-server/internal/store"
 	"github.com/smartgate/auth-server/internal/store/backend"
@@ -96,21 +97,32 @@ func build(ctx context.Context, cfg config.Config, st store.Store, km *keys.Mana
 	// The OAuth endpoints see no disabled client; the portal and the
 	// registration service see them all.
 	oauthSt := oauthStore{st}
-	engine := oauth.New(oauthSt, km, oauth.Options{Issuer: cfg.Issuer, Audience: cfg.FHIRBaseURL, TokenLifetime: cfg.Tokens.Lifetime}, log)
+	minter := oauth.NewMinter(km, cfg.Issuer, cfg.FHIRBaseURL, cfg.Tokens.Lifetime, time.Now)
+	families := refresh.New(st, cfg.Grants.RefreshLifetime, cfg.Tokens.Lifetime, time.Now)
 	m := metrics.New()
-	pages, userTokens, err := userFlow(ctx, cfg, st, km, engine, m, log)
+	pages, err := userFlow(ctx, cfg, st, minter, families, m, log)
 	if err != nil {
 		return nil, err
 	}
 	own := ownTokens(cfg)
-	h, err := httpapi.New(httpapi.Deps{Metrics: m, Config: cfg, Store: oauthSt, Keys: km, OAuth: engine, Pages: pages,
+	h, err := httpapi.New(httpapi.Deps{Metrics: m, Config: cfg, Store: oauthSt, Keys: km, OAuth: tokenEndpoint(cfg, st, oauthSt, km, minter, families, log), Pages: pages,
 		Introspection: introspection.New(km.PublicKey, st, own, time.Now),
-		Revocation:    revocation.New(km.PublicKey, st, userTokens, own, cfg.RevocationCompactAfter, time.Now),
+		Revocation:    revocation.New(km.PublicKey, st, families, own, cfg.RevocationCompactAfter, time.Now),
 		Registration:  RegistrationService(cfg, st, log), Assertions: assertions(cfg, oauthSt, log), Log: log})
 	if err != nil {
 		return nil, err
 	}
 	return &App{Config: cfg, Store: st, Keys: km, Clients: reg, Handler: h, Metrics: m}, nil
+}
+
+// tokenEndpoint is POST /token with its grants: client_credentials
+// through the engine, and the user grants.
+func tokenEndpoint(cfg config.Config, st store.Store, oauthSt oauthStore, km *keys.Manager, minter *oauth.Minter, families *refresh.Families, log *slog.Logger) *oauth.Server {
+	user := oauth.NewUserGrants(st, minter, km, families, oauth.UserGrantOptions{
+		RefreshGrace:  cfg.Grants.RefreshGrace,
+		SmartStyleURL: cfg.Web.SmartStyleURL, NeedPatientBanner: cfg.Web.NeedPatientBanner,
+	}, log, time.Now)
+	return oauth.New(log, oauth.NewClientCredentials(oauthSt, minter), user.AuthorizationCode(), user.RefreshToken())
 }
 
 // ownTokens are the rules by which introspection and revocation verify

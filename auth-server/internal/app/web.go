@@ -7,21 +7,19 @@ import (
 	"time"
 
 	"github.com/smartgate/auth-server/internal/config"
-	"github.com/smartgate/auth-server/internal/keys"
 	"github.com/smartgate/auth-server/internal/metrics"
 	"github.com/smartgate/auth-server/internal/oauth"
+	"github.com/smartgate/auth-server/internal/refresh"
 	"github.com/smartgate/auth-server/internal/store"
 	"github.com/smartgate/auth-server/internal/throttle"
 	"github.com/smartgate/auth-server/internal/users"
 	"github.com/smartgate/auth-server/internal/web"
 )
 
-// userFlow wires the SMART authorization-code flow: demo users, the
-// user-facing grants on the engine, and the browser pages (with the
-// self-service client registration portal, which registers through the
-// same rules as POST /register). It returns the pages and the issuer of
-// user tokens.
-func userFlow(ctx context.Context, cfg config.Config, st store.Store, km *keys.Manager, engine *oauth.Server, m *metrics.Metrics, log *slog.Logger) (*web.Handler, *oauth.UserTokens, error) {
+// userFlow wires the browser side of the SMART authorization-code flow:
+// demo users and the pages (with the self-service client registration
+// portal, which registers through the same rules as POST /register).
+func userFlow(ctx context.Context, cfg config.Config, st store.Store, minter *oauth.Minter, families *refresh.Families, m *metrics.Metrics, log *slog.Logger) (*web.Handler, error) {
 	us := users.New(st, time.Now)
 	us.Gate = users.NewGate(cfg.Web.Login.Concurrency, cfg.Web.Login.QueueWait)
 	us.Owners = RegistrationService(cfg, st, log)
@@ -29,37 +27,30 @@ func userFlow(ctx context.Context, cfg config.Config, st store.Store, km *keys.M
 	if cfg.Demo {
 		f, err := users.ReadDemoFile(cfg.DemoUsersFile())
 		if err != nil {
-			return nil, nil, err
+			return nil, err
 		}
 		n, err := us.LoadDemo(ctx, f, strings.TrimRight(cfg.FHIRBaseURL, "/"))
 		if err != nil {
-			return nil, nil, err
+			return nil, err
 		}
 		log.InfoContext(ctx, "demo users loaded", "count", n, "file", cfg.DemoUsersFile())
 	}
-	ut := oauth.NewUserTokens(st, km, cfg.FHIRBaseURL, oauth.UserTokensOptions{
-		Issuer: cfg.Issuer, Lifetime: cfg.Tokens.Lifetime,
-		RefreshLifetime: cfg.Grants.RefreshLifetime, RefreshGrace: cfg.Grants.RefreshGrace,
-		SmartStyleURL: cfg.Web.SmartStyleURL, NeedPatientBanner: cfg.Web.NeedPatientBanner,
-	}, log, time.Now)
-	engine.EnableUserGrants(ut)
-
 	var configured [][]byte
 	for _, k := range cfg.Web.SessionKeys {
 		b, err := config.DecodeKey(k)
 		if err != nil {
-			return nil, nil, err
+			return nil, err
 		}
 		configured = append(configured, b)
 	}
 	sessionKeys, err := web.SessionKeys(configured, cfg.DataDir)
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	pages, err := web.New(web.Deps{
-		Store: st, Users: us, Revoker: ut,
+		Store: st, Users: us, Revoker: families,
 		Codes:    oauth.NewCodes(st, cfg.Grants.CodeLifetime, time.Now),
-		Patients: web.NewFHIRDirectory(cfg.FHIRInternal(), ut, nil),
+		Patients: web.NewFHIRDirectory(cfg.FHIRInternal(), minter, nil),
 		Sessions: web.NewSessions(web.SessionOptions{
 			Keys: sessionKeys, Secure: strings.HasPrefix(cfg.Issuer, "https://"), Lifetime: cfg.Web.SessionLifetime,
 		}),
@@ -69,7 +60,7 @@ func userFlow(ctx context.Context, cfg config.Config, st store.Store, km *keys.M
 		PortalScopes: cfg.Registration.PortalScopes,
 		Log:          log,
 	})
-	return pages, ut, err
+	return pages, err
 }
 
 // LoginThrottle is the sign-in throttle of the configuration, over the

@@ -3,8 +3,6 @@ package oauth
 import (
 	"context"
 	"crypto/rand"
-	"crypto/sha256"
-	"encoding/base64"
 	"time"
 
 	"github.com/smartgate/auth-server/internal/store"
@@ -46,7 +44,7 @@ func (c *Codes) Issue(ctx context.Context, req *AuthorizeRequest, a Approval) (s
 	code := rand.Text() + rand.Text() // 260 bits
 	now := c.now()
 	rec := &store.AuthCode{
-		CodeHash: HashToken(code), ClientID: req.ClientID, RedirectURI: req.RedirectURI,
+		CodeHash: store.HashToken(code), ClientID: req.ClientID, RedirectURI: req.RedirectURI,
 		CodeChallenge: req.CodeChallenge, CodeChallengeMethod: PKCEMethodS256,
 		Scopes: a.Scopes, UserID: a.UserID, Launch: a.Launch, Nonce: req.Nonce,
 		AuthTime: a.AuthTime, ExpiresAt: now.Add(c.lifetime),
@@ -55,11 +53,4 @@ func (c *Codes) Issue(ctx context.Context, req *AuthorizeRequest, a Approval) (s
 		return "", err
 	}
 	return code, nil
-}
-
-// HashToken is the storage key of a code or refresh token: SHA-256,
-// base64url. The tokens are high-entropy, so no slow hash is needed.
-func HashToken(tok string) string {
-	sum := sha256.Sum256([]byte(tok))
-	return base64.RawURLEncoding.EncodeToString(sum[:])
 }

@@ -17,34 +17,37 @@ import (
 // Every use rotates the token within its family, and presenting a used
 // token revokes the whole family (unless it is within the configured grace
 // period of its first use).
-func (u *UserTokens) refreshToken(ctx context.Context, r *http.Request, c *store.Client) (map[string]any, error) {
+type refreshTokenGrant struct{ *UserGrants }
+
+func (refreshTokenGrant) Type() string { return GrantRefreshToken }
+
+func (u refreshTokenGrant) Issue(ctx context.Context, r *http.Request, c *store.Client) (Issued, error) {
 	raw := r.Form.Get("refresh_token")
 	if raw == "" {
-		return nil, ErrInvalidRequest.WithDescription("refresh_token is required")
+		return Issued{}, ErrInvalidRequest.WithDescription("refresh_token is required")
 	}
-	hash := HashToken(raw)
-	rt, err := u.store.GetRefreshToken(ctx, hash)
+	rt, err := u.families.Get(ctx, raw)
 	switch {
 	case errors.Is(err, store.ErrNotFound):
-		return nil, ErrInvalidGrant.WithDescription("invalid or expired refresh token")
+		return Issued{}, ErrInvalidGrant.WithDescription("invalid or expired refresh token")
 	case err != nil:
-		return nil, err
+		return Issued{}, err
 	case rt.ClientID != c.ID:
-		return nil, ErrInvalidGrant.WithDescription("the refresh token was issued to another client")
+		return Issued{}, ErrInvalidGrant.WithDescription("the refresh token was issued to another client")
 	}
 	requested := strings.Fields(r.Form.Get("scope"))
 	for _, want := range requested {
 		if !has(rt.Scopes, want) {
-			return nil, ErrInvalidScope.WithDescription("a refresh may not widen the granted scopes: " + want)
+			return Issued{}, ErrInvalidScope.WithDescription("a refresh may not widen the granted scopes: " + want)
 		}
 	}
 	user, err := u.grantUser(ctx, rt.UserID)
 	if err != nil {
-		return nil, err
+		return Issued{}, err
 	}
 	granted := stillGranted(c, user, rt.Scopes)
 	if len(granted) == 0 {
-		return nil, errNothingLeft
+		return Issued{}, errNothingLeft
 	}
 	scopes := granted
 	if len(requested) > 0 {
@@ -55,36 +58,32 @@ func (u *UserTokens) refreshToken(ctx context.Context, r *http.Request, c *store
 			}
 		}
 		if len(scopes) == 0 {
-			return nil, ErrInvalidScope.WithDescription("none of the requested scopes is still granted")
+			return Issued{}, ErrInvalidScope.WithDescription("none of the requested scopes is still granted")
 		}
 	}
 
-	rt, err = u.store.UseRefreshToken(ctx, hash)
+	rt, err = u.families.Use(ctx, raw)
 	switch {
 	case errors.Is(err, store.ErrAlreadyUsed):
 		if u.opts.RefreshGrace > 0 && u.now().Sub(rt.UsedAt) < u.opts.RefreshGrace {
 			break // a concurrent refresh: answer it too, in the same family
 		}
-		revoked, err := u.store.RevokeRefreshFamily(ctx, rt.FamilyID)
-		if err != nil {
-			return nil, err
-		}
-		if err := u.revokeRefreshed(ctx, append(revoked, rt)); err != nil {
-			return nil, err
+		if err := u.families.RevokeFamily(ctx, rt.FamilyID, rt); err != nil {
+			return Issued{}, err
 		}
 		u.log.WarnContext(ctx, "refresh token reused; its family is revoked", "client_id", c.ID)
-		return nil, ErrInvalidGrant.WithDescription("the refresh token has already been used")
+		return Issued{}, ErrInvalidGrant.WithDescription("the refresh token has already been used")
 	case errors.Is(err, store.ErrNotFound):
-		return nil, ErrInvalidGrant.WithDescription("invalid or expired refresh token")
+		return Issued{}, ErrInvalidGrant.WithDescription("invalid or expired refresh token")
 	case err != nil:
-		return nil, err
+		return Issued{}, err
 	}
 	out, err := u.issue(ctx, issueRequest{
 		client: c, user: user, scopes: scopes, refreshScopes: granted,
 		launch: rt.Launch, authTime: rt.AuthTime, family: rt.FamilyID,
 	})
 	if err != nil {
-		return nil, err
+		return Issued{}, err
 	}
-	return out.body, nil
+	return out.Issued, nil
 }

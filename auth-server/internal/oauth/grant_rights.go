@@ -12,7 +12,7 @@ import (
 
 // grantUser returns the user who authorized a grant, as the store holds
 // them now; a user deleted since is invalid_grant.
-func (u *UserTokens) grantUser(ctx context.Context, id string) (*store.User, error) {
+func (u *UserGrants) grantUser(ctx context.Context, id string) (*store.User, error) {
 	user, err := u.store.GetUser(ctx, id)
 	if errors.Is(err, store.ErrNotFound) {
 		return nil, ErrInvalidGrant.WithDescription("the user who authorized this grant no longer exists")

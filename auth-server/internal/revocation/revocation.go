@@ -1,8 +1,8 @@
 // Package revocation revokes tokens at their client's request (RFC 7009)
 // and publishes the revoked access tokens as the revocation feed resource
 // servers poll. An access token is revoked by putting its jti on the
-// revocation list until its exp; a refresh token is handed on to be
-// revoked with its family and the access tokens issued beside it.
+// revocation list until its exp; a refresh token is handed to the refresh
+// families, which revoke its family and the access tokens issued beside it.
 package revocation
 
 import (
@@ -18,12 +18,12 @@ import (
 // ErrNotOwner refuses to revoke a token issued to another client.
 var ErrNotOwner = errors.New("revocation: token was issued to another client")
 
-// RefreshTokens revokes refresh tokens (oauth.UserTokens).
+// RefreshTokens revokes refresh tokens (refresh.Families).
 type RefreshTokens interface {
-	// RevokeRefreshToken revokes the refresh token raw (with its family) when it was
+	// Revoke revokes the refresh token raw (with its family) when it was
 	// issued to clientID, and returns the client it was issued to ("" when
 	// raw is no live refresh token).
-	RevokeRefreshToken(ctx context.Context, clientID, raw string) (string, error)
+	Revoke(ctx context.Context, clientID, raw string) (string, error)
 }
 
 // Revoker revokes tokens and reads the revocation feed.
@@ -81,7 +81,7 @@ func (r *Revoker) revokeRefresh(ctx context.Context, clientID, raw string) error
 	if r.refresh == nil {
 		return nil
 	}
-	owner, err := r.refresh.RevokeRefreshToken(ctx, clientID, raw)
+	owner, err := r.refresh.Revoke(ctx, clientID, raw)
 	if err != nil {
 		return err
 	}

@@ -34,7 +34,7 @@ type PatientDirectory interface {
 var ErrNoPatient = errors.New("web: no such patient")
 
 // TokenSource signs an access token for the auth server itself
-// (oauth.UserTokens.SelfToken).
+// (oauth.Minter).
 type TokenSource interface {
 	SelfToken(ctx context.Context, clientID, scope string) (string, time.Time, error)
 }

@@ -39,7 +39,7 @@ type Authenticator interface {
 	Authenticate(ctx context.Context, username, password string) (*store.User, error)
 }
 
-// Revoker revokes what a user granted a client (oauth.UserTokens).
+// Revoker revokes what a user granted a client (refresh.Families).
 type Revoker interface {
 	RevokeUserClient(ctx context.Context, userID, clientID string) error
 }

@@ -6,7 +6,35 @@ import (
 
 	"github.com/go-oauth2/oauth2/v4"
 	oerrors "github.com/go-oauth2/oauth2/v4/errors"
+
+	"github.com/smartgate/auth-server/internal/clientauth"
+	"github.com/smartgate/auth-server/internal/clients"
+	"github.com/smartgate/auth-server/internal/store"
 )
+
+// The stores go-oauth2's manager asks for on the client_credentials path.
+
+// engineClients is the client store the engine sees. The client our HTTP
+// layer authenticated rides in the request context and is returned as
+// authenticated, without another store read; any other lookup comes from
+// the store and never passes the engine's password check.
+type engineClients struct{ store store.ClientStore }
+
+var _ oauth2.ClientStore = engineClients{}
+
+func (e engineClients) GetByID(ctx context.Context, id string) (oauth2.ClientInfo, error) {
+	if c, ok := clientauth.FromContext(ctx); ok && c.ID == id {
+		return &clients.Info{Client: c, Authenticated: true}, nil
+	}
+	c, err := e.store.GetClient(ctx, id)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, oerrors.ErrInvalidClient
+	}
+	if err != nil {
+		return nil, err
+	}
+	return &clients.Info{Client: c}, nil
+}
 
 // ErrStatefulToken is returned when the engine asks to store an
 // authorization code or refresh token: the engine runs client_credentials
