@@ -3,7 +3,6 @@ package web
 import (
 	"context"
 	"crypto/rand"
-	"crypto/sha256"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
@@ -157,13 +156,6 @@ func (s *session) authTime() time.Time {
 	return time.Unix(n, 0)
 }
 
-// sessionHash names the store record of a session id: the store holds
-// only the hash, never the id the cookie carries.
-func sessionHash(sid string) string {
-	sum := sha256.Sum256([]byte(sid))
-	return base64.RawURLEncoding.EncodeToString(sum[:])
-}
-
 // startSession signs userID in: a new session id is recorded in the store
 // (expiring after the session lifetime), the previous session of this
 // browser, if any, is ended, and the cookie's values are renewed. On error
@@ -171,12 +163,12 @@ func sessionHash(sid string) string {
 func (h *Handler) startSession(ctx context.Context, s *session, userID string) error {
 	sid := rand.Text() // 26 base32 characters: 130 random bits
 	now := h.Now()
-	rec := &store.Session{IDHash: sessionHash(sid), UserID: userID, CreatedAt: now, ExpiresAt: now.Add(h.Sessions.lifetime)}
+	rec := &store.Session{IDHash: store.HashToken(sid), UserID: userID, CreatedAt: now, ExpiresAt: now.Add(h.Sessions.lifetime)}
 	if err := h.Store.CreateSession(ctx, rec); err != nil {
 		return err
 	}
 	if old := s.get(keySID); old != "" {
-		if err := h.Store.DeleteSession(ctx, sessionHash(old)); err != nil {
+		if err := h.Store.DeleteSession(ctx, store.HashToken(old)); err != nil {
 			h.Log.WarnContext(ctx, "end previous session", "err", err)
 		}
 	}
@@ -188,7 +180,7 @@ func (h *Handler) startSession(ctx context.Context, s *session, userID string) e
 // expired by destroy.
 func (h *Handler) endSession(ctx context.Context, s *session) error {
 	if sid := s.get(keySID); sid != "" {
-		return h.Store.DeleteSession(ctx, sessionHash(sid))
+		return h.Store.DeleteSession(ctx, store.HashToken(sid))
 	}
 	return nil
 }
@@ -202,7 +194,7 @@ func (h *Handler) sessionUserID(ctx context.Context, s *session) string {
 	if id == "" || sid == "" {
 		return ""
 	}
-	rec, err := h.Store.GetSession(ctx, sessionHash(sid))
+	rec, err := h.Store.GetSession(ctx, store.HashToken(sid))
 	if err != nil {
 		if !errors.Is(err, store.ErrNotFound) {
 			h.Log.ErrorContext(ctx, "session lookup", "err", err)
