@@ -13,7 +13,9 @@ import (
 
 type fixedSigner struct{ key *rsa.PrivateKey }
 
-func (s fixedSigner) Signer(context.Context) (string, *rsa.PrivateKey, error) { return "k1", s.key, nil }
+func (s fixedSigner) Signer(context.Context) (string, *rsa.PrivateKey, error) {
+	return "k1", s.key, nil
+}
 
 // The claims Mint returns are the ones the token carries, jti included,
 // and the token passes the verifier's rules.
