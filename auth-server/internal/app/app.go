@@ -40,7 +40,9 @@ type App struct {
 // OpenStore opens the configured backend and the key manager: what the
 // operator subcommands need.
 func OpenStore(ctx context.Context, cfg config.Config, log *slog.Logger) (store.Store, *keys.Manager, error) {
-	st, err := backend.Open(ctx, backend.FromConfig(cfg))
+	opts := backend.FromConfig(cfg)
+	opts.Now = time.Now
+	st, err := backend.Open(ctx, opts)
 	if err != nil {
 		return nil, nil, err
 	}

@@ -80,7 +80,7 @@ func sign(t *testing.T, s signer, c claims, now time.Time) string {
 // TestAssertions: what a backend client sees for good and bad assertions.
 func TestAssertions(t *testing.T) {
 	ctx := context.Background()
-	st, err := embedded.Open(ctx, t.TempDir())
+	st, err := embedded.Open(ctx, t.TempDir(), time.Now)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -7,6 +7,7 @@ import (
 	"runtime"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/smartgate/auth-server/internal/clients"
 	"github.com/smartgate/auth-server/internal/store"
@@ -47,7 +48,7 @@ func demoFile() string {
 
 func TestDemoClients(t *testing.T) {
 	ctx := context.Background()
-	st, err := embedded.Open(ctx, t.TempDir())
+	st, err := embedded.Open(ctx, t.TempDir(), time.Now)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -91,7 +92,7 @@ func TestDemoClients(t *testing.T) {
 
 func TestRegistry(t *testing.T) {
 	ctx := context.Background()
-	st, err := embedded.Open(ctx, t.TempDir())
+	st, err := embedded.Open(ctx, t.TempDir(), time.Now)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -24,7 +24,7 @@ func (c *clock) now() time.Time { return c.t }
 
 func newManager(t *testing.T, dir string, c *clock) *keys.Manager {
 	t.Helper()
-	st, err := embedded.Open(context.Background(), dir)
+	st, err := embedded.Open(context.Background(), dir, time.Now)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -148,7 +148,7 @@ func TestPersistedEncrypted(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(dir, keys.KEKFile), []byte(strings.Repeat("A", 43)), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	st, err := embedded.Open(ctx, dir)
+	st, err := embedded.Open(ctx, dir, time.Now)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -8,7 +8,7 @@ import (
 )
 
 func TestLimiter(t *testing.T) {
-	st, err := embedded.Open(t.Context(), t.TempDir())
+	st, err := embedded.Open(t.Context(), t.TempDir(), time.Now)
 	if err != nil {
 		t.Fatal(err)
 	}

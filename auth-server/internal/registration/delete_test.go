@@ -17,7 +17,7 @@ import (
 // may sign a moment later, and its token must not outlive the client.
 func TestDeleteRevokesTokensInFlight(t *testing.T) {
 	ctx := context.Background()
-	st, err := embedded.Open(ctx, t.TempDir())
+	st, err := embedded.Open(ctx, t.TempDir(), time.Now)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -12,6 +12,7 @@ import (
 	"log/slog"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/lestrrat-go/jwx/v2/jwk"
 
@@ -22,7 +23,7 @@ import (
 
 func newService(t *testing.T, o registration.Options) (*registration.Service, *embedded.Store) {
 	t.Helper()
-	st, err := embedded.Open(context.Background(), t.TempDir())
+	st, err := embedded.Open(context.Background(), t.TempDir(), time.Now)
 	if err != nil {
 		t.Fatal(err)
 	}

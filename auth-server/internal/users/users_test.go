@@ -7,6 +7,7 @@ import (
 	"runtime"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/smartgate/auth-server/internal/store"
 	"github.com/smartgate/auth-server/internal/store/embedded"
@@ -41,7 +42,7 @@ func TestPasswordHash(t *testing.T) {
 
 func TestServiceAndDemoUsers(t *testing.T) {
 	ctx := context.Background()
-	st, err := embedded.Open(ctx, t.TempDir())
+	st, err := embedded.Open(ctx, t.TempDir(), time.Now)
 	if err != nil {
 		t.Fatal(err)
 	}

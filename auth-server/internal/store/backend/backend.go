@@ -7,6 +7,7 @@ package backend
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/smartgate/auth-server/internal/config"
 	"github.com/smartgate/auth-server/internal/store"
@@ -20,6 +21,8 @@ type Options struct {
 	Redis          config.Redis // Sentinel or Cluster instead of RedisURL
 	RedisKeyPrefix string       // default redis.DefaultKeyPrefix ("smartgate:")
 	DataDir        string       // embedded store directory (AUTH_DATA_DIR) when no Redis is configured
+	// Now is the clock records expire by (nil: time.Now).
+	Now func() time.Time
 }
 
 // FromConfig returns the backend options of a configuration.
@@ -54,10 +57,10 @@ func (o Options) Name() string {
 // unreachable is an error, never a fall-back to the embedded store.
 func Open(ctx context.Context, o Options) (store.Store, error) {
 	if o.redis() {
-		return redis.Connect(ctx, o.topology(), o.RedisKeyPrefix)
+		return redis.Connect(ctx, o.topology(), o.RedisKeyPrefix, o.Now)
 	}
 	if o.DataDir == "" {
 		return nil, fmt.Errorf("store: no Redis and no data directory configured")
 	}
-	return embedded.Open(ctx, o.DataDir)
+	return embedded.Open(ctx, o.DataDir, o.Now)
 }

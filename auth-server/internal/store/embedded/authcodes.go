@@ -35,7 +35,7 @@ func (s *Store) ConsumeAuthCode(ctx context.Context, codeHash string, b store.Au
 	var code *store.AuthCode
 	var used bool
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
-		now := time.Now()
+		now := s.now()
 		var doc []byte
 		var usedAt, keepUntil int64
 		var accessJTI, family string
@@ -84,6 +84,6 @@ func (s *Store) AttachTokens(ctx context.Context, codeHash, accessJTI, refreshFa
 	res, err := s.db.ExecContext(ctx,
 		`UPDATE auth_codes SET access_jti = ?, refresh_family = ?, keep_until = ?, expires_at = max(expires_at, ?)
 		 WHERE hash = ? AND used_at != 0 AND expires_at > ?`,
-		accessJTI, refreshFamily, nanos(keepUntil), nanos(keepUntil), codeHash, time.Now().UnixNano())
+		accessJTI, refreshFamily, nanos(keepUntil), nanos(keepUntil), codeHash, s.now().UnixNano())
 	return affected(res, err, store.ErrNotFound)
 }

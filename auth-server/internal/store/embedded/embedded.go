@@ -32,6 +32,7 @@ const sweepEvery = time.Minute
 // several processes on the same directory.
 type Store struct {
 	db        *sql.DB
+	now       func() time.Time
 	epoch     string       // of the revocation feed, fixed when the file is created
 	lastSweep atomic.Int64 // unix nanoseconds
 }
@@ -39,8 +40,11 @@ type Store struct {
 var _ store.Store = (*Store)(nil)
 
 // Open opens (creating when needed) the store in dir, which is created
-// with mode 0700.
-func Open(ctx context.Context, dir string) (*Store, error) {
+// with mode 0700. now is the clock records expire by (nil: time.Now).
+func Open(ctx context.Context, dir string, now func() time.Time) (*Store, error) {
+	if now == nil {
+		now = time.Now
+	}
 	if strings.ContainsAny(dir, "?#") {
 		return nil, fmt.Errorf("embedded store: data directory %q must not contain '?' or '#'", dir)
 	}
@@ -59,7 +63,7 @@ func Open(ctx context.Context, dir string) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("embedded store: %w", err)
 	}
-	s := &Store{db: db}
+	s := &Store{db: db, now: now}
 	if err := s.migrate(ctx); err != nil {
 		db.Close()
 		return nil, err
@@ -148,7 +152,7 @@ func (s *Store) Close() error { return s.db.Close() }
 // maybeSweep deletes expired rows at most once per sweepEvery. Reads
 // filter expired rows themselves, so a skipped sweep costs only space.
 func (s *Store) maybeSweep(ctx context.Context) {
-	now := time.Now().UnixNano()
+	now := s.now().UnixNano()
 	last := s.lastSweep.Load()
 	if now-last < int64(sweepEvery) || !s.lastSweep.CompareAndSwap(last, now) {
 		return

@@ -2,6 +2,7 @@ package embedded_test
 
 import (
 	"testing"
+	"time"
 
 	"github.com/smartgate/auth-server/internal/store"
 	"github.com/smartgate/auth-server/internal/store/embedded"
@@ -9,8 +10,8 @@ import (
 )
 
 func TestConformance(t *testing.T) {
-	storetest.RunTests(t, func(t *testing.T) store.Store {
-		s, err := embedded.Open(t.Context(), t.TempDir())
+	storetest.RunTests(t, func(t *testing.T, now func() time.Time) store.Store {
+		s, err := embedded.Open(t.Context(), t.TempDir(), now)
 		if err != nil {
 			t.Fatalf("Open: %v", err)
 		}

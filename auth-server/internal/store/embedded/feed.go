@@ -27,7 +27,7 @@ func (s *Store) RevocationsSince(ctx context.Context, since store.FeedPosition, 
 	rows, err := s.db.QueryContext(ctx,
 		`SELECT seq, kind, id, client_id, issued_at, revoked_at, expires_at FROM revocations
 		 WHERE seq > ? AND expires_at > ? ORDER BY seq LIMIT ?`,
-		page.Next.Seq, time.Now().UnixNano(), limit+1)
+		page.Next.Seq, s.now().UnixNano(), limit+1)
 	if err != nil {
 		return nil, fmt.Errorf("embedded store: %w", err)
 	}

@@ -3,7 +3,6 @@ package embedded
 import (
 	"context"
 	"encoding/json"
-	"time"
 
 	"github.com/smartgate/auth-server/internal/store"
 )
@@ -24,7 +23,7 @@ func (s *Store) CreateInitialAccessToken(ctx context.Context, t *store.InitialAc
 func (s *Store) GetInitialAccessToken(ctx context.Context, tokenHash string) (*store.InitialAccessToken, error) {
 	return decode[store.InitialAccessToken](s.db.QueryRowContext(ctx,
 		`SELECT doc FROM initial_access_tokens WHERE hash = ? AND (expires_at = 0 OR expires_at > ?)`,
-		tokenHash, time.Now().UnixNano()))
+		tokenHash, s.now().UnixNano()))
 }
 
 // DeleteInitialAccessToken removes a token; ErrNotFound when absent.
@@ -37,5 +36,5 @@ func (s *Store) DeleteInitialAccessToken(ctx context.Context, tokenHash string) 
 func (s *Store) ListInitialAccessTokens(ctx context.Context) ([]*store.InitialAccessToken, error) {
 	return decodeAll[store.InitialAccessToken](s.db.QueryContext(ctx,
 		`SELECT doc FROM initial_access_tokens WHERE expires_at = 0 OR expires_at > ?
-		 ORDER BY created_at, hash`, time.Now().UnixNano()))
+		 ORDER BY created_at, hash`, s.now().UnixNano()))
 }

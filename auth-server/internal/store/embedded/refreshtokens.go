@@ -31,7 +31,7 @@ func (s *Store) CreateRefreshToken(ctx context.Context, rt *store.RefreshToken) 
 func (s *Store) GetRefreshToken(ctx context.Context, tokenHash string) (*store.RefreshToken, error) {
 	return scanRefresh(s.db.QueryRowContext(ctx,
 		`SELECT doc, used_at FROM refresh_tokens WHERE hash = ? AND expires_at > ?`,
-		tokenHash, time.Now().UnixNano()))
+		tokenHash, s.now().UnixNano()))
 }
 
 // UseRefreshToken marks the token used; see store.RefreshTokenStore.
@@ -39,7 +39,7 @@ func (s *Store) UseRefreshToken(ctx context.Context, tokenHash string) (*store.R
 	var rt *store.RefreshToken
 	var used bool
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
-		now := time.Now()
+		now := s.now()
 		var err error
 		rt, err = scanRefresh(tx.QueryRowContext(ctx,
 			`SELECT doc, used_at FROM refresh_tokens WHERE hash = ? AND expires_at > ?`, tokenHash, now.UnixNano()))
@@ -89,7 +89,7 @@ func (s *Store) deleteRefresh(ctx context.Context, where string, args ...any) ([
 		return nil, fmt.Errorf("embedded store: %w", err)
 	}
 	defer rows.Close()
-	now := time.Now().UnixNano()
+	now := s.now().UnixNano()
 	var out []*store.RefreshToken
 	for rows.Next() {
 		var doc []byte

@@ -10,7 +10,7 @@ import (
 // seen among unexpired entries. An expired entry is taken over in the
 // same statement, so concurrent calls cannot both win.
 func (s *Store) RememberOnce(ctx context.Context, key string, expiresAt time.Time) (bool, error) {
-	now := time.Now()
+	now := s.now()
 	if !expiresAt.After(now) {
 		return true, nil
 	}

@@ -19,7 +19,7 @@ const (
 // RevokeToken records r, then compacts its client's entries past
 // compactAfter, in one transaction (see store.RevocationStore).
 func (s *Store) RevokeToken(ctx context.Context, r store.RevokedToken, compactAfter int) error {
-	now := time.Now().UnixNano()
+	now := s.now().UnixNano()
 	if r.ExpiresAt.UnixNano() <= now {
 		return nil
 	}
@@ -96,7 +96,7 @@ func (s *Store) IsTokenRevoked(ctx context.Context, jti string) (bool, error) {
 	var n int
 	err := s.db.QueryRowContext(ctx,
 		`SELECT count(*) FROM revocations WHERE kind = ? AND id = ? AND expires_at > ?`,
-		kindToken, jti, time.Now().UnixNano()).Scan(&n)
+		kindToken, jti, s.now().UnixNano()).Scan(&n)
 	if err != nil {
 		return false, fmt.Errorf("embedded store: %w", err)
 	}
@@ -107,7 +107,7 @@ func (s *Store) IsTokenRevoked(ctx context.Context, jti string) (bool, error) {
 // until expiresAt. Repeating it keeps the later of each time; an expiry
 // already past is not stored.
 func (s *Store) RevokeClient(ctx context.Context, clientID string, revokedAt, expiresAt time.Time) error {
-	now := time.Now().UnixNano()
+	now := s.now().UnixNano()
 	if expiresAt.UnixNano() <= now {
 		return nil
 	}
@@ -152,7 +152,7 @@ func upsertClient(ctx context.Context, tx *sql.Tx, clientID string, at, exp, now
 // ClientRevokedAt returns the revocation time of the client's unexpired
 // entry, zero when there is none.
 func (s *Store) ClientRevokedAt(ctx context.Context, clientID string) (time.Time, error) {
-	return clientRevokedAt(ctx, s.db, clientID, time.Now().UnixNano())
+	return clientRevokedAt(ctx, s.db, clientID, s.now().UnixNano())
 }
 
 // querier is a *sql.DB or a *sql.Tx.

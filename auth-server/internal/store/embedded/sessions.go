@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"time"
 
 	"github.com/smartgate/auth-server/internal/store"
 )
@@ -12,7 +11,7 @@ import (
 // CreateSession stores sess until its expiry; ErrConflict when an
 // unexpired session has its hash (an expired one is taken over).
 func (s *Store) CreateSession(ctx context.Context, sess *store.Session) error {
-	now := time.Now()
+	now := s.now()
 	if !sess.ExpiresAt.After(now) {
 		return nil
 	}
@@ -35,7 +34,7 @@ func (s *Store) CreateSession(ctx context.Context, sess *store.Session) error {
 // GetSession returns an unexpired session, or ErrNotFound.
 func (s *Store) GetSession(ctx context.Context, idHash string) (*store.Session, error) {
 	return decode[store.Session](s.db.QueryRowContext(ctx,
-		`SELECT doc FROM sessions WHERE hash = ? AND expires_at > ?`, idHash, time.Now().UnixNano()))
+		`SELECT doc FROM sessions WHERE hash = ? AND expires_at > ?`, idHash, s.now().UnixNano()))
 }
 
 // DeleteSession removes one session; no error when absent.

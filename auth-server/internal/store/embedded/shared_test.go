@@ -19,12 +19,12 @@ import (
 // writes the first sees.
 func TestTwoOpensShareDirectory(t *testing.T) {
 	dir := t.TempDir()
-	a, err := embedded.Open(t.Context(), dir)
+	a, err := embedded.Open(t.Context(), dir, time.Now)
 	if err != nil {
 		t.Fatalf("Open a: %v", err)
 	}
 	defer a.Close()
-	b, err := embedded.Open(t.Context(), dir)
+	b, err := embedded.Open(t.Context(), dir, time.Now)
 	if err != nil {
 		t.Fatalf("Open b: %v", err)
 	}
@@ -52,7 +52,7 @@ func TestTwoOpensShareDirectory(t *testing.T) {
 // writes into the directory the parent holds open.
 func TestSecondProcess(t *testing.T) {
 	if dir := os.Getenv("EMBEDDED_CHILD_DIR"); dir != "" {
-		s, err := embedded.Open(t.Context(), dir)
+		s, err := embedded.Open(t.Context(), dir, time.Now)
 		if err != nil {
 			t.Fatalf("child Open: %v", err)
 		}
@@ -65,7 +65,7 @@ func TestSecondProcess(t *testing.T) {
 		return
 	}
 	dir := t.TempDir()
-	s, err := embedded.Open(t.Context(), dir)
+	s, err := embedded.Open(t.Context(), dir, time.Now)
 	if err != nil {
 		t.Fatalf("Open: %v", err)
 	}
@@ -94,7 +94,7 @@ func TestSecondProcess(t *testing.T) {
 
 func TestFilePermissions(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "data", "auth")
-	s, err := embedded.Open(t.Context(), dir)
+	s, err := embedded.Open(t.Context(), dir, time.Now)
 	if err != nil {
 		t.Fatalf("Open: %v", err)
 	}

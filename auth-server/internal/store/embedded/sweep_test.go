@@ -10,7 +10,7 @@ import (
 // TestSweepDeletesExpiredRows checks that expired rows do not only vanish
 // from reads but leave the file too.
 func TestSweepDeletesExpiredRows(t *testing.T) {
-	s, err := Open(t.Context(), t.TempDir())
+	s, err := Open(t.Context(), t.TempDir(), time.Now)
 	if err != nil {
 		t.Fatalf("Open: %v", err)
 	}

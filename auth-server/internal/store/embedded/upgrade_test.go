@@ -36,7 +36,7 @@ func TestRevocationsSurviveUpgrade(t *testing.T) {
 	}
 	db.Close()
 
-	s, err := embedded.Open(t.Context(), dir)
+	s, err := embedded.Open(t.Context(), dir, time.Now)
 	if err != nil {
 		t.Fatalf("Open: %v", err)
 	}
@@ -52,7 +52,7 @@ func TestRevocationsSurviveUpgrade(t *testing.T) {
 		t.Fatalf("feed after the upgrade: %+v, %v; want both tokens and the client", page, err)
 	}
 	// A second Open finds nothing more to move.
-	s2, err := embedded.Open(t.Context(), dir)
+	s2, err := embedded.Open(t.Context(), dir, time.Now)
 	if err != nil {
 		t.Fatalf("second Open: %v", err)
 	}

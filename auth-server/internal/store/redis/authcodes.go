@@ -63,7 +63,7 @@ func (s *Store) CreateAuthCode(ctx context.Context, c *store.AuthCode) error {
 
 // ConsumeAuthCode marks the code used; see store.AuthCodeStore.
 func (s *Store) ConsumeAuthCode(ctx context.Context, codeHash string, b store.AuthCodeBinding) (*store.AuthCode, error) {
-	now := time.Now()
+	now := s.now()
 	v, err := consumeAuthCode.Run(ctx, s.rdb, []string{s.codeKey(codeHash)},
 		ms(now), ms(now.Add(store.AuthCodeTombstoneGrace)), b.ClientID, b.CodeChallenge).Result()
 	if err != nil {

@@ -149,7 +149,7 @@ return out`)
 func (s *Store) RevocationsSince(ctx context.Context, since store.FeedPosition, limit int) (*store.RevocationPage, error) {
 	limit = max(limit, 1)
 	res, err := readFeed.Run(ctx, s.rdb, s.feedKeys(),
-		since.Epoch, since.Seq, limit, ms(time.Now()), rand.Text()).Slice()
+		since.Epoch, since.Seq, limit, ms(s.now()), rand.Text()).Slice()
 	if err != nil {
 		return nil, wrap(err)
 	}

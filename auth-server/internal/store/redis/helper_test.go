@@ -5,21 +5,22 @@ import (
 	"crypto/rand"
 	"os"
 	"testing"
+	"time"
 
 	goredis "github.com/redis/go-redis/v9"
 
 	"github.com/smartgate/auth-server/internal/store/redis"
 )
 
-// openTestStore opens a store under a key prefix unique to this call, so
-// parallel subtests and test packages never collide, and deletes every
-// key under it when the test ends. Without REDIS_URL it skips, or fails
+// openTestStore opens a store reading the clock now under a key prefix
+// unique to this call, so parallel subtests and test packages never
+// collide, and deletes every key under it when the test ends. Without REDIS_URL it skips, or fails
 // when SMARTGATE_REQUIRE_BACKENDS=1 (as CI sets).
-func openTestStore(t *testing.T) *redis.Store {
+func openTestStore(t *testing.T, now func() time.Time) *redis.Store {
 	t.Helper()
 	url := redisURL(t)
 	prefix := "smartgate-test:" + rand.Text() + ":"
-	s, err := redis.Open(t.Context(), url, prefix)
+	s, err := redis.Open(t.Context(), url, prefix, now)
 	if err != nil {
 		t.Fatalf("Open: %v", err)
 	}

@@ -33,7 +33,7 @@ func (s *Store) GetInitialAccessToken(ctx context.Context, tokenHash string) (*s
 	if err != nil {
 		return nil, err
 	}
-	if expired(t, time.Now()) {
+	if expired(t, s.now()) {
 		_ = s.rdb.HDel(ctx, s.initialTokensKey(), tokenHash).Err() // best effort
 		return nil, store.ErrNotFound
 	}
@@ -51,7 +51,7 @@ func (s *Store) ListInitialAccessTokens(ctx context.Context) ([]*store.InitialAc
 	if err != nil {
 		return nil, err
 	}
-	now := time.Now()
+	now := s.now()
 	list := slices.DeleteFunc(all, func(t *store.InitialAccessToken) bool { return expired(t, now) })
 	slices.SortFunc(list, func(a, b *store.InitialAccessToken) int {
 		if c := a.CreatedAt.Compare(b.CreatedAt); c != 0 {

@@ -3,6 +3,7 @@ package redis_test
 import (
 	"crypto/rand"
 	"testing"
+	"time"
 
 	goredis "github.com/redis/go-redis/v9"
 
@@ -27,7 +28,7 @@ func TestUsersSurviveLayoutUpgrade(t *testing.T) {
 	rdb.HSet(ctx, prefix+"usernames", "alice", "u-1")
 	rdb.HSet(ctx, prefix+"userkeys", "u-1", "alice")
 
-	s, err := redis.Open(ctx, url, prefix)
+	s, err := redis.Open(ctx, url, prefix, time.Now)
 	if err != nil {
 		t.Fatalf("Open: %v", err)
 	}

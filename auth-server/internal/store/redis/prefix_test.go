@@ -3,6 +3,7 @@ package redis_test
 import (
 	"errors"
 	"testing"
+	"time"
 
 	"github.com/smartgate/auth-server/internal/store"
 )
@@ -11,7 +12,7 @@ import (
 // never see each other's records (parallel test runs, or two deployments
 // sharing a Redis).
 func TestPrefixIsolation(t *testing.T) {
-	a, b := openTestStore(t), openTestStore(t)
+	a, b := openTestStore(t, time.Now), openTestStore(t, time.Now)
 	if err := a.CreateClient(t.Context(), &store.Client{ID: "c1"}); err != nil {
 		t.Fatalf("CreateClient: %v", err)
 	}

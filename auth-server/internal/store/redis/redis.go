@@ -24,14 +24,16 @@ const DefaultKeyPrefix = "smartgate:"
 type Store struct {
 	rdb    goredis.UniversalClient
 	prefix string
+	now    func() time.Time
 }
 
 var _ store.Store = (*Store)(nil)
 
 // Open connects to the Redis server at url (redis:// or rediss://) and
-// checks that it answers. All keys are placed under keyPrefix.
-func Open(ctx context.Context, url, keyPrefix string) (*Store, error) {
-	return Connect(ctx, Topology{URL: url}, keyPrefix)
+// checks that it answers. All keys are placed under keyPrefix. now is the
+// clock records expire by (nil: time.Now).
+func Open(ctx context.Context, url, keyPrefix string, now func() time.Time) (*Store, error) {
+	return Connect(ctx, Topology{URL: url}, keyPrefix, now)
 }
 
 // pair names a key for two ids without ambiguity: the first id is

@@ -2,6 +2,7 @@ package redis_test
 
 import (
 	"testing"
+	"time"
 
 	"github.com/smartgate/auth-server/internal/store"
 	"github.com/smartgate/auth-server/internal/store/storetest"
@@ -9,5 +10,5 @@ import (
 
 func TestConformance(t *testing.T) {
 	redisURL(t)
-	storetest.RunTests(t, func(t *testing.T) store.Store { return openTestStore(t) })
+	storetest.RunTests(t, func(t *testing.T, now func() time.Time) store.Store { return openTestStore(t, now) })
 }

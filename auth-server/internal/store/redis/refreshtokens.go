@@ -87,7 +87,7 @@ func (s *Store) GetRefreshToken(ctx context.Context, tokenHash string) (*store.R
 
 // UseRefreshToken marks the token used; see store.RefreshTokenStore.
 func (s *Store) UseRefreshToken(ctx context.Context, tokenHash string) (*store.RefreshToken, error) {
-	v, err := useRefresh.Run(ctx, s.rdb, []string{s.refreshKey(tokenHash)}, ms(time.Now())).Result()
+	v, err := useRefresh.Run(ctx, s.rdb, []string{s.refreshKey(tokenHash)}, ms(s.now())).Result()
 	if err != nil {
 		return nil, wrap(err)
 	}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/rand"
 	"errors"
-	"time"
 
 	goredis "github.com/redis/go-redis/v9"
 
@@ -52,7 +51,7 @@ return 1`)
 // RevokeToken records r, then compacts its client's entries past
 // compactAfter, in one script (see store.RevocationStore).
 func (s *Store) RevokeToken(ctx context.Context, r store.RevokedToken, compactAfter int) error {
-	now := time.Now()
+	now := s.now()
 	if !r.ExpiresAt.After(now) {
 		return nil
 	}
@@ -76,5 +75,5 @@ func (s *Store) IsTokenRevoked(ctx context.Context, jti string) (bool, error) {
 	if err != nil {
 		return false, wrap(err)
 	}
-	return int64(score) > ms(time.Now()), nil
+	return int64(score) > ms(s.now()), nil
 }

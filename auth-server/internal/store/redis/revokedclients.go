@@ -22,7 +22,7 @@ return 1`)
 // until expiresAt. Repeating it keeps the later of each time; an expiry
 // already past is not stored.
 func (s *Store) RevokeClient(ctx context.Context, clientID string, revokedAt, expiresAt time.Time) error {
-	now := time.Now()
+	now := s.now()
 	if !expiresAt.After(now) {
 		return nil
 	}
@@ -41,7 +41,7 @@ func (s *Store) ClientRevokedAt(ctx context.Context, clientID string) (time.Time
 	if err != nil {
 		return time.Time{}, wrap(err)
 	}
-	if int64(score) <= ms(time.Now()) {
+	if int64(score) <= ms(s.now()) {
 		return time.Time{}, nil
 	}
 	at, err := s.rdb.HGet(ctx, s.feedKey("revoked_clients_at"), clientID).Int64()

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"time"
 
 	goredis "github.com/redis/go-redis/v9"
 
@@ -22,7 +21,7 @@ func (s *Store) sessionUserKey(userID string) string { return s.key("session_use
 // CreateSession stores sess until its expiry; ErrConflict when its hash
 // exists.
 func (s *Store) CreateSession(ctx context.Context, sess *store.Session) error {
-	if !sess.ExpiresAt.After(time.Now()) {
+	if !sess.ExpiresAt.After(s.now()) {
 		return nil
 	}
 	doc, err := json.Marshal(sess)
@@ -57,7 +56,7 @@ func (s *Store) GetSession(ctx context.Context, idHash string) (*store.Session, 
 	if err != nil {
 		return nil, err
 	}
-	if !sess.ExpiresAt.After(time.Now()) {
+	if !sess.ExpiresAt.After(s.now()) {
 		return nil, store.ErrNotFound
 	}
 	return sess, nil

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	goredis "github.com/redis/go-redis/v9"
 )
@@ -84,8 +85,9 @@ func trimAll(addrs []string) []string {
 }
 
 // Connect opens the store on the topology and checks that it answers. All keys are placed under keyPrefix.
-// An unreachable topology is an error, never a fall-back.
-func Connect(ctx context.Context, t Topology, keyPrefix string) (*Store, error) {
+// An unreachable topology is an error, never a fall-back. now is the clock
+// records expire by (nil: time.Now).
+func Connect(ctx context.Context, t Topology, keyPrefix string, now func() time.Time) (*Store, error) {
 	rdb, err := t.client()
 	if err != nil {
 		return nil, err
@@ -93,7 +95,10 @@ func Connect(ctx context.Context, t Topology, keyPrefix string) (*Store, error) 
 	if keyPrefix == "" {
 		keyPrefix = DefaultKeyPrefix
 	}
-	s := &Store{rdb: rdb, prefix: keyPrefix}
+	if now == nil {
+		now = time.Now
+	}
+	s := &Store{rdb: rdb, prefix: keyPrefix, now: now}
 	if err := s.Ping(ctx); err != nil {
 		rdb.Close()
 		return nil, err

@@ -21,8 +21,8 @@ import (
 // see records wherever their slot lives.
 func TestConformanceOnCluster(t *testing.T) {
 	c := redistest.StartCluster(t, 3)
-	storetest.RunTests(t, func(t *testing.T) store.Store {
-		return connect(t, redis.Topology{ClusterAddrs: c.Addrs()})
+	storetest.RunTests(t, func(t *testing.T, now func() time.Time) store.Store {
+		return connect(t, redis.Topology{ClusterAddrs: c.Addrs()}, now)
 	})
 	t.Run("RecordsOnEveryPrimary", func(t *testing.T) { testRecordsOnEveryPrimary(t, c) })
 }
@@ -30,14 +30,14 @@ func TestConformanceOnCluster(t *testing.T) {
 // TestConformanceOnSentinel runs the store suite through Sentinel.
 func TestConformanceOnSentinel(t *testing.T) {
 	s := redistest.StartSentinel(t)
-	storetest.RunTests(t, func(t *testing.T) store.Store {
-		return connect(t, redis.Topology{SentinelAddrs: s.SentinelAddrs(), SentinelMaster: redistest.MasterName})
+	storetest.RunTests(t, func(t *testing.T, now func() time.Time) store.Store {
+		return connect(t, redis.Topology{SentinelAddrs: s.SentinelAddrs(), SentinelMaster: redistest.MasterName}, now)
 	})
 }
 
-func connect(t *testing.T, top redis.Topology) *redis.Store {
+func connect(t *testing.T, top redis.Topology, now func() time.Time) *redis.Store {
 	t.Helper()
-	s, err := redis.Connect(t.Context(), top, "smartgate-test:"+rand.Text()+":")
+	s, err := redis.Connect(t.Context(), top, "smartgate-test:"+rand.Text()+":", now)
 	if err != nil {
 		t.Fatalf("Connect: %v", err)
 	}
@@ -50,7 +50,7 @@ func connect(t *testing.T, top redis.Topology) *redis.Store {
 // and a user's sessions and a client's refresh tokens are still found
 // and deleted together across them.
 func testRecordsOnEveryPrimary(t *testing.T, c *redistest.Cluster) {
-	s := connect(t, redis.Topology{ClusterAddrs: c.Addrs()})
+	s := connect(t, redis.Topology{ClusterAddrs: c.Addrs()}, time.Now)
 	ctx := t.Context()
 	exp := time.Now().Add(time.Hour)
 	for i := range 30 {

@@ -33,7 +33,7 @@ func TestRevocationsSurviveUpgrade(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	s, err := redis.Open(ctx, url, prefix)
+	s, err := redis.Open(ctx, url, prefix, time.Now)
 	if err != nil {
 		t.Fatalf("Open: %v", err)
 	}

@@ -12,9 +12,10 @@ import (
 	"github.com/smartgate/auth-server/internal/store"
 )
 
-// NewStore returns a fresh, empty store for one subtest. It registers its
-// own cleanup (closing the store, removing its data) with t.Cleanup.
-type NewStore func(t *testing.T) store.Store
+// NewStore returns a fresh, empty store for one subtest whose records
+// expire by the clock now. It registers its own cleanup (closing the
+// store, removing its data) with t.Cleanup.
+type NewStore func(t *testing.T, now func() time.Time) store.Store
 
 type subtest struct {
 	name string
@@ -46,7 +47,7 @@ func RunTests(t *testing.T, newStore NewStore) {
 	for _, st := range all {
 		t.Run(st.name, func(t *testing.T) {
 			t.Parallel()
-			st.run(t, newStore(t))
+			st.run(t, newStore(t, time.Now))
 		})
 	}
 }
