@@ -17,17 +17,19 @@ import (
 
 func (s *Store) codeKey(hash string) string { return s.key("authcode", hash) }
 
-var createAuthCode = goredis.NewScript(`
-if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
+var createAuthCode = goredis.NewScript(luaLive + `
+if live(KEYS[1], ARGV[3]) then return 0 end
+redis.call('DEL', KEYS[1])
 redis.call('HSET', KEYS[1], 'doc', ARGV[1])
 redis.call('PEXPIREAT', KEYS[1], ARGV[2])
 return 1`)
 
-// consumeAuthCode answers {0} (unknown, or bound to another client or
-// challenge than ARGV[3], ARGV[4]: left alone), {1, doc, used_at} (first
-// use) or {2, doc, used_at, access_jti, refresh_family, keep_until}
-// (tombstone).
-var consumeAuthCode = goredis.NewScript(luaExtend + `
+// consumeAuthCode answers {0} (unknown, expired at ARGV[1], or bound to
+// another client or challenge than ARGV[3], ARGV[4]: left alone), {1, doc,
+// used_at} (first use) or {2, doc, used_at, access_jti, refresh_family,
+// keep_until} (tombstone).
+var consumeAuthCode = goredis.NewScript(luaExtend + luaLive + `
+if not live(KEYS[1], ARGV[1]) then return {0} end
 local f = redis.call('HMGET', KEYS[1], 'doc', 'used_at', 'access_jti', 'refresh_family', 'keep_until')
 if not f[1] then return {0} end
 local code = cjson.decode(f[1])
@@ -37,8 +39,8 @@ redis.call('HSET', KEYS[1], 'used_at', ARGV[1])
 extend(KEYS[1], ARGV[2])
 return {1, f[1], ARGV[1]}`)
 
-var attachTokens = goredis.NewScript(luaExtend + `
-if redis.call('HEXISTS', KEYS[1], 'used_at') == 0 then return 0 end
+var attachTokens = goredis.NewScript(luaExtend + luaLive + `
+if not live(KEYS[1], ARGV[4]) or redis.call('HEXISTS', KEYS[1], 'used_at') == 0 then return 0 end
 redis.call('HSET', KEYS[1], 'access_jti', ARGV[1], 'refresh_family', ARGV[2], 'keep_until', ARGV[3])
 extend(KEYS[1], ARGV[3])
 return 1`)
@@ -51,7 +53,7 @@ func (s *Store) CreateAuthCode(ctx context.Context, c *store.AuthCode) error {
 	if err != nil {
 		return err
 	}
-	n, err := createAuthCode.Run(ctx, s.rdb, []string{s.codeKey(c.CodeHash)}, doc, ms(ceilMS(c.ExpiresAt))).Int()
+	n, err := createAuthCode.Run(ctx, s.rdb, []string{s.codeKey(c.CodeHash)}, doc, ms(ceilMS(c.ExpiresAt)), ms(s.now())).Int()
 	if err != nil {
 		return wrap(err)
 	}
@@ -90,7 +92,7 @@ func (s *Store) ConsumeAuthCode(ctx context.Context, codeHash string, b store.Au
 // AttachTokens records the tokens issued from a consumed code.
 func (s *Store) AttachTokens(ctx context.Context, codeHash, accessJTI, refreshFamily string, keepUntil time.Time) error {
 	n, err := attachTokens.Run(ctx, s.rdb, []string{s.codeKey(codeHash)},
-		accessJTI, refreshFamily, strconv.FormatInt(ms(ceilMS(keepUntil)), 10)).Int()
+		accessJTI, refreshFamily, strconv.FormatInt(ms(ceilMS(keepUntil)), 10), ms(s.now())).Int()
 	if err != nil {
 		return wrap(err)
 	}

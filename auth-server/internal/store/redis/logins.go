@@ -3,7 +3,6 @@ package redis
 import (
 	"context"
 	"errors"
-	"strconv"
 	"time"
 
 	goredis "github.com/redis/go-redis/v9"
@@ -26,8 +25,9 @@ func (s *Store) loginAddressKey(address string) string { return s.key("login_add
 // reserveLoginPair: ARGV now, forget, max, then the back-off of the
 // Max-th, (Max+1)-th, ... failure (store.PairBackoffs), the last one
 // repeating.
-var reserveLoginPair = goredis.NewScript(`
+var reserveLoginPair = goredis.NewScript(luaLive + `
 local now = tonumber(ARGV[1])
+if not live(KEYS[1], now) then redis.call('DEL', KEYS[1]) end
 local b = tonumber(redis.call('HGET', KEYS[1], 'b') or '0')
 if b > now then return b - now end
 local f = redis.call('HINCRBY', KEYS[1], 'f', 1)
@@ -42,15 +42,22 @@ local k = tonumber(redis.call('HGET', KEYS[1], 'k') or '0')
 redis.call('PEXPIREAT', KEYS[1], math.max(ends + tonumber(ARGV[2]), k))
 return 0`)
 
-// reserveLoginAccount: ARGV max, known (1/0), forget.
-var reserveLoginAccount = goredis.NewScript(`
+// reserveLoginAccount: ARGV max, known (1/0), forget, now.
+var reserveLoginAccount = goredis.NewScript(luaLive + `
+local now = tonumber(ARGV[4])
+if not live(KEYS[1], now) then redis.call('DEL', KEYS[1]) end
 local f = tonumber(redis.call('HGET', KEYS[1], 'f') or '0')
 if f >= tonumber(ARGV[1]) and ARGV[2] ~= '1' then
-  return math.max(redis.call('PTTL', KEYS[1]), 1)
+  return math.max(redis.call('PEXPIRETIME', KEYS[1]) - now, 1)
 end
 redis.call('HINCRBY', KEYS[1], 'f', 1)
-redis.call('PEXPIRE', KEYS[1], ARGV[3])
+redis.call('PEXPIREAT', KEYS[1], now + tonumber(ARGV[3]))
 return 0`)
+
+// loginAccountFailures: ARGV now.
+var loginAccountFailures = goredis.NewScript(luaLive + `
+if not live(KEYS[1], ARGV[1]) then return 0 end
+return tonumber(redis.call('HGET', KEYS[1], 'f') or '0')`)
 
 // reserveLoginAddress: ARGV now, account, max, forget.
 var reserveLoginAddress = goredis.NewScript(`
@@ -90,12 +97,12 @@ func (s *Store) ReserveLoginPair(ctx context.Context, account, address string, l
 }
 
 // ReserveLoginAccount implements store.LoginThrottleStore.
-func (s *Store) ReserveLoginAccount(ctx context.Context, account string, known bool, l store.LoginLimit, _ time.Time) (time.Duration, error) {
+func (s *Store) ReserveLoginAccount(ctx context.Context, account string, known bool, l store.LoginLimit, now time.Time) (time.Duration, error) {
 	k := "0"
 	if known {
 		k = "1"
 	}
-	return waited(reserveLoginAccount.Run(ctx, s.rdb, []string{s.loginAccountKey(account)}, l.Max, k, l.Forget.Milliseconds()).Int64())
+	return waited(reserveLoginAccount.Run(ctx, s.rdb, []string{s.loginAccountKey(account)}, l.Max, k, l.Forget.Milliseconds(), ms(now)).Int64())
 }
 
 // ReserveLoginAddress implements store.LoginThrottleStore.
@@ -128,15 +135,9 @@ func (s *Store) KnownLoginAddress(ctx context.Context, account, address string, 
 }
 
 // LoginAccountFailures implements store.LoginThrottleStore.
-func (s *Store) LoginAccountFailures(ctx context.Context, account string, _ time.Time) (int, error) {
-	f, err := s.rdb.HGet(ctx, s.loginAccountKey(account), "f").Result()
-	if errors.Is(err, goredis.Nil) {
-		return 0, nil
-	}
-	if err != nil {
-		return 0, wrap(err)
-	}
-	return strconv.Atoi(f)
+func (s *Store) LoginAccountFailures(ctx context.Context, account string, now time.Time) (int, error) {
+	n, err := loginAccountFailures.Run(ctx, s.rdb, []string{s.loginAccountKey(account)}, ms(now)).Int()
+	return n, wrap(err)
 }
 
 // ClearLoginAccount implements store.LoginThrottleStore.

@@ -2,7 +2,10 @@
 // deployments that run several auth-server instances. Every key lives
 // under a configurable prefix. Documents are JSON; creates are atomic
 // (HSETNX, SET NX or Lua scripts) and expiring records use Redis expiry or
-// sorted sets trimmed by score. Scripts use PEXPIRETIME: Redis 7 or later.
+// sorted sets trimmed by score. A record is gone once either clock has
+// passed its expiry: Redis's, which deletes the key, or the store's own
+// (Open's now), which the reads and scripts compare with. Scripts use
+// PEXPIRETIME: Redis 7 or later.
 package redis
 
 import (
@@ -101,6 +104,16 @@ local function extend(k, at)
   if cur == -1 or (cur >= 0 and cur < tonumber(at)) then
     redis.call('PEXPIREAT', k, at)
   end
+end
+`
+
+// luaLive is prepended to scripts that read or replace an expiring key:
+// live(k, now) is true when k exists and its expiry, if it has one, is
+// after now (Unix ms, the store's clock).
+const luaLive = `
+local function live(k, now)
+  local at = redis.call('PEXPIRETIME', k)
+  return at == -1 or at > tonumber(now)
 end
 `
 

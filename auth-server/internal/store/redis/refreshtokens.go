@@ -25,15 +25,17 @@ func (s *Store) refreshIndexKeys(rt *store.RefreshToken) []string {
 	}
 }
 
-var createRefresh = goredis.NewScript(`
-if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
+var createRefresh = goredis.NewScript(luaLive + `
+if live(KEYS[1], ARGV[3]) then return 0 end
+redis.call('DEL', KEYS[1])
 redis.call('HSET', KEYS[1], 'doc', ARGV[1])
 redis.call('PEXPIREAT', KEYS[1], ARGV[2])
 return 1`)
 
-// useRefresh answers {0} (unknown), {1, doc, used_at} (first use) or
-// {2, doc, used_at} (reuse).
-var useRefresh = goredis.NewScript(`
+// useRefresh answers {0} (unknown or expired at ARGV[1]), {1, doc,
+// used_at} (first use) or {2, doc, used_at} (reuse).
+var useRefresh = goredis.NewScript(luaLive + `
+if not live(KEYS[1], ARGV[1]) then return {0} end
 local f = redis.call('HMGET', KEYS[1], 'doc', 'used_at')
 if not f[1] then return {0} end
 if f[2] then return {2, f[1], f[2]} end
@@ -41,11 +43,13 @@ redis.call('HSET', KEYS[1], 'used_at', ARGV[1])
 return {1, f[1], ARGV[1]}`)
 
 // takeRefresh deletes one token and answers its doc and used_at, or
-// nothing when it no longer exists.
-var takeRefresh = goredis.NewScript(`
+// nothing when it no longer exists or has expired at ARGV[1].
+var takeRefresh = goredis.NewScript(luaLive + `
 local f = redis.call('HMGET', KEYS[1], 'doc', 'used_at')
 if not f[1] then return {} end
+local alive = live(KEYS[1], ARGV[1])
 redis.call('DEL', KEYS[1])
+if not alive then return {} end
 return {f[1], f[2] or ''}`)
 
 // CreateRefreshToken stores rt until rt.ExpiresAt; ErrConflict when its
@@ -58,7 +62,7 @@ func (s *Store) CreateRefreshToken(ctx context.Context, rt *store.RefreshToken) 
 		return err
 	}
 	k, exp := s.refreshKey(rt.TokenHash), ms(ceilMS(rt.ExpiresAt))
-	n, err := createRefresh.Run(ctx, s.rdb, []string{k}, doc, exp).Int()
+	n, err := createRefresh.Run(ctx, s.rdb, []string{k}, doc, exp, ms(s.now())).Int()
 	if err != nil {
 		return wrap(err)
 	}
@@ -82,7 +86,14 @@ func (s *Store) GetRefreshToken(ctx context.Context, tokenHash string) (*store.R
 	if !ok {
 		return nil, store.ErrNotFound
 	}
-	return decodeRefresh(doc, f[1])
+	rt, err := decodeRefresh(doc, f[1])
+	if err != nil {
+		return nil, err
+	}
+	if !ceilMS(rt.ExpiresAt).After(s.now()) {
+		return nil, store.ErrNotFound
+	}
+	return rt, nil
 }
 
 // UseRefreshToken marks the token used; see store.RefreshTokenStore.
@@ -127,7 +138,7 @@ func (s *Store) revokeRefresh(ctx context.Context, index string) ([]*store.Refre
 	}
 	out := make([]*store.RefreshToken, 0, len(members))
 	for _, k := range members {
-		v, err := takeRefresh.Run(ctx, s.rdb, []string{k}).Result()
+		v, err := takeRefresh.Run(ctx, s.rdb, []string{k}, ms(s.now())).Result()
 		if err != nil {
 			return nil, wrap(err)
 		}

@@ -18,10 +18,17 @@ import (
 func (s *Store) sessionKey(hash string) string       { return s.key("session", hash) }
 func (s *Store) sessionUserKey(userID string) string { return s.key("session_user", userID) }
 
+// createSession sets KEYS[1] until ARGV[2] unless it is live at ARGV[3].
+var createSession = goredis.NewScript(luaLive + `
+if live(KEYS[1], ARGV[3]) then return 0 end
+redis.call('SET', KEYS[1], ARGV[1], 'PXAT', ARGV[2])
+return 1`)
+
 // CreateSession stores sess until its expiry; ErrConflict when its hash
 // exists.
 func (s *Store) CreateSession(ctx context.Context, sess *store.Session) error {
-	if !sess.ExpiresAt.After(s.now()) {
+	now := s.now()
+	if !sess.ExpiresAt.After(now) {
 		return nil
 	}
 	doc, err := json.Marshal(sess)
@@ -29,8 +36,8 @@ func (s *Store) CreateSession(ctx context.Context, sess *store.Session) error {
 		return err
 	}
 	k, exp := s.sessionKey(sess.IDHash), ceilMS(sess.ExpiresAt)
-	created, err := s.rdb.SetArgs(ctx, k, doc, goredis.SetArgs{Mode: "NX", ExpireAt: exp}).Result()
-	if errors.Is(err, goredis.Nil) || (err == nil && created != "OK") {
+	n, err := createSession.Run(ctx, s.rdb, []string{k}, doc, ms(exp), ms(now)).Int()
+	if err == nil && n == 0 {
 		return store.ErrConflict
 	}
 	if err != nil {
