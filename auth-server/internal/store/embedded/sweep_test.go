@@ -10,13 +10,14 @@ import (
 // TestSweepDeletesExpiredRows checks that expired rows do not only vanish
 // from reads but leave the file too.
 func TestSweepDeletesExpiredRows(t *testing.T) {
-	s, err := Open(t.Context(), t.TempDir(), time.Now)
+	clock := time.Now()
+	s, err := Open(t.Context(), t.TempDir(), func() time.Time { return clock })
 	if err != nil {
 		t.Fatalf("Open: %v", err)
 	}
 	defer s.Close()
 	ctx := t.Context()
-	soon := time.Now().Add(300 * time.Millisecond)
+	soon := clock.Add(300 * time.Millisecond)
 	must := func(err error) {
 		t.Helper()
 		if err != nil {
@@ -24,7 +25,7 @@ func TestSweepDeletesExpiredRows(t *testing.T) {
 		}
 	}
 	must(s.RevokeToken(ctx, store.RevokedToken{JTI: "j1", ExpiresAt: soon}, 0))
-	must(s.RevokeClient(ctx, "c1", time.Now(), soon))
+	must(s.RevokeClient(ctx, "c1", clock, soon))
 	_, err = s.RememberOnce(ctx, "r1", soon)
 	must(err)
 	must(s.CreateAuthCode(ctx, &store.AuthCode{CodeHash: "c1", ExpiresAt: soon}))
@@ -32,10 +33,10 @@ func TestSweepDeletesExpiredRows(t *testing.T) {
 	must(s.CreateInitialAccessToken(ctx, &store.InitialAccessToken{TokenHash: "i1", ExpiresAt: soon}))
 	must(s.CreateInitialAccessToken(ctx, &store.InitialAccessToken{TokenHash: "i2"})) // never expires
 	must(s.CreateSession(ctx, &store.Session{IDHash: "s1", UserID: "u1", ExpiresAt: soon}))
-	time.Sleep(time.Until(soon) + 50*time.Millisecond)
+	clock = soon.Add(50 * time.Millisecond)
 
 	s.lastSweep.Store(0) // as if the last sweep were long ago
-	must(s.RevokeToken(ctx, store.RevokedToken{JTI: "j2", ExpiresAt: time.Now().Add(time.Hour)}, 0))
+	must(s.RevokeToken(ctx, store.RevokedToken{JTI: "j2", ExpiresAt: clock.Add(time.Hour)}, 0))
 
 	for table, want := range map[string]int{
 		"revocations": 1, "replay": 0, "auth_codes": 0, "refresh_tokens": 0, "initial_access_tokens": 1,

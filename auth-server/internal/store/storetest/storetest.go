@@ -22,7 +22,27 @@ type subtest struct {
 	run  func(t *testing.T, s store.Store)
 }
 
-// RunTests runs every conformance subtest, each on a fresh store.
+// timedSubtest is a subtest that moves its store's clock.
+type timedSubtest struct {
+	name string
+	run  func(t *testing.T, s store.Store, c *Clock)
+}
+
+// timedTests are the subtests of expiry.
+var timedTests = []timedSubtest{
+	{"AuthCodeExpires", testAuthCodeExpires},
+	{"FeedDropsExpired", testFeedDropsExpired},
+	{"InitialAccessTokenExpires", testInitialAccessTokenExpires},
+	{"LoginFailuresExpire", testLoginExpire},
+	{"RefreshTokenExpires", testRefreshTokenExpires},
+	{"ReplayExpires", testReplayExpires},
+	{"RevocationExpires", testRevocationExpires},
+	{"RevokedClientExpires", testRevokedClientExpires},
+	{"SessionExpires", testSessionExpires},
+}
+
+// RunTests runs every conformance subtest, each on a fresh store reading
+// its own fake clock.
 func RunTests(t *testing.T, newStore NewStore) {
 	t.Helper()
 	var all []subtest
@@ -47,7 +67,14 @@ func RunTests(t *testing.T, newStore NewStore) {
 	for _, st := range all {
 		t.Run(st.name, func(t *testing.T) {
 			t.Parallel()
-			st.run(t, newStore(t, time.Now))
+			st.run(t, newStore(t, new(Clock).Now))
+		})
+	}
+	for _, st := range timedTests {
+		t.Run(st.name, func(t *testing.T) {
+			t.Parallel()
+			c := new(Clock)
+			st.run(t, newStore(t, c.Now), c)
 		})
 	}
 }
@@ -70,17 +97,4 @@ func ctx(t *testing.T) context.Context {
 // that lose precision or zone are caught.
 func at(sec int) time.Time {
 	return time.Date(2025, 3, 14, 15, 9, 26, 535897932, time.UTC).Add(time.Duration(sec) * time.Second)
-}
-
-// waitUntil polls cond until it is true or the deadline passes.
-func waitUntil(t *testing.T, d time.Duration, cond func() bool) bool {
-	t.Helper()
-	deadline := time.Now().Add(d)
-	for time.Now().Before(deadline) {
-		if cond() {
-			return true
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-	return cond()
 }
