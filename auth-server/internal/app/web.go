@@ -50,7 +50,7 @@ func userFlow(ctx context.Context, cfg config.Config, st store.Store, minter *oa
 	pages, err := web.New(web.Deps{
 		Store: st, Users: us, Revoker: families,
 		Codes:    oauth.NewCodes(st, cfg.Grants.CodeLifetime, time.Now),
-		Patients: web.NewFHIRDirectory(cfg.FHIRInternal(), minter, nil),
+		Patients: web.NewFHIRDirectory(cfg.FHIRInternal(), minter, nil, time.Now),
 		Sessions: web.NewSessions(web.SessionOptions{
 			Keys: sessionKeys, Secure: strings.HasPrefix(cfg.Issuer, "https://"), Lifetime: cfg.Web.SessionLifetime,
 		}),

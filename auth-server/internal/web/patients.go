@@ -49,6 +49,7 @@ type FHIRDirectory struct {
 	base   string
 	tokens TokenSource
 	client *http.Client
+	now    func() time.Time
 
 	mu      sync.Mutex
 	token   string
@@ -56,17 +57,20 @@ type FHIRDirectory struct {
 }
 
 // NewFHIRDirectory returns a directory over the FHIR API at base.
-func NewFHIRDirectory(base string, tokens TokenSource, client *http.Client) *FHIRDirectory {
+func NewFHIRDirectory(base string, tokens TokenSource, client *http.Client, now func() time.Time) *FHIRDirectory {
 	if client == nil {
 		client = &http.Client{Timeout: 10 * time.Second}
 	}
-	return &FHIRDirectory{base: strings.TrimRight(base, "/"), tokens: tokens, client: client}
+	if now == nil {
+		now = time.Now
+	}
+	return &FHIRDirectory{base: strings.TrimRight(base, "/"), tokens: tokens, client: client, now: now}
 }
 
 func (d *FHIRDirectory) bearer(ctx context.Context) (string, error) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	if d.token != "" && time.Until(d.expires) > 5*time.Minute {
+	if d.token != "" && d.expires.Sub(d.now()) > 5*time.Minute {
 		return d.token, nil
 	}
 	tok, exp, err := d.tokens.SelfToken(ctx, SelfClientID, "system/Patient.read")
