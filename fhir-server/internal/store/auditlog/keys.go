@@ -25,20 +25,42 @@ import (
 // system.
 
 // keyKind returns the kind of a key parameter, "" for other parameters.
+// Request ids (entity-id) are not keyed: each is one event's, and a key
+// row per event would cost every event more than the rare search by one
+// saves.
 func keyKind(param string) search.Kind {
 	switch param {
 	case "entity", "patient", "agent":
 		return search.KindReference
-	case "entity-id", "altid", "user":
+	case "altid", "user":
 		return search.KindToken
 	}
 	return ""
 }
 
+// Keys name what a record holds, not through which parameter: a
+// reference (entity, patient, agent) is keyed "ref|Type/id" and a
+// client or user id (altid, user) "id|value", so a read of Patient/4,
+// which names it both as entity and as patient, costs one key row, and
+// a search on any of those parameters reads the blocks holding the
+// value (search.Match then tells which parameter holds it).
+const (
+	keyRef = "ref"
+	keyID  = "id"
+)
+
+// keyName returns the key prefix of a key parameter.
+func keyName(param string) string {
+	if keyKind(param) == search.KindReference {
+		return keyRef
+	}
+	return keyID
+}
+
 // keyPreference orders the key parameters from the one whose values
 // usually pick out the fewest events: a search with clauses on several
 // uses the key of the earliest in this order.
-var keyPreference = []string{"entity", "entity-id", "patient", "agent", "altid", "user"}
+var keyPreference = []string{"entity", "patient", "agent", "altid", "user"}
 
 // keySet gathers distinct keys; buf builds each key without allocating
 // until it proves new (a block's records repeat the same few values).
@@ -72,7 +94,7 @@ func (s *keySet) addEntries(entries []search.IndexEntry) {
 		}
 		if e.Kind == search.KindToken {
 			if e.Code != "" {
-				s.add(e.Param, "|", e.Code)
+				s.add(keyID, "|", e.Code)
 			}
 			continue
 		}
@@ -112,26 +134,23 @@ func (s *keySet) addEvent(e Event, resolver *refResolver, base string) {
 	for _, p := range e.Patients {
 		ref("Patient/" + p)
 	}
-	if e.RequestID != "" {
-		s.add("entity-id|", e.RequestID)
-	}
 	if e.ClientID != "" {
-		s.add("altid|", e.ClientID)
-		s.add("user|", e.ClientID)
+		s.add(keyID, "|", e.ClientID)
 	}
 	if user && e.Subject != "" {
-		s.add("user|", e.Subject)
+		s.add(keyID, "|", e.Subject)
 	}
 }
 
 // addRef adds the keys of a reference row of param: ref as written,
 // resolved as r.
 func (s *keySet) addRef(param, ref string, r refRows) {
+	name := keyName(param)
 	if r.refID != "" {
-		s.add(param, "|", r.refType, "/", r.refID)
+		s.add(name, "|", r.refType, "/", r.refID)
 	}
 	if typ, id, ok := refTail(ref); ok && (typ != r.refType || id != r.refID) {
-		s.add(param, "|", typ, "/", id)
+		s.add(name, "|", typ, "/", id)
 	}
 }
 
@@ -167,7 +186,7 @@ func clauseKey(c search.Clause) (string, bool) {
 		if c.Modifier != "" || v.Code == "" {
 			return "", false
 		}
-		return c.Param + "|" + v.Code, true
+		return keyID + "|" + v.Code, true
 	}
 	// As search.Match: a type modifier restricts the reference's type;
 	// any other modifier is not an equality.
@@ -183,10 +202,10 @@ func clauseKey(c search.Clause) (string, bool) {
 	}
 	switch {
 	case v.RefID != "" && v.URL == "" && refType != "":
-		return c.Param + "|" + refType + "/" + v.RefID, true
+		return keyRef + "|" + refType + "/" + v.RefID, true
 	case v.RefID == "" && v.URL != "":
 		if typ, id, ok := refTail(v.URL); ok {
-			return c.Param + "|" + typ + "/" + id, true
+			return keyRef + "|" + typ + "/" + id, true
 		}
 	}
 	return "", false
@@ -213,7 +232,7 @@ func keyNeedle(key string) []byte {
 	if !ok {
 		return nil
 	}
-	if keyKind(param) == search.KindReference {
+	if param == keyRef {
 		value = value[strings.LastIndexByte(value, '/')+1:]
 	}
 	return []byte(value)

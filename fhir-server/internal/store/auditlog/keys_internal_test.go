@@ -23,9 +23,9 @@ func TestClauseKey(t *testing.T) {
 		clause search.Clause
 		want   string
 	}{
-		{"typed reference", ref("", search.Value{RefType: "Patient", RefID: "1"}), "entity|Patient/1"},
-		{"type modifier", ref("Patient", search.Value{RefID: "1"}), "entity|Patient/1"},
-		{"absolute URL elsewhere", ref("", search.Value{URL: "http://x/fhir/Patient/1/_history/2"}), "entity|Patient/1"},
+		{"typed reference", ref("", search.Value{RefType: "Patient", RefID: "1"}), "ref|Patient/1"},
+		{"type modifier", ref("Patient", search.Value{RefID: "1"}), "ref|Patient/1"},
+		{"absolute URL elsewhere", ref("", search.Value{URL: "http://x/fhir/Patient/1/_history/2"}), "ref|Patient/1"},
 		{"id without a type", ref("", search.Value{RefID: "1"}), ""},
 		{"URL without a type", ref("", search.Value{URL: "urn:uuid:1"}), ""},
 		{"two values", ref("", search.Value{RefType: "Patient", RefID: "1"}, search.Value{RefType: "Patient", RefID: "2"}), ""},
@@ -33,8 +33,8 @@ func TestClauseKey(t *testing.T) {
 		{":identifier", ref("identifier", search.Value{Code: "1"}), ""},
 		{"chained", search.Clause{Param: "patient", Kind: search.KindReference, Values: []search.Value{{RefType: "Patient", RefID: "1"}},
 			Chain: &search.Clause{Param: "name", Kind: search.KindString}}, ""},
-		{"token", tok("", search.Value{Code: "app"}), "user|app"},
-		{"token with a system", tok("", search.Value{System: "http://auth", HasSystem: true, Code: "app"}), "user|app"},
+		{"token", tok("", search.Value{Code: "app"}), "id|app"},
+		{"token with a system", tok("", search.Value{System: "http://auth", HasSystem: true, Code: "app"}), "id|app"},
 		{"system only", tok("", search.Value{System: "http://auth", HasSystem: true}), ""},
 		{":text", tok("text", search.Value{Code: "app"}), ""},
 		{":not", tok("not", search.Value{Code: "app"}), ""},
@@ -46,7 +46,7 @@ func TestClauseKey(t *testing.T) {
 		}
 	}
 	clauses := []search.Clause{tok("", search.Value{Code: "app"}), ref("", search.Value{RefType: "Patient", RefID: "1"})}
-	if got := searchKey(clauses); got != "entity|Patient/1" {
+	if got := searchKey(clauses); got != "ref|Patient/1" {
 		t.Errorf("searchKey: %q, want the entity's", got)
 	}
 }

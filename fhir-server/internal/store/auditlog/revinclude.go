@@ -16,9 +16,8 @@ const maxRevIncludeKeys = 64
 // searchWithRevIncludes runs q on the store, with its _revinclude of
 // AuditEvents answered from the log: the AuditEvents whose parameter
 // points at a match, newest first. An AuditEvent pointing at Type/id
-// through parameter p holds the key p|Type/id, so each (match,
-// parameter) pair is one key scan; their results are merged in log
-// order.
+// holds the key ref|Type/id, so each match is one key scan; their
+// results are merged in log order.
 func (s *Store) searchWithRevIncludes(ctx context.Context, r store.Reader, q *search.Query) (*store.Page, error) {
 	var fromLog []search.Include
 	var rest []search.Include
@@ -48,10 +47,8 @@ func (s *Store) searchWithRevIncludes(ctx context.Context, r store.Reader, q *se
 	for _, m := range page.Matches {
 		ref := store.Ref{Type: m.Type, ID: m.ID}
 		targets[ref] = true
-		for _, inc := range fromLog {
-			if inc.TargetType == "" || inc.TargetType == ref.Type {
-				scans = append(scans, store.AuditScan{Key: inc.Param + "|" + ref.Type + "/" + ref.ID})
-			}
+		if slices.ContainsFunc(fromLog, func(inc search.Include) bool { return inc.TargetType == "" || inc.TargetType == ref.Type }) {
+			scans = append(scans, store.AuditScan{Key: keyRef + "|" + ref.Type + "/" + ref.ID})
 		}
 	}
 	if len(scans) > maxRevIncludeKeys || slices.ContainsFunc(fromLog, func(inc search.Include) bool { return keyKind(inc.Param) != search.KindReference }) {
