@@ -123,6 +123,9 @@ func (s *Store) scanFrom(ctx context.Context, sc store.AuditScan, seq int64, idx
 		if err := ctx.Err(); err != nil {
 			return err
 		}
+		// A scan that goes on reads more at once: a round trip per few
+		// blocks would cost a rare key, spread over the log, most of its time.
+		sc.Limit = min(2*sc.Limit, maxBlocksPerFetch)
 	}
 }
 

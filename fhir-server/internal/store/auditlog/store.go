@@ -37,8 +37,12 @@ func New(st store.Store, log store.AuditLog, base string) *Store {
 	return &Store{Store: st, log: log, extract: search.Extractor{BaseURL: base}}
 }
 
-// blocksPerFetch bounds the blocks read from the store at once.
-const blocksPerFetch = 8
+// blocksPerFetch is how many blocks a scan reads from the store at
+// first; each further read doubles it, up to maxBlocksPerFetch.
+const (
+	blocksPerFetch    = 8
+	maxBlocksPerFetch = 64
+)
 
 func (s *Store) Read(ctx context.Context, typ, id string) (*store.Resource, error) {
 	if typ != ResourceType {
