@@ -126,7 +126,9 @@ kek=$(key)
 session_keys="$(key),$(key)"
 for n in 1 2; do
 	p=auth$n
-	start "auth-server-$n" env AUTH_LISTEN_ADDR="127.0.0.1:${!p}" AUTH_ISSUER="$auth_url" AUTH_DEMO=true \
+	# Only Sentinel: a REDIS_URL or Cluster setting from the caller's
+	# environment (CI exports REDIS_URL for the tests) would be a second mode.
+	start "auth-server-$n" env -u REDIS_URL -u AUTH_REDIS_CLUSTER_ADDRS AUTH_LISTEN_ADDR="127.0.0.1:${!p}" AUTH_ISSUER="$auth_url" AUTH_DEMO=true \
 		AUTH_REDIS_SENTINEL_ADDRS="$sentinel_addrs" AUTH_REDIS_SENTINEL_MASTER="$master" \
 		AUTH_REDIS_KEY_PREFIX="smartgate:scale:" AUTH_KEY_ENCRYPTION_KEY="$kek" AUTH_WEB_SESSION_KEYS="$session_keys" \
 		AUTH_TRUSTED_PROXIES=127.0.0.1 AUTH_DATA_DIR="$work/auth-$n" FHIR_BASE_URL="$fhir_url" \
@@ -136,7 +138,7 @@ wait_ready auth-server-1 "http://127.0.0.1:$auth1/readyz" && wait_ready auth-ser
 for n in 1 2; do
 	p=fhir$n
 	# The first loads the demo data into the empty database; the second finds it there.
-	start "fhir-server-$n" env FHIR_LISTEN_ADDR="127.0.0.1:${!p}" FHIR_BASE_URL="$fhir_url" FHIR_DEMO=true \
+	start "fhir-server-$n" env -u FHIR_DATABASE_READ_URL FHIR_LISTEN_ADDR="127.0.0.1:${!p}" FHIR_BASE_URL="$fhir_url" FHIR_DEMO=true \
 		DATABASE_URL="$database_url" FHIR_AUTH_ISSUER="$auth_url" FHIR_TRUSTED_PROXIES=127.0.0.1 \
 		FHIR_DATA_DIR="$work/fhir-$n" ./bin/fhir-server
 	wait_ready "fhir-server-$n" "http://127.0.0.1:${!p}/readyz" || exit 1
