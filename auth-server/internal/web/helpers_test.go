@@ -204,10 +204,17 @@ func (b *browser) authorize(p url.Values, user, password string) (code string, b
 // tokenCall posts to /token (with Basic auth when secret is set).
 func (s *testServer) tokenCall(t *testing.T, form url.Values, clientID, secret string) (int, map[string]any) {
 	t.Helper()
+	return s.clientCall(t, "/token", form, clientID, secret)
+}
+
+// clientCall posts form to path as a client: Basic auth when secret is
+// set, else naming clientID (when set) as a public client does.
+func (s *testServer) clientCall(t *testing.T, path string, form url.Values, clientID, secret string) (int, map[string]any) {
+	t.Helper()
 	if secret == "" && clientID != "" {
 		form.Set("client_id", clientID)
 	}
-	req, _ := http.NewRequest(http.MethodPost, s.URL+"/token", strings.NewReader(form.Encode()))
+	req, _ := http.NewRequest(http.MethodPost, s.URL+path, strings.NewReader(form.Encode()))
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	if secret != "" {
 		req.SetBasicAuth(clientID, secret)

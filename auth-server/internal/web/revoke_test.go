@@ -5,7 +5,6 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
-	"strings"
 	"testing"
 )
 
@@ -13,23 +12,7 @@ import (
 // naming clientID as a public client does).
 func (s *testServer) revokeCall(t *testing.T, tok, clientID, secret string) (int, map[string]any) {
 	t.Helper()
-	form := url.Values{"token": {tok}}
-	if secret == "" {
-		form.Set("client_id", clientID)
-	}
-	req, _ := http.NewRequest(http.MethodPost, s.URL+"/revoke", strings.NewReader(form.Encode()))
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	if secret != "" {
-		req.SetBasicAuth(clientID, secret)
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	var body map[string]any
-	_ = json.NewDecoder(resp.Body).Decode(&body)
-	return resp.StatusCode, body
+	return s.clientCall(t, "/revoke", url.Values{"token": {tok}}, clientID, secret)
 }
 
 // A public client revokes its own access and refresh tokens with its
