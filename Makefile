@@ -29,11 +29,14 @@ test-go:
 ##        then one table of every figure against its target (met or missed; never a failure)
 # Each bench command reports its figures through pkg/benchreport, which
 # appends them to $(SMARTGATE_BENCH_RESULTS); a new bench step needs nothing more.
+# The load comes from bin/loadgen, a process of its own (pkg/loadgen); CPU
+# profiles of the hot paths land in bench/out/ (git-ignored).
 bench: export SMARTGATE_BENCH_RESULTS := $(CURDIR)/bin/bench-results.tsv
+bench: export SMARTGATE_LOADGEN := $(CURDIR)/bin/loadgen
 bench:
-	@mkdir -p bin && rm -f $(SMARTGATE_BENCH_RESULTS) && $(GO) build -o bin/benchtable ./pkg/cmd/benchtable
+	@mkdir -p bin bench/out && rm -f $(SMARTGATE_BENCH_RESULTS) && $(GO) build -o bin/ ./pkg/cmd/benchtable ./pkg/cmd/loadgen
 	@echo "== auth-server: POST /token (client_credentials) against the RSA-2048 signing ceiling"
-	$(GO) run ./auth-server/cmd/tokenbench
+	$(GO) run ./auth-server/cmd/tokenbench -cpuprofile bench/out/token.pprof
 	@echo "== fhir-server: bulk load, GET Patient/{id} against a trivial handler, search latency (SQLite; PostgreSQL too when DATABASE_URL is set)"
 	$(GO) run ./fhir-server/cmd/fhirbench
 	@echo "== fhir-server: GET Patient/{id} with a Bearer token, security and audit on against both off"

@@ -2,9 +2,10 @@
 // signing ceiling: it measures RSA-2048 PKCS#1 v1.5 SHA-256 signatures/s
 // on all cores, starts the real auth-server handler on a loopback listener
 // over an embedded store in a temporary directory, drives POST /token
-// (client_credentials, Basic) at concurrency 32 for tokens/s and at
-// concurrency 8 for p50/p99 latency, and prints the figures and the ratio
-// tokens/s ÷ signatures/s. It measures; it never fails on a time.
+// (client_credentials, Basic) from a load generator in a process of its
+// own (pkg/loadgen) at concurrency 8, 32 and 128, and prints tokens/s and
+// p50/p99/p99.9 latency of each with the ratio tokens/s ÷ signatures/s.
+// It measures; it never fails on a time.
 //
 //	go run ./auth-server/cmd/tokenbench [-duration 5s]
 package main
@@ -15,9 +16,9 @@ import (
 	"crypto/rand"
 	"crypto/rsa"
 	"crypto/sha256"
+	"encoding/base64"
 	"flag"
 	"fmt"
-	"io"
 	"log/slog"
 	"net"
 	"net/http"
@@ -25,7 +26,7 @@ import (
 	"os"
 	"runtime"
 	"runtime/pprof"
-	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -34,6 +35,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/smartgate/pkg/benchreport"
+	"github.com/smartgate/pkg/loadgen"
 
 	"github.com/smartgate/auth-server/internal/app"
 	"github.com/smartgate/auth-server/internal/clients"
@@ -42,33 +44,45 @@ import (
 
 func main() {
 	duration := flag.Duration("duration", 5*time.Second, "length of each measurement")
-	throughputC := flag.Int("c", 32, "concurrency of the throughput run")
-	latencyC := flag.Int("lc", 8, "concurrency of the latency run")
-	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile of the throughput run to this file")
+	levels := flag.String("c", "8,32,128", "concurrencies to measure; the targets apply at 32")
+	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile of the server during the c=32 run to this file")
 	flag.Parse()
-	profile = *cpuprofile
-	if err := run(*duration, *throughputC, *latencyC); err != nil {
+	var cs []int
+	for _, f := range strings.Split(*levels, ",") {
+		c, err := strconv.Atoi(strings.TrimSpace(f))
+		if err != nil || c < 1 {
+			fmt.Fprintln(os.Stderr, "tokenbench: -c wants concurrencies like 8,32,128")
+			os.Exit(2)
+		}
+		cs = append(cs, c)
+	}
+	if err := run(context.Background(), *duration, cs, *cpuprofile); err != nil {
 		fmt.Fprintln(os.Stderr, "tokenbench:", err)
 		os.Exit(1)
 	}
 }
 
-var profile string // -cpuprofile, set once in main
+// targetC is the concurrency the targets apply at.
+const targetC = 32
 
-func run(d time.Duration, throughputC, latencyC int) error {
-	ctx := context.Background()
+func run(ctx context.Context, d time.Duration, levels []int, profile string) error {
 	fmt.Printf("tokenbench: %d CPUs (GOMAXPROCS %d), %s per run\n", runtime.NumCPU(), runtime.GOMAXPROCS(0), d)
-
-	sigsBefore, err := signatureCeiling(d)
-	if err != nil {
-		return err
-	}
 
 	dir, err := os.MkdirTemp("", "tokenbench-")
 	if err != nil {
 		return err
 	}
 	defer os.RemoveAll(dir)
+	gen, err := loadgen.Build(ctx, dir)
+	if err != nil {
+		return err
+	}
+
+	sigsBefore, err := signatureCeiling(d)
+	if err != nil {
+		return err
+	}
+
 	gin.SetMode(gin.ReleaseMode)
 	cfg := config.Default()
 	cfg.DataDir = dir
@@ -90,38 +104,42 @@ func run(d time.Duration, throughputC, latencyC int) error {
 	go srv.Serve(ln)
 	defer srv.Close()
 
-	tokenURL := "http://" + ln.Addr().String() + "/token"
-	body := url.Values{"grant_type": {"client_credentials"}, "scope": {"system/Patient.read"}}.Encode()
-	post := newPoster(tokenURL, body, client.ID, secret, throughputC)
-	if _, err := post(); err != nil { // warm up and check it works
-		return err
+	basic := base64.StdEncoding.EncodeToString([]byte(url.QueryEscape(client.ID) + ":" + url.QueryEscape(secret)))
+	spec := loadgen.Spec{
+		URL: "http://" + ln.Addr().String(),
+		Requests: []loadgen.Request{{
+			Method: http.MethodPost,
+			Path:   "/token",
+			Headers: map[string]string{
+				"Authorization": "Basic " + basic,
+				"Content-Type":  "application/x-www-form-urlencoded",
+			},
+			Body: url.Values{"grant_type": {"client_credentials"}, "scope": {"system/Patient.read"}}.Encode(),
+		}},
+		Duration: d,
+		Warmup:   time.Second,
 	}
 
-	if profile != "" {
-		f, err := os.Create(profile)
+	results := map[int]loadgen.Result{}
+	for _, c := range levels {
+		spec.Concurrency = c
+		stop := func() {}
+		if c == targetC && profile != "" {
+			if stop, err = startProfile(profile); err != nil {
+				return err
+			}
+		}
+		res, err := gen.Run(ctx, spec)
+		stop()
 		if err != nil {
 			return err
 		}
-		if err := pprof.StartCPUProfile(f); err != nil {
-			return err
+		if res.Failures != nil {
+			return fmt.Errorf("POST /token at c=%d failed: %v", c, res.Failures)
 		}
+		results[c] = res
+		fmt.Printf("POST /token c=%d: %s\n", c, res)
 	}
-	n, _, err := load(post, throughputC, d, false)
-	pprof.StopCPUProfile()
-	if err != nil {
-		return err
-	}
-	tps := float64(n) / d.Seconds()
-	fmt.Printf("POST /token tokens/s at concurrency %d: %.0f\n", throughputC, tps)
-
-	_, lat, err := load(post, latencyC, d, true)
-	if err != nil {
-		return err
-	}
-	slices.Sort(lat)
-	p99 := pct(lat, 0.99)
-	fmt.Printf("POST /token latency at concurrency %d: p50 %s, p99 %s (%d requests)\n",
-		latencyC, pct(lat, 0.50).Round(time.Microsecond), p99.Round(time.Microsecond), len(lat))
 	// The ceiling is measured before and after the load runs and averaged,
 	// so a machine whose speed drifts (other work, thermal limits) skews
 	// the ratio less.
@@ -131,14 +149,47 @@ func run(d time.Duration, throughputC, latencyC int) error {
 	}
 	sigs := (sigsBefore + sigsAfter) / 2
 	fmt.Printf("RSA-2048 PKCS1v15 SHA-256 signatures/s (all cores): %.0f (before %.0f, after %.0f)\n", sigs, sigsBefore, sigsAfter)
-	fmt.Printf("ratio tokens/s ÷ signatures/s: %.2f\n", tps/sigs)
+
 	rep := benchreport.New(os.Stdout, os.Getenv(benchreport.EnvResults))
-	if err := rep.Report(benchreport.AtLeast(fmt.Sprintf("POST /token tokens/s ÷ RSA-2048 signatures/s, c=%d", throughputC),
-		tps/sigs, 0.80, "%.2f", fmt.Sprintf("%.0f tokens/s, %.0f signatures/s", tps, sigs))); err != nil {
-		return err
+	ms := func(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
+	for _, c := range levels {
+		res := results[c]
+		if c != targetC {
+			if err := rep.Report(benchreport.Figure(fmt.Sprintf("POST /token c=%d", c),
+				fmt.Sprintf("%.0f tokens/s (%.2f of signatures/s), p50 %.1f ms, p99 %.1f ms, p99.9 %.1f ms",
+					res.PerSec, res.PerSec/sigs, ms(res.P50), ms(res.P99), ms(res.P999)))); err != nil {
+				return err
+			}
+			continue
+		}
+		for _, r := range []benchreport.Result{
+			benchreport.AtLeast(fmt.Sprintf("POST /token tokens/s ÷ RSA-2048 signatures/s, c=%d", c),
+				res.PerSec/sigs, 0.80, "%.2f", fmt.Sprintf("%.0f tokens/s, %.0f signatures/s", res.PerSec, sigs)),
+			benchreport.Below(fmt.Sprintf("POST /token p99 latency, c=%d", c), ms(res.P99), 50, "%.1f ms",
+				fmt.Sprintf("p50 %.1f ms", ms(res.P50))),
+			benchreport.Below(fmt.Sprintf("POST /token p99.9 latency, c=%d", c), ms(res.P999), 100, "%.1f ms",
+				fmt.Sprintf("max %.1f ms", ms(res.Max))),
+		} {
+			if err := rep.Report(r); err != nil {
+				return err
+			}
+		}
 	}
-	return rep.Report(benchreport.Below(fmt.Sprintf("POST /token p99 latency, c=%d", latencyC),
-		float64(p99)/float64(time.Millisecond), 50, "%.1f ms", ""))
+	return nil
+}
+
+// startProfile writes a CPU profile of this process (the server) to path
+// until the returned stop is called.
+func startProfile(path string) (stop func(), err error) {
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, err
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		return nil, err
+	}
+	return func() { pprof.StopCPUProfile(); f.Close() }, nil
 }
 
 // signatureCeiling signs on every core for d and returns signatures/s.
@@ -163,73 +214,4 @@ func signatureCeiling(d time.Duration) (float64, error) {
 	}
 	wg.Wait()
 	return float64(count.Load()) / d.Seconds(), nil
-}
-
-// newPoster returns a function that requests one token.
-func newPoster(tokenURL, body, id, secret string, conns int) func() (time.Duration, error) {
-	hc := &http.Client{Transport: &http.Transport{MaxIdleConns: conns * 2, MaxIdleConnsPerHost: conns * 2}}
-	return func() (time.Duration, error) {
-		req, err := http.NewRequest(http.MethodPost, tokenURL, strings.NewReader(body))
-		if err != nil {
-			return 0, err
-		}
-		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-		req.SetBasicAuth(url.QueryEscape(id), url.QueryEscape(secret))
-		start := time.Now()
-		res, err := hc.Do(req)
-		if err != nil {
-			return 0, err
-		}
-		_, _ = io.Copy(io.Discard, res.Body)
-		res.Body.Close()
-		if res.StatusCode != http.StatusOK {
-			return 0, fmt.Errorf("POST /token: status %d", res.StatusCode)
-		}
-		return time.Since(start), nil
-	}
-}
-
-// load runs post from c workers for d; it returns the successes and, when
-// asked, each latency.
-func load(post func() (time.Duration, error), c int, d time.Duration, keep bool) (int64, []time.Duration, error) {
-	var (
-		n     atomic.Int64
-		mu    sync.Mutex
-		lat   []time.Duration
-		first error
-		wg    sync.WaitGroup
-	)
-	deadline := time.Now().Add(d)
-	for range c {
-		wg.Go(func() {
-			var mine []time.Duration
-			for time.Now().Before(deadline) {
-				took, err := post()
-				if err != nil {
-					mu.Lock()
-					if first == nil {
-						first = err
-					}
-					mu.Unlock()
-					return
-				}
-				n.Add(1)
-				if keep {
-					mine = append(mine, took)
-				}
-			}
-			mu.Lock()
-			lat = append(lat, mine...)
-			mu.Unlock()
-		})
-	}
-	wg.Wait()
-	return n.Load(), lat, first
-}
-
-func pct(sorted []time.Duration, p float64) time.Duration {
-	if len(sorted) == 0 {
-		return 0
-	}
-	return sorted[min(len(sorted)-1, int(float64(len(sorted))*p))]
 }
