@@ -120,7 +120,7 @@ func build(ctx context.Context, cfg config.Config, st store.Store, km *keys.Mana
 // tokenEndpoint is POST /token with its grants: client_credentials
 // through the engine, and the user grants.
 func tokenEndpoint(cfg config.Config, st store.Store, oauthSt oauthStore, km *keys.Manager, minter *oauth.Minter, families *refresh.Families, log *slog.Logger) *oauth.Server {
-	user := oauth.NewUserGrants(st, minter, km, families, oauth.UserGrantOptions{
+	user := oauth.NewUserGrants(st, minter, families, oauth.UserGrantOptions{
 		RefreshGrace:  cfg.Grants.RefreshGrace,
 		SmartStyleURL: cfg.Web.SmartStyleURL, NeedPatientBanner: cfg.Web.NeedPatientBanner,
 	}, log, time.Now)

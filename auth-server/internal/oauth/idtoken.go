@@ -2,11 +2,10 @@ package oauth
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"time"
 
-	"github.com/lestrrat-go/jwx/v2/jwa"
-	"github.com/lestrrat-go/jwx/v2/jws"
 	"github.com/lestrrat-go/jwx/v2/jwt"
 
 	"github.com/smartgate/auth-server/internal/store"
@@ -26,12 +25,8 @@ type idTokenClaims struct {
 	Lifetime time.Duration
 }
 
-// signIDToken signs an RS256 id_token with the current signing key.
-func signIDToken(ctx context.Context, signer Signer, c idTokenClaims) (string, error) {
-	kid, key, err := signer.Signer(ctx)
-	if err != nil {
-		return "", fmt.Errorf("id_token: %w", err)
-	}
+// IDToken signs an RS256 id_token with the current signing key.
+func (m *Minter) IDToken(ctx context.Context, c idTokenClaims) (string, error) {
 	set := map[string]any{
 		jwt.IssuerKey:     c.Issuer,
 		jwt.SubjectKey:    c.User.ID,
@@ -60,15 +55,15 @@ func signIDToken(ctx context.Context, signer Signer, c idTokenClaims) (string, e
 			return "", fmt.Errorf("id_token claim %s: %w", k, err)
 		}
 	}
-	hdr := jws.NewHeaders()
-	if err := hdr.Set(jws.KeyIDKey, kid); err != nil {
-		return "", err
-	}
-	signed, err := jwt.Sign(tok, jwt.WithKey(jwa.RS256, key, jws.WithProtectedHeaders(hdr)))
+	payload, err := json.Marshal(tok)
 	if err != nil {
-		return "", fmt.Errorf("id_token: sign: %w", err)
+		return "", fmt.Errorf("id_token: %w", err)
 	}
-	return string(signed), nil
+	signed, err := m.sign(ctx, "JWT", payload) // the typ jwt.Sign gave it
+	if err != nil {
+		return "", fmt.Errorf("id_token: %w", err)
+	}
+	return signed, nil
 }
 
 func has(list []string, s string) bool {

@@ -44,7 +44,6 @@ type UserGrantOptions struct {
 type UserGrants struct {
 	store    UserGrantStore
 	minter   *Minter
-	signer   Signer // of id_tokens
 	families *refresh.Families
 	opts     UserGrantOptions
 	log      *slog.Logger
@@ -52,11 +51,11 @@ type UserGrants struct {
 }
 
 // NewUserGrants wires the user grants.
-func NewUserGrants(st UserGrantStore, minter *Minter, signer Signer, families *refresh.Families, opts UserGrantOptions, log *slog.Logger, now func() time.Time) *UserGrants {
+func NewUserGrants(st UserGrantStore, minter *Minter, families *refresh.Families, opts UserGrantOptions, log *slog.Logger, now func() time.Time) *UserGrants {
 	if now == nil {
 		now = time.Now
 	}
-	return &UserGrants{store: st, minter: minter, signer: signer, families: families, opts: opts, log: log, now: now}
+	return &UserGrants{store: st, minter: minter, families: families, opts: opts, log: log, now: now}
 }
 
 // AuthorizationCode is grant_type=authorization_code (grant_code.go).
@@ -114,7 +113,7 @@ func (u *UserGrants) issue(ctx context.Context, in issueRequest) (*userTokens, e
 		out.RefreshToken, out.family, out.keepUntil = raw, rt.FamilyID, rt.ExpiresAt
 	}
 	if has(in.scopes, "openid") {
-		out.IDToken, err = signIDToken(ctx, u.signer, idTokenClaims{
+		out.IDToken, err = u.minter.IDToken(ctx, idTokenClaims{
 			Issuer: u.minter.issuer, Client: in.client.ID, User: user, Scopes: in.scopes,
 			Nonce: in.nonce, AuthTime: in.authTime, IssuedAt: now, Lifetime: u.minter.Lifetime(),
 		})
