@@ -39,8 +39,8 @@ bench:
 	$(GO) run ./auth-server/cmd/tokenbench -cpuprofile bench/out/token.pprof
 	@echo "== fhir-server: bulk load, GET Patient/{id} against a trivial handler, search latency (SQLite; PostgreSQL too when DATABASE_URL is set)"
 	$(GO) run ./fhir-server/cmd/fhirbench
-	@echo "== fhir-server: GET Patient/{id} with a Bearer token, security and audit on against both off"
-	$(GO) run ./fhir-server/cmd/securitybench
+	@echo "== fhir-server: GET Patient/{id} with a Bearer token, security and audit on, against both off and a trivial handler"
+	$(GO) run ./fhir-server/cmd/securitybench -cpuprofile bench/out/read.pprof
 	@echo "== fhir-server: AuditEvent searches over 1,000,000 recorded events (SQLite; PostgreSQL too when DATABASE_URL is set)"
 	$(GO) run ./fhir-server/cmd/auditbench
 	@echo "== every figure against its target"

@@ -3,14 +3,13 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"net/http"
-	"slices"
-	"sync"
-	"sync/atomic"
+	"net/url"
 	"time"
+
+	"github.com/smartgate/pkg/loadgen"
 )
 
 // request is what one client sends: the URL and its Bearer token.
@@ -20,64 +19,65 @@ type request struct {
 
 // result is one throughput run.
 type result struct {
-	rate     float64       // 200 answers per second
-	p50, p99 time.Duration // of the 200 answers
-	n        int
-	shed     int64 // 503 answers (audit queue full): not throughput
+	rate           float64       // 200 answers per second
+	p50, p99, p999 time.Duration // of the 200 answers
+	n              int64
+	shed           int // 503 answers (load shed): not throughput
 }
 
-// errShed marks a 503: the server shedding load, which the run counts
-// and goes on.
-var errShed = errors.New("503")
-
-// drive runs concurrency clients for d; client w sends next(w, i) as its
-// i-th request. A 503 (audit queue full) is counted as shed, not as
-// throughput; any other answer but 200 stops the run with an error. (The loop is fhirbench's
-// throughput, which is package main, plus per-request latencies.)
-func drive(ctx context.Context, client *http.Client, concurrency int, d time.Duration, next func(w, i int) request) (result, error) {
-	ctx, cancel := context.WithTimeout(ctx, d)
-	defer cancel()
-	var failed atomic.Value
-	var shed atomic.Int64
-	lat := make([][]time.Duration, concurrency) // one slice per client: no lock on the hot path
-	var wg sync.WaitGroup
-	start := time.Now()
-	for w := range concurrency {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			times := make([]time.Duration, 0, 1<<14)
-			for i := 0; ctx.Err() == nil; i++ {
-				t0 := time.Now()
-				err := get(ctx, client, next(w, i))
-				if errors.Is(err, errShed) {
-					shed.Add(1)
-					continue
-				}
-				if err != nil {
-					if ctx.Err() == nil {
-						failed.Store(err)
-						cancel()
-					}
-					break
-				}
-				times = append(times, time.Since(t0))
-			}
-			lat[w] = times
-		}()
+// drive runs concurrency clients for d from the load generator's process;
+// client w sends next(w, i) as its i-th request (every client goes through
+// the same number of distinct requests, then starts again). A 503 is
+// counted as shed, not as throughput; any other answer but 200 fails the
+// run.
+func drive(ctx context.Context, gen *loadgen.Generator, concurrency int, d time.Duration, next func(w, i int) request) (result, error) {
+	const perClient = 64
+	spec := loadgen.Spec{Concurrency: concurrency, Duration: d}
+	for j := range concurrency * perClient {
+		r := next(j%concurrency, j/concurrency) // loadgen's client w sends j = w, w+c, w+2c, ...
+		u, err := url.Parse(r.url)
+		if err != nil {
+			return result{}, err
+		}
+		if spec.URL == "" {
+			spec.URL = u.Scheme + "://" + u.Host
+		}
+		h := map[string]string{"Accept": "application/fhir+json"}
+		if r.token != "" {
+			h["Authorization"] = "Bearer " + r.token
+		}
+		spec.Requests = append(spec.Requests, loadgen.Request{Method: http.MethodGet, Path: u.RequestURI(), Headers: h})
 	}
-	wg.Wait()
-	elapsed := time.Since(start)
-	if err, _ := failed.Load().(error); err != nil {
+	res, err := gen.Run(ctx, spec)
+	if err != nil {
 		return result{}, err
 	}
-	all := slices.Concat(lat...)
-	if len(all) == 0 {
-		return result{shed: shed.Load()}, nil
+	shed := res.Failures["status 503"]
+	delete(res.Failures, "status 503")
+	if len(res.Failures) > 0 {
+		return result{}, fmt.Errorf("failures: %v", res.Failures)
 	}
-	slices.Sort(all)
-	p := func(q float64) time.Duration { return all[min(len(all)-1, int(q*float64(len(all))))] }
-	return result{rate: float64(len(all)) / elapsed.Seconds(), p50: p(0.50), p99: p(0.99), n: len(all), shed: shed.Load()}, nil
+	return result{rate: res.PerSec, p50: res.P50, p99: res.P99, p999: res.P999, n: res.Requests, shed: shed}, nil
+}
+
+// getBody GETs r and returns the body of its 200 answer.
+func getBody(ctx context.Context, r request) ([]byte, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, r.url, nil)
+	if err != nil {
+		return nil, err
+	}
+	req.Header.Set("Accept", "application/fhir+json")
+	req.Header.Set("Authorization", "Bearer "+r.token)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	if err == nil && resp.StatusCode != http.StatusOK {
+		err = fmt.Errorf("GET %s: %d %.300s", r.url, resp.StatusCode, body)
+	}
+	return body, err
 }
 
 func get(ctx context.Context, client *http.Client, r request) error {
@@ -97,9 +97,6 @@ func get(ctx context.Context, client *http.Client, r request) error {
 	body, err := io.ReadAll(resp.Body)
 	if err != nil {
 		return err
-	}
-	if resp.StatusCode == http.StatusServiceUnavailable {
-		return errShed
 	}
 	if resp.StatusCode != http.StatusOK {
 		return fmt.Errorf("GET %s: %d %.300s", r.url, resp.StatusCode, body)

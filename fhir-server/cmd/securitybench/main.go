@@ -1,12 +1,15 @@
-// Command securitybench measures what the security layer costs: GET
+// Command securitybench measures what the security layer and the audit
+// trail cost, and what the whole secured read path reaches: GET
 // [base]/Patient/{id} with a Bearer token at a given concurrency against
 // the fhir-server with token checks and audit on, beside the same
-// requests to the same server with both off, in the same run, over
-// loopback. Each server is built by app.New, as cmd/fhir-server builds
-// it, over an SQLite store of its own in a temporary directory holding
-// the same data; the auth server is a loopback stub serving the JWKS of a
-// fresh RSA-2048 key and an empty revocation feed. It prints figures; it
-// never fails on a time.
+// requests to the same server with both off and to a trivial handler
+// serving the same bytes, in the same run, over loopback, from a load
+// generator in a process of its own (pkg/loadgen). Each server is built
+// by app.New, as cmd/fhir-server builds it, over a store of its own
+// holding the same data (SQLite; PostgreSQL too when DATABASE_URL is
+// set); the auth server is a loopback stub serving the JWKS of a fresh
+// RSA-2048 key and an empty revocation feed. It prints figures; it never
+// fails on a time.
 package main
 
 import (
@@ -21,7 +24,6 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
-	"path/filepath"
 	"slices"
 	"strings"
 	"time"
@@ -29,6 +31,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/smartgate/pkg/benchreport"
+	"github.com/smartgate/pkg/loadgen"
 
 	"github.com/smartgate/fhir-server/internal/benchrun"
 	"github.com/smartgate/fhir-server/internal/demo"
@@ -42,6 +45,7 @@ type options struct {
 	scopes      string
 	cpuprofile  string
 	only        string
+	backends    string
 }
 
 func main() {
@@ -52,7 +56,8 @@ func main() {
 	flag.IntVar(&o.rounds, "rounds", 3, "rounds; each runs every scenario once, in rotating order, and the best round of each counts")
 	flag.StringVar(&o.scopes, "scopes", "config/scopes.yaml", "scope table (the server's)")
 	flag.StringVar(&o.cpuprofile, "cpuprofile", "", "write a CPU profile of the timed runs (not load or warm-up) to this file")
-	flag.StringVar(&o.only, "only", "", "run only the scenarios whose name contains this text (the OFF baseline always runs)")
+	flag.StringVar(&o.only, "only", "", "run only the scenarios whose name contains this text (the two baselines always run)")
+	flag.StringVar(&o.backends, "backend", "auto", "backends of the secured server: "+benchrun.BackendUsage+" (the baselines run on SQLite)")
 	flag.Parse()
 	gin.SetMode(gin.ReleaseMode) // the server's mode, without gin's debug lines
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
@@ -66,9 +71,18 @@ func main() {
 // scenario is one kind of request stream against one server.
 type scenario struct {
 	name string
-	srv  *fhirServer
+	srv  *fhirServer // nil: the trivial handler
 	next func(w, i int) request
 	best result
+}
+
+// drain waits until the scenario's server has stored the events of the
+// run before, so one run's backlog is not written during the next.
+func (s *scenario) drain(ctx context.Context) int {
+	if s.srv == nil {
+		return 0
+	}
+	return s.srv.drain(ctx, 30*time.Second)
 }
 
 func run(ctx context.Context, o options, out io.Writer) error {
@@ -88,47 +102,59 @@ func run(ctx context.Context, o options, out io.Writer) error {
 		return err
 	}
 	defer auth.srv.Close()
-
 	dir, err := os.MkdirTemp("", "securitybench")
 	if err != nil {
 		return err
 	}
 	defer os.RemoveAll(dir)
-	// Each server its own SQLite store (each loaded with the same data),
-	// as each opens the store of its configuration.
-	newServer := func(name string, secured, audited bool) (*fhirServer, error) {
-		ln, base, err := listenFHIR()
-		if err != nil {
-			return nil, err
+	gen, err := loadgen.Build(ctx, dir)
+	if err != nil {
+		return err
+	}
+	backends, err := benchrun.Backends(o.backends, out)
+	if err != nil {
+		return err
+	}
+
+	// Each server has its own store, each loaded with the same data.
+	var servers []*fhirServer
+	defer func() {
+		for _, s := range servers {
+			s.close()
 		}
-		s, err := newFHIRServer(ctx, ln, base, filepath.Join(dir, name), secured, audited, auth, o.scopes, log)
+	}()
+	newServer := func(name, backend string, secured, audited bool) (*fhirServer, error) {
+		s, err := newFHIRServer(ctx, name, backend, secured, audited, auth, o.scopes, log)
 		if err != nil {
-			ln.Close()
 			return nil, fmt.Errorf("%s server: %w", name, err)
 		}
+		servers = append(servers, s)
 		return s, nil
 	}
-	off, err := newServer("off", false, false)
+	off, err := newServer("off", "sqlite", false, false)
 	if err != nil {
 		return err
 	}
-	defer off.close()
-	on, err := newServer("on", true, true)
+	on, err := newServer("on", "sqlite", true, true)
 	if err != nil {
 		return err
 	}
-	defer on.close()
 	// Token checks without audit (a setting the server has), to tell the
 	// two costs apart.
-	tok, err := newServer("token", true, false)
+	tok, err := newServer("token", "sqlite", true, false)
 	if err != nil {
 		return err
 	}
-	defer tok.close()
+	var pg *fhirServer
+	if slices.Contains(backends, "postgres") {
+		if pg, err = newServer("on_pg", "postgres", true, true); err != nil {
+			return err
+		}
+	}
 
 	data := demo.Generate(o.resources, demo.DemoSeed)
 	start := time.Now()
-	for _, s := range []*fhirServer{off, on, tok} {
+	for _, s := range servers {
 		if err := s.app.API.Load(ctx, data); err != nil {
 			return fmt.Errorf("load: %w", err)
 		}
@@ -137,31 +163,63 @@ func run(ctx context.Context, o options, out io.Writer) error {
 	if len(patients) == 0 {
 		return fmt.Errorf("the dataset holds no patient")
 	}
-	fmt.Fprintf(out, "dataset: %d resources (%d patients) loaded into each server in %s; concurrency %d, %s per run, %d rounds\n",
-		len(data), len(patients), time.Since(start).Round(time.Millisecond), o.concurrency, o.duration, o.rounds)
+	fmt.Fprintf(out, "dataset: %d resources (%d patients) loaded into each of %d servers in %s; concurrency %d, %s per run, %d rounds\n",
+		len(data), len(patients), len(servers), time.Since(start).Round(time.Millisecond), o.concurrency, o.duration, o.rounds)
 
 	// One token per client, as distinct clients would hold: system/*.read
 	// (no compartment), and patient/*.read for the patient it reads (the
-	// compartment check on every request).
-	sysTok := make([]string, o.concurrency)
-	tokTok := make([]string, o.concurrency) // the audience differs per server
-	patTok := make([]string, o.concurrency)
-	for w := range o.concurrency {
-		if sysTok[w], err = auth.mint(on.base, "bench-system", "system/*.read", "", w); err != nil {
-			return err
+	// compartment check on every request). The audience differs per
+	// server. Then 1,000 distinct tokens in rotation, so that no per-token
+	// cache flatters the figure.
+	c := o.concurrency
+	perClient := func(base, client, scope string, patient func(w int) string) ([]string, error) {
+		toks := make([]string, c)
+		for w := range c {
+			var err error
+			if toks[w], err = auth.mint(base, client, scope, patient(w), w); err != nil {
+				return nil, err
+			}
 		}
-		if tokTok[w], err = auth.mint(tok.base, "bench-system", "system/*.read", "", w); err != nil {
-			return err
-		}
-		if patTok[w], err = auth.mint(on.base, "bench-app", "patient/*.read", patients[w%len(patients)], w); err != nil {
+		return toks, nil
+	}
+	none := func(int) string { return "" }
+	sysTok, err := perClient(on.base, "bench-system", "system/*.read", none)
+	if err != nil {
+		return err
+	}
+	tokTok, err := perClient(tok.base, "bench-system", "system/*.read", none)
+	if err != nil {
+		return err
+	}
+	patTok, err := perClient(on.base, "bench-app", "patient/*.read", func(w int) string { return patients[w%len(patients)] })
+	if err != nil {
+		return err
+	}
+	rotation := make([]string, 1000)
+	for n := range rotation {
+		if rotation[n], err = auth.mint(on.base, fmt.Sprintf("bench-system-%d", n%100), "system/*.read", "", 1000+n); err != nil {
 			return err
 		}
 	}
 	// Client w's i-th request reads every patient in turn; the off server
-	// gets the same requests, token included (ignored there).
-	c := o.concurrency
+	// and the trivial handler get the same requests, token included
+	// (ignored there).
 	id := func(w, i int) string { return patients[(w+i*c)%len(patients)] }
+	sample, err := getBody(ctx, request{on.base + "/Patient/" + patients[0], sysTok[0]})
+	if err != nil {
+		return err
+	}
+	trivial, err := startTrivial(sample)
+	if err != nil {
+		return err
+	}
+	defer trivial.Close()
+	trivialBase := "http://" + trivial.Addr + "/STU3"
+
 	scenarios := []*scenario{
+		{name: "trivial handler, same bytes", next: func(w, i int) request {
+			return request{trivialBase + "/Patient/" + id(w, i), sysTok[w]}
+		}},
 		{name: "security+audit OFF", srv: off, next: func(w, i int) request {
 			return request{off.base + "/Patient/" + id(w, i), sysTok[w]}
 		}},
@@ -174,11 +232,22 @@ func run(ctx context.Context, o options, out io.Writer) error {
 		{name: "ON, patient/*.read (compartment)", srv: on, next: func(w, i int) request {
 			return request{on.base + "/Patient/" + patients[w%len(patients)], patTok[w]}
 		}},
+		{name: "ON, 1,000 tokens in rotation", srv: on, next: func(w, i int) request {
+			return request{on.base + "/Patient/" + id(w, i), rotation[(w+i*c)%len(rotation)]}
+		}},
 	}
-
+	if pg != nil {
+		pgTok, err := perClient(pg.base, "bench-system", "system/*.read", none)
+		if err != nil {
+			return err
+		}
+		scenarios = append(scenarios, &scenario{name: "ON on PostgreSQL, system/*.read", srv: pg, next: func(w, i int) request {
+			return request{pg.base + "/Patient/" + id(w, i), pgTok[w]}
+		}})
+	}
 	if o.only != "" {
-		kept := scenarios[:1]
-		for _, s := range scenarios[1:] {
+		kept := scenarios[:2] // the two baselines always run
+		for _, s := range scenarios[2:] {
 			if strings.Contains(s.name, o.only) {
 				kept = append(kept, s)
 			}
@@ -186,37 +255,35 @@ func run(ctx context.Context, o options, out io.Writer) error {
 		scenarios = kept
 	}
 
-	client := &http.Client{Transport: &http.Transport{MaxIdleConns: 256, MaxIdleConnsPerHost: 256}, Timeout: time.Minute}
-	defer client.CloseIdleConnections()
-	// Warm both servers (connections, token cache, page cache) untimed.
+	// Warm every server (connections, token cache, page cache) untimed.
 	for _, s := range scenarios {
-		if _, err := drive(ctx, client, c, min(o.duration, time.Second), s.next); err != nil {
+		if _, err := drive(ctx, gen, c, min(o.duration, time.Second), s.next); err != nil {
 			return fmt.Errorf("%s: %w", s.name, err)
 		}
-		s.srv.drain(ctx, 30*time.Second)
+		s.drain(ctx)
 	}
 	stopProfile, err := benchrun.CPUProfile(o.cpuprofile)
 	if err != nil {
 		return err
 	}
-	defer stopProfile()
 	// Rotate the order each round and keep each scenario's best round, so
 	// a burst of other work on the machine does not decide the ratio.
 	for r := range o.rounds {
 		for k := range scenarios {
 			s := scenarios[(k+r)%len(scenarios)]
-			res, err := drive(ctx, client, c, o.duration, s.next)
+			res, err := drive(ctx, gen, c, o.duration, s.next)
 			if err != nil {
+				stopProfile()
 				return fmt.Errorf("%s: %w", s.name, err)
 			}
-			line := fmt.Sprintf("round %d  %-34s %8.0f req/s  p50 %-9s p99 %s", r+1, s.name, res.rate, round(res.p50), round(res.p99))
+			line := fmt.Sprintf("round %d  %-34s %8.0f req/s  p50 %-9s p99 %-9s p99.9 %s", r+1, s.name, res.rate, round(res.p50), round(res.p99), round(res.p999))
 			if res.shed > 0 {
-				line += fmt.Sprintf("  %d shed (503: audit queue full)", res.shed)
+				line += fmt.Sprintf("  %d shed (503)", res.shed)
 			}
-			if s.srv.audited() {
+			if s.srv != nil && s.srv.audited() {
 				// Audit keeps up when its queue empties quickly after the run.
 				t0 := time.Now()
-				left := s.srv.drain(ctx, 30*time.Second)
+				left := s.drain(ctx)
 				line += fmt.Sprintf("  audit backlog drained in %s", time.Since(t0).Round(time.Millisecond))
 				if left > 0 {
 					line += fmt.Sprintf(" (%d still queued)", left)
@@ -228,42 +295,72 @@ func run(ctx context.Context, o options, out io.Writer) error {
 			}
 		}
 	}
+	stopProfile()
 
-	base := scenarios[0].best
+	ceiling, unsecured := scenarios[0].best, scenarios[1].best
 	fmt.Fprintf(out, "\nGET Patient/{id} at concurrency %d, best of %d rounds:\n", c, o.rounds)
 	for _, s := range scenarios {
-		fmt.Fprintf(out, "  %-34s %8.0f req/s  p50 %-9s p99 %-9s ratio to OFF %.3f  (%d shed)\n",
-			s.name, s.best.rate, round(s.best.p50), round(s.best.p99), s.best.rate/base.rate, s.best.shed)
+		fmt.Fprintf(out, "  %-34s %8.0f req/s  p50 %-9s p99 %-9s p99.9 %-9s ÷ trivial %.3f  ÷ OFF %.3f  (%d shed)\n",
+			s.name, s.best.rate, round(s.best.p50), round(s.best.p99), round(s.best.p999), s.best.rate/ceiling.rate, s.best.rate/unsecured.rate, s.best.shed)
 	}
+	if err := report(out, c, scenarios, ceiling, unsecured); err != nil {
+		return err
+	}
+	client := &http.Client{Timeout: time.Minute}
+	defer client.CloseIdleConnections()
+	return auditSearches(ctx, client, auth, on, patients[0], out)
+}
+
+// report compares each scenario with its baseline and target: the costs
+// of the token check and of the audit trail against the unsecured server,
+// the whole secured path against the trivial handler.
+func report(out io.Writer, c int, scenarios []*scenario, ceiling, unsecured result) error {
 	rep := benchreport.New(out, os.Getenv(benchreport.EnvResults))
-	var tokenOnly *scenario
-	for _, s := range scenarios[1:] {
-		if !s.srv.audited() {
-			tokenOnly = s
+	find := func(name string) *scenario {
+		for _, s := range scenarios {
+			if s.name == name {
+				return s
+			}
+		}
+		return nil
+	}
+	ms := func(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
+	var results []benchreport.Result
+	tokenOnly := find("token check only, system/*.read")
+	if tokenOnly != nil {
+		results = append(results, benchreport.Below(fmt.Sprintf("GET Patient/{id}: cost of the token check, c=%d", c),
+			100*(1-tokenOnly.best.rate/unsecured.rate), 15, "%.1f%%", fmt.Sprintf("%.0f req/s against %.0f unsecured", tokenOnly.best.rate, unsecured.rate)))
+	}
+	for _, name := range []string{"ON, system/*.read", "ON, patient/*.read (compartment)"} {
+		s := find(name)
+		if s == nil {
+			continue
+		}
+		results = append(results, benchreport.AtLeast(fmt.Sprintf("GET Patient/{id}: %s (durable audit) ÷ both off, c=%d", name, c),
+			s.best.rate/unsecured.rate, 0.90, "%.3f", fmt.Sprintf("%.0f req/s against %.0f", s.best.rate, unsecured.rate)))
+		if tokenOnly != nil {
+			results = append(results, benchreport.Below(fmt.Sprintf("GET Patient/{id}: p99 added by audit, %s, c=%d", name, c),
+				ms(s.best.p99-tokenOnly.best.p99), 5, "%.2f ms", fmt.Sprintf("p99 %s against %s with the token check only", round(s.best.p99), round(tokenOnly.best.p99))))
 		}
 	}
-	for _, s := range scenarios[1:] {
-		var r benchreport.Result
-		if !s.srv.audited() {
-			r = benchreport.Below(fmt.Sprintf("GET Patient/{id}: cost of %s, c=%d", s.name, c), 100*(1-s.best.rate/base.rate), 15, "%.1f%%",
-				fmt.Sprintf("%.0f req/s against %.0f unsecured", s.best.rate, base.rate))
-		} else {
-			r = benchreport.AtLeast(fmt.Sprintf("GET Patient/{id}: %s (durable audit) against both off, c=%d", s.name, c), s.best.rate/base.rate, 0.90, "%.3f",
-				fmt.Sprintf("%.0f req/s against %.0f", s.best.rate, base.rate))
+	for _, t := range []struct {
+		name  string
+		floor float64
+	}{{"ON, system/*.read", 0.5}, {"ON, 1,000 tokens in rotation", 0.5}, {"ON on PostgreSQL, system/*.read", 0.4}} {
+		s := find(t.name)
+		if s == nil {
+			continue
 		}
+		results = append(results,
+			benchreport.AtLeast(fmt.Sprintf("GET Patient/{id}, whole secured stack: %s ÷ trivial handler, c=%d", t.name, c),
+				s.best.rate/ceiling.rate, t.floor, "%.2f", fmt.Sprintf("%.0f req/s against %.0f", s.best.rate, ceiling.rate)),
+			benchreport.Below(fmt.Sprintf("GET Patient/{id}, whole secured stack: %s p99, c=%d", t.name, c),
+				ms(s.best.p99), 15, "%.1f ms", fmt.Sprintf("p99.9 %s", round(s.best.p999))))
+	}
+	for _, r := range results {
 		if err := rep.Report(r); err != nil {
 			return err
 		}
-		if s.srv.audited() && tokenOnly != nil {
-			added := s.best.p99 - tokenOnly.best.p99
-			if err := rep.Report(benchreport.Below(fmt.Sprintf("GET Patient/{id}: p99 added by audit, %s, c=%d", s.name, c), float64(added)/float64(time.Millisecond), 5, "%.2f ms",
-				fmt.Sprintf("p99 %s against %s with the token check only", round(s.best.p99), round(tokenOnly.best.p99)))); err != nil {
-				return err
-			}
-		}
-	}
-	if on.audited() {
-		return auditSearches(ctx, client, auth, on, patients[0], out)
 	}
 	return nil
 }

@@ -19,6 +19,7 @@ import (
 	"github.com/smartgate/pkg/token"
 
 	"github.com/smartgate/fhir-server/internal/app"
+	"github.com/smartgate/fhir-server/internal/benchrun"
 	"github.com/smartgate/fhir-server/internal/config"
 )
 
@@ -86,40 +87,44 @@ func (a *authStub) mint(base, clientID, scope, patient string, n int) (string, e
 // fhirServer is one fhir-server, as app.New builds it, on a loopback
 // listener with cmd/fhir-server's http.Server settings.
 type fhirServer struct {
-	base string // public base URL, also the token audience
-	srv  *http.Server
-	app  *app.App
+	base    string // public base URL, also the token audience
+	srv     *http.Server
+	app     *app.App
+	cleanup func() // removes the store
 }
 
-// listenFHIR reserves a loopback port first, so the base URL (the token
-// audience) is known before the server is built.
-func listenFHIR() (net.Listener, string, error) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return nil, "", err
-	}
-	return ln, "http://" + ln.Addr().String() + "/STU3", nil
-}
-
-// newFHIRServer builds the server with app.New over an SQLite store in
-// dir: with secured, token checks against the auth stub (its JWKS and
-// revocation feed, polled with the demo feed client, which the stub does
-// not check) and the scope table; with audited, the audit recorder. It
-// returns once the server is ready (/readyz: keys and feed loaded).
-func newFHIRServer(ctx context.Context, ln net.Listener, base, dir string, secured, audited bool, auth *authStub, scopesFile string, log *slog.Logger) (*fhirServer, error) {
-	cfg := config.Default()
-	cfg.BaseURL, cfg.DataDir = base, dir
-	cfg.Auth.Issuer = auth.url
-	cfg.Auth.ClientID, cfg.Auth.ClientSecret = config.DemoFeedClientID, config.DemoFeedClientSecret
-	cfg.Security.Enabled, cfg.Security.ScopesFile = secured, scopesFile
-	cfg.Audit.Enabled = audited
+// newFHIRServer builds the server named name with app.New, as
+// cmd/fhir-server does, over a fresh store on backend (benchrun.Config),
+// on a loopback listener reserved first so the base URL (the token
+// audience) is known: with secured, token checks against the auth stub
+// (its JWKS and revocation feed, polled with the demo feed client, which
+// the stub does not check) and the scope table; with audited, the audit
+// recorder. It returns once the server is ready (/readyz: keys and feed
+// loaded).
+func newFHIRServer(ctx context.Context, name, backend string, secured, audited bool, auth *authStub, scopesFile string, log *slog.Logger) (*fhirServer, error) {
 	if secured {
 		if _, err := os.Stat(scopesFile); err != nil {
 			return nil, fmt.Errorf("scope table: %w (run from the repository root or pass -scopes)", err)
 		}
 	}
+	cfg, cleanup, err := benchrun.Config(ctx, backend, "securitybench_"+name)
+	if err != nil {
+		return nil, err
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		cleanup()
+		return nil, err
+	}
+	cfg.BaseURL = "http://" + ln.Addr().String() + "/STU3"
+	cfg.Auth.Issuer = auth.url
+	cfg.Auth.ClientID, cfg.Auth.ClientSecret = config.DemoFeedClientID, config.DemoFeedClientSecret
+	cfg.Security.Enabled, cfg.Security.ScopesFile = secured, scopesFile
+	cfg.Audit.Enabled = audited
 	a, err := app.New(ctx, cfg, log)
 	if err != nil {
+		ln.Close()
+		cleanup()
 		return nil, err
 	}
 	// serve's http.Server settings.
@@ -132,12 +137,30 @@ func newFHIRServer(ctx context.Context, ln net.Listener, base, dir string, secur
 		BaseContext:       func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
 	}
 	go func() { _ = srv.Serve(ln) }()
-	s := &fhirServer{base: base, srv: srv, app: a}
+	s := &fhirServer{base: cfg.BaseURL, srv: srv, app: a, cleanup: cleanup}
 	if err := s.waitReady(ctx, 30*time.Second); err != nil {
 		s.close()
 		return nil, err
 	}
 	return s, nil
+}
+
+// startTrivial serves body as a FHIR resource to every request: the
+// ceiling the real stack is compared with (the same bytes, loopback, the
+// same load generator), served by net/http as the servers are.
+func startTrivial(body []byte) (*http.Server, error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, err
+	}
+	srv := &http.Server{Addr: ln.Addr().String(), ReadHeaderTimeout: 10 * time.Second,
+		Handler: http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+			w.Header().Set("Content-Type", "application/fhir+json; charset=utf-8")
+			w.Header().Set("ETag", `W/"1"`)
+			_, _ = w.Write(body)
+		})}
+	go func() { _ = srv.Serve(ln) }()
+	return srv, nil
 }
 
 // waitReady waits until /readyz answers 200: the server answers 503
@@ -167,6 +190,7 @@ func (s *fhirServer) close() {
 	defer cancel()
 	_ = s.srv.Shutdown(ctx)
 	_ = s.app.Close(ctx)
+	s.cleanup()
 }
 
 // audited reports whether the server records AuditEvents.
