@@ -33,14 +33,16 @@ test-go:
 # profiles of the hot paths land in bench/out/ (git-ignored).
 bench: export SMARTGATE_BENCH_RESULTS := $(CURDIR)/bin/bench-results.tsv
 bench: export SMARTGATE_LOADGEN := $(CURDIR)/bin/loadgen
-bench:
-	@mkdir -p bin bench/out && rm -f $(SMARTGATE_BENCH_RESULTS) && $(GO) build -o bin/ ./pkg/cmd/benchtable ./pkg/cmd/loadgen
+bench: build
+	@mkdir -p bench/out && rm -f $(SMARTGATE_BENCH_RESULTS) && $(GO) build -o bin/ ./pkg/cmd/benchtable ./pkg/cmd/loadgen
 	@echo "== auth-server: POST /token (client_credentials) against the RSA-2048 signing ceiling"
 	$(GO) run ./auth-server/cmd/tokenbench -cpuprofile bench/out/token.pprof
 	@echo "== fhir-server: bulk load, GET Patient/{id} against a trivial handler, search latency (SQLite; PostgreSQL too when DATABASE_URL is set)"
 	$(GO) run ./fhir-server/cmd/fhirbench
 	@echo "== fhir-server: GET Patient/{id} with a Bearer token, security and audit on, against both off and a trivial handler"
 	$(GO) run ./fhir-server/cmd/securitybench -cpuprofile bench/out/read.pprof
+	@echo "== fhir-server: 1,000,000 resources loaded with fhir-server import, then searches and memory (SQLite; PostgreSQL too when DATABASE_URL is set)"
+	$(GO) run ./fhir-server/cmd/scalebench -server bin/fhir-server
 	@echo "== fhir-server: AuditEvent searches over 1,000,000 recorded events (SQLite; PostgreSQL too when DATABASE_URL is set)"
 	$(GO) run ./fhir-server/cmd/auditbench
 	@echo "== every figure against its target"
