@@ -22,7 +22,8 @@ type result struct {
 	rate           float64       // 200 answers per second
 	p50, p99, p999 time.Duration // of the 200 answers
 	n              int64
-	shed           int // 503 answers (load shed): not throughput
+	shed           int           // 503 answers (load shed): not throughput
+	cpu            time.Duration // the servers' CPU per 200 answer
 }
 
 // drive runs concurrency clients for d from the load generator's process;

@@ -26,6 +26,7 @@ import (
 	"os/signal"
 	"slices"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -271,25 +272,31 @@ func run(ctx context.Context, o options, out io.Writer) error {
 	for r := range o.rounds {
 		for k := range scenarios {
 			s := scenarios[(k+r)%len(scenarios)]
+			cpu0 := cpuTime()
 			res, err := drive(ctx, gen, c, o.duration, s.next)
 			if err != nil {
 				stopProfile()
 				return fmt.Errorf("%s: %w", s.name, err)
 			}
-			line := fmt.Sprintf("round %d  %-34s %8.0f req/s  p50 %-9s p99 %-9s p99.9 %s", r+1, s.name, res.rate, round(res.p50), round(res.p99), round(res.p999))
-			if res.shed > 0 {
-				line += fmt.Sprintf("  %d shed (503)", res.shed)
-			}
+			var drained string
 			if s.srv != nil && s.srv.audited() {
 				// Audit keeps up when its queue empties quickly after the run.
 				t0 := time.Now()
 				left := s.drain(ctx)
-				line += fmt.Sprintf("  audit backlog drained in %s", time.Since(t0).Round(time.Millisecond))
+				drained = fmt.Sprintf("  audit backlog drained in %s", time.Since(t0).Round(time.Millisecond))
 				if left > 0 {
-					line += fmt.Sprintf(" (%d still queued)", left)
+					drained += fmt.Sprintf(" (%d still queued)", left)
 				}
 			}
-			fmt.Fprintln(out, line)
+			// The servers' CPU per answer, the audit backlog's included: a
+			// figure that other work on the machine disturbs far less than
+			// throughput.
+			res.cpu = (cpuTime() - cpu0) / time.Duration(max(res.n, 1))
+			line := fmt.Sprintf("round %d  %-34s %8.0f req/s  p50 %-9s p99 %-9s p99.9 %-9s CPU %s/answer", r+1, s.name, res.rate, round(res.p50), round(res.p99), round(res.p999), round(res.cpu))
+			if res.shed > 0 {
+				line += fmt.Sprintf("  %d shed (503)", res.shed)
+			}
+			fmt.Fprintln(out, line+drained)
 			if res.rate > s.best.rate {
 				s.best = res
 			}
@@ -300,8 +307,9 @@ func run(ctx context.Context, o options, out io.Writer) error {
 	ceiling, unsecured := scenarios[0].best, scenarios[1].best
 	fmt.Fprintf(out, "\nGET Patient/{id} at concurrency %d, best of %d rounds:\n", c, o.rounds)
 	for _, s := range scenarios {
-		fmt.Fprintf(out, "  %-34s %8.0f req/s  p50 %-9s p99 %-9s p99.9 %-9s ÷ trivial %.3f  ÷ OFF %.3f  (%d shed)\n",
-			s.name, s.best.rate, round(s.best.p50), round(s.best.p99), round(s.best.p999), s.best.rate/ceiling.rate, s.best.rate/unsecured.rate, s.best.shed)
+		fmt.Fprintf(out, "  %-34s %8.0f req/s  p50 %-9s p99 %-9s p99.9 %-9s ÷ trivial %.3f  ÷ OFF %.3f  CPU %s/answer (%.2f× OFF)  (%d shed)\n",
+			s.name, s.best.rate, round(s.best.p50), round(s.best.p99), round(s.best.p999), s.best.rate/ceiling.rate, s.best.rate/unsecured.rate,
+			round(s.best.cpu), float64(s.best.cpu)/float64(unsecured.cpu), s.best.shed)
 	}
 	if err := report(out, c, scenarios, ceiling, unsecured); err != nil {
 		return err
@@ -403,7 +411,21 @@ func auditSearches(ctx context.Context, client *http.Client, auth *authStub, on 
 	return nil
 }
 
-func round(d time.Duration) time.Duration { return d.Round(time.Microsecond) }
+func round(d time.Duration) time.Duration {
+	if d < 100*time.Microsecond {
+		return d.Round(100 * time.Nanosecond)
+	}
+	return d.Round(time.Microsecond)
+}
+
+// cpuTime is the CPU this process (the servers) has used, user and system.
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	if syscall.Getrusage(syscall.RUSAGE_SELF, &ru) != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
 
 // patientIDs lists the ids of the Patients in data, in order.
 func patientIDs(data []json.RawMessage) []string {
