@@ -76,9 +76,13 @@ func (e *Engine) include(ctx context.Context, c Conn, comp *search.Compartment, 
 	if len(src) == 0 {
 		return nil, nil
 	}
+	// The sources are found by (res_pk, param): src holds only resources
+	// of inc.SourceType, and naming the type as well made SQLite, without
+	// statistics, walk the (res_type, param, ...) lookup index over every
+	// reference of the type instead.
 	b := &sqlb{}
 	b.w("SELECT DISTINCT t.pk, t.type, t.id, t.version, t.last_updated, t.deleted, t.body FROM idx_ref i JOIN resources t ON t.type = i.ref_type AND t.id = i.ref_id WHERE i.res_pk IN (").
-		list(src).w(") AND i.res_type = ").a(inc.SourceType)
+		list(src).w(")")
 	if inc.Param != "*" && inc.Param != "" {
 		b.w(" AND i.param = ").a(inc.Param)
 	}

@@ -89,9 +89,14 @@ func (e *Engine) writeSortExpr(b *sqlb, typ string, k search.SortKey) error {
 	if k.Descending {
 		agg = "MAX"
 	}
+	// The row's own values, found by (res_pk, param). res_pk alone names
+	// the resource: adding res_type = typ made SQLite, without statistics,
+	// walk the (res_type, param, ...) lookup index instead, every value of
+	// the parameter over the whole type for each row (40 ms a search at
+	// 200,000 resources, growing with the store).
 	s := b.next("s")
 	b.w("(SELECT ", agg, "(", s, ".", sortColumn[k.Kind], ") FROM ", t.table, " ", s, " WHERE ", s, ".res_pk = r.pk AND ",
-		s, ".res_type = ").a(typ).w(" AND ", s, ".param = ").a(k.Param).w(")")
+		s, ".param = ").a(k.Param).w(")")
 	return nil
 }
 
