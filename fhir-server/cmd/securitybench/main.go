@@ -24,6 +24,8 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"runtime"
+	"runtime/pprof"
 	"slices"
 	"strings"
 	"syscall"
@@ -45,6 +47,7 @@ type options struct {
 	rounds      int
 	scopes      string
 	cpuprofile  string
+	blockprof   string
 	only        string
 	backends    string
 }
@@ -57,6 +60,7 @@ func main() {
 	flag.IntVar(&o.rounds, "rounds", 3, "rounds; each runs every scenario once, in rotating order, and the best round of each counts")
 	flag.StringVar(&o.scopes, "scopes", "config/scopes.yaml", "scope table (the server's)")
 	flag.StringVar(&o.cpuprofile, "cpuprofile", "", "write a CPU profile of the timed runs (not load or warm-up) to this file")
+	flag.StringVar(&o.blockprof, "blockprofile", "", "write a profile of where goroutines waited (blocking and mutex contention) during the timed runs to this file")
 	flag.StringVar(&o.only, "only", "", "run only the scenarios whose name contains this text (the two baselines always run)")
 	flag.StringVar(&o.backends, "backend", "auto", "backends of the secured server: "+benchrun.BackendUsage+" (the baselines run on SQLite)")
 	flag.Parse()
@@ -210,7 +214,7 @@ func run(ctx context.Context, o options, out io.Writer) error {
 	if err != nil {
 		return err
 	}
-	trivial, err := startTrivial(sample)
+	trivial, err := startTrivial(ctx, sample)
 	if err != nil {
 		return err
 	}
@@ -263,10 +267,16 @@ func run(ctx context.Context, o options, out io.Writer) error {
 		}
 		s.drain(ctx)
 	}
-	stopProfile, err := benchrun.CPUProfile(o.cpuprofile)
+	stopCPU, err := benchrun.CPUProfile(o.cpuprofile)
 	if err != nil {
 		return err
 	}
+	stopBlock, err := blockProfile(o.blockprof)
+	if err != nil {
+		stopCPU()
+		return err
+	}
+	stopProfile := func() { stopCPU(); stopBlock() }
 	// Rotate the order each round and keep each scenario's best round, so
 	// a burst of other work on the machine does not decide the ratio.
 	for r := range o.rounds {
@@ -416,6 +426,26 @@ func round(d time.Duration) time.Duration {
 		return d.Round(100 * time.Nanosecond)
 	}
 	return d.Round(time.Microsecond)
+}
+
+// blockProfile records where goroutines wait, from now until stop, and
+// writes it to path ("": nothing).
+func blockProfile(path string) (stop func(), err error) {
+	if path == "" {
+		return func() {}, nil
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, err
+	}
+	runtime.SetBlockProfileRate(int(10 * time.Microsecond))
+	runtime.SetMutexProfileFraction(10)
+	return func() {
+		_ = pprof.Lookup("block").WriteTo(f, 0)
+		runtime.SetBlockProfileRate(0)
+		runtime.SetMutexProfileFraction(0)
+		f.Close()
+	}, nil
 }
 
 // cpuTime is the CPU this process (the servers) has used, user and system.

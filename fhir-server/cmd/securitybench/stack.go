@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"runtime/pprof"
 	"strings"
 	"time"
 
@@ -101,7 +102,19 @@ type fhirServer struct {
 // the stub does not check) and the scope table; with audited, the audit
 // recorder. It returns once the server is ready (/readyz: keys and feed
 // loaded).
-func newFHIRServer(ctx context.Context, name, backend string, secured, audited bool, auth *authStub, scopesFile string, log *slog.Logger) (*fhirServer, error) {
+//
+// Everything the server runs (its requests, the audit writer, the feed
+// polls) carries the profiler label server=name, so one server's share of
+// a CPU profile can be read alone: go tool pprof -tagfocus server=on.
+func newFHIRServer(ctx context.Context, name, backend string, secured, audited bool, auth *authStub, scopesFile string, log *slog.Logger) (s *fhirServer, err error) {
+	// Goroutines inherit the labels of the goroutine that starts them.
+	pprof.Do(ctx, pprof.Labels("server", name), func(ctx context.Context) {
+		s, err = buildFHIRServer(ctx, name, backend, secured, audited, auth, scopesFile, log)
+	})
+	return s, err
+}
+
+func buildFHIRServer(ctx context.Context, name, backend string, secured, audited bool, auth *authStub, scopesFile string, log *slog.Logger) (*fhirServer, error) {
 	if secured {
 		if _, err := os.Stat(scopesFile); err != nil {
 			return nil, fmt.Errorf("scope table: %w (run from the repository root or pass -scopes)", err)
@@ -148,7 +161,12 @@ func newFHIRServer(ctx context.Context, name, backend string, secured, audited b
 // startTrivial serves body as a FHIR resource to every request: the
 // ceiling the real stack is compared with (the same bytes, loopback, the
 // same load generator), served by net/http as the servers are.
-func startTrivial(body []byte) (*http.Server, error) {
+func startTrivial(ctx context.Context, body []byte) (srv *http.Server, err error) {
+	pprof.Do(ctx, pprof.Labels("server", "trivial"), func(context.Context) { srv, err = serveTrivial(body) })
+	return srv, err
+}
+
+func serveTrivial(body []byte) (*http.Server, error) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return nil, err

@@ -137,27 +137,31 @@ func (j *journal) create() error {
 	return nil
 }
 
-// append writes one frame of payload, in one write, to the current
+// appendFrame appends payload to frames as one frame.
+func appendFrame(frames, payload []byte) []byte {
+	frames = binary.LittleEndian.AppendUint32(frames, uint32(len(payload)))
+	frames = binary.LittleEndian.AppendUint32(frames, crc32.Checksum(payload, castagnoli))
+	return append(frames, payload...)
+}
+
+// write writes frames (see appendFrame), in one write, to the current
 // segment (a new one once it is full), and returns the segment.
-func (j *journal) append(buf, payload []byte) ([]byte, int, error) {
+func (j *journal) write(frames []byte) (int, error) {
 	if j.size >= segmentMaxSize {
 		if err := j.f.Close(); err != nil {
-			return buf, 0, fmt.Errorf("audit journal: %w", err)
+			return 0, fmt.Errorf("audit journal: %w", err)
 		}
 		j.seg++
 		if err := j.create(); err != nil {
-			return buf, 0, err
+			return 0, err
 		}
 	}
-	buf = binary.LittleEndian.AppendUint32(buf[:0], uint32(len(payload)))
-	buf = binary.LittleEndian.AppendUint32(buf, crc32.Checksum(payload, castagnoli))
-	buf = append(buf, payload...)
-	n, err := j.f.Write(buf)
+	n, err := j.f.Write(frames)
 	j.size += int64(n)
 	if err != nil {
-		return buf, 0, fmt.Errorf("audit journal: %w", err)
+		return 0, fmt.Errorf("audit journal: %w", err)
 	}
-	return buf, j.seg, nil
+	return j.seg, nil
 }
 
 // dropBefore deletes the segments numbered below seg: every event they

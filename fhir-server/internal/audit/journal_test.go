@@ -55,11 +55,8 @@ func TestTornFrameEndsTheSegment(t *testing.T) {
 	if err != nil || len(left) != 0 {
 		t.Fatal(left, err)
 	}
-	var buf []byte
-	for _, p := range []string{"one", "two"} {
-		if buf, _, err = j.append(buf, []byte(p)); err != nil {
-			t.Fatal(err)
-		}
+	if _, err := j.write(appendFrame(appendFrame(nil, []byte("one")), []byte("two"))); err != nil {
+		t.Fatal(err)
 	}
 	j.f.Write([]byte{9, 0, 0, 0, 1, 2}) // a header and no payload
 	j.close()

@@ -298,3 +298,55 @@ func TestUnauthenticatedRequestsAreSummed(t *testing.T) {
 		t.Fatalf("counts %v", counts)
 	}
 }
+
+// Requests recording at the same time share journal writes; each is
+// told of its own event only once it is journaled, and every event is
+// stored exactly once, whichever request wrote it.
+func TestConcurrentRecordsAreEachStoredOnce(t *testing.T) {
+	st := openStore(t)
+	dir := t.TempDir()
+	r, err := audit.New(context.Background(), audit.Options{Journal: dir, Store: st, BaseURL: base, QueueSize: 100000})
+	if err != nil {
+		t.Fatal(err)
+	}
+	const clients, each = 64, 40
+	var wg sync.WaitGroup
+	for c := range clients {
+		wg.Go(func() {
+			for i := range each {
+				ev := auditlog.Event{Interaction: "read", Recorded: time.Now(), Status: 200, ClientID: fmt.Sprintf("c%d", c),
+					Entities: []auditlog.Entity{{Type: "Patient", ID: fmt.Sprint(i), Interaction: "read"}}}
+				if err := r.Record(ev); err != nil {
+					t.Error(err)
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	if err := r.Close(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	q, _, err := search.Parse("AuditEvent", map[string][]string{"_summary": {"count"}}, search.ParseOptions{Strict: true, BaseURL: base})
+	if err != nil {
+		t.Fatal(err)
+	}
+	page, err := auditlog.New(st, st, base).Search(context.Background(), q)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if page.Total == nil || *page.Total != clients*each {
+		t.Fatalf("stored %v events, want %d", page.Total, clients*each)
+	}
+	// Reopened, the journal holds nothing more to store.
+	r, err = audit.New(context.Background(), audit.Options{Journal: dir, Store: st, BaseURL: base})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := r.Close(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if page, err = auditlog.New(st, st, base).Search(context.Background(), q); err != nil || *page.Total != clients*each {
+		t.Fatalf("after a restart: %v %v", page.Total, err)
+	}
+}
