@@ -15,6 +15,7 @@ type loginData struct {
 	ClientName string
 	Next       string
 	Username   string
+	Providers  []providerButton
 }
 
 // Messages of the login page. A wrong password and an unknown user read
@@ -28,7 +29,8 @@ const (
 // (for the manage page).
 func (h *Handler) loginPage(c *gin.Context) {
 	s := h.Sessions.load(c.Request)
-	h.render(c, s, http.StatusOK, "login", "Sign in", view{Data: loginData{Next: localNext(c.Query("next"))}})
+	next := localNext(c.Query("next"))
+	h.render(c, s, http.StatusOK, "login", "Sign in", view{Data: loginData{Next: next, Providers: h.providerButtons(next)}})
 }
 
 // login is POST /login. The throttle decides first whether the password
@@ -45,7 +47,8 @@ func (h *Handler) login(c *gin.Context) {
 	}
 	form := c.Request.PostForm
 	username, password := strings.TrimSpace(form.Get("username")), form.Get("password")
-	data := loginData{Next: localNext(form.Get("next")), Username: username}
+	next := localNext(form.Get("next"))
+	data := loginData{Next: next, Username: username, Providers: h.providerButtons(next)}
 	if f := s.flow(); f != nil {
 		if cl, err := h.Store.GetClient(c.Request.Context(), f.Req.ClientID); err == nil {
 			data.ClientName = displayName(cl)

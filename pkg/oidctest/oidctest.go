@@ -1,0 +1,208 @@
+// Package oidctest runs a real OpenID provider for tests: zitadel/oidc's
+// example OP (its op package over the in-memory example storage, with the
+// example's username-and-password login page) on a loopback port, with
+// the users and the one web client a test gives it. Tests sign in through
+// its pages over HTTP (Login) or in a browser, stop it to see a provider
+// go down, and may rewrite its token responses to play a network
+// attacker (TamperTokens).
+package oidctest
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/zitadel/oidc/v3/example/server/exampleop"
+	"github.com/zitadel/oidc/v3/example/server/storage"
+	"golang.org/x/text/language"
+)
+
+// User is a person the provider knows; Subject is its sub.
+type User struct {
+	Subject, Username, Password string
+	GivenName, FamilyName       string
+	Email                       string
+	EmailVerified               bool
+}
+
+// Options configure the provider's one client and its users.
+type Options struct {
+	ClientID, ClientSecret string
+	RedirectURIs           []string
+	Users                  []User
+}
+
+// Provider is a running OP.
+type Provider struct {
+	// Issuer is its base URL (http://127.0.0.1:port).
+	Issuer string
+	srv    *httptest.Server
+
+	mu     sync.Mutex
+	tamper func(tokenResponse []byte) []byte
+	tokens []string // raw ID tokens it issued, in order
+}
+
+// TokenPath is the provider's token endpoint path.
+const TokenPath = "/oauth/token"
+
+// Start runs a provider on a loopback port until the test ends.
+func Start(t testing.TB, o Options) *Provider {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := &Provider{Issuer: "http://" + ln.Addr().String()}
+	users := userStore{}
+	for _, u := range o.Users {
+		users[u.Subject] = &storage.User{
+			ID: u.Subject, Username: u.Username, Password: u.Password,
+			FirstName: u.GivenName, LastName: u.FamilyName,
+			Email: u.Email, EmailVerified: u.EmailVerified, PreferredLanguage: language.English,
+		}
+	}
+	clients := map[string]*storage.Client{o.ClientID: storage.WebClient(o.ClientID, o.ClientSecret, o.RedirectURIs...)}
+	st := storage.NewStorageWithClients(users, clients)
+	router := exampleop.SetupServer(p.Issuer, st, nil, false)
+	p.srv = &httptest.Server{Listener: ln, Config: &http.Server{Handler: p.intercept(router)}}
+	p.srv.Start()
+	t.Cleanup(p.Stop)
+	return p
+}
+
+// Stop closes the provider: it no longer answers (idempotent).
+func (p *Provider) Stop() {
+	p.srv.CloseClientConnections()
+	p.srv.Close()
+}
+
+// TamperTokens makes f rewrite every token response body from now on
+// (nil: stop).
+func (p *Provider) TamperTokens(f func(tokenResponse []byte) []byte) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.tamper = f
+}
+
+// IDTokens returns the raw ID tokens the provider issued so far.
+func (p *Provider) IDTokens() []string {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return append([]string(nil), p.tokens...)
+}
+
+var idTokenField = regexp.MustCompile(`"id_token":"([^"]+)"`)
+
+// intercept records the token endpoint's ID tokens and applies the tamper
+// function to its responses.
+func (p *Provider) intercept(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path != TokenPath {
+			next.ServeHTTP(w, r)
+			return
+		}
+		rec := httptest.NewRecorder()
+		next.ServeHTTP(rec, r)
+		body := rec.Body.Bytes()
+		p.mu.Lock()
+		if m := idTokenField.FindSubmatch(body); m != nil {
+			p.tokens = append(p.tokens, string(m[1]))
+		}
+		if p.tamper != nil {
+			body = p.tamper(body)
+		}
+		p.mu.Unlock()
+		for k, v := range rec.Header() {
+			w.Header()[k] = v
+		}
+		w.Header().Del("Content-Length")
+		w.WriteHeader(rec.Code)
+		w.Write(body)
+	})
+}
+
+// Login follows authURL (the provider's authorization request a client
+// sent the browser to) with client, signs in on the provider's login page
+// as username with password, and returns the URL the provider sends the
+// browser back to (the client's redirect URI with code and state).
+// client must not follow redirects.
+func (p *Provider) Login(client *http.Client, authURL, username, password string) (string, error) {
+	loc, err := p.follow(client, authURL)
+	if err != nil {
+		return "", err
+	}
+	u, err := url.Parse(loc)
+	if err != nil {
+		return "", err
+	}
+	id := u.Query().Get("authRequestID")
+	if id == "" {
+		return "", fmt.Errorf("oidctest: the provider sent the browser to %s, not its login page", loc)
+	}
+	form := url.Values{"id": {id}, "username": {username}, "password": {password}}
+	resp, err := client.Post(p.Issuer+"/login/username", "application/x-www-form-urlencoded", strings.NewReader(form.Encode()))
+	if err != nil {
+		return "", err
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusFound {
+		return "", fmt.Errorf("oidctest: login as %s: %d %s", username, resp.StatusCode, bytes.TrimSpace(body))
+	}
+	return p.follow(client, resolve(p.Issuer, resp.Header.Get("Location")))
+}
+
+// follow requests u and each redirect while it stays at the provider;
+// it returns the first location outside it, or the login page.
+func (p *Provider) follow(client *http.Client, u string) (string, error) {
+	for range 10 {
+		if !strings.HasPrefix(u, p.Issuer+"/") || strings.HasPrefix(u, p.Issuer+"/login/username") {
+			return u, nil
+		}
+		resp, err := client.Get(u)
+		if err != nil {
+			return "", err
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode < 300 || resp.StatusCode > 399 {
+			return "", fmt.Errorf("oidctest: %s answered %d: %s", u, resp.StatusCode, bytes.TrimSpace(body))
+		}
+		u = resolve(p.Issuer, resp.Header.Get("Location"))
+	}
+	return "", fmt.Errorf("oidctest: too many redirects")
+}
+
+func resolve(base, loc string) string {
+	b, _ := url.Parse(base + "/")
+	r, err := b.Parse(loc)
+	if err != nil {
+		return loc
+	}
+	return r.String()
+}
+
+// userStore is the example storage's UserStore over the test's users.
+type userStore map[string]*storage.User
+
+func (u userStore) GetUserByID(id string) *storage.User { return u[id] }
+
+func (u userStore) GetUserByUsername(username string) *storage.User {
+	for _, x := range u {
+		if x.Username == username {
+			return x
+		}
+	}
+	return nil
+}
+
+func (u userStore) ExampleClientID() string { return storage.ServiceUserID }
