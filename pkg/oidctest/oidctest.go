@@ -9,6 +9,8 @@ package oidctest
 
 import (
 	"bytes"
+	"context"
+	"crypto/subtle"
 	"fmt"
 	"io"
 	"net"
@@ -22,6 +24,7 @@ import (
 
 	"github.com/zitadel/oidc/v3/example/server/exampleop"
 	"github.com/zitadel/oidc/v3/example/server/storage"
+	"github.com/zitadel/oidc/v3/pkg/op"
 	"golang.org/x/text/language"
 )
 
@@ -47,6 +50,7 @@ type Provider struct {
 	srv    *httptest.Server
 
 	mu     sync.Mutex
+	client Options // the client's id, secret and redirect URIs
 	tamper func(tokenResponse []byte) []byte
 	tokens []string // raw ID tokens it issued, in order
 }
@@ -61,7 +65,7 @@ func Start(t testing.TB, o Options) *Provider {
 	if err != nil {
 		t.Fatal(err)
 	}
-	p := &Provider{Issuer: "http://" + ln.Addr().String()}
+	p := &Provider{Issuer: "http://" + ln.Addr().String(), client: Options{ClientID: o.ClientID, ClientSecret: o.ClientSecret, RedirectURIs: o.RedirectURIs}}
 	users := userStore{}
 	for _, u := range o.Users {
 		users[u.Subject] = &storage.User{
@@ -70,13 +74,20 @@ func Start(t testing.TB, o Options) *Provider {
 			Email: u.Email, EmailVerified: u.EmailVerified, PreferredLanguage: language.English,
 		}
 	}
-	clients := map[string]*storage.Client{o.ClientID: storage.WebClient(o.ClientID, o.ClientSecret, o.RedirectURIs...)}
-	st := storage.NewStorageWithClients(users, clients)
+	st := opStorage{Storage: storage.NewStorageWithClients(users, map[string]*storage.Client{}), p: p}
 	router := exampleop.SetupServer(p.Issuer, st, nil, false)
 	p.srv = &httptest.Server{Listener: ln, Config: &http.Server{Handler: p.intercept(router)}}
 	p.srv.Start()
 	t.Cleanup(p.Stop)
 	return p
+}
+
+// AllowRedirect registers one more redirect URI of the client (for a
+// client whose address is known only once the provider runs).
+func (p *Provider) AllowRedirect(uri string) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.client.RedirectURIs = append(p.client.RedirectURIs, uri)
 }
 
 // Stop closes the provider: it no longer answers (idempotent).
@@ -189,6 +200,32 @@ func resolve(base, loc string) string {
 		return loc
 	}
 	return r.String()
+}
+
+// opStorage is the example storage with the client taken from the
+// Provider, so that its redirect URIs may change while it runs.
+type opStorage struct {
+	*storage.Storage
+	p *Provider
+}
+
+func (s opStorage) GetClientByClientID(_ context.Context, id string) (op.Client, error) {
+	s.p.mu.Lock()
+	defer s.p.mu.Unlock()
+	c := s.p.client
+	if id != c.ClientID {
+		return nil, fmt.Errorf("client not found")
+	}
+	return storage.WebClient(c.ClientID, c.ClientSecret, c.RedirectURIs...), nil
+}
+
+func (s opStorage) AuthorizeClientIDSecret(_ context.Context, id, secret string) error {
+	s.p.mu.Lock()
+	defer s.p.mu.Unlock()
+	if id != s.p.client.ClientID || subtle.ConstantTimeCompare([]byte(secret), []byte(s.p.client.ClientSecret)) != 1 {
+		return fmt.Errorf("invalid client")
+	}
+	return nil
 }
 
 // userStore is the example storage's UserStore over the test's users.
