@@ -218,6 +218,19 @@ func TestUpstreamAutoCreatedUserLaunchesNothing(t *testing.T) {
 	if r.Status != http.StatusSeeOther || err != nil || back.Query().Get("error") != "access_denied" || back.Query().Get("code") != "" {
 		t.Fatalf("a user without role launched: %d %s %s", r.Status, r.Location, r.Body)
 	}
+	// It registers nothing in the portal either.
+	if r := b.get("/portal/clients/new"); r.Status != http.StatusForbidden || !strings.Contains(r.Body, "no role yet") {
+		t.Fatalf("portal for a user without role: %d %s", r.Status, r.Body)
+	}
+	before, _ := s.App.Store.ListClients(context.Background())
+	csrf := field(t, csrfRe, b.get("/manage").Body)
+	if r := b.post("/portal/clients", url.Values{"csrf_token": {csrf}, "client_name": {"x"}, "redirect_uris": {"https://x.example/cb"},
+		"grant_types": {"authorization_code"}}); r.Status != http.StatusForbidden {
+		t.Fatalf("portal registration by a user without role: %d %s", r.Status, r.Body)
+	}
+	if list, _ := s.App.Store.ListClients(context.Background()); len(list) != len(before) {
+		t.Fatalf("%d clients after the refused registration, want %d", len(list), len(before))
+	}
 	// Signing in again finds the same user (no second account).
 	b2 := s.browser(t)
 	if r := s.signIn(b2, "/login", mallory); r.Status != http.StatusSeeOther || r.Location != s.URL+"/manage" {
