@@ -59,6 +59,10 @@ func New(cfgs []config.Upstream, issuer string, client *http.Client, log *slog.L
 		if err != nil {
 			return nil, err
 		}
+		if signer != nil {
+			// The provider must hold the public key under this kid.
+			log.Info("upstream provider private_key_jwt key", "provider", c.ID, "kid", signer.KeyID())
+		}
 		s.list = append(s.list, &Provider{
 			cfg: c, redirectURI: strings.TrimRight(issuer, "/") + CallbackPath(c.ID),
 			client: client, signer: signer, log: log, now: now,
