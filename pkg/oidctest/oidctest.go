@@ -40,6 +40,9 @@ type User struct {
 type Options struct {
 	ClientID, ClientSecret string
 	RedirectURIs           []string
+	// PostLogoutRedirectURIs are where its end_session_endpoint may send
+	// the browser back to.
+	PostLogoutRedirectURIs []string
 	Users                  []User
 }
 
@@ -65,7 +68,8 @@ func Start(t testing.TB, o Options) *Provider {
 	if err != nil {
 		t.Fatal(err)
 	}
-	p := &Provider{Issuer: "http://" + ln.Addr().String(), client: Options{ClientID: o.ClientID, ClientSecret: o.ClientSecret, RedirectURIs: o.RedirectURIs}}
+	p := &Provider{Issuer: "http://" + ln.Addr().String(), client: Options{ClientID: o.ClientID, ClientSecret: o.ClientSecret,
+		RedirectURIs: o.RedirectURIs, PostLogoutRedirectURIs: o.PostLogoutRedirectURIs}}
 	users := userStore{}
 	for _, u := range o.Users {
 		users[u.Subject] = &storage.User{
@@ -88,6 +92,13 @@ func (p *Provider) AllowRedirect(uri string) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.client.RedirectURIs = append(p.client.RedirectURIs, uri)
+}
+
+// AllowPostLogoutRedirect registers one more post-logout redirect URI.
+func (p *Provider) AllowPostLogoutRedirect(uri string) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.client.PostLogoutRedirectURIs = append(p.client.PostLogoutRedirectURIs, uri)
 }
 
 // Stop closes the provider: it no longer answers (idempotent).
@@ -216,8 +227,16 @@ func (s opStorage) GetClientByClientID(_ context.Context, id string) (op.Client,
 	if id != c.ClientID {
 		return nil, fmt.Errorf("client not found")
 	}
-	return storage.WebClient(c.ClientID, c.ClientSecret, c.RedirectURIs...), nil
+	return opClient{Client: storage.WebClient(c.ClientID, c.ClientSecret, c.RedirectURIs...), postLogout: c.PostLogoutRedirectURIs}, nil
 }
+
+// opClient is the example's web client with post-logout redirect URIs.
+type opClient struct {
+	*storage.Client
+	postLogout []string
+}
+
+func (c opClient) PostLogoutRedirectURIs() []string { return c.postLogout }
 
 func (s opStorage) AuthorizeClientIDSecret(_ context.Context, id, secret string) error {
 	s.p.mu.Lock()

@@ -43,6 +43,8 @@ type metadata struct {
 	issParam bool
 	// assertionAlgs are its token_endpoint_auth_signing_alg_values_supported.
 	assertionAlgs []string
+	// endSession is its end_session_endpoint (RP-initiated logout), or "".
+	endSession string
 }
 
 // ID is the provider's id (in paths).
@@ -65,6 +67,7 @@ func (p *Provider) discover(ctx context.Context) error {
 	var extra struct {
 		IssParam      bool     `json:"authorization_response_iss_parameter_supported"`
 		AssertionAlgs []string `json:"token_endpoint_auth_signing_alg_values_supported"`
+		EndSession    string   `json:"end_session_endpoint"`
 	}
 	if err := op.Claims(&extra); err != nil {
 		return fmt.Errorf("%w: discovery: %v", ErrUnavailable, err)
@@ -77,6 +80,7 @@ func (p *Provider) discover(ctx context.Context) error {
 		verifier:      op.VerifierContext(keyCtx, &oidc.Config{ClientID: p.cfg.ClientID, Now: p.now}),
 		issParam:      extra.IssParam,
 		assertionAlgs: extra.AssertionAlgs,
+		endSession:    extra.EndSession,
 	}
 	p.mu.Lock()
 	p.md = md
@@ -113,6 +117,28 @@ func (p *Provider) oauth2Config(md *metadata) *oauth2.Config {
 		c.ClientSecret = p.cfg.ClientSecret
 	}
 	return c
+}
+
+// LogoutURL is where to send the browser after a local logout so that
+// the provider ends its session too (OpenID Connect RP-Initiated Logout,
+// identifying us by client_id), coming back to postLogout; "" when the
+// provider advertises no end_session_endpoint or was never discovered.
+func (p *Provider) LogoutURL(postLogout string) string {
+	p.mu.Lock()
+	md := p.md
+	p.mu.Unlock()
+	if md == nil || md.endSession == "" {
+		return ""
+	}
+	u, err := url.Parse(md.endSession)
+	if err != nil {
+		return ""
+	}
+	q := u.Query()
+	q.Set("client_id", p.cfg.ClientID)
+	q.Set("post_logout_redirect_uri", postLogout)
+	u.RawQuery = q.Encode()
+	return u.String()
 }
 
 // Pending is a sign-in sent to the provider: kept in the browser's

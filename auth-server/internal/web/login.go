@@ -100,7 +100,9 @@ func (h *Handler) login(c *gin.Context) {
 
 // logout is POST /logout: the session's store record is deleted, which
 // ends the session on the server (a copy of the cookie no longer signs
-// in), and the session cookie is expired.
+// in), and the session cookie is expired. A session that signed in
+// through a provider with an end-session endpoint goes on to end the
+// provider's session too.
 func (h *Handler) logout(c *gin.Context) {
 	s := h.Sessions.load(c.Request)
 	if err := c.Request.ParseForm(); err != nil || !h.checkCSRF(c.Request, s) {
@@ -115,11 +117,12 @@ func (h *Handler) logout(c *gin.Context) {
 			"Signing out is temporarily unavailable. Try again in a moment.", "")
 		return
 	}
+	provider := s.get(keySignedIn)
 	if err := s.destroy(c.Request, c.Writer); err != nil {
 		h.Log.ErrorContext(c.Request.Context(), "logout", "err", err)
 	}
 	securityHeaders(c.Writer)
-	c.Redirect(http.StatusSeeOther, h.link(LoginPath))
+	c.Redirect(http.StatusSeeOther, h.afterLogout(provider))
 }
 
 // localNext keeps only our own pages as a place to go after sign-in (no

@@ -26,6 +26,7 @@ type Identities interface {
 const (
 	keyUpstream = "upstream" // the upstream.Pending sent to the provider
 	keyLinking  = "linking"  // a verified identity waiting for the user to confirm the link
+	keySignedIn = "idp"      // the provider the session signed in through (for logout)
 )
 
 // providerButton is one "Sign in with ..." link of the login page.
@@ -93,6 +94,18 @@ func (h *Handler) beginUpstream(c *gin.Context, s *session, id, next, linkFor st
 	pend.LinkFor = linkFor
 	s.setJSON(keyUpstream, pendingSignIn{Pending: *pend, Next: next})
 	h.redirect(c, s, to)
+}
+
+// afterLogout is where logout sends the browser: the provider's
+// end-session endpoint when the session signed in through one that has
+// it (it then comes back to the login page), else the login page.
+func (h *Handler) afterLogout(provider string) string {
+	if p := h.Upstreams.Get(provider); p != nil {
+		if u := p.LogoutURL(h.link(LoginPath)); u != "" {
+			return u
+		}
+	}
+	return h.link(LoginPath)
 }
 
 func (h *Handler) providerDown(c *gin.Context, s *session, name string) {
@@ -169,6 +182,7 @@ func (h *Handler) upstreamCallback(c *gin.Context) {
 		h.errorPage(c, s, http.StatusServiceUnavailable, "Temporarily unavailable", "Signing in is temporarily unavailable. Try again in a moment.", "")
 		return
 	}
+	s.set(keySignedIn, id.Provider)
 	h.Log.InfoContext(ctx, "user signed in", "user_id", user.ID, "provider", id.Provider)
 	switch {
 	case s.flow() != nil:

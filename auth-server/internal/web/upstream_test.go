@@ -48,8 +48,9 @@ func startUpstream(t *testing.T, entry func(*config.Upstream)) *upstreamServer {
 	ts := start(t, func(cfg *config.Config) {
 		op = oidctest.Start(t, oidctest.Options{
 			ClientID: "smartgate", ClientSecret: "smartgate-upstream-secret",
-			RedirectURIs: []string{cfg.Issuer + "/login/" + providerID + "/callback"},
-			Users:        []oidctest.User{alice, mallory},
+			RedirectURIs:           []string{cfg.Issuer + "/login/" + providerID + "/callback"},
+			PostLogoutRedirectURIs: []string{cfg.Issuer + "/login"},
+			Users:                  []oidctest.User{alice, mallory},
 		})
 		u := config.Upstream{ID: providerID, Name: "Example Health ID", Issuer: op.Issuer, ClientID: "smartgate", ClientSecret: "smartgate-upstream-secret"}
 		if entry != nil {
@@ -497,7 +498,10 @@ func TestUpstreamAllowedDomains(t *testing.T) {
 	}
 }
 
-// Signing out ends the session of an upstream sign-in like any other.
+// Signing out ends the local session of an upstream sign-in, then sends
+// the browser to the provider's end_session_endpoint (RP-initiated
+// logout) to end the provider's session, coming back to our login page.
+// A password sign-in's logout stays here.
 func TestUpstreamLogout(t *testing.T) {
 	s := startUpstream(t, nil)
 	s.link(t, "demo-patient", alice.Subject)
@@ -509,5 +513,20 @@ func TestUpstreamLogout(t *testing.T) {
 	r := b.post("/logout", url.Values{"csrf_token": {field(t, csrfRe, b.get("/manage").Body)}})
 	if r.Status != http.StatusSeeOther || signedIn(b) {
 		t.Fatalf("logout: %d, still signed in: %v", r.Status, signedIn(b))
+	}
+	end, err := url.Parse(r.Location)
+	if err != nil || !strings.HasPrefix(r.Location, s.op.Issuer+"/") || end.Query().Get("client_id") != "smartgate" ||
+		end.Query().Get("post_logout_redirect_uri") != s.URL+"/login" {
+		t.Fatalf("logout sent the browser to %q, want the provider's end-session endpoint", r.Location)
+	}
+	if r := b.get(r.Location); r.Status != http.StatusFound || r.Location != s.URL+"/login" {
+		t.Fatalf("the provider's end-session endpoint: %d %s %s", r.Status, r.Location, r.Body)
+	}
+
+	local := s.browser(t)
+	local.login(local.get("/login").Body, "demo-patient", "demo-patient-password")
+	r = local.post("/logout", url.Values{"csrf_token": {field(t, csrfRe, local.get("/manage").Body)}})
+	if r.Status != http.StatusSeeOther || r.Location != s.URL+"/login" {
+		t.Fatalf("password sign-in's logout: %d %s", r.Status, r.Location)
 	}
 }
