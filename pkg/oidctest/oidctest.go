@@ -44,6 +44,9 @@ type Options struct {
 	// the browser back to.
 	PostLogoutRedirectURIs []string
 	Users                  []User
+	// Addr is where it listens (default 127.0.0.1:0, a free port); give
+	// the address of a stopped provider to start it again there.
+	Addr string
 }
 
 // Provider is a running OP.
@@ -64,7 +67,11 @@ const TokenPath = "/oauth/token"
 // Start runs a provider on a loopback port until the test ends.
 func Start(t testing.TB, o Options) *Provider {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	addr := o.Addr
+	if addr == "" {
+		addr = "127.0.0.1:0"
+	}
+	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		t.Fatal(err)
 	}

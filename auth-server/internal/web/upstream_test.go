@@ -425,6 +425,25 @@ func TestUpstreamDiscoveryFailureDoesNotStopStart(t *testing.T) {
 	}
 }
 
+// A provider that was down when the server started is used as soon as it
+// answers: nothing needs a restart.
+func TestUpstreamProviderComingUpLater(t *testing.T) {
+	s := startUpstream(t, nil)
+	s.link(t, "demo-patient", alice.Subject)
+	addr := strings.TrimPrefix(s.op.Issuer, "http://")
+	s.op.Stop()
+	s.App.Upstreams.Run(t.Context())
+	b := s.browser(t)
+	if r := b.get("/login/" + providerID); r.Status != http.StatusServiceUnavailable {
+		t.Fatalf("provider down: %d %s", r.Status, r.Body)
+	}
+	s.op = oidctest.Start(t, oidctest.Options{ClientID: "smartgate", ClientSecret: "smartgate-upstream-secret", Addr: addr,
+		RedirectURIs: []string{s.URL + "/login/" + providerID + "/callback"}, Users: []oidctest.User{alice}})
+	if r := s.signIn(b, "/login", alice); r.Status != http.StatusSeeOther || r.Location != s.URL+"/manage" {
+		t.Fatalf("sign-in once the provider is up: %d %s %s", r.Status, r.Location, r.Body)
+	}
+}
+
 // A signed-in user links their identity from /manage (sign-in at the
 // provider, then confirmation), then signs in with it; and unlinks it.
 func TestUpstreamLinkFromManage(t *testing.T) {
