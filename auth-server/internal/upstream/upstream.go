@@ -98,11 +98,11 @@ func (s *Set) Run(ctx context.Context) {
 		go func() {
 			wait := time.Second
 			for {
-				if err := p.discover(ctx); err == nil {
+				err := p.discover(ctx)
+				if err == nil {
 					return
-				} else {
-					s.log.WarnContext(ctx, "upstream provider discovery failed; retrying", "provider", p.cfg.ID, "err", err, "retry_in", wait)
 				}
+				s.log.WarnContext(ctx, "upstream provider discovery failed; retrying", "provider", p.cfg.ID, "err", err, "retry_in", wait)
 				select {
 				case <-ctx.Done():
 					return
