@@ -42,10 +42,13 @@ type upstreamServer struct {
 	op *oidctest.Provider
 }
 
-func startUpstream(t *testing.T, entry func(*config.Upstream)) *upstreamServer {
+func startUpstream(t *testing.T, entry func(*config.Upstream), tweaks ...func(*config.Config)) *upstreamServer {
 	t.Helper()
 	var op *oidctest.Provider
 	ts := start(t, func(cfg *config.Config) {
+		for _, tweak := range tweaks {
+			tweak(cfg)
+		}
 		op = oidctest.Start(t, oidctest.Options{
 			ClientID: "smartgate", ClientSecret: "smartgate-upstream-secret",
 			RedirectURIs:           []string{cfg.Issuer + "/login/" + providerID + "/callback"},
@@ -173,6 +176,31 @@ func TestUpstreamLinkedUserLaunchesWithOwnPatient(t *testing.T) {
 	id := claims(t, tok["id_token"])
 	if id["sub"] != local.ID {
 		t.Errorf("id_token sub = %v, want the local user's %s", id["sub"], local.ID)
+	}
+}
+
+// A clinician signed in upstream picks the patient as after a password
+// sign-in, and the token is theirs.
+func TestUpstreamLinkedClinicianPicksPatient(t *testing.T) {
+	dir := fhirDirectory(t)
+	s := startUpstream(t, nil, func(c *config.Config) { c.FHIRInternalURL = dir })
+	local := s.link(t, "demo-clinician", mallory.Subject)
+	b := s.browser(t)
+	p := authParams("pick")
+	p.Set("scope", "launch/patient openid fhirUser patient/*.read")
+	r := b.get("/authorize?" + p.Encode())
+	r = b.get(s.atProvider(b, s.toProvider(b, b.get(r.Location).Body), mallory))
+	if r = b.get(r.Location); !strings.Contains(r.Body, "Choose a patient") {
+		t.Fatalf("want the picker:\n%s", r.Body)
+	}
+	r = b.get("/authorize/patient?q=jones")
+	if got := b.post("/authorize/patient", url.Values{"csrf_token": {field(t, csrfRe, r.Body)}, "tx": {field(t, txRe, r.Body)}, "patient": {"7"}}); got.Status != http.StatusSeeOther {
+		t.Fatalf("patient 7 from the list: %d %s", got.Status, got.Body)
+	}
+	tok := s.approveAndExchange(t, b, b.get("/authorize/continue"), p, nil)
+	wantPatient(t, tok, "7")
+	if at := claims(t, tok["access_token"]); at["sub"] != local.ID || at["fhirUser"] != local.FHIRUser {
+		t.Errorf("access token sub/fhirUser = %v/%v, want the clinician's %s/%s", at["sub"], at["fhirUser"], local.ID, local.FHIRUser)
 	}
 }
 
