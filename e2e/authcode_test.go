@@ -44,15 +44,16 @@ func requireBrowser(t *testing.T) string {
 	return ""
 }
 
-// runNode runs a script of e2e/browser against the stack; screenshots go
-// to e2e/browser/out/<script>/.
-func runNode(t *testing.T, dir string, s *harness.Stack, script string) string {
+// runNode runs a script of e2e/browser against the stack, with env added
+// to its environment; screenshots go to e2e/browser/out/<script>/.
+func runNode(t *testing.T, dir string, s *harness.Stack, script string, env ...string) string {
 	t.Helper()
 	cmd := exec.Command("node", script)
 	cmd.Dir = dir
 	cmd.Env = append(os.Environ(),
 		"AUTH_URL="+s.Issuer, "FHIR_URL="+s.FHIRURL,
 		"OUT_DIR="+filepath.Join(dir, "out"), "APP_ORIGIN=http://127.0.0.1:9999")
+	cmd.Env = append(cmd.Env, env...)
 	done := make(chan struct{})
 	timer := time.AfterFunc(2*time.Minute, func() { _ = cmd.Process.Kill() })
 	defer func() { timer.Stop(); close(done) }()

@@ -5,7 +5,7 @@
 //	auth-server [serve] [-config FILE]
 //	auth-server keys list|rotate|revoke KID [-config FILE]
 //	auth-server clients list|add|delete ID|rotate-secret ID|reassign ID USERNAME|initial-token [-config FILE]
-//	auth-server users list|add|delete USERNAME|set-role USERNAME ROLE|unlock USERNAME [-config FILE]
+//	auth-server users list|add|delete USERNAME|set-role USERNAME ROLE|unlock USERNAME|link|unlink USERNAME PROVIDER SUBJECT [-config FILE]
 //	auth-server healthcheck URL
 package main
 
@@ -59,7 +59,7 @@ func program(stdout, stderr io.Writer) cli.Program {
 				Run: func(ctx context.Context, args []string) error { return keysCmd(ctx, args, stdout, stderr) }},
 			{Name: "clients", Summary: "OAuth2 clients: list | add | delete ID | rotate-secret ID | reassign ID USERNAME | initial-token",
 				Run: func(ctx context.Context, args []string) error { return clientsCmd(ctx, args, stdout, stderr) }},
-			{Name: "users", Summary: "local logins: list | add | delete | set-role | unlock USERNAME",
+			{Name: "users", Summary: "local logins: list | add | delete | set-role | unlock USERNAME | link | unlink | links",
 				Run: func(ctx context.Context, args []string) error { return usersCmd(ctx, args, os.Stdin, stdout, stderr) }},
 			{Name: "healthcheck", Summary: "healthcheck URL: exit 0 when URL answers 200, 1 otherwise (container health checks)",
 				Run: func(ctx context.Context, args []string) error {

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -135,6 +136,45 @@ func operatorCommands(t *testing.T) {
 		t.Fatalf("deleted user listed:\n%s", list)
 	}
 	portalClientsFollowTheirOwner(t, cmd)
+	identityLinks(t, cmd)
+}
+
+// "users link" and "users unlink" create and remove the link of an
+// upstream identity; a link needs a configured provider, and deleting the
+// user removes its links.
+func identityLinks(t *testing.T, cmd func(args ...string) string) {
+	providers := filepath.Join(t.TempDir(), "providers.yaml")
+	os.WriteFile(providers, []byte("- id: example\n  name: Example Health ID\n  issuer: https://id.example.org\n  client_id: c\n  client_secret: s\n"), 0o600)
+	t.Setenv("AUTH_UPSTREAM_PROVIDERS_FILE", providers)
+	fails := func(args ...string) {
+		t.Helper()
+		var out, errOut bytes.Buffer
+		if err := run(context.Background(), args, &out, &errOut); err == nil {
+			t.Fatalf("%v: no error\n%s", args, out.String())
+		}
+	}
+	cmd("users", "add", "-username", "ops-linked", "-role", "clinician")
+	cmd("users", "add", "-username", "ops-other", "-role", "clinician")
+	if out := cmd("users", "link", "ops-linked", "example", "sub-123"); !strings.Contains(out, "linked example sub-123 to ops-linked") {
+		t.Fatalf("users link: %s", out)
+	}
+	cmd("users", "link", "ops-linked", "example", "sub-123")  // again: no error
+	fails("users", "link", "ops-other", "example", "sub-123") // the identity is taken
+	fails("users", "link", "ops-linked", "exmaple", "sub-9")  // no such provider
+	fails("users", "link", "nobody", "example", "sub-9")
+	if out := cmd("users", "links", "ops-linked"); !regexp.MustCompile(`example\s+sub-123\s`).MatchString(out) {
+		t.Fatalf("users links:\n%s", out)
+	}
+	fails("users", "unlink", "ops-other", "example", "sub-123") // not theirs
+	cmd("users", "unlink", "ops-linked", "example", "sub-123")
+	if out := cmd("users", "links", "ops-linked"); strings.Contains(out, "sub-123") {
+		t.Fatalf("unlinked identity still listed:\n%s", out)
+	}
+	fails("users", "unlink", "ops-linked", "example", "sub-123")
+	cmd("users", "link", "ops-other", "example", "sub-123") // free again
+	cmd("users", "delete", "ops-other")
+	cmd("users", "link", "ops-linked", "example", "sub-123") // the deleted user's link went with it
+	cmd("users", "delete", "ops-linked")
 }
 
 // A user's portal client is disabled (its tokens revoked) when the user

@@ -57,6 +57,9 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 		return fmt.Errorf("%w (AUTH_LISTEN_ADDR sets the address)", err)
 	}
 	log.Info("auth-server listening", "addr", ln.Addr().String(), "issuer", cfg.Issuer, "tls", cfg.TLS.CertFile != "", "demo", cfg.Demo)
+	// Providers that do not answer are retried in the background; local
+	// sign-in never waits for them.
+	a.Upstreams.Run(ctx)
 	errc := make(chan error, 1)
 	go func() {
 		if cfg.TLS.CertFile != "" {

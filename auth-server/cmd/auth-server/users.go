@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -26,6 +27,12 @@ const usersUsage = `usage:
                                      the user's portal clients the new role does not allow are disabled
   auth-server users unlock USERNAME   forget the user's failed sign-ins: after too many, only
                                       addresses it signed in from before may try until then
+  auth-server users link USERNAME PROVIDER-ID SUBJECT
+                                      let the identity SUBJECT (the ID token's sub) at the upstream
+                                      OpenID provider PROVIDER-ID sign in as USERNAME
+  auth-server users unlink USERNAME PROVIDER-ID SUBJECT
+                                      remove that link
+  auth-server users links USERNAME    list the identities linked to USERNAME
 `
 
 func usersCmd(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
@@ -134,10 +141,60 @@ func usersCmd(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 		}
 		fmt.Fprintln(stdout, "unlocked:", u.Username)
 		return nil
+	case "link", "unlink":
+		return linkCmd(ctx, sub, fs.Args(), cfg, users.NewIdentities(st, time.Now), stdout)
+	case "links":
+		if fs.NArg() != 1 {
+			return fmt.Errorf("users links: want exactly one USERNAME")
+		}
+		u, err := st.GetUserByUsername(ctx, fs.Arg(0))
+		if err != nil {
+			return fmt.Errorf("users links %s: %w", fs.Arg(0), err)
+		}
+		links, err := users.NewIdentities(st, time.Now).Links(ctx, u.ID)
+		if err != nil {
+			return err
+		}
+		tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
+		fmt.Fprintln(tw, "PROVIDER\tSUBJECT\tLINKED")
+		for _, l := range links {
+			fmt.Fprintf(tw, "%s\t%s\t%s\n", l.Provider, l.Subject, l.CreatedAt.Format(time.RFC3339))
+		}
+		return tw.Flush()
 	default:
 		fmt.Fprint(stderr, usersUsage)
 		return fmt.Errorf("users: unknown subcommand %q", sub)
 	}
+}
+
+// linkCmd is users link|unlink USERNAME PROVIDER-ID SUBJECT. Linking
+// needs the provider in the configured providers file (a typo would
+// link an identity no one can sign in with); unlinking does not, so a
+// removed provider's links can be cleaned up.
+func linkCmd(ctx context.Context, sub string, args []string, cfg config.Config, ids *users.Identities, stdout io.Writer) error {
+	if len(args) != 3 {
+		return fmt.Errorf("users %s: want USERNAME PROVIDER-ID SUBJECT", sub)
+	}
+	username, provider, subject := args[0], args[1], args[2]
+	if sub == "unlink" {
+		if err := ids.Unlink(ctx, username, provider, subject); err != nil {
+			return fmt.Errorf("users unlink %s %s %s: %w", username, provider, subject, err)
+		}
+		fmt.Fprintf(stdout, "unlinked %s %s from %s\n", provider, subject, username)
+		return nil
+	}
+	ups, err := config.ReadUpstreams(cfg.UpstreamProvidersFile)
+	if err != nil {
+		return err
+	}
+	if !slices.ContainsFunc(ups, func(u config.Upstream) bool { return u.ID == provider }) {
+		return fmt.Errorf("users link: no upstream provider %q in upstream_providers_file (AUTH_UPSTREAM_PROVIDERS_FILE)", provider)
+	}
+	if _, err := ids.Link(ctx, username, provider, subject); err != nil {
+		return fmt.Errorf("users link %s %s %s: %w", username, provider, subject, err)
+	}
+	fmt.Fprintf(stdout, "linked %s %s to %s\n", provider, subject, username)
+	return nil
 }
 
 // fhirUser is the spec's FHIR user, made from its linked patient when

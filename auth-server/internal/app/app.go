@@ -24,6 +24,7 @@ import (
 	"github.com/smartgate/auth-server/internal/revocation"
 	"github.com/smartgate/auth-server/internal/store"
 	"github.com/smartgate/auth-server/internal/store/backend"
+	"github.com/smartgate/auth-server/internal/upstream"
 )
 
 // App is a wired auth-server.
@@ -35,6 +36,9 @@ type App struct {
 	Handler http.Handler
 	// Metrics are the server's collectors, served at /metrics.
 	Metrics *metrics.Metrics
+	// Upstreams are the OpenID providers people may sign in through;
+	// their Run discovers them in the background.
+	Upstreams *upstream.Set
 }
 
 // OpenStore opens the configured backend and the key manager: what the
@@ -102,7 +106,7 @@ func build(ctx context.Context, cfg config.Config, st store.Store, km *keys.Mana
 	minter := oauth.NewMinter(km, cfg.Issuer, cfg.FHIRBaseURL, cfg.Tokens.Lifetime, time.Now)
 	families := refresh.New(st, cfg.Grants.RefreshLifetime, cfg.Tokens.Lifetime, time.Now)
 	m := metrics.New()
-	pages, err := userFlow(ctx, cfg, st, minter, families, m, log)
+	pages, ups, err := userFlow(ctx, cfg, st, minter, families, m, log)
 	if err != nil {
 		return nil, err
 	}
@@ -114,7 +118,7 @@ func build(ctx context.Context, cfg config.Config, st store.Store, km *keys.Mana
 	if err != nil {
 		return nil, err
 	}
-	return &App{Config: cfg, Store: st, Keys: km, Clients: reg, Handler: h, Metrics: m}, nil
+	return &App{Config: cfg, Store: st, Keys: km, Clients: reg, Handler: h, Metrics: m, Upstreams: ups}, nil
 }
 
 // tokenEndpoint is POST /token with its grants: client_credentials

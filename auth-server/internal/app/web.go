@@ -12,6 +12,7 @@ import (
 	"github.com/smartgate/auth-server/internal/refresh"
 	"github.com/smartgate/auth-server/internal/store"
 	"github.com/smartgate/auth-server/internal/throttle"
+	"github.com/smartgate/auth-server/internal/upstream"
 	"github.com/smartgate/auth-server/internal/users"
 	"github.com/smartgate/auth-server/internal/web"
 )
@@ -19,7 +20,7 @@ import (
 // userFlow wires the browser side of the SMART authorization-code flow:
 // demo users and the pages (with the self-service client registration
 // portal, which registers through the same rules as POST /register).
-func userFlow(ctx context.Context, cfg config.Config, st store.Store, minter *oauth.Minter, families *refresh.Families, m *metrics.Metrics, log *slog.Logger) (*web.Handler, error) {
+func userFlow(ctx context.Context, cfg config.Config, st store.Store, minter *oauth.Minter, families *refresh.Families, m *metrics.Metrics, log *slog.Logger) (*web.Handler, *upstream.Set, error) {
 	us := users.New(st, time.Now)
 	us.Gate = users.NewGate(cfg.Web.Login.Concurrency, cfg.Web.Login.QueueWait)
 	us.Owners = RegistrationService(cfg, st, log)
@@ -27,11 +28,11 @@ func userFlow(ctx context.Context, cfg config.Config, st store.Store, minter *oa
 	if cfg.Demo {
 		f, err := users.ReadDemoFile(cfg.DemoUsersFile())
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		n, err := us.LoadDemo(ctx, f, strings.TrimRight(cfg.FHIRBaseURL, "/"))
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		log.InfoContext(ctx, "demo users loaded", "count", n, "file", cfg.DemoUsersFile())
 	}
@@ -39,13 +40,17 @@ func userFlow(ctx context.Context, cfg config.Config, st store.Store, minter *oa
 	for _, k := range cfg.Web.SessionKeys {
 		b, err := config.DecodeKey(k)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		configured = append(configured, b)
 	}
 	sessionKeys, err := web.SessionKeys(configured, cfg.DataDir)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
+	}
+	ups, err := Upstreams(cfg, log)
+	if err != nil {
+		return nil, nil, err
 	}
 	pages, err := web.New(web.Deps{
 		Store: st, Users: us, Revoker: families,
@@ -58,9 +63,20 @@ func userFlow(ctx context.Context, cfg config.Config, st store.Store, minter *oa
 		Throttle:     LoginThrottle(cfg, st),
 		Registration: RegistrationService(cfg, st, log),
 		PortalScopes: cfg.Registration.PortalScopes,
-		Log:          log,
+		Upstreams:    ups, Identities: users.NewIdentities(st, time.Now),
+		Log: log,
 	})
-	return pages, err
+	return pages, ups, err
+}
+
+// Upstreams are the OpenID providers of the configuration (nothing is
+// fetched until their Run or first use).
+func Upstreams(cfg config.Config, log *slog.Logger) (*upstream.Set, error) {
+	list, err := config.ReadUpstreams(cfg.UpstreamProvidersFile)
+	if err != nil {
+		return nil, err
+	}
+	return upstream.New(list, cfg.Issuer, nil, log, time.Now)
 }
 
 // LoginThrottle is the sign-in throttle of the configuration, over the

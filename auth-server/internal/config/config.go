@@ -54,6 +54,10 @@ type Config struct {
 	// patient picker); empty means FHIRBaseURL.
 	FHIRInternalURL string `yaml:"fhir_internal_url" env:"AUTH_FHIR_INTERNAL_URL"`
 
+	// UpstreamProvidersFile lists the OpenID providers people may sign
+	// in through (ReadUpstreams); empty: local passwords only.
+	UpstreamProvidersFile string `yaml:"upstream_providers_file" env:"AUTH_UPSTREAM_PROVIDERS_FILE"`
+
 	Web    Web    `yaml:"web" envPrefix:"AUTH_WEB_"`
 	Grants Grants `yaml:"grants" envPrefix:"AUTH_"`
 	Keys   Keys   `yaml:"keys" envPrefix:"AUTH_KEY_"`

@@ -89,6 +89,9 @@ func (c Config) Validate() error {
 	if err := metricsauth.Validate(c.Metrics.Token); err != nil {
 		bad("metrics.token (AUTH_METRICS_TOKEN): %v", err) // never the token itself
 	}
+	if _, err := ReadUpstreams(c.UpstreamProvidersFile); err != nil {
+		bad("upstream_providers_file (AUTH_UPSTREAM_PROVIDERS_FILE): %v", err)
+	}
 	errs = append(errs, c.validateWeb()...)
 	errs = append(errs, c.validateRegistration()...)
 	return errors.Join(errs...)

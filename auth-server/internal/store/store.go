@@ -5,8 +5,8 @@
 // conformance suite in storetest. Consumers depend on the smallest
 // interface they need (ClientStore, KeyStore, RevocationStore, UserStore,
 // ConsentStore, AuthCodeStore, RefreshTokenStore, ReplayStore,
-// InitialAccessTokenStore, SessionStore, LoginThrottleStore), never on a
-// backend.
+// InitialAccessTokenStore, SessionStore, LoginThrottleStore, IdentityStore),
+// never on a backend.
 package store
 
 import (
@@ -123,6 +123,7 @@ type Store interface {
 	InitialAccessTokenStore
 	SessionStore
 	LoginThrottleStore
+	IdentityStore
 	// Ping reports whether the backend is reachable (for /readyz).
 	Ping(ctx context.Context) error
 	Close() error

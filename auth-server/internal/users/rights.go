@@ -6,11 +6,16 @@ import (
 )
 
 // Grantable splits scopes into those the user's role may grant and those
-// it may not: only clinicians and admins grant user/ scopes; nobody grants
-// system/ scopes in a browser. The consent page offers only the first, and
+// it may not: a user without a role grants nothing; only clinicians and
+// admins grant user/ scopes; nobody grants system/ scopes in a browser. The consent page offers only the first, and
 // every refresh re-applies the rule, so a user who loses a role loses what
 // it granted.
 func Grantable(u *store.User, requested []string) (ok, refused []string) {
+	if u.Role == "" {
+		// An account without a role (made for an upstream identity)
+		// grants nothing until an administrator gives it one.
+		return nil, requested
+	}
 	for _, r := range requested {
 		s, err := smart.ParseScope(r)
 		allowed := err == nil

@@ -194,7 +194,8 @@ func (s *Service) List(ctx context.Context) ([]*store.User, error) {
 
 // Delete removes the user with this username, first disabling the
 // clients they own (so that a failure leaves the user for a retry) and,
-// when the store keeps browser sessions, ends the user's sessions. (A
+// when the store keeps browser sessions and identity links, ends the
+// user's sessions and removes their links. (A
 // session of a deleted user signs no one in anyway: the pages look the
 // user up.)
 func (s *Service) Delete(ctx context.Context, username string) error {
@@ -213,6 +214,22 @@ func (s *Service) Delete(ctx context.Context, username string) error {
 	if ss, ok := s.store.(store.SessionStore); ok {
 		if err := ss.DeleteSessionsByUser(ctx, u.ID); err != nil {
 			return fmt.Errorf("user deleted, but ending their sessions failed: %w", err)
+		}
+	}
+	if is, ok := s.store.(store.IdentityStore); ok {
+		// A link to a deleted user signs no one in; remove it so that the
+		// identity can be linked anew.
+		links, err := is.ListIdentityLinks(ctx, u.ID)
+		for _, l := range links {
+			if err != nil {
+				break
+			}
+			if err = is.DeleteIdentityLink(ctx, l.Provider, l.Subject); errors.Is(err, store.ErrNotFound) {
+				err = nil
+			}
+		}
+		if err != nil {
+			return fmt.Errorf("user deleted, but removing their linked identities failed: %w", err)
 		}
 	}
 	return nil

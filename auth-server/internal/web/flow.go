@@ -98,7 +98,11 @@ func (h *Handler) continueFlow(c *gin.Context) {
 	}
 	user := h.currentUser(c, s)
 	if user == nil {
-		h.render(c, s, http.StatusOK, "login", "Sign in", view{Data: loginData{ClientName: displayName(client)}})
+		h.render(c, s, http.StatusOK, "login", "Sign in", view{Data: loginData{ClientName: displayName(client), Providers: h.providerButtons("")}})
+		return
+	}
+	if user.Role == "" {
+		h.authorizeError(c, s, f.Req.Refuse(oauth.ErrAccessDenied.WithDescription("the user's account has no role yet")))
 		return
 	}
 	f.bind(user)
@@ -215,7 +219,7 @@ func (h *Handler) formStep(c *gin.Context) (*session, *flowState, *store.User, b
 		return nil, nil, nil, false
 	}
 	user := h.currentUser(c, s)
-	if user == nil {
+	if user == nil || user.Role == "" {
 		h.redirect(c, s, h.link(ContinuePath))
 		return nil, nil, nil, false
 	}

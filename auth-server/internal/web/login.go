@@ -15,6 +15,7 @@ type loginData struct {
 	ClientName string
 	Next       string
 	Username   string
+	Providers  []providerButton
 }
 
 // Messages of the login page. A wrong password and an unknown user read
@@ -28,7 +29,8 @@ const (
 // (for the manage page).
 func (h *Handler) loginPage(c *gin.Context) {
 	s := h.Sessions.load(c.Request)
-	h.render(c, s, http.StatusOK, "login", "Sign in", view{Data: loginData{Next: localNext(c.Query("next"))}})
+	next := localNext(c.Query("next"))
+	h.render(c, s, http.StatusOK, "login", "Sign in", view{Data: loginData{Next: next, Providers: h.providerButtons(next)}})
 }
 
 // login is POST /login. The throttle decides first whether the password
@@ -45,7 +47,8 @@ func (h *Handler) login(c *gin.Context) {
 	}
 	form := c.Request.PostForm
 	username, password := strings.TrimSpace(form.Get("username")), form.Get("password")
-	data := loginData{Next: localNext(form.Get("next")), Username: username}
+	next := localNext(form.Get("next"))
+	data := loginData{Next: next, Username: username, Providers: h.providerButtons(next)}
 	if f := s.flow(); f != nil {
 		if cl, err := h.Store.GetClient(c.Request.Context(), f.Req.ClientID); err == nil {
 			data.ClientName = displayName(cl)
@@ -97,7 +100,9 @@ func (h *Handler) login(c *gin.Context) {
 
 // logout is POST /logout: the session's store record is deleted, which
 // ends the session on the server (a copy of the cookie no longer signs
-// in), and the session cookie is expired.
+// in), and the session cookie is expired. A session that signed in
+// through a provider with an end-session endpoint goes on to end the
+// provider's session too.
 func (h *Handler) logout(c *gin.Context) {
 	s := h.Sessions.load(c.Request)
 	if err := c.Request.ParseForm(); err != nil || !h.checkCSRF(c.Request, s) {
@@ -112,11 +117,12 @@ func (h *Handler) logout(c *gin.Context) {
 			"Signing out is temporarily unavailable. Try again in a moment.", "")
 		return
 	}
+	provider := s.get(keySignedIn)
 	if err := s.destroy(c.Request, c.Writer); err != nil {
 		h.Log.ErrorContext(c.Request.Context(), "logout", "err", err)
 	}
 	securityHeaders(c.Writer)
-	c.Redirect(http.StatusSeeOther, h.link(LoginPath))
+	c.Redirect(http.StatusSeeOther, h.afterLogout(provider))
 }
 
 // localNext keeps only our own pages as a place to go after sign-in (no

@@ -40,11 +40,24 @@ func (h *Handler) manage(c *gin.Context) {
 		}
 		apps = append(apps, approvedApp{ClientID: cs.ClientID, Name: name, Approved: cs.UpdatedAt.Format("2 January 2006 15:04 MST"), Scopes: describeAll(cs.Scopes)})
 	}
-	notice := ""
-	if c.Query("revoked") != "" {
-		notice = "Access revoked."
+	linked, err := h.linkedAccounts(c, user.ID)
+	if err != nil {
+		h.Log.ErrorContext(c.Request.Context(), "list linked identities", "err", err)
+		h.errorPage(c, s, http.StatusServiceUnavailable, "Temporarily unavailable", "Your linked accounts cannot be listed right now.", "")
+		return
 	}
-	h.render(c, s, http.StatusOK, "manage", "Your approved apps", view{SignedIn: user.Username, Data: map[string]any{"Apps": apps, "Notice": notice}})
+	notice := ""
+	switch {
+	case c.Query("revoked") != "":
+		notice = "Access revoked."
+	case c.Query("linked") != "":
+		notice = "Account linked."
+	case c.Query("unlinked") != "":
+		notice = "Account unlinked."
+	}
+	h.render(c, s, http.StatusOK, "manage", "Your approved apps", view{SignedIn: user.Username, Data: map[string]any{
+		"Apps": apps, "Notice": notice, "Linked": linked, "Providers": h.providerButtons(""),
+	}})
 }
 
 // revoke is POST /manage/revoke: forget the approval and revoke the

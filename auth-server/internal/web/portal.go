@@ -78,6 +78,13 @@ func portalNext(next string) bool { return portalNextRe.MatchString(next) }
 // browser to the sign-in page, which comes back to this page.
 func (h *Handler) portalUser(c *gin.Context, s *session) *store.User {
 	u := h.currentUser(c, s)
+	if u != nil && u.Role == "" {
+		// An account made for an upstream identity, not yet given a
+		// role by an administrator, registers nothing.
+		h.render(c, s, http.StatusForbidden, "error", "Your account has no role yet", view{SignedIn: u.Username, Data: map[string]string{
+			"Message": "An administrator must give your account a role before you can register clients.", "Detail": ""}})
+		return nil
+	}
 	if u != nil {
 		return u
 	}

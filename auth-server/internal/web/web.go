@@ -21,6 +21,7 @@ import (
 	"github.com/smartgate/auth-server/internal/oauth"
 	"github.com/smartgate/auth-server/internal/store"
 	"github.com/smartgate/auth-server/internal/throttle"
+	"github.com/smartgate/auth-server/internal/upstream"
 )
 
 // ProductName appears on every page.
@@ -62,6 +63,11 @@ type Deps struct {
 	// give the clients they register there.
 	Registration Registrar
 	PortalScopes map[string][]string
+	// Upstreams are the OpenID providers people may sign in through
+	// (nil: none), and Identities the links of their identities to
+	// local users.
+	Upstreams  *upstream.Set
+	Identities Identities
 	// Assets overrides the embedded templates and static files (a
 	// directory holding templates/ and static/); nil uses the embedded.
 	Assets fs.FS
@@ -116,8 +122,13 @@ func (h *Handler) Register(r gin.IRouter) {
 	r.GET(LoginPath, h.loginPage)
 	r.POST(LoginPath, h.login)
 	r.POST(LogoutPath, h.logout)
+	r.GET(LoginPath+"/:provider", h.upstreamLogin)
+	r.GET(LoginPath+"/:provider/callback", h.upstreamCallback)
 	r.GET(ManagePath, h.manage)
 	r.POST(ManagePath+"/revoke", h.revoke)
+	r.POST(ManagePath+"/link", h.startLink)
+	r.POST(ManagePath+"/link/confirm", h.confirmLink)
+	r.POST(ManagePath+"/unlink", h.unlink)
 	r.GET(StaticPath+"/*file", h.static)
 	// The home page a person opens first (the CCRI guide's "log in, then
 	// Self-service client registration") is the portal; it asks for a
