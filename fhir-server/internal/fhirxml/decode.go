@@ -211,7 +211,11 @@ func (p *parser) fields(m map[string]any, s *structure, path string) error {
 					r = &repeated{}
 					prims[name] = r
 				}
-				r.values, r.exts = append(r.values, value), append(r.exts, ext)
+				var x any // a nil map would be a typed nil, not JSON's null
+				if ext != nil {
+					x = ext
+				}
+				r.values, r.exts = append(r.values, value), append(r.exts, x)
 				r.anyValue, r.anyExt = r.anyValue || value != nil, r.anyExt || ext != nil
 				continue
 			}
