@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"encoding/xml"
 	"fmt"
+	"net/http"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -79,7 +80,11 @@ func TestXMLEveryInteraction(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	eachWith(t, func(o *api.Options) { o.Guard, o.Metadata = g, meta }, func(t *testing.T, e *env) {
+	smart := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = w.Write([]byte(`{"issuer":"http://auth.test"}`))
+	})
+	eachWith(t, func(o *api.Options) { o.Guard, o.Metadata, o.SmartConfiguration = g, meta, smart }, func(t *testing.T, e *env) {
 		docs := xmlDocs{}
 
 		// Writes in XML store what the same JSON stores.
@@ -166,6 +171,11 @@ func TestXMLEveryInteraction(t *testing.T) {
 		}
 		if r := e.do("GET", "metadata", nil, acceptXML); !strings.Contains(r.header.Get("Vary"), "Accept") {
 			t.Errorf("metadata Vary %q: a cache would hand JSON to an XML client", r.header.Get("Vary"))
+		}
+
+		// The SMART configuration is JSON, whatever the client asks.
+		if r := e.do("GET", ".well-known/smart-configuration", nil, acceptXML); r.status != 200 || string(r.body) != `{"issuer":"http://auth.test"}` {
+			t.Errorf("smart-configuration asked as XML: %d %q %s", r.status, r.header.Get("Content-Type"), r.body)
 		}
 
 		// Errors are OperationOutcomes in XML too.

@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"mime"
 	"net/http"
+	"strings"
 
 	"github.com/smartgate/fhir-server/internal/fhirerr"
 	"github.com/smartgate/fhir-server/internal/fhirxml"
@@ -13,7 +14,8 @@ import (
 // xmlResponse serves a request that asked for XML: handlers answer FHIR
 // JSON as always, and what they write with a FHIR JSON Content-Type
 // (resources, Bundles, OperationOutcomes, the CapabilityStatement)
-// leaves as XML; anything else (a Binary's raw content) passes as it is.
+// leaves as XML; anything else (a Binary's raw content, the SMART
+// configuration's plain JSON) passes as it is.
 // Converting here, once, is what lets every interaction and every error
 // answer in XML.
 type xmlResponse struct {
@@ -32,7 +34,8 @@ func (x *xmlResponse) WriteHeader(code int) {
 	}
 	x.code = code
 	mt, _, _ := mime.ParseMediaType(x.w.Header().Get("Content-Type"))
-	if x.convert = isJSONType(mt); !x.convert {
+	// Only the FHIR media types: the SMART configuration is plain JSON.
+	if x.convert = strings.EqualFold(mt, mimeFHIR) || strings.EqualFold(mt, mimeFHIRLegacy); !x.convert {
 		x.w.WriteHeader(code)
 	}
 }
