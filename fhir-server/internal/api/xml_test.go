@@ -15,6 +15,7 @@ import (
 
 	"github.com/smartgate/fhir-server/internal/api"
 	"github.com/smartgate/fhir-server/internal/capability"
+	"github.com/smartgate/fhir-server/internal/demo"
 	"github.com/smartgate/fhir-server/internal/fhirerr"
 	"github.com/smartgate/fhir-server/internal/fhirxml"
 	"github.com/smartgate/fhir-server/internal/fhirxml/xsdtest"
@@ -146,6 +147,19 @@ func TestXMLEveryInteraction(t *testing.T) {
 			if name == "search _include" && len(entries(b, "include")) != 1 {
 				t.Errorf("_include: %v", b)
 			}
+		}
+
+		// A deletion, in XML and in the history Bundles below.
+		gone := e.must(201, "POST", "Patient", patient("9000000278", "Gone"), admin)["id"].(string)
+		if r := e.do("DELETE", "Patient/"+gone, nil, acceptXML, admin); r.status >= 300 {
+			t.Fatalf("delete: %d %s", r.status, r.body)
+		} else if len(r.body) > 0 {
+			docs.add(t, "delete", r, r.status, "OperationOutcome")
+		}
+		docs.add(t, "read deleted", e.do("GET", "Patient/"+gone, nil, acceptXML, admin), 410, "OperationOutcome")
+		docs.add(t, "history of deleted", e.do("GET", "Patient/"+gone+"/_history", nil, acceptXML, admin), 200, "Bundle")
+		if r := e.do("HEAD", "Patient/"+id, nil, acceptXML, admin); r.status != 200 || len(r.body) != 0 || r.header.Get("Content-Type") != "application/fhir+xml;charset=utf-8" {
+			t.Errorf("HEAD: %d %q %d bytes", r.status, r.header.Get("Content-Type"), len(r.body))
 		}
 
 		// Batch and transaction Bundles in XML.
@@ -287,4 +301,43 @@ func TestXMLRefusesHostileDocuments(t *testing.T) {
 			t.Errorf("hostile documents stored %d patients", n)
 		}
 	})
+}
+
+// TestXMLDemoDataset reads every resource of the demo dataset as XML, as
+// stored (meta included), checks each against the schema, and that its
+// XML parses back to the JSON the server answers for it.
+func TestXMLDemoDataset(t *testing.T) {
+	s := backends()[0].open(t)
+	e := newEnv(t, s, func(*api.Options) {})
+	if err := e.h.Load(context.Background(), demo.Dataset()); err != nil {
+		t.Fatal(err)
+	}
+	docs := xmlDocs{}
+	for _, raw := range demo.Dataset() {
+		var head struct{ ResourceType, ID string }
+		if err := json.Unmarshal(raw, &head); err != nil {
+			t.Fatal(err)
+		}
+		path := head.ResourceType + "/" + head.ID
+		fromXML := docs.add(t, path, e.do("GET", path, nil, acceptXML), 200, head.ResourceType)
+		asJSON := e.do("GET", path, nil)
+		if want := decodeNumbers(t, asJSON.body); !reflect.DeepEqual(fromXML, want) {
+			t.Errorf("%s: XML reads back as %v, JSON is %s", path, fromXML, asJSON.body)
+		}
+	}
+	docs.add(t, "searchset with _include", e.do("GET", "DocumentReference?patient=4&_include=DocumentReference:binary", nil, acceptXML), 200, "Bundle")
+	docs.add(t, "searchset of 100", e.do("GET", "Observation?_count=100", nil, acceptXML), 200, "Bundle")
+	xsdtest.Validate(t, docs)
+}
+
+// decodeNumbers decodes JSON as the codec does: numbers as written.
+func decodeNumbers(t *testing.T, b []byte) map[string]any {
+	t.Helper()
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.UseNumber()
+	var m map[string]any
+	if err := dec.Decode(&m); err != nil {
+		t.Fatal(err)
+	}
+	return m
 }
