@@ -23,12 +23,12 @@ import (
 func (h *Handler) serveFHIR(gc *gin.Context) {
 	var w http.ResponseWriter = gc.Writer
 	r := gc.Request
-	if _, asXML, _ := negotiate(r); asXML {
+	rt, routeErr := route.Parse(h.basePath, r.Method, r.URL.Path, r.URL.RawQuery)
+	if _, asXML, _ := negotiate(r); asXML && !rawBinary(rt, r) {
 		x := &xmlResponse{w: w, log: requestid.Logger(r.Context(), h.log)}
 		defer x.finish()
 		w = x
 	}
-	rt, routeErr := route.Parse(h.basePath, r.Method, r.URL.Path, r.URL.RawQuery)
 	if rt.Open {
 		if err := h.serveOpen(w, r, rt, routeErr); err != nil {
 			h.answerError(w, r, err)
@@ -91,7 +91,7 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request, out *outcome.Out
 		return routeErr
 	}
 	c := newCall(r.Method, out.Route)
-	raw := c.typ == "Binary" && (c.interaction == route.Read || c.interaction == route.VRead) && wantsRawBinary(r)
+	raw := rawBinary(out.Route, r)
 	ct := ""
 	if !raw {
 		if ct, _, err = negotiate(r); err != nil {
@@ -168,4 +168,10 @@ func (h *Handler) serveOpen(w http.ResponseWriter, r *http.Request, rt route.Rou
 	w.Header().Add("Vary", "Accept") // it may be cached, and XML differs
 	_, _ = w.Write(h.metadata)
 	return nil
+}
+
+// rawBinary reports whether r reads a Binary's raw content (which is
+// never converted, whatever its type).
+func rawBinary(rt route.Route, r *http.Request) bool {
+	return rt.Type == "Binary" && (rt.Interaction == route.Read || rt.Interaction == route.VRead) && wantsRawBinary(r)
 }

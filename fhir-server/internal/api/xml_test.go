@@ -2,6 +2,7 @@ package api_test
 
 import (
 	"bytes"
+	"encoding/base64"
 	"context"
 	"encoding/json"
 	"encoding/xml"
@@ -160,6 +161,24 @@ func TestXMLEveryInteraction(t *testing.T) {
 		docs.add(t, "history of deleted", e.do("GET", "Patient/"+gone+"/_history", nil, acceptXML, admin), 200, "Bundle")
 		if r := e.do("HEAD", "Patient/"+id, nil, acceptXML, admin); r.status != 200 || len(r.body) != 0 || r.header.Get("Content-Type") != "application/fhir+xml;charset=utf-8" {
 			t.Errorf("HEAD: %d %q %d bytes", r.status, r.header.Get("Content-Type"), len(r.body))
+		}
+
+		// A Binary: its raw content is never converted, even when it is
+		// FHIR JSON and the client's Accept names XML; as a resource it
+		// is XML.
+		content := []byte(`{"not":"a resource"}`)
+		bin := e.must(201, "POST", "Binary", map[string]any{"resourceType": "Binary", "contentType": "application/fhir+json",
+			"content": base64.StdEncoding.EncodeToString(content)}, admin)["id"].(string)
+		if r := e.do("GET", "Binary/"+bin, nil, "Accept: application/xml", admin); r.status != 200 || !bytes.Equal(r.body, content) || r.header.Get("Content-Type") != "application/fhir+json" {
+			t.Errorf("raw Binary read with Accept application/xml: %d %q %s", r.status, r.header.Get("Content-Type"), r.body)
+		}
+		docs.add(t, "Binary as a resource", e.do("GET", "Binary/"+bin, nil, acceptXML, admin), 200, "Binary")
+		xmlBin := e.do("POST", "Binary", []byte(`<doc/>`), "Content-Type: text/xml", admin)
+		if xmlBin.status != 201 {
+			t.Fatalf("raw XML Binary: %d %s", xmlBin.status, xmlBin.body)
+		}
+		if r := e.do("GET", "Binary/"+xmlBin.json(t)["id"].(string), nil, "Accept: text/xml", admin); string(r.body) != `<doc/>` {
+			t.Errorf("raw XML Binary read: %d %q %s", r.status, r.header.Get("Content-Type"), r.body)
 		}
 
 		// Batch and transaction Bundles in XML.
