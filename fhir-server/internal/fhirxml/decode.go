@@ -120,8 +120,13 @@ func (p *parser) until(path string) (xml.Token, error) {
 	}
 }
 
-func isNamespaceDecl(a xml.Attr) bool {
-	return a.Name.Space == "xmlns" || (a.Name.Space == "" && a.Name.Local == "xmlns")
+const namespaceXSI = "http://www.w3.org/2001/XMLSchema-instance"
+
+// ignorable reports whether an attribute says nothing of the resource: a
+// namespace declaration, or an XML Schema instance attribute
+// (xsi:schemaLocation, which some clients send).
+func ignorable(a xml.Attr) bool {
+	return a.Name.Space == "xmlns" || (a.Name.Space == "" && a.Name.Local == "xmlns") || a.Name.Space == namespaceXSI
 }
 
 // resource reads a resource element, whose name is the resourceType;
@@ -135,7 +140,7 @@ func (p *parser) resource(start xml.StartElement, path string) (map[string]any, 
 		return nil, invalid(path, "unknown resource type %q", rt)
 	}
 	for _, a := range start.Attr {
-		if !isNamespaceDecl(a) {
+		if !ignorable(a) {
 			return nil, invalid(path, "unknown attribute %q", a.Name.Local)
 		}
 	}
@@ -269,7 +274,7 @@ func (p *parser) primitive(start xml.StartElement, typ, path string) (any, map[s
 	var ext map[string]any
 	for _, a := range start.Attr {
 		switch {
-		case isNamespaceDecl(a):
+		case ignorable(a):
 		case a.Name.Space == "" && a.Name.Local == "value":
 			v, err := primitiveValue(a.Value, typ)
 			if err != nil {
@@ -375,7 +380,7 @@ func (p *parser) complex(start xml.StartElement, key, path string) (map[string]a
 	}
 	m := map[string]any{}
 	for _, a := range start.Attr {
-		if isNamespaceDecl(a) {
+		if ignorable(a) {
 			continue
 		}
 		nm, ok := s.names[a.Name.Local]
@@ -391,7 +396,7 @@ func (p *parser) complex(start xml.StartElement, key, path string) (map[string]a
 // Bundle.entry.resource): one child, named by its type.
 func (p *parser) wrapped(start xml.StartElement, path string) (map[string]any, error) {
 	for _, a := range start.Attr {
-		if !isNamespaceDecl(a) {
+		if !ignorable(a) {
 			return nil, invalid(path, "unknown attribute %q", a.Name.Local)
 		}
 	}

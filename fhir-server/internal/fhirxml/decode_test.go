@@ -15,7 +15,7 @@ const ns = ` xmlns="http://hl7.org/fhir"`
 func TestDecodeValues(t *testing.T) {
 	m, err := Decode([]byte(`<?xml version="1.0" encoding="UTF-8"?>
 <!-- a comment -->
-<Observation` + ns + `>
+<Observation` + ns + ` xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xsi:schemaLocation="http://hl7.org/fhir observation.xsd">
   <id value="o1"/>
   <status value="final"/>
   <code><text value="weight"/></code>
@@ -90,5 +90,37 @@ func TestDecodeRefuses(t *testing.T) {
 				t.Errorf("diagnostics %q do not mention %q", d, c.mention)
 			}
 		})
+	}
+}
+
+// TestEncodeCharactersXMLCannotCarry: JSON may hold control characters
+// that XML 1.0 cannot; the document stays well-formed.
+func TestEncodeCharactersXMLCannotCarry(t *testing.T) {
+	x, err := Encode([]byte(`{"resourceType":"Patient","name":[{"family":"a\u0001b\uffffc","text":"tab\there"}]}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := Decode(x)
+	if err != nil {
+		t.Fatalf("not well-formed: %v\n%s", err, x)
+	}
+	name := m["name"].([]any)[0].(map[string]any)
+	if name["family"] != "a\uFFFDb\uFFFDc" || name["text"] != "tab\there" {
+		t.Errorf("got %q %q", name["family"], name["text"])
+	}
+}
+
+func TestEncodeRefusesUnknownKeys(t *testing.T) {
+	for _, doc := range []string{
+		`{"resourceType":"Patient","":"x"}`,
+		`{"resourceType":"Patient","colour":"red"}`,
+		`{"resourceType":"Patient","name":[{"middle":"x"}]}`,
+		`{"resourceType":"Patient","_birthDate":{"colour":"red"}}`,
+		`{"resourceType":"Spaceship"}`,
+		`{"resourceType":"Patient","active":{"nested":true}}`,
+	} {
+		if x, err := Encode([]byte(doc)); err == nil {
+			t.Errorf("%s encoded as %s", doc, x)
+		}
 	}
 }

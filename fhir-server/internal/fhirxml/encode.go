@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"slices"
 	"strconv"
+	"strings"
 )
 
 // Encode renders a FHIR JSON resource (a stored body, a Bundle, an
@@ -68,12 +69,9 @@ func encodeFields(b *bytes.Buffer, s *structure, m map[string]any, path string, 
 		if resource && k == "resourceType" {
 			continue
 		}
-		base := k
-		if k[0] == '_' {
-			base = k[1:]
-			if _, both := m[base]; both {
-				continue // written with its value
-			}
+		base, ext := strings.CutPrefix(k, "_")
+		if _, both := m[base]; ext && both {
+			continue // written with its value
 		}
 		nm, ok := s.names[base]
 		if !ok {

@@ -86,54 +86,46 @@ func writeXHTML(b *bytes.Buffer, in tokens, start xml.StartElement, lax bool) er
 
 // escapeAttr writes s as an attribute value, keeping tabs and line
 // breaks (which a parser would otherwise turn into spaces).
-func escapeAttr(b *bytes.Buffer, s string) {
-	last := 0
-	for i := 0; i < len(s); i++ {
-		var rep string
-		switch s[i] {
-		case '&':
-			rep = "&amp;"
-		case '<':
-			rep = "&lt;"
-		case '>':
-			rep = "&gt;"
-		case '"':
-			rep = "&quot;"
-		case '\t':
-			rep = "&#x9;"
-		case '\n':
-			rep = "&#xA;"
-		case '\r':
-			rep = "&#xD;"
-		default:
-			continue
-		}
-		b.WriteString(s[last:i])
-		b.WriteString(rep)
-		last = i + 1
-	}
-	b.WriteString(s[last:])
-}
+func escapeAttr(b *bytes.Buffer, s string) { escape(b, s, true) }
 
 // escapeText writes s as character data.
-func escapeText(b *bytes.Buffer, s string) {
+func escapeText(b *bytes.Buffer, s string) { escape(b, s, false) }
+
+// escape writes s escaped for XML. A character XML 1.0 cannot carry at
+// all (a control character other than tab and line breaks, U+FFFE,
+// U+FFFF), which JSON can, is written as U+FFFD: the document stays
+// well-formed.
+func escape(b *bytes.Buffer, s string, attr bool) {
 	last := 0
 	for i := 0; i < len(s); i++ {
+		c := s[i]
 		var rep string
-		switch s[i] {
-		case '&':
+		skip := 1
+		switch {
+		case c == '&':
 			rep = "&amp;"
-		case '<':
+		case c == '<':
 			rep = "&lt;"
-		case '>':
+		case c == '>':
 			rep = "&gt;"
-		case '\r':
+		case c == '\r':
 			rep = "&#xD;"
+		case attr && c == '"':
+			rep = "&quot;"
+		case attr && c == '\t':
+			rep = "&#x9;"
+		case attr && c == '\n':
+			rep = "&#xA;"
+		case c < 0x20 && c != '\t' && c != '\n':
+			rep = "\uFFFD"
+		case c == 0xEF && i+2 < len(s) && s[i+1] == 0xBF && (s[i+2] == 0xBE || s[i+2] == 0xBF):
+			rep, skip = "\uFFFD", 3
 		default:
 			continue
 		}
 		b.WriteString(s[last:i])
 		b.WriteString(rep)
+		i += skip - 1
 		last = i + 1
 	}
 	b.WriteString(s[last:])
