@@ -196,6 +196,7 @@ func TestXMLEveryInteraction(t *testing.T) {
 			map[string]any{"request": map[string]any{"method": "GET", "url": "Patient?family=Tx"}},
 		}}
 		docs.add(t, "batch", e.do("POST", "", xmlOf(t, batch), sendXML, acceptXML, admin), 200, "Bundle")
+		docs["transaction request"], docs["batch request"] = xmlOf(t, tx), xmlOf(t, batch)
 
 		// The CapabilityStatement, with the SMART extension.
 		c := docs.add(t, "metadata", e.do("GET", "metadata", nil, acceptXML), 200, "CapabilityStatement")
