@@ -150,6 +150,12 @@ func TestXMLEveryInteraction(t *testing.T) {
 			}
 		}
 
+		docs.add(t, "search by POST", e.do("POST", "Patient/_search", []byte("family=Same"), "Content-Type: application/x-www-form-urlencoded", acceptXML, admin), 200, "Bundle")
+		paged := docs.add(t, "search paged by _format", e.do("GET", "Patient?_count=1&_format=xml", nil, admin), 200, "Bundle")
+		if next := link(paged, "next"); !strings.Contains(next, "_format=xml") {
+			t.Errorf("the next page %q would leave XML", next)
+		}
+
 		// A deletion, in XML and in the history Bundles below.
 		gone := e.must(201, "POST", "Patient", patient("9000000278", "Gone"), admin)["id"].(string)
 		if r := e.do("DELETE", "Patient/"+gone, nil, acceptXML, admin); r.status >= 300 {
