@@ -79,3 +79,16 @@ func (x *xmlResponse) finish() {
 	x.w.WriteHeader(x.code)
 	_, _ = x.w.Write(out)
 }
+
+// WriteError answers e as an OperationOutcome in the format r asks for:
+// the refusals of the layers in front of the API (admission) reach a
+// client that asked for XML as the API's own do.
+func WriteError(w http.ResponseWriter, r *http.Request, e *fhirerr.Error) {
+	if _, asXML, _ := negotiate(r); !asXML {
+		fhirerr.Write(w, e)
+		return
+	}
+	x := &xmlResponse{w: w, log: slog.New(slog.DiscardHandler)} // an OperationOutcome always renders
+	fhirerr.Write(x, e)
+	x.finish()
+}
