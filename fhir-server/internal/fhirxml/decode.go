@@ -190,7 +190,7 @@ func (p *parser) fields(m map[string]any, s *structure, path string) error {
 		if start.Name.Space != want {
 			return invalid(at, "element in namespace %q, not %s", start.Name.Space, want)
 		}
-		if err := p.once(m, f, name, at); err != nil {
+		if err := once(m, f, name, at); err != nil {
 			return err
 		}
 		primitive, resource, children := f.kind(nm.typ)
@@ -250,7 +250,7 @@ func (p *parser) fields(m map[string]any, s *structure, path string) error {
 
 // once refuses a second occurrence of an element that does not repeat,
 // and a second type of a choice.
-func (p *parser) once(m map[string]any, f *field, name, at string) error {
+func once(m map[string]any, f *field, name, at string) error {
 	if f.many {
 		return nil
 	}
