@@ -108,7 +108,7 @@ func (a *App) build(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	adm.Logger, adm.Metrics = log.With("component", "admission"), a.Metrics
+	adm.Logger, adm.Metrics, adm.Refuse = log.With("component", "admission"), a.Metrics, api.WriteError
 	handler = admission.Handler(handler, adm)
 	// Outermost: request ids, GET /metrics, request metrics and log lines;
 	// nosniff on every response.

@@ -88,7 +88,7 @@ func Build(o Options) ([]byte, error) {
 		"implementation": map[string]any{"description": "SMART on FHIR STU3 server (Care Connect resource types)", "url": o.BaseURL},
 		"fhirVersion":    FHIRVersion,
 		"acceptUnknown":  "no",
-		"format":         []string{"application/fhir+json", "json"},
+		"format":         []string{"application/fhir+json", "json", "application/fhir+xml", "xml"},
 		"rest":           []any{rest},
 	}
 	if o.Publisher != "" {
