@@ -29,6 +29,9 @@ type flowState struct {
 	// Offered are the patient ids the picker last listed to For: the
 	// only ones a choice may name.
 	Offered []string `json:"offered,omitempty"`
+	// Launch is the EHR launch this authorization redeemed (nil for a
+	// standalone launch): its patient is the patient in context.
+	Launch *store.Launch `json:"launch,omitempty"`
 }
 
 // authorize is GET and POST /authorize. The client, redirect URI, PKCE
@@ -49,7 +52,14 @@ func (h *Handler) authorize(c *gin.Context) {
 		h.authorizeError(c, s, err)
 		return
 	}
-	s.setFlow(&flowState{Tx: rand.Text(), Req: *req})
+	f := &flowState{Tx: rand.Text(), Req: *req}
+	if params.Has("launch") {
+		if f.Launch, err = h.redeemLaunch(c.Request.Context(), req, params.Get("launch")); err != nil {
+			h.authorizeError(c, s, err)
+			return
+		}
+	}
+	s.setFlow(f)
 	h.redirect(c, s, h.link(ContinuePath))
 }
 
@@ -103,7 +113,17 @@ func (h *Handler) continueFlow(c *gin.Context) {
 	}
 	f.bind(user)
 	s.setFlow(f)
-	if f.Req.Has("launch/patient") {
+	if f.Launch != nil {
+		// An EHR launch: no picker, the launch's patient if this user
+		// may have it.
+		p, ok := launchPatient(f, user)
+		if !ok {
+			h.authorizeError(c, s, f.Req.Refuse(oauth.ErrAccessDenied.WithDescription("the signed-in user may not open this launch's patient")))
+			return
+		}
+		f.Patient, f.PatientName = p, f.Launch.PatientName
+		s.setFlow(f)
+	} else if f.Req.Has("launch/patient") {
 		switch {
 		case user.Role == store.RolePatient && user.PatientID != "":
 			f.Patient, f.PatientName = user.PatientID, user.Name
@@ -178,17 +198,13 @@ func (h *Handler) consent(c *gin.Context) {
 // patient in context is derived again here, from the user and the flow
 // state, whatever the forms before said.
 func (h *Handler) finish(c *gin.Context, s *session, f *flowState, user *store.User, scopes []string) {
-	launch := map[string]string{}
-	if slices.Contains(scopes, "launch/patient") {
-		p, ok := launchPatient(f, user)
-		if !ok {
-			h.authorizeError(c, s, f.Req.Refuse(oauth.ErrAccessDenied.WithDescription("no patient in context")))
-			return
-		}
-		launch["patient"] = p
+	lc, ok := launchContext(f, user, scopes)
+	if !ok {
+		h.authorizeError(c, s, f.Req.Refuse(oauth.ErrAccessDenied.WithDescription("no patient in context")))
+		return
 	}
 	code, err := h.Codes.Issue(c.Request.Context(), &f.Req, oauth.Approval{
-		UserID: user.ID, Scopes: scopes, Launch: launch, AuthTime: s.authTime(),
+		UserID: user.ID, Scopes: scopes, Launch: lc, AuthTime: s.authTime(),
 	})
 	if err != nil {
 		h.Log.ErrorContext(c.Request.Context(), "issue code", "err", err)

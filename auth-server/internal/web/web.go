@@ -18,6 +18,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/smartgate/auth-server/internal/launch"
 	"github.com/smartgate/auth-server/internal/oauth"
 	"github.com/smartgate/auth-server/internal/store"
 	"github.com/smartgate/auth-server/internal/throttle"
@@ -51,6 +52,9 @@ type Deps struct {
 	Codes    *oauth.Codes
 	Revoker  Revoker
 	Patients PatientDirectory
+	// Launches redeems EHR launches at /authorize and creates the demo
+	// EHR page's.
+	Launches *launch.Service
 	Sessions *Sessions
 	Issuer   string // the configured issuer: base of every link
 	Audience string // FHIR base URL (aud)
