@@ -123,6 +123,10 @@ func (h *Handler) Register(r gin.IRouter) {
 	r.GET(ManagePath, h.manage)
 	r.POST(ManagePath+"/revoke", h.revoke)
 	r.GET(StaticPath+"/*file", h.static)
+	if h.Launches != nil {
+		r.GET(EHRPath, h.ehrPage)
+		r.POST(EHRPath+"/launch", h.ehrLaunch)
+	}
 	// The home page a person opens first (the CCRI guide's "log in, then
 	// Self-service client registration") is the portal; it asks for a
 	// login when there is no session.
