@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -290,6 +291,7 @@ func TestEHRLaunch(t *testing.T) {
 			"patient user for another patient": map[string]any{"client_id": ehrApp, "patient": "5", "user": "demo-patient"},
 			"unknown member":                   map[string]any{"client_id": ehrApp, "patient": "4", "patients": "5"},
 			"wrong type":                       map[string]any{"client_id": ehrApp, "patient": 4},
+			"larger than 1 KiB":                map[string]any{"client_id": ehrApp, "patient": "4", "fhirContext": bigContext(12)},
 		} {
 			if st, out := createLaunch(t, s, "demo-system", "demo-system-secret", body); st != http.StatusBadRequest || out["error"] != "invalid_request" {
 				t.Errorf("%s: %d %v, want 400 invalid_request", name, st, out)
@@ -303,6 +305,18 @@ func TestEHRLaunch(t *testing.T) {
 		}
 	})
 
+	// The largest context accepted still fits the session cookie that
+	// carries it through sign-in and consent.
+	t.Run("largest context", func(t *testing.T) {
+		id := launchAs(t, s, map[string]any{"client_id": ehrApp, "patient": "4", "encounter": "enc-4-1",
+			"intent": strings.Repeat("i", 60), "fhirContext": bigContext(6)})
+		b := newFormBrowser(t)
+		_, loc := ehrAuthorize(t, s, b, ehrApp, ehrRedirect, ehrScope, id)
+		if _, _, page := signIn(t, s, b, loc, "demo-clinician", "demo-clinician-password"); !strings.Contains(page, "Allow access?") {
+			t.Fatalf("a launch of about 1 KiB did not reach consent:\n%s", page)
+		}
+	})
+
 	t.Run("discovery", func(t *testing.T) {
 		_, smart := call(t, "GET", s.FHIRURL+"/.well-known/smart-configuration", nil, nil)
 		caps, _ := json.Marshal(smart["capabilities"])
@@ -312,6 +326,15 @@ func TestEHRLaunch(t *testing.T) {
 			}
 		}
 	})
+}
+
+// bigContext is n fhirContext entries of about 140 bytes of JSON each.
+func bigContext(n int) []any {
+	var out []any
+	for i := range n {
+		out = append(out, map[string]any{"reference": "DocumentReference/doc-4-" + strconv.Itoa(i), "role": strings.Repeat("r", 60), "type": "DocumentReference"})
+	}
+	return out
 }
 
 // registerLaunchApp registers another public app holding the launch scope

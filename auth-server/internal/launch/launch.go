@@ -70,6 +70,13 @@ type Request struct {
 	User string `json:"user,omitempty"`
 }
 
+func (r Request) context() store.LaunchContext {
+	return store.LaunchContext{
+		Patient: r.Patient, Encounter: r.Encounter, FHIRContext: r.FHIRContext,
+		Intent: r.Intent, NeedPatientBanner: r.NeedPatientBanner,
+	}
+}
+
 // Created is the answer to a created launch.
 type Created struct {
 	Launch    string `json:"launch"`
@@ -92,10 +99,7 @@ func (s *Service) Create(ctx context.Context, createdBy string, r Request) (*Cre
 	case !clients.HasGrant(app, "authorization_code") || !slices.Contains(app.Scopes, Scope):
 		return nil, invalid("the application is not registered for the EHR launch (authorization_code and the launch scope)")
 	}
-	l := &store.Launch{ClientID: app.ID, CreatedBy: createdBy, Context: store.LaunchContext{
-		Patient: r.Patient, Encounter: r.Encounter, FHIRContext: r.FHIRContext,
-		Intent: r.Intent, NeedPatientBanner: r.NeedPatientBanner,
-	}}
+	l := &store.Launch{ClientID: app.ID, CreatedBy: createdBy, Context: r.context()}
 	if r.User != "" {
 		u, err := s.store.GetUserByUsername(ctx, r.User)
 		switch {

@@ -1,6 +1,7 @@
 package launch
 
 import (
+	"encoding/json"
 	"net/url"
 	"strconv"
 	"strings"
@@ -9,10 +10,12 @@ import (
 	"github.com/smartgate/auth-server/internal/store"
 )
 
-// Bounds on what a launch may carry.
+// Bounds on what a launch may carry. The context travels in the browser
+// session cookie during the authorization, which must stay under 4 KiB.
 const (
 	maxFHIRContext = 20
 	maxText        = 256
+	maxContextSize = 1024 // bytes of the context's JSON
 )
 
 // checkShape checks what can be checked without a store: required fields,
@@ -36,6 +39,9 @@ func checkShape(r Request) error {
 		if err := checkFHIRContext(fc); err != nil {
 			return invalid("fhirContext[" + strconv.Itoa(i) + "]: " + err.Error())
 		}
+	}
+	if b, _ := json.Marshal(r.context()); len(b) > maxContextSize {
+		return invalid("the launch context (patient, encounter, fhirContext, intent) is larger than " + strconv.Itoa(maxContextSize) + " bytes of JSON")
 	}
 	return nil
 }

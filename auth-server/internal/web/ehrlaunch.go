@@ -13,7 +13,7 @@ import (
 // The request must ask for the launch scope; the launch must exist, be
 // unexpired, unused and created for this client. Refusals go back to
 // the client (its redirect URI is checked by then) as invalid_request.
-func (h *Handler) redeemLaunch(ctx context.Context, req *oauth.AuthorizeRequest, id string) (*store.Launch, error) {
+func (h *Handler) redeemLaunch(ctx context.Context, req *oauth.AuthorizeRequest, id string) (*flowLaunch, error) {
 	if !req.Has(launch.Scope) {
 		return nil, req.Refuse(oauth.ErrInvalidRequest.WithDescription("the launch parameter needs the launch scope"))
 	}
@@ -24,5 +24,8 @@ func (h *Handler) redeemLaunch(ctx context.Context, req *oauth.AuthorizeRequest,
 	if errors.Is(err, store.ErrNotFound) {
 		return nil, req.Refuse(oauth.ErrInvalidRequest.WithDescription("unknown, expired or already used launch, or one created for another application"))
 	}
-	return l, err
+	if err != nil {
+		return nil, err
+	}
+	return &flowLaunch{UserID: l.UserID, PatientName: l.PatientName, Context: l.Context}, nil
 }

@@ -31,7 +31,15 @@ type flowState struct {
 	Offered []string `json:"offered,omitempty"`
 	// Launch is the EHR launch this authorization redeemed (nil for a
 	// standalone launch): its patient is the patient in context.
-	Launch *store.Launch `json:"launch,omitempty"`
+	Launch *flowLaunch `json:"launch,omitempty"`
+}
+
+// flowLaunch is what the flow keeps of a redeemed launch: only what the
+// steps after it read, as the session cookie must stay small.
+type flowLaunch struct {
+	UserID      string              `json:"user_id,omitempty"`
+	PatientName string              `json:"patient_name,omitempty"`
+	Context     store.LaunchContext `json:"context"`
 }
 
 // authorize is GET and POST /authorize. The client, redirect URI, PKCE
