@@ -367,3 +367,87 @@ func TestEHRLaunchExpires(t *testing.T) {
 	st2, loc := ehrAuthorize(t, s, newFormBrowser(t), ehrApp, ehrRedirect, ehrScope, out["launch"].(string))
 	refusedBack(t, "an expired launch", st2, loc, ehrRedirect, "invalid_request")
 }
+
+// TestEHRPage: the demo EHR page over the real FHIR server. Only signed-in
+// clinicians use it; it lists a patient's encounters and only the apps an
+// admin listed; a launch needs the page's CSRF token, a listed app and
+// an encounter of the patient; it sends the browser to the app's launch
+// URL with iss and launch, and that launch is the clinician's alone.
+func TestEHRPage(t *testing.T) {
+	s := harness.StartStack(t, harness.StackOptions{})
+	unlisted := registerLaunchApp(t, s) // has a launch_uri, not listed by an admin
+
+	if st, loc, _ := newFormBrowser(t).send(http.MethodGet, s.Issuer+"/ehr", nil); st != http.StatusSeeOther || !strings.HasSuffix(loc, "/login?next=%2Fehr") {
+		t.Fatalf("signed out: %d %s", st, loc)
+	}
+	pat := newFormBrowser(t)
+	signIn(t, s, pat, s.Issuer+"/login", "demo-patient", "demo-patient-password")
+	if st, _, _ := pat.send(http.MethodGet, s.Issuer+"/ehr", nil); st != http.StatusForbidden {
+		t.Fatalf("a patient user on the EHR page: %d, want 403", st)
+	}
+
+	b := newFormBrowser(t)
+	signIn(t, s, b, s.Issuer+"/login", "demo-clinician", "demo-clinician-password")
+	if st, _, page := b.send(http.MethodGet, s.Issuer+"/ehr", nil); st != http.StatusOK || !strings.Contains(page, "Patient/4") {
+		t.Fatalf("the clinician's EHR page: %d\n%s", st, page)
+	}
+	_, _, page := b.send(http.MethodGet, s.Issuer+"/ehr?patient=4", nil)
+	for _, want := range []string{`value="enc-4-1"`, `value="enc-4-2"`, `value="enc-4-3"`, `value="demo-smart-app"`, "http://127.0.0.1:9999/launch"} {
+		if !strings.Contains(page, want) {
+			t.Errorf("Patient/4's record lacks %s", want)
+		}
+	}
+	if strings.Contains(page, unlisted) || strings.Contains(page, "enc-5-") {
+		t.Errorf("the record lists an unlisted app or another patient's encounter")
+	}
+
+	form := hidden(t, page)
+	form.Set("patient", "4")
+	form.Set("encounter", "enc-4-2")
+	form.Set("client_id", ehrApp)
+	launchWith := func(change func(url.Values)) (int, string) {
+		f := url.Values{}
+		for k, v := range form {
+			f[k] = v
+		}
+		change(f)
+		st, loc, _ := b.send(http.MethodPost, s.Issuer+"/ehr/launch", f)
+		return st, loc
+	}
+	if st, _ := launchWith(func(f url.Values) { f.Del("csrf_token") }); st != http.StatusForbidden {
+		t.Errorf("a launch without the CSRF token: %d, want 403", st)
+	}
+	if st, _ := launchWith(func(f url.Values) { f.Set("client_id", unlisted) }); st != http.StatusBadRequest {
+		t.Errorf("a launch of an unlisted app: %d, want 400", st)
+	}
+	if st, _ := launchWith(func(f url.Values) { f.Set("encounter", "enc-5-1") }); st != http.StatusBadRequest {
+		t.Errorf("a launch with another patient's encounter: %d, want 400", st)
+	}
+	st, loc := launchWith(func(url.Values) {})
+	to, _ := url.Parse(loc)
+	if st != http.StatusSeeOther || to.Scheme+"://"+to.Host+to.Path != "http://127.0.0.1:9999/launch" || to.Query().Get("iss") != s.FHIRURL || to.Query().Get("launch") == "" {
+		t.Fatalf("launch: %d %s", st, loc)
+	}
+	id := to.Query().Get("launch")
+
+	// The launch is bound to the clinician who made it: nobody else can
+	// redeem it, and they go straight to consent (no picker).
+	other := newFormBrowser(t)
+	_, l := ehrAuthorize(t, s, other, ehrApp, ehrRedirect, ehrScope, id)
+	if st, l, _ := signIn(t, s, other, l, "demo-patient", "demo-patient-password"); st == http.StatusSeeOther {
+		refusedBack(t, "demo-patient with the clinician's launch", st, l, ehrRedirect, "access_denied")
+	} else {
+		t.Errorf("demo-patient with the clinician's launch: %d", st)
+	}
+	// Redeemed by that attempt, it is gone for the clinician too: a
+	// fresh launch shows the clinician's own path.
+	st, loc = launchWith(func(url.Values) {})
+	to, _ = url.Parse(loc)
+	if st != http.StatusSeeOther {
+		t.Fatalf("second launch: %d", st)
+	}
+	_, l = ehrAuthorize(t, s, b, ehrApp, ehrRedirect, ehrScope, to.Query().Get("launch"))
+	if _, _, page := b.send(http.MethodGet, l, nil); !strings.Contains(page, "Allow access?") || !strings.Contains(page, "Patient/4") {
+		t.Fatalf("the clinician's own launch: want consent for Patient/4, got\n%s", page)
+	}
+}

@@ -11,7 +11,9 @@ import (
 func TestShape(t *testing.T) {
 	ok := Request{ClientID: "app", Patient: "4"}
 	with := func(f func(r *Request)) Request { r := ok; f(&r); return r }
-	fc := func(c store.FHIRContext) Request { return with(func(r *Request) { r.FHIRContext = []store.FHIRContext{c} }) }
+	fc := func(c store.FHIRContext) Request {
+		return with(func(r *Request) { r.FHIRContext = []store.FHIRContext{c} })
+	}
 	cases := []struct {
 		name  string
 		r     Request
