@@ -108,6 +108,7 @@ type ehrTokens struct {
 	FHIRContext       []json.RawMessage `json:"fhirContext"`
 	NeedPatientBanner *bool             `json:"need_patient_banner"`
 	Intent            string            `json:"intent"`
+	SmartStyleURL     string            `json:"smart_style_url"`
 }
 
 func tokenForm(t *testing.T, s *harness.Stack, form url.Values) ehrTokens {
@@ -137,7 +138,8 @@ func jwtClaims(t *testing.T, tok string) map[string]any {
 }
 
 func TestEHRLaunch(t *testing.T) {
-	s := harness.StartStack(t, harness.StackOptions{})
+	const style = "https://ehr.example/smart-style.json"
+	s := harness.StartStack(t, harness.StackOptions{AuthEnv: []string{"AUTH_WEB_SMART_STYLE_URL=" + style}})
 
 	t.Run("clinician", func(t *testing.T) {
 		id := launchAs(t, s, map[string]any{
@@ -165,7 +167,7 @@ func TestEHRLaunch(t *testing.T) {
 		}
 		tok := tokenForm(t, s, url.Values{"grant_type": {"authorization_code"}, "code": {back.Query().Get("code")}, "client_id": {ehrApp},
 			"redirect_uri": {ehrRedirect}, "code_verifier": {ehrVerifier}})
-		if tok.Patient != "4" || tok.Encounter != "enc-4-2" || tok.Intent != "summary" || tok.NeedPatientBanner == nil || *tok.NeedPatientBanner {
+		if tok.Patient != "4" || tok.Encounter != "enc-4-2" || tok.Intent != "summary" || tok.NeedPatientBanner == nil || *tok.NeedPatientBanner || tok.SmartStyleURL != style {
 			t.Fatalf("token response context: %+v", tok)
 		}
 		if len(tok.FHIRContext) != 2 || !strings.Contains(string(tok.FHIRContext[0]), `"reference":"DocumentReference/doc-4-1"`) ||
