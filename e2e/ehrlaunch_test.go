@@ -154,8 +154,8 @@ func TestEHRLaunch(t *testing.T) {
 			t.Fatalf("authorize with a launch: %d %s", st, loc)
 		}
 		_, _, page := signIn(t, s, b, loc, "demo-clinician", "demo-clinician-password")
-		if strings.Contains(page, "Choose a patient") || !strings.Contains(page, "Allow access?") || !strings.Contains(page, "Patient/4") {
-			t.Fatalf("want the consent page naming Patient/4, no picker:\n%s", page)
+		if strings.Contains(page, "Choose a patient") || !strings.Contains(page, "Allow access?") || !strings.Contains(page, "Patient/4") || !strings.Contains(page, "Encounter/enc-4-2") {
+			t.Fatalf("want the consent page naming Patient/4 and Encounter/enc-4-2, no picker:\n%s", page)
 		}
 		consent := hidden(t, page)
 		consent.Set("decision", "approve")

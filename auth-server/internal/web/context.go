@@ -44,6 +44,14 @@ func launchPatient(f *flowState, u *store.User) (string, bool) {
 	return f.Patient, true
 }
 
+// launchEncounter is an EHR launch's encounter, for the consent page.
+func launchEncounter(f *flowState) string {
+	if f.Launch == nil {
+		return ""
+	}
+	return f.Launch.Context.Encounter
+}
+
 // launchContext is the context the code carries for the approved scopes:
 // an EHR launch's whole context with the launch scope (its patient alone
 // with only launch/patient), the chosen patient with launch/patient in a

@@ -160,6 +160,7 @@ func (h *Handler) continueFlow(c *gin.Context) {
 	}
 	h.render(c, s, http.StatusOK, "consent", "Allow access?", view{SignedIn: user.Username, Data: consentData{
 		Tx: f.Tx, ClientName: displayName(client), Scopes: describeAll(offered), Refused: refused, Patient: patientLabel(f),
+		Encounter: launchEncounter(f),
 	}})
 }
 
@@ -169,6 +170,7 @@ type consentData struct {
 	Scopes     []scopeText
 	Refused    []string
 	Patient    string
+	Encounter  string // an EHR launch's encounter id
 }
 
 // consent is POST /authorize/consent: the user approves a subset of the
