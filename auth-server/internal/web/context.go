@@ -23,10 +23,11 @@ func (f *flowState) bind(u *store.User) {
 	f.For, f.Patient, f.PatientName, f.Offered = u.ID, "", "", nil
 }
 
-// launchPatient is the patient in context for u: a patient user's linked
-// patient, whatever the flow holds; for anyone else the patient they
-// chose from the picker's list in this flow. ok is false when there is
-// none.
+// launchPatient is the patient in context for u: in an EHR launch the
+// launch's patient, when u is the launch's user (if it names one) and may
+// see that patient; otherwise a patient user's linked patient, whatever
+// the flow holds, and for anyone else the patient they chose from the
+// picker's list in this flow. ok is false when there is none.
 func launchPatient(f *flowState, u *store.User) (string, bool) {
 	if f.Launch != nil {
 		p := f.Launch.Context.Patient
