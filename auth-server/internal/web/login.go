@@ -128,7 +128,7 @@ func (h *Handler) logout(c *gin.Context) {
 // localNext keeps only our own pages as a place to go after sign-in (no
 // open redirect).
 func localNext(next string) string {
-	if next == ManagePath || portalNext(next) {
+	if next == ManagePath || next == EHRPath || portalNext(next) {
 		return next
 	}
 	return ""
