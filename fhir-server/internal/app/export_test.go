@@ -203,6 +203,13 @@ func TestExportSystem(t *testing.T) {
 				t.Errorf("cancel by another client: %d, want 403", rec.Code)
 			}
 		}
+		// Every kick-off, status poll and download was audited.
+		auditor := auth.token(t, "auditor", "system/AuditEvent.read", "")
+		want := 2 + len(m.Output) + len(m.Error)
+		for searchCount(t, s, auditor, "AuditEvent", "subtype=operation") < want {
+			time.Sleep(10 * time.Millisecond)
+		}
+
 		// A completed job does not block the next.
 		kickOff(t, s, tok, "/$export?_type=Patient")
 	})
