@@ -15,25 +15,25 @@ import (
 
 // Exports serves the bulk-data export routes (route.Operation) for an
 // authenticated request: authorize asks the Guard, noting each decision
-// in the request's Outcome. A response writer that holds responses
+// in the request's Outcome; body reads a POST's body. A response writer that holds responses
 // offers Stream, so that files leave as they are read.
 type Exports interface {
-	Serve(w http.ResponseWriter, r *http.Request, rt route.Route, c *token.Claims, body []byte,
+	Serve(w http.ResponseWriter, r *http.Request, rt route.Route, c *token.Claims, body func() ([]byte, error),
 		authorize func(context.Context, access.Access) (access.Grant, error)) error
 }
 
-// serveExport hands an export route to Exports, with a POST kick-off's
-// body read within the body limit.
+// serveExport hands an export route to Exports; a POST kick-off's body
+// is read (within the body limit) only when Exports asks, after the
+// client is authorized.
 func (h *Handler) serveExport(w http.ResponseWriter, r *http.Request, out *outcome.Outcome) error {
 	if h.exports == nil {
 		return fhirerr.Errorf(http.StatusNotFound, "not-supported", "bulk data export is not enabled on this server")
 	}
-	var body []byte
-	if r.Method == http.MethodPost {
-		var err error
-		if body, err = readBody(w, r, h.maxBody); err != nil {
-			return err
+	body := func() ([]byte, error) {
+		if r.Method != http.MethodPost {
+			return nil, nil
 		}
+		return readBody(w, r, h.maxBody)
 	}
 	if held, ok := w.(*heldResponse); ok {
 		log := requestid.Logger(r.Context(), h.log)

@@ -187,7 +187,8 @@ func (a *App) startExports(ctx context.Context) error {
 	x, err := bulkexport.New(bulkexport.Options{
 		Jobs: jobs, Reader: a.Store, BaseURL: cfg.BaseURL,
 		MaxPerFile: cfg.Export.MaxPerFile, Expiry: cfg.Export.Expiry, Concurrency: cfg.Export.Concurrency,
-		PollInterval: cfg.Export.PollInterval, Lease: cfg.Export.Lease,
+		MaxJobsPerClient: cfg.Export.MaxJobsPerClient,
+		PollInterval:     cfg.Export.PollInterval, Lease: cfg.Export.Lease,
 		MaxParameters: cfg.Search.MaxParameters, MaxValues: cfg.Search.MaxOrValues,
 		Logger: a.log.With("component", "export"), Saved: a.exportSaved,
 	})

@@ -248,12 +248,24 @@ func TestExportRefusals(t *testing.T) {
 		{"type filter with _include", sys, "/$export?_typeFilter=" + url.QueryEscape("Observation?_include=Observation:subject"), asyncJSON, http.StatusBadRequest},
 		{"only types not permitted", auth.token(t, "backend-c", "system/Observation.read", ""), "/$export?_type=Patient", asyncJSON, http.StatusForbidden},
 		{"unknown job", sys, "/$export-poll/nope", nil, http.StatusNotFound},
+		// A filter's chain must not search what the scopes do not reach:
+		// Patients' names would leak through which Observations match.
+		{"type filter chaining to a type not permitted", auth.token(t, "backend-c", "system/Observation.read", ""),
+			"/$export?_type=Observation&_typeFilter=" + url.QueryEscape("Observation?subject:Patient.name=smith"), asyncJSON, http.StatusForbidden},
 		{"Group", sys, "/Group/g1/$export", asyncJSON, http.StatusNotFound},
 	} {
 		rec := s.call(http.MethodGet, testBase+tc.path, tc.tok, "", tc.headers...)
 		if rec.Code != tc.want || !strings.Contains(rec.Body.String(), `"OperationOutcome"`) {
 			t.Errorf("%s: %d %s, want %d with an OperationOutcome", tc.name, rec.Code, rec.Body, tc.want)
 		}
+	}
+	// A POST kick-off's body is not read before the client is authorized.
+	if rec := s.call(http.MethodPost, testBase+"/$export", auth.token(t, "app", "user/*.read", ""), "not a Parameters resource",
+		append(asyncJSON, "Content-Type", "text/plain")...); rec.Code != http.StatusForbidden {
+		t.Errorf("POST with a user token and a bad body: %d, want 403", rec.Code)
+	}
+	if rec := s.call(http.MethodPost, testBase+"/$export", sys, "not a Parameters resource", append(asyncJSON, "Content-Type", "application/fhir+json")...); rec.Code != http.StatusBadRequest {
+		t.Errorf("POST with a bad body: %d %s, want 400", rec.Code, rec.Body)
 	}
 }
 
@@ -342,10 +354,16 @@ func TestExportCancelAndExpiry(t *testing.T) {
 	forEachBackend(t, func(t *testing.T, b backend) {
 		auth := startAuth(t)
 		cfg := testConfig(t, auth, b)
+		cfg.Export.MaxJobsPerClient = 2
 		s := startServer(t, cfg)
 		tok := auth.token(t, "backend-a", systemRead, "")
 		status := kickOff(t, s, tok, "/$export?_type=Patient")
 		m := waitDone(t, s, tok, status)
+		waitDone(t, s, tok, kickOff(t, s, tok, "/$export?_type=Patient"))
+		// Each kept job holds a copy of the data: a client keeps two here.
+		if rec := s.call(http.MethodGet, testBase+"/$export", tok, "", asyncJSON...); rec.Code != http.StatusTooManyRequests {
+			t.Errorf("kick-off of a client keeping 2 jobs: %d, want 429", rec.Code)
+		}
 		if rec := s.call(http.MethodDelete, status, tok, ""); rec.Code != http.StatusAccepted {
 			t.Fatalf("cancel: %d %s", rec.Code, rec.Body)
 		}
@@ -357,6 +375,7 @@ func TestExportCancelAndExpiry(t *testing.T) {
 		if rec := s.call(http.MethodDelete, status, tok, ""); rec.Code != http.StatusNotFound {
 			t.Errorf("second cancel: %d, want 404", rec.Code)
 		}
+		kickOff(t, s, tok, "/$export?_type=Patient") // room again
 		s.close()
 
 		cfg.Export.Expiry = time.Millisecond

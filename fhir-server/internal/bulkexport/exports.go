@@ -17,12 +17,13 @@ import (
 
 // Defaults of Options.
 const (
-	DefaultMaxPerFile   = 100_000
-	DefaultExpiry       = 24 * time.Hour
-	DefaultConcurrency  = 2
-	DefaultPollInterval = 2 * time.Second
-	DefaultLease        = 30 * time.Second
-	DefaultPage         = 500
+	DefaultMaxPerFile    = 100_000
+	DefaultExpiry        = 24 * time.Hour
+	DefaultConcurrency   = 2
+	DefaultJobsPerClient = 5
+	DefaultPollInterval  = 2 * time.Second
+	DefaultLease         = 30 * time.Second
+	DefaultPage          = 500
 )
 
 // Options configure Exports. Jobs, Reader and BaseURL are required.
@@ -36,6 +37,9 @@ type Options struct {
 	MaxPerFile  int64
 	Expiry      time.Duration
 	Concurrency int
+	// MaxJobsPerClient bounds the jobs a client keeps (each holds a copy
+	// of what it exported until deleted or expired).
+	MaxJobsPerClient int
 	// PollInterval is the Retry-After a running job's status answers; a
 	// client polling a job faster gets 429.
 	PollInterval time.Duration
@@ -83,6 +87,9 @@ func New(o Options) (*Exports, error) {
 	}
 	if o.Concurrency <= 0 {
 		o.Concurrency = DefaultConcurrency
+	}
+	if o.MaxJobsPerClient <= 0 {
+		o.MaxJobsPerClient = DefaultJobsPerClient
 	}
 	if o.PollInterval <= 0 {
 		o.PollInterval = DefaultPollInterval

@@ -24,7 +24,7 @@ import (
 // kickOff starts a job: authorization first (a client without system/
 // scopes learns nothing about its parameters), then the parameters, then
 // the plan, which holds exactly what the scopes allow.
-func (x *Exports) kickOff(ctx context.Context, w http.ResponseWriter, r *http.Request, rt route.Route, c *token.Claims, body []byte, authorize Authorizer) error {
+func (x *Exports) kickOff(ctx context.Context, w http.ResponseWriter, r *http.Request, rt route.Route, c *token.Claims, readBody func() ([]byte, error), authorize Authorizer) error {
 	if _, err := authorize(ctx, access.Access{Interaction: route.Operation}); err != nil {
 		return err
 	}
@@ -36,6 +36,10 @@ func (x *Exports) kickOff(ctx context.Context, w http.ResponseWriter, r *http.Re
 	}
 	if !acceptsFHIRJSON(r.Header.Values("Accept")) {
 		return fhirerr.Errorf(http.StatusNotAcceptable, "not-supported", "the kick-off answers application/fhir+json; Accept %q does not allow it", r.Header.Get("Accept"))
+	}
+	body, err := readBody()
+	if err != nil {
+		return err
 	}
 	params, err := kickOffParams(r, body)
 	if err != nil {
@@ -54,9 +58,9 @@ func (x *Exports) kickOff(ctx context.Context, w http.ResponseWriter, r *http.Re
 		ID: uuid7(), ClientID: clientID(c), Request: x.requestURL(r), Spec: spec,
 		TransactionTime: now, Created: now, Expires: now.Add(x.o.Expiry),
 	}
-	if err := x.o.Jobs.CreateExportJob(ctx, job); err != nil {
+	if err := x.o.Jobs.CreateExportJob(ctx, job, x.o.MaxJobsPerClient); err != nil {
 		if errors.Is(err, store.ErrConflict) {
-			return fhirerr.Errorf(http.StatusTooManyRequests, "throttled", "this client has an export running already; wait for it to complete, or cancel it (DELETE its status URL)").
+			return fhirerr.Errorf(http.StatusTooManyRequests, "throttled", "this client has an export running already, or keeps %d exports; wait for it to complete, or delete exports it has downloaded (DELETE their status URLs)", x.o.MaxJobsPerClient).
 				WithHeader("Retry-After", seconds(x.o.PollInterval))
 		}
 		return err
@@ -139,7 +143,16 @@ func (x *Exports) plan(ctx context.Context, rt route.Route, params url.Values, a
 			firstRefusal = cmpOr(firstRefusal, err)
 			continue
 		}
-		out := step{Kind: store.ExportOutput, Type: t, Clauses: slices.Concat(g.Clauses, filters[t]), Compartment: g.Compartment}
+		out := step{Kind: store.ExportOutput, Type: t, Clauses: g.Clauses, Compartment: g.Compartment}
+		if f := filters[t]; f != nil {
+			// A filter may reach other types (a chained parameter): the
+			// client must be allowed to search those as well, or the
+			// filter would tell it what it may not read.
+			if _, err := authorize(ctx, access.Access{Interaction: route.Operation, Type: t, Query: f}); err != nil {
+				return p, err
+			}
+			out.Clauses = slices.Concat(g.Clauses, f.Clauses)
+		}
 		if p.Since != nil {
 			lu, _, err := search.Parse(t, url.Values{"_lastUpdated": {"gt" + p.Since.Format("2006-01-02T15:04:05.000Z07:00")}}, search.ParseOptions{Strict: true})
 			if err != nil {
@@ -151,7 +164,7 @@ func (x *Exports) plan(ctx context.Context, rt route.Route, params url.Values, a
 		// Deletions carry no body to judge a granular scope's
 		// conditions or a _typeFilter by: they are listed only for
 		// types exported whole.
-		if p.Since != nil && len(g.Clauses) == 0 && len(filters[t]) == 0 && g.Compartment == nil {
+		if p.Since != nil && len(g.Clauses) == 0 && filters[t] == nil && g.Compartment == nil {
 			p.Steps = append(p.Steps, step{Kind: store.ExportDeleted, Type: t})
 		}
 	}
@@ -173,8 +186,8 @@ func cmpOr(a, b error) error {
 
 // typeFilters parses _typeFilter values ("Observation?category=laboratory")
 // with the search parser, one per type.
-func (x *Exports) typeFilters(values, types []string) (map[string][]search.Clause, error) {
-	out := map[string][]search.Clause{}
+func (x *Exports) typeFilters(values, types []string) (map[string]*search.Query, error) {
+	out := map[string]*search.Query{}
 	for _, v := range values {
 		t, q, ok := strings.Cut(v, "?")
 		if !ok || !search.KnownType(t) {
@@ -197,7 +210,7 @@ func (x *Exports) typeFilters(values, types []string) (map[string][]search.Claus
 		if len(sq.Includes) > 0 || len(sq.RevIncludes) > 0 || len(sq.Sort) > 0 || sq.Count > 0 || sq.SummaryOnly || sq.Summary != "" || len(sq.Elements) > 0 {
 			return nil, invalid("_typeFilter %q: only search parameters are allowed, not _include, _sort, _count, _summary, _elements or _total", v)
 		}
-		out[t] = sq.Clauses
+		out[t] = sq
 	}
 	return out, nil
 }

@@ -21,9 +21,9 @@ import (
 
 // Serve answers an export route for the holder of c (authenticated by
 // the caller): the kick-off, the status URL (GET polls, DELETE cancels)
-// and the files. body is a POST kick-off's body. Errors are
+// and the files. body reads a POST kick-off's body. Errors are
 // *fhirerr.Error values or store errors, for the caller to answer.
-func (x *Exports) Serve(w http.ResponseWriter, r *http.Request, rt route.Route, c *token.Claims, body []byte,
+func (x *Exports) Serve(w http.ResponseWriter, r *http.Request, rt route.Route, c *token.Claims, body func() ([]byte, error),
 	authorize func(context.Context, access.Access) (access.Grant, error)) error {
 	ctx := r.Context()
 	switch rt.Op {

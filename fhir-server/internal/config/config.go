@@ -88,6 +88,9 @@ type Export struct {
 	// Concurrency bounds the jobs running at once, over all servers on
 	// the database (FHIR_EXPORT_CONCURRENCY).
 	Concurrency int `yaml:"concurrency" env:"CONCURRENCY"`
+	// MaxJobsPerClient bounds the jobs one client keeps, running or
+	// done and not yet deleted (FHIR_EXPORT_MAX_JOBS_PER_CLIENT).
+	MaxJobsPerClient int `yaml:"max_jobs_per_client" env:"MAX_JOBS_PER_CLIENT"`
 	// PollInterval is the Retry-After of a running job's status; faster
 	// polls get 429 (FHIR_EXPORT_POLL_INTERVAL).
 	PollInterval time.Duration `yaml:"poll_interval" env:"POLL_INTERVAL"`
@@ -134,7 +137,7 @@ func Default() Config {
 		CORS:   CORS{Origins: []string{"*"}},
 		HTTP:   defaultHTTP(),
 		Search: Search{DefaultCount: 20, MaxCount: 500, MaxParameters: 100, MaxOrValues: 1000},
-		Export: Export{MaxPerFile: 100_000, Expiry: 24 * time.Hour, Concurrency: 2, PollInterval: 2 * time.Second, Lease: 30 * time.Second},
+		Export: Export{MaxPerFile: 100_000, Expiry: 24 * time.Hour, Concurrency: 2, MaxJobsPerClient: 5, PollInterval: 2 * time.Second, Lease: 30 * time.Second},
 		Log:    Log{Level: "info", Format: "text"},
 	}
 }

@@ -115,6 +115,9 @@ func (c Config) Validate() error {
 	if c.Export.MaxPerFile < 1 {
 		bad("export.max_resources_per_file (FHIR_EXPORT_MAX_RESOURCES_PER_FILE) %d: must be at least 1", c.Export.MaxPerFile)
 	}
+	if c.Export.MaxJobsPerClient < 1 {
+		bad("export.max_jobs_per_client (FHIR_EXPORT_MAX_JOBS_PER_CLIENT) %d: must be at least 1", c.Export.MaxJobsPerClient)
+	}
 	if c.Export.Concurrency < 1 {
 		bad("export.concurrency (FHIR_EXPORT_CONCURRENCY) %d: must be at least 1", c.Export.Concurrency)
 	}

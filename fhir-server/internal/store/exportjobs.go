@@ -62,8 +62,9 @@ type ExportChunk struct {
 // their files, shared by every server on the database.
 type ExportJobs interface {
 	// CreateExportJob stores a new running job; ErrConflict when its
-	// client has a running job already.
-	CreateExportJob(ctx context.Context, j ExportJob) error
+	// client has a running job already, or keep jobs (of any state, not
+	// yet deleted).
+	CreateExportJob(ctx context.Context, j ExportJob, keep int) error
 	// ExportJob returns a job (State included); ErrNotFound when absent.
 	ExportJob(ctx context.Context, id string) (*ExportJob, error)
 	// ExportFiles returns a job's files in order.

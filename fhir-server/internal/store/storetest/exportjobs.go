@@ -30,13 +30,13 @@ func newExportJob(id, client string, now time.Time) store.ExportJob {
 func testExportJobs(t *testing.T, f *fixture) {
 	jobs, ctx := exportJobs(t, f), f.ctx
 	now := time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC)
-	if err := jobs.CreateExportJob(ctx, newExportJob("j1", "c1", now)); err != nil {
+	if err := jobs.CreateExportJob(ctx, newExportJob("j1", "c1", now), 2); err != nil {
 		t.Fatal(err)
 	}
-	if err := jobs.CreateExportJob(ctx, newExportJob("j2", "c1", now)); !errors.Is(err, store.ErrConflict) {
+	if err := jobs.CreateExportJob(ctx, newExportJob("j2", "c1", now), 2); !errors.Is(err, store.ErrConflict) {
 		t.Fatalf("second running job of one client: %v, want ErrConflict", err)
 	}
-	if err := jobs.CreateExportJob(ctx, newExportJob("j3", "c2", now.Add(time.Millisecond))); err != nil {
+	if err := jobs.CreateExportJob(ctx, newExportJob("j3", "c2", now.Add(time.Millisecond)), 2); err != nil {
 		t.Fatalf("another client's job: %v", err)
 	}
 	if _, err := jobs.ExportJob(ctx, "nope"); !errors.Is(err, store.ErrNotFound) {
@@ -91,11 +91,21 @@ func testExportJobs(t *testing.T, f *fixture) {
 	if got, _ := jobs.ExportJob(ctx, "j1"); got.Status != store.ExportDone {
 		t.Fatalf("status %q", got.Status)
 	}
-	if err := jobs.CreateExportJob(ctx, newExportJob("j4", "c1", now)); err != nil {
+	if err := jobs.CreateExportJob(ctx, newExportJob("j4", "c1", now), 2); err != nil {
 		t.Fatalf("a finished job must not block a new one: %v", err)
+	}
+	if err := jobs.FinishExportJob(ctx, "j4", "", store.ExportDone, "", now.Add(time.Hour)); !errors.Is(err, store.ErrConflict) {
+		t.Fatalf("finish of an unclaimed job: %v", err)
+	}
+	if err := jobs.CreateExportJob(ctx, newExportJob("j5", "c1", now), 3); !errors.Is(err, store.ErrConflict) {
+		t.Fatalf("while j4 runs: %v", err)
 	}
 	if err := jobs.DeleteExportJob(ctx, "j4"); err != nil {
 		t.Fatal(err)
+	}
+	// c1 keeps j1 (done): with room for one job only, no new one.
+	if err := jobs.CreateExportJob(ctx, newExportJob("j6", "c1", now), 1); !errors.Is(err, store.ErrConflict) {
+		t.Fatalf("a client keeping as many jobs as allowed: %v, want ErrConflict", err)
 	}
 	if err := jobs.DeleteExportJob(ctx, "j4"); !errors.Is(err, store.ErrNotFound) {
 		t.Fatalf("second delete: %v", err)
@@ -118,7 +128,7 @@ func testExportJobClaims(t *testing.T, f *fixture) {
 	jobs, ctx := exportJobs(t, f), f.ctx
 	now := time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC)
 	for _, id := range []string{"a", "b", "c", "d", "e"} {
-		if err := jobs.CreateExportJob(ctx, newExportJob(id, "client-"+id, now)); err != nil {
+		if err := jobs.CreateExportJob(ctx, newExportJob(id, "client-"+id, now), 1); err != nil {
 			t.Fatal(err)
 		}
 	}

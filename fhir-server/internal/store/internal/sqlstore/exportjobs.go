@@ -26,7 +26,7 @@ func (s *Store) lockExports(ctx context.Context, c Conn) error {
 const exportJobColumns = "id, client_id, status, request, spec, state, transaction_ms, created_ms, expires_ms, error, exported, owner, lease_ms"
 
 // CreateExportJob implements store.ExportJobs.
-func (s *Store) CreateExportJob(ctx context.Context, j store.ExportJob) error {
+func (s *Store) CreateExportJob(ctx context.Context, j store.ExportJob, keep int) error {
 	return s.Classify(s.b.InTx(ctx, func(c Conn) error {
 		if err := s.lockExports(ctx, c); err != nil {
 			return err
@@ -36,6 +36,13 @@ func (s *Store) CreateExportJob(ctx context.Context, j store.ExportJob) error {
 			return err
 		}
 		if running {
+			return store.ErrConflict
+		}
+		full, err := s.exists(ctx, c, "SELECT 1 FROM export_jobs WHERE client_id = ? LIMIT 1 OFFSET ?", j.ClientID, keep-1)
+		if err != nil {
+			return err
+		}
+		if full {
 			return store.ErrConflict
 		}
 		_, err = c.Exec(ctx, "INSERT INTO export_jobs ("+exportJobColumns+") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, '', 0)",
@@ -147,6 +154,9 @@ func (s *Store) ClaimExportJob(ctx context.Context, owner string, now, until tim
 
 // held reports whether job id is owner's running job, in c.
 func (s *Store) held(ctx context.Context, c Conn, id, owner string) error {
+	if owner == "" {
+		return store.ErrConflict // an unclaimed job is nobody's
+	}
 	ok, err := s.exists(ctx, c, "SELECT 1 FROM export_jobs WHERE id = ? AND owner = ? AND status = ?", id, owner, store.ExportRunning)
 	if err != nil {
 		return err
