@@ -28,7 +28,9 @@ func TestBulkExport(t *testing.T) {
 		env  func(t *testing.T) []string
 	}{
 		{"sqlite", func(*testing.T) []string { return nil }},
-		{"postgres", func(t *testing.T) []string { return []string{"DATABASE_URL=" + harness.PostgresSchema(t, "bulkexport")} }},
+		{"postgres", func(t *testing.T) []string {
+			return []string{"DATABASE_URL=" + harness.PostgresSchema(t, "bulkexport")}
+		}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			s := harness.StartStack(t, harness.StackOptions{FHIREnv: append(tc.env(t),
