@@ -58,7 +58,7 @@ func (x *Exports) Run(ctx context.Context) {
 }
 
 // run works on a claimed job until it is done, fails, is cancelled or
-// ctx ends.
+// ctx ends. The next page is read while the last one is saved.
 func (x *Exports) run(ctx context.Context, j *store.ExportJob) {
 	log := x.o.Logger.With("job", j.ID, "client_id", j.ClientID)
 	var p plan
@@ -74,10 +74,18 @@ func (x *Exports) run(ctx context.Context, j *store.ExportJob) {
 		}
 		log.Info("export job resumed", "step", at.Step, "exported", j.Exported)
 	}
-	for at.Step < len(p.Steps) {
-		err := x.page(ctx, j, &p, &at)
+	readCtx, stopReading := context.WithCancel(ctx)
+	defer stopReading()
+	pages := make(chan page, 1)
+	go x.read(readCtx, p, at, pages)
+	for pg := range pages {
+		err := pg.err
+		if err == nil {
+			err = x.save(ctx, j, pg)
+		}
 		switch {
 		case err == nil:
+			at = pg.next
 			continue
 		case errors.Is(err, store.ErrConflict):
 			log.Info("export job stopped: cancelled, expired or taken over")
@@ -95,16 +103,44 @@ func (x *Exports) run(ctx context.Context, j *store.ExportJob) {
 			return
 		}
 	}
+	if at.Step < len(p.Steps) { // the reader stopped with ctx
+		x.release(j)
+		return
+	}
 	x.finish(ctx, j, store.ExportDone, "")
 	log.Info("export job done", "exported", j.Exported)
 }
 
-// page writes the next page of the current step and saves it with the
-// progress it makes, in one transaction.
-func (x *Exports) page(ctx context.Context, j *store.ExportJob, p *plan, at *progress) error {
+// page is one page read: its lines per file and the progress once saved.
+type page struct {
+	next progress
+	w    *fileWriter
+	err  error
+}
+
+// read reads the job's pages from at on, in order, until the last step
+// ends, a read fails (sent as the last page) or ctx ends.
+func (x *Exports) read(ctx context.Context, p plan, at progress, out chan<- page) {
+	defer close(out)
+	for at.Step < len(p.Steps) {
+		pg := x.readPage(ctx, &p, at)
+		select {
+		case out <- pg:
+		case <-ctx.Done():
+			return
+		}
+		if pg.err != nil {
+			return
+		}
+		at = pg.next
+	}
+}
+
+// readPage reads the page of the current step that follows at.
+func (x *Exports) readPage(ctx context.Context, p *plan, at progress) page {
 	s := p.Steps[at.Step]
-	next := *at
-	var w fileWriter
+	next := at
+	w := &fileWriter{}
 	var err error
 	switch s.Kind {
 	case store.ExportError:
@@ -113,26 +149,27 @@ func (x *Exports) page(ctx context.Context, j *store.ExportJob, p *plan, at *pro
 		}
 		next.Cursor = ""
 	case store.ExportDeleted:
-		err = x.deletedPage(ctx, s, p, &next, &w)
+		err = x.deletedPage(ctx, s, p, &next, w)
 	default:
-		err = x.outputPage(ctx, s, &next, &w)
-	}
-	if err != nil {
-		return err
+		err = x.outputPage(ctx, s, &next, w)
 	}
 	if next.Cursor == "" {
 		next.Step++
 		next.File, next.InFile = 0, 0
 	}
-	state, err := json.Marshal(next)
+	return page{next: next, w: w, err: err}
+}
+
+// save stores a page with the progress it makes, in one transaction.
+func (x *Exports) save(ctx context.Context, j *store.ExportJob, pg page) error {
+	state, err := json.Marshal(pg.next)
 	if err != nil {
 		return err
 	}
-	if err := x.o.Jobs.SaveExportProgress(ctx, j.ID, x.owner, x.o.Now().Add(x.o.Lease), state, w.exported, w.chunks()); err != nil {
+	if err := x.o.Jobs.SaveExportProgress(ctx, j.ID, x.owner, x.o.Now().Add(x.o.Lease), state, pg.w.exported, pg.w.chunks()); err != nil {
 		return err
 	}
-	*at = next
-	j.Exported += w.exported
+	j.Exported += pg.w.exported
 	if x.o.Saved != nil {
 		x.o.Saved(ctx, j.ID, j.Exported)
 	}
