@@ -259,6 +259,21 @@ func TestExportRefusals(t *testing.T) {
 			t.Errorf("%s: %d %s, want %d with an OperationOutcome", tc.name, rec.Code, rec.Body, tc.want)
 		}
 	}
+	// The CapabilityStatement advertises the operations.
+	var cs struct {
+		Rest []struct {
+			Operation []struct {
+				Name       string `json:"name"`
+				Definition struct {
+					Reference string `json:"reference"`
+				} `json:"definition"`
+			} `json:"operation"`
+		} `json:"rest"`
+	}
+	if rec := s.call(http.MethodGet, testBase+"/metadata", "", ""); json.Unmarshal(rec.Body.Bytes(), &cs) != nil || len(cs.Rest) != 1 ||
+		len(cs.Rest[0].Operation) != 3 || cs.Rest[0].Operation[0].Definition.Reference != "http://hl7.org/fhir/uv/bulkdata/OperationDefinition/export" {
+		t.Errorf("metadata rest.operation: %+v", cs.Rest)
+	}
 	// A POST kick-off's body is not read before the client is authorized.
 	if rec := s.call(http.MethodPost, testBase+"/$export", auth.token(t, "app", "user/*.read", ""), "not a Parameters resource",
 		append(asyncJSON, "Content-Type", "text/plain")...); rec.Code != http.StatusForbidden {
@@ -443,6 +458,58 @@ func TestExportResumesAfterRestart(t *testing.T) {
 			if want := searchCount(t, s, tok, typ, ""); got[typ] != want {
 				t.Errorf("%s: exported %d after the restart, _summary=count says %d", typ, got[typ], want)
 			}
+		}
+	})
+}
+
+// TestExportGroup: Group is stored and searchable by member and
+// identifier; Group/{id}/$export exports the compartments of its active
+// Patient members, and nothing of other patients.
+func TestExportGroup(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, b backend) {
+		auth := startAuth(t)
+		cfg := testConfig(t, auth, b)
+		s := startServer(t, cfg)
+		tok := auth.token(t, "backend-a", systemWrite, "")
+		rec := s.call(http.MethodGet, testBase+"/Patient?_count=3", tok, "")
+		var bundle struct {
+			Entry []struct {
+				Resource struct {
+					ID string `json:"id"`
+				} `json:"resource"`
+			} `json:"entry"`
+		}
+		if json.Unmarshal(rec.Body.Bytes(), &bundle) != nil || len(bundle.Entry) != 3 {
+			t.Fatalf("patients: %s", rec.Body)
+		}
+		a, c, inactive := bundle.Entry[0].Resource.ID, bundle.Entry[1].Resource.ID, bundle.Entry[2].Resource.ID
+		group := `{"resourceType":"Group","id":"cohort","type":"person","actual":true,` +
+			`"identifier":[{"system":"urn:example:cohorts","value":"c-1"}],"member":[` +
+			`{"entity":{"reference":"Patient/` + a + `"}},{"entity":{"reference":"` + testBase + `/Patient/` + c + `"}},` +
+			`{"entity":{"reference":"Patient/` + inactive + `"},"inactive":true}]}`
+		if rec := s.call(http.MethodPut, testBase+"/Group/cohort", tok, group, "Content-Type", "application/fhir+json"); rec.Code != http.StatusCreated {
+			t.Fatalf("create Group: %d %s", rec.Code, rec.Body)
+		}
+		if n := searchCount(t, s, tok, "Group", "member=Patient/"+a); n != 1 {
+			t.Errorf("Group?member: %d, want 1", n)
+		}
+		if n := searchCount(t, s, tok, "Group", "identifier=urn:example:cohorts|c-1"); n != 1 {
+			t.Errorf("Group?identifier: %d, want 1", n)
+		}
+		m := waitDone(t, s, tok, kickOff(t, s, tok, "/Group/cohort/$export?_type=Patient,Observation"))
+		got := counts(t, s, tok, m, int(cfg.Export.MaxPerFile))
+		obs := searchCount(t, s, tok, "Observation", "patient="+a) + searchCount(t, s, tok, "Observation", "patient="+c)
+		if len(got) != 2 || got["Patient"] != 2 || got["Observation"] != obs || obs == 0 {
+			t.Errorf("Group export: %v, want the 2 active members and their %d Observations", got, obs)
+		}
+		// The members' resources of one type share files: each file but
+		// the last of a type is full.
+		perFile := int(cfg.Export.MaxPerFile)
+		if want := (2+perFile-1)/perFile + (obs+perFile-1)/perFile; len(m.Output) != want {
+			t.Errorf("%d files %v, want %d", len(m.Output), m.Output, want)
+		}
+		if rec := s.call(http.MethodGet, testBase+"/Group/absent/$export", tok, "", asyncJSON...); rec.Code != http.StatusNotFound {
+			t.Errorf("absent Group: %d, want 404", rec.Code)
 		}
 	})
 }

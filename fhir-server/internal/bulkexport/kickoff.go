@@ -28,9 +28,6 @@ func (x *Exports) kickOff(ctx context.Context, w http.ResponseWriter, r *http.Re
 	if _, err := authorize(ctx, access.Access{Interaction: route.Operation}); err != nil {
 		return err
 	}
-	if rt.Type == "Group" {
-		return fhirerr.Errorf(http.StatusNotFound, "not-supported", "Group/%s not found: this server keeps no Group resources; export all patients with Patient/$export", rt.ID)
-	}
 	if !respondAsync(r.Header.Values("Prefer")) {
 		return invalid("a bulk data kick-off needs the header Prefer: respond-async")
 	}
@@ -106,8 +103,14 @@ func (x *Exports) plan(ctx context.Context, rt route.Route, params url.Values, a
 		return p, err
 	}
 	candidates := search.Types()
-	if rt.Type == "Patient" {
+	if rt.Type != "" {
 		candidates = slices.DeleteFunc(candidates, func(t string) bool { return !inPatientCompartment(t) })
+	}
+	var members []string
+	if rt.Type == "Group" {
+		if members, err = x.groupMembers(ctx, rt.ID, authorize); err != nil {
+			return p, err
+		}
 	}
 	types := candidates
 	if vs := params[paramType]; len(vs) > 0 {
@@ -119,7 +122,7 @@ func (x *Exports) plan(ctx context.Context, rt route.Route, params url.Values, a
 				case !search.KnownType(t):
 					return p, invalid("_type names %q, which is no resource type of this server", t)
 				case !slices.Contains(candidates, t):
-					return p, invalid("_type names %q, which lies outside the patient compartment Patient/$export exports", t)
+					return p, invalid("_type names %q, which lies outside the patient compartment a Patient or Group export is confined to", t)
 				case !slices.Contains(types, t):
 					types = append(types, t)
 				}
@@ -159,6 +162,15 @@ func (x *Exports) plan(ctx context.Context, rt route.Route, params url.Values, a
 				return p, err
 			}
 			out.Clauses = append(out.Clauses, lu.Clauses...)
+		}
+		if rt.Type == "Group" {
+			// The members' compartments, one after the other.
+			for _, m := range members {
+				s := out
+				s.Compartment = &search.Compartment{Type: "Patient", ID: m}
+				p.Steps = append(p.Steps, s)
+			}
+			continue
 		}
 		p.Steps = append(p.Steps, out)
 		// Deletions carry no body to judge a granular scope's

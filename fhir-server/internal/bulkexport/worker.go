@@ -155,7 +155,10 @@ func (x *Exports) readPage(ctx context.Context, p *plan, at progress) page {
 	}
 	if next.Cursor == "" {
 		next.Step++
-		next.File, next.InFile = 0, 0
+		// Steps of one kind and type (a Group's members) share files.
+		if next.Step == len(p.Steps) || !sameFiles(s, p.Steps[next.Step]) {
+			next.File, next.InFile = 0, 0
+		}
 	}
 	return page{next: next, w: w, err: err}
 }
@@ -329,4 +332,11 @@ func (at *progress) open(maxPerFile int64) {
 		at.Files++
 		at.File, at.InFile = at.Files, 0
 	}
+}
+
+// sameFiles reports whether steps a and b write the same kind of file.
+func sameFiles(a, b step) bool {
+	ak, at := a.fileKind()
+	bk, bt := b.fileKind()
+	return ak == bk && at == bt
 }

@@ -41,6 +41,7 @@ type Operation struct {
 var ExportOperations = []Operation{
 	{Name: "export", Definition: "http://hl7.org/fhir/uv/bulkdata/OperationDefinition/export"},
 	{Name: "patient-export", Definition: "http://hl7.org/fhir/uv/bulkdata/OperationDefinition/patient-export"},
+	{Name: "group-export", Definition: "http://hl7.org/fhir/uv/bulkdata/OperationDefinition/group-export"},
 }
 
 // Security is the rest.security section, filled by the security layer.
