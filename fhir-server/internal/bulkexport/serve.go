@@ -1,6 +1,7 @@
 package bulkexport
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -100,14 +101,16 @@ func (x *Exports) status(ctx context.Context, w http.ResponseWriter, j *store.Ex
 	if err != nil {
 		return err
 	}
-	body, err := json.Marshal(x.manifest(j, files))
-	if err != nil {
+	var body bytes.Buffer
+	enc := json.NewEncoder(&body)
+	enc.SetEscapeHTML(false) // the request URL keeps its & as written
+	if err := enc.Encode(x.manifest(j, files)); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
 	w.Header().Set("Expires", j.Expires.UTC().Format(http.TimeFormat))
 	w.WriteHeader(http.StatusOK)
-	_, _ = w.Write(body)
+	_, _ = w.Write(body.Bytes())
 	return nil
 }
 
