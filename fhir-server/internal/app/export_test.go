@@ -513,3 +513,28 @@ func TestExportGroup(t *testing.T) {
 		}
 	})
 }
+
+// TestExportAcrossReplicas: two servers on one PostgreSQL are one
+// export service: a job started through one is run, polled, downloaded
+// and cancelled through the other.
+func TestExportAcrossReplicas(t *testing.T) {
+	auth := startAuth(t)
+	cfg := testConfig(t, auth, backends[1])
+	one := startServer(t, cfg)
+	other := cfg
+	other.DataDir, other.Demo = t.TempDir(), false // its own audit journal
+	two := startServer(t, other)
+	tok := auth.token(t, "backend-a", systemRead, "")
+	status := kickOff(t, one, tok, "/$export?_type=Patient,Encounter")
+	one.close() // from here on only the other answers, and runs what is left of the job
+	m := waitDone(t, two, tok, status)
+	got := counts(t, two, tok, m, int(cfg.Export.MaxPerFile))
+	for _, typ := range []string{"Patient", "Encounter"} {
+		if want := searchCount(t, two, tok, typ, ""); got[typ] != want || want == 0 {
+			t.Errorf("%s: exported %d, _summary=count says %d", typ, got[typ], want)
+		}
+	}
+	if rec := two.call(http.MethodDelete, status, tok, ""); rec.Code != http.StatusAccepted {
+		t.Errorf("cancel through the other replica: %d", rec.Code)
+	}
+}
