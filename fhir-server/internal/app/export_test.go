@@ -333,6 +333,13 @@ func TestExportParameters(t *testing.T) {
 			t.Errorf("deleted: %s", s)
 		}
 
+		// A SMART v2 scope serves as its v1 equivalent.
+		v2 := auth.token(t, "backend-v2", "system/*.rs", "")
+		m = waitDone(t, s, v2, kickOff(t, s, v2, "/$export?_type=Encounter"))
+		if got := counts(t, s, v2, m, max); got["Encounter"] != searchCount(t, s, tok, "Encounter", "") {
+			t.Errorf("system/*.rs exported %v", got)
+		}
+
 		// A granular scope: only laboratory Observations, nothing else.
 		lab := auth.token(t, "backend-lab", "system/Observation.rs?category=laboratory", "")
 		m = waitDone(t, s, lab, kickOff(t, s, lab, "/$export?_type=Observation,Patient"))
