@@ -402,6 +402,7 @@ func TestExportCancelAndExpiry(t *testing.T) {
 
 		cfg.Export.Expiry = time.Millisecond
 		s = startServer(t, cfg)
+		tok = auth.token(t, "backend-expiry", systemRead, "") // a client with room
 		status = kickOff(t, s, tok, "/$export?_type=Patient")
 		for {
 			rec := s.call(http.MethodGet, status, tok, "")
