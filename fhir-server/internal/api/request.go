@@ -90,6 +90,9 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request, out *outcome.Out
 	if routeErr != nil {
 		return routeErr
 	}
+	if out.Route.Interaction == route.Operation {
+		return h.serveExport(w, r, out)
+	}
 	c := newCall(r.Method, out.Route)
 	raw := rawBinary(out.Route, r)
 	ct := ""

@@ -30,7 +30,7 @@ import (
 // types are the resource types the server holds.
 var types = []string{
 	"AllergyIntolerance", "AuditEvent", "Binary", "Condition", "DocumentReference",
-	"Encounter", "Immunization", "Location", "Medication", "MedicationRequest",
+	"Encounter", "Group", "Immunization", "Location", "Medication", "MedicationRequest",
 	"MedicationStatement", "Observation", "Organization", "Patient", "Practitioner", "Procedure",
 }
 
