@@ -19,7 +19,7 @@ var (
 	supportedScope = []string{
 		"openid", "fhirUser", "profile", "launch", "launch/patient", "launch/encounter", "offline_access", "online_access",
 		"patient/*.read", "patient/*.rs", "user/*.read", "user/*.rs", "user/*.write",
-		"system/*.read", "system/*.write",
+		"system/*.read", "system/*.rs", "system/*.write",
 	}
 	capabilities = []string{
 		"launch-standalone", "launch-ehr", "client-public", "client-confidential-symmetric", "client-confidential-asymmetric",
