@@ -11,6 +11,8 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"runtime/debug"
+	"strings"
 	"time"
 
 	"github.com/smartgate/fhir-server/internal/admission"
@@ -20,6 +22,7 @@ import (
 	"github.com/smartgate/fhir-server/internal/capability"
 	"github.com/smartgate/fhir-server/internal/config"
 	"github.com/smartgate/fhir-server/internal/demo"
+	"github.com/smartgate/fhir-server/internal/idle"
 	"github.com/smartgate/fhir-server/internal/metrics"
 	"github.com/smartgate/fhir-server/internal/store"
 	"github.com/smartgate/fhir-server/internal/store/auditlog"
@@ -131,10 +134,37 @@ func (a *App) build(ctx context.Context) error {
 	}
 	adm.Logger, adm.Metrics, adm.Refuse = log.With("component", "admission"), a.Metrics, api.WriteError
 	handler = admission.Handler(handler, adm)
+	// Requests to the API are work; once they stop, memory is given back.
+	base := cfg.BasePath()
+	quiet := &idle.Watch{Counts: func(r *http.Request) bool {
+		return r.URL.Path == base || strings.HasPrefix(r.URL.Path, base+"/")
+	}}
+	handler = quiet.Handler(handler)
+	go func() {
+		t := time.NewTicker(idleAfter)
+		defer t.Stop()
+		quiet.Run(ctx, t.C, a.trim)
+	}()
 	// Outermost: request ids, GET /metrics, request metrics and log lines;
 	// nosniff on every response.
-	a.Handler = api.NoSniff(a.Metrics.Middleware(cfg.BasePath(), cfg.Metrics.Token, log, handler))
+	a.Handler = api.NoSniff(a.Metrics.Middleware(base, cfg.Metrics.Token, log, handler))
 	return nil
+}
+
+// idleAfter is how long the API must go without a request before the
+// server gives memory back (see trim).
+const idleAfter = 30 * time.Second
+
+// trim gives back what the last burst of requests left in memory: the
+// SQLite page caches of connections not in use, then the Go heap freed
+// since (the runtime would return it over minutes).
+func (a *App) trim(ctx context.Context) {
+	if s, ok := a.Store.Store.(interface{ Shrink(context.Context) error }); ok {
+		if err := s.Shrink(ctx); err != nil && ctx.Err() == nil {
+			a.log.Warn("idle: shrinking the database caches failed", "err", err)
+		}
+	}
+	debug.FreeOSMemory()
 }
 
 // Close ends the background work, stores the AuditEvents still

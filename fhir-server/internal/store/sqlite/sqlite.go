@@ -17,10 +17,12 @@ package sqlite
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"net/url"
 	"path/filepath"
 	"runtime"
+	"time"
 
 	_ "modernc.org/sqlite" // registers the "sqlite" driver
 
@@ -31,6 +33,7 @@ import (
 // Store is the SQLite backend.
 type Store struct {
 	*sqlstore.Store
+	dbs []*backend // fhir.db and audit.db
 }
 
 var _ store.Store = (*Store)(nil)
@@ -73,7 +76,47 @@ func Open(ctx context.Context, path string, opts store.Options) (*Store, error) 
 		main.Close()
 		return nil, fmt.Errorf("sqlite: %w", err)
 	}
-	return &Store{Store: s}, nil
+	return &Store{Store: s, dbs: []*backend{main, audit}}, nil
+}
+
+// Shrink hands back the memory of the page caches of the connections
+// not in use (SQLite's shrink_memory): the server calls it once it has
+// gone idle, as a burst of requests can leave each connection's cache
+// at its 16 MiB (64 MiB for the writer) long after it ends. The caches
+// fill again from the operating system's file cache as requests come.
+func (s *Store) Shrink(ctx context.Context) error {
+	var errs []error
+	for _, b := range s.dbs {
+		errs = append(errs, shrink(ctx, b.writer), shrink(ctx, b.reader.db))
+	}
+	return errors.Join(errs...)
+}
+
+// shrink runs shrink_memory on each open connection of db, taking them
+// all at once so that each is reached. It gives up after a second rather
+// than wait on a request that holds one connection and wants another.
+func shrink(ctx context.Context, db *sql.DB) error {
+	ctx, cancel := context.WithTimeout(ctx, time.Second)
+	defer cancel()
+	var conns []*sql.Conn
+	defer func() {
+		for _, c := range conns {
+			c.Close()
+		}
+	}()
+	for range db.Stats().OpenConnections {
+		c, err := db.Conn(ctx)
+		if err != nil {
+			return err
+		}
+		conns = append(conns, c)
+	}
+	for _, c := range conns {
+		if _, err := c.ExecContext(ctx, "PRAGMA shrink_memory"); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // openDB opens the database file at path, applies migs, and returns its
