@@ -209,6 +209,14 @@ func TestExportSystem(t *testing.T) {
 		for searchCount(t, s, auditor, "AuditEvent", "subtype=operation") < want {
 			time.Sleep(10 * time.Millisecond)
 		}
+		// AuditEvents, kept in the audit log, are exported from it: those
+		// recorded before the kick-off at least, and no more than it holds
+		// after (the polls of the export add to it).
+		before := searchCount(t, s, auditor, "AuditEvent", "subtype=operation")
+		am := waitDone(t, s, auditor, kickOff(t, s, auditor, "/$export?_type=AuditEvent&_typeFilter="+url.QueryEscape("AuditEvent?subtype=operation")))
+		if n, after := counts(t, s, auditor, am, int(cfg.Export.MaxPerFile))["AuditEvent"], searchCount(t, s, auditor, "AuditEvent", "subtype=operation"); n < before || n > after {
+			t.Errorf("exported %d AuditEvents, want from %d to %d", n, before, after)
+		}
 
 		// A completed job does not block the next.
 		kickOff(t, s, tok, "/$export?_type=Patient")
