@@ -123,6 +123,19 @@ func testExportScan(t *testing.T, f *fixture) {
 	if got := f.scanAll(store.ExportScan{Type: "Observation", Count: 2, Cursor: p.NextCursor}); !slices.Equal(got, []string{"o54", "onone", "o7", "o8"}) {
 		t.Errorf("after the cursor: %v", got)
 	}
+	// A next-page cursor of the unsorted search of the same conditions
+	// (what an export saved before it read this way) resumes there.
+	q := query("Observation")
+	q.Count = 2
+	sp := f.search(q)
+	if got := f.scanAll(store.ExportScan{Type: "Observation", Count: 2, Cursor: sp.NextCursor}); !slices.Equal(got, []string{"o54", "onone", "o7", "o8"}) {
+		t.Errorf("after a search's cursor: %v", got)
+	}
+	q = query("Observation", labC)
+	q.Count = 1
+	if _, err := sc.ExportScan(f.ctx, store.ExportScan{Type: "Observation", Cursor: f.search(q).NextCursor}); !errors.Is(err, store.ErrBadCursor) {
+		t.Errorf("the cursor of a search of other conditions: %v, want ErrBadCursor", err)
+	}
 	for _, bad := range []string{"x", "-1", "0", "1e3"} {
 		if _, err := sc.ExportScan(f.ctx, store.ExportScan{Type: "Observation", Cursor: bad}); !errors.Is(err, store.ErrBadCursor) {
 			t.Errorf("cursor %q: %v, want ErrBadCursor", bad, err)

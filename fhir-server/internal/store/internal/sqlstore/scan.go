@@ -13,18 +13,15 @@ import (
 // pk > cursor, which the (type, deleted) index serves in order when no
 // clause needs an index table first.
 func (e *Engine) ExportScan(ctx context.Context, c Conn, s store.ExportScan) (*store.Page, error) {
-	var after int64
-	if s.Cursor != "" {
-		n, err := strconv.ParseInt(s.Cursor, 10, 64)
-		if err != nil || n <= 0 {
-			return nil, store.ErrBadCursor
-		}
-		after = n
+	q := &search.Query{Type: s.Type, Clauses: s.Clauses, Compartment: s.Compartment}
+	after, err := e.scanCursor(s, q)
+	if err != nil {
+		return nil, err
 	}
 	count := e.pageSize(s.Count)
 	b := &sqlb{}
 	b.w("SELECT r.pk, r.id, r.version, r.last_updated, r.body FROM resources r WHERE ")
-	if err := e.writeWhere(b, &search.Query{Type: s.Type, Clauses: s.Clauses, Compartment: s.Compartment}); err != nil {
+	if err := e.writeWhere(b, q); err != nil {
 		return nil, err
 	}
 	if s.Patients != nil {
@@ -59,4 +56,23 @@ func (e *Engine) ExportScan(ctx context.Context, c Conn, s store.ExportScan) (*s
 		page.NextCursor = strconv.FormatInt(last, 10)
 	}
 	return page, nil
+}
+
+// scanCursor is the primary key a scan resumes after: its own cursor, or
+// the next-page cursor of the unsorted search of the same conditions
+// (which pages by primary key too), so that an export saved while it
+// read by searching resumes exactly.
+func (e *Engine) scanCursor(s store.ExportScan, q *search.Query) (int64, error) {
+	if s.Cursor == "" {
+		return 0, nil
+	}
+	if n, err := strconv.ParseInt(s.Cursor, 10, 64); err == nil && n > 0 {
+		return n, nil
+	}
+	if s.Patients == nil {
+		if c, _, err := decodeCursor(s.Cursor, e.searchHash(q), 0); err == nil && c != nil && !c.Prev {
+			return c.PK, nil
+		}
+	}
+	return 0, store.ErrBadCursor
 }
