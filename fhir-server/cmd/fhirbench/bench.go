@@ -79,8 +79,24 @@ func bench(ctx context.Context, name string, o options, d *dataset, out io.Write
 		return err
 	}
 
-	// GET Patient/{id} beside a trivial handler serving the same bytes.
-	sample, err := get(ctx, client, srv.URL+"/STU3/Patient/"+d.patients[0])
+	if o.only != "export" {
+		if err := readBench(ctx, name, o, d, srv.URL, client, out, rep); err != nil {
+			return err
+		}
+	}
+	// The export runs in the fhir-server binary on the same store, alone.
+	srv.Close()
+	closed = true
+	if err := a.Close(context.Background()); err != nil {
+		return err
+	}
+	return exportBench(ctx, name, cfg, out, rep)
+}
+
+// readBench measures GET Patient/{id} beside a trivial handler serving
+// the same bytes, and the latency of the searches, on the server at base.
+func readBench(ctx context.Context, name string, o options, d *dataset, base string, client *http.Client, out io.Writer, rep *benchreport.Reporter) error {
+	sample, err := get(ctx, client, base+"/STU3/Patient/"+d.patients[0])
 	if err != nil {
 		return err
 	}
@@ -95,7 +111,7 @@ func bench(ctx context.Context, name string, o options, d *dataset, out io.Write
 	// of other work on the machine does not decide the ratio.
 	var apiRate, ceiling float64
 	for range 2 {
-		r, err := throughput(ctx, client, o, func(i int) string { return srv.URL + "/STU3/Patient/" + patients[i%len(patients)] })
+		r, err := throughput(ctx, client, o, func(i int) string { return base + "/STU3/Patient/" + patients[i%len(patients)] })
 		if err != nil {
 			return err
 		}
@@ -119,23 +135,14 @@ func bench(ctx context.Context, name string, o options, d *dataset, out io.Write
 
 	obs := d.obsQuery
 	if err := latency(ctx, client, out, rep, o.queries, name+": Observation?patient=X&code=Y", func(i int) string {
-		return srv.URL + "/STU3/Observation?" + escapeQuery(obs[i%len(obs)])
+		return base + "/STU3/Observation?" + escapeQuery(obs[i%len(obs)])
 	}); err != nil {
 		return err
 	}
 	nhs := d.nhs
-	if err := latency(ctx, client, out, rep, o.queries, name+": Patient?identifier=system|value", func(i int) string {
-		return srv.URL + "/STU3/Patient?identifier=" + url.QueryEscape(nhs[(i*7919)%len(nhs)])
-	}); err != nil {
-		return err
-	}
-	// The export runs in the fhir-server binary on the same store, alone.
-	srv.Close()
-	closed = true
-	if err := a.Close(context.Background()); err != nil {
-		return err
-	}
-	return exportBench(ctx, name, cfg, out, rep)
+	return latency(ctx, client, out, rep, o.queries, name+": Patient?identifier=system|value", func(i int) string {
+		return base + "/STU3/Patient?identifier=" + url.QueryEscape(nhs[(i*7919)%len(nhs)])
+	})
 }
 
 func escapeQuery(q string) string {

@@ -29,6 +29,7 @@ type options struct {
 	duration    time.Duration
 	queries     int
 	backends    string
+	only        string // "export": load, then measure the export alone
 }
 
 func main() {
@@ -39,8 +40,13 @@ func main() {
 	flag.DurationVar(&o.duration, "d", 5*time.Second, "duration of each throughput run")
 	flag.IntVar(&o.queries, "q", 1000, "searches per latency figure")
 	flag.StringVar(&o.backends, "backend", "auto", benchrun.BackendUsage)
+	flag.StringVar(&o.only, "only", "", `"export": load the data set, then measure $export alone (no reads, no searches)`)
 	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile to this file")
 	flag.Parse()
+	if o.only != "" && o.only != "export" {
+		fmt.Fprintf(os.Stderr, "fhirbench: -only %q: the one step measured alone is \"export\"\n", o.only)
+		os.Exit(2)
+	}
 
 	stopProfile, err := benchrun.CPUProfile(*cpuprofile)
 	if err != nil {

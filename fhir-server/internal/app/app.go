@@ -215,7 +215,7 @@ func (a *App) startExports(ctx context.Context) error {
 	}
 	cfg := a.Config
 	x, err := bulkexport.New(bulkexport.Options{
-		Jobs: jobs, Reader: a.Store, BaseURL: cfg.BaseURL,
+		Jobs: jobs, Reader: a.Store, Scanner: a.Store, BaseURL: cfg.BaseURL,
 		MaxPerFile: cfg.Export.MaxPerFile, Expiry: cfg.Export.Expiry, Concurrency: cfg.Export.Concurrency,
 		MaxJobsPerClient: cfg.Export.MaxJobsPerClient,
 		PollInterval:     cfg.Export.PollInterval, Lease: cfg.Export.Lease,

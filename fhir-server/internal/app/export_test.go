@@ -209,6 +209,14 @@ func TestExportSystem(t *testing.T) {
 		for searchCount(t, s, auditor, "AuditEvent", "subtype=operation") < want {
 			time.Sleep(10 * time.Millisecond)
 		}
+		// AuditEvents, kept in the audit log, are exported from it: those
+		// recorded before the kick-off at least, and no more than it holds
+		// after (the polls of the export add to it).
+		before := searchCount(t, s, auditor, "AuditEvent", "subtype=operation")
+		am := waitDone(t, s, auditor, kickOff(t, s, auditor, "/$export?_type=AuditEvent&_typeFilter="+url.QueryEscape("AuditEvent?subtype=operation")))
+		if n, after := counts(t, s, auditor, am, int(cfg.Export.MaxPerFile))["AuditEvent"], searchCount(t, s, auditor, "AuditEvent", "subtype=operation"); n < before || n > after {
+			t.Errorf("exported %d AuditEvents, want from %d to %d", n, before, after)
+		}
 
 		// A completed job does not block the next.
 		kickOff(t, s, tok, "/$export?_type=Patient")
@@ -507,11 +515,19 @@ func TestExportGroup(t *testing.T) {
 		if n := searchCount(t, s, tok, "Group", "identifier=urn:example:cohorts|c-1"); n != 1 {
 			t.Errorf("Group?identifier: %d, want 1", n)
 		}
+		// An Observation in the compartments of both members (subject and
+		// performer) is exported once (counts fails on a repeated id).
+		shared := postID(t, s, tok, "Observation", `{"resourceType":"Observation","status":"final","code":{"text":"shared"},`+
+			`"subject":{"reference":"Patient/`+a+`"},"performer":[{"reference":"Patient/`+c+`"}]}`)
 		m := waitDone(t, s, tok, kickOff(t, s, tok, "/Group/cohort/$export?_type=Patient,Observation"))
 		got := counts(t, s, tok, m, int(cfg.Export.MaxPerFile))
-		obs := searchCount(t, s, tok, "Observation", "patient="+a) + searchCount(t, s, tok, "Observation", "patient="+c)
-		if len(got) != 2 || got["Patient"] != 2 || got["Observation"] != obs || obs == 0 {
-			t.Errorf("Group export: %v, want the 2 active members and their %d Observations", got, obs)
+		// What each member's own token finds in its compartment, less
+		// the one Observation in both.
+		inA := searchCount(t, s, auth.token(t, "app", "patient/*.read", a), "Observation", "")
+		inC := searchCount(t, s, auth.token(t, "app", "patient/*.read", c), "Observation", "")
+		obs := inA + inC - 1
+		if len(got) != 2 || got["Patient"] != 2 || got["Observation"] != obs || inA < 2 || inC < 2 {
+			t.Errorf("Group export: %v, want the 2 active members and their %d Observations (%d and %d, %s in both)", got, obs, inA, inC, shared)
 		}
 		// The members' resources of one type share files: each file but
 		// the last of a type is full.
@@ -523,6 +539,44 @@ func TestExportGroup(t *testing.T) {
 			t.Errorf("absent Group: %d, want 404", rec.Code)
 		}
 	})
+}
+
+// TestExportPatients: Patient/$export holds the resources of the
+// compartment types that are in some patient's compartment, and none
+// that names no patient.
+func TestExportPatients(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, b backend) {
+		auth := startAuth(t)
+		cfg := testConfig(t, auth, b)
+		s := startServer(t, cfg)
+		tok := auth.token(t, "backend-a", systemWrite, "")
+		orphan := postID(t, s, tok, "Observation", `{"resourceType":"Observation","status":"final","code":{"text":"of no patient"}}`)
+		m := waitDone(t, s, tok, kickOff(t, s, tok, "/Patient/$export?_type=Patient,Observation"))
+		got := counts(t, s, tok, m, int(cfg.Export.MaxPerFile))
+		if want := searchCount(t, s, tok, "Observation", "") - 1; got["Observation"] != want || got["Patient"] != searchCount(t, s, tok, "Patient", "") || len(got) != 2 {
+			t.Errorf("Patient export: %v, want every Patient and %d Observations (all but %s)", got, want, orphan)
+		}
+		for _, f := range m.Output {
+			for _, r := range fileLines(t, s, tok, f) {
+				if r["id"] == orphan {
+					t.Errorf("Observation/%s, in no patient's compartment, exported", orphan)
+				}
+			}
+		}
+	})
+}
+
+// postID creates a resource and returns its id.
+func postID(t *testing.T, s *server, tok, typ, body string) string {
+	t.Helper()
+	rec := s.call(http.MethodPost, testBase+"/"+typ, tok, body, "Content-Type", "application/fhir+json")
+	var r struct {
+		ID string `json:"id"`
+	}
+	if rec.Code != http.StatusCreated || json.Unmarshal(rec.Body.Bytes(), &r) != nil || r.ID == "" {
+		t.Fatalf("create %s: %d %s", typ, rec.Code, rec.Body)
+	}
+	return r.ID
 }
 
 // TestExportAcrossReplicas: two servers on one PostgreSQL are one

@@ -26,11 +26,13 @@ const (
 	DefaultPage          = 500
 )
 
-// Options configure Exports. Jobs, Reader and BaseURL are required.
+// Options configure Exports. Jobs, Reader, Scanner and BaseURL are
+// required.
 type Options struct {
 	Jobs    store.ExportJobs
-	Reader  store.Reader // the store resources are exported from
-	BaseURL string       // the public FHIR base: status and file URLs are built from it
+	Reader  store.Reader        // the store resources are exported from
+	Scanner store.ExportScanner // the same store's reading for export
+	BaseURL string              // the public FHIR base: status and file URLs are built from it
 	// MaxPerFile bounds the resources (lines) of one file; Expiry is how
 	// long a job and its files are kept after it ends; Concurrency bounds
 	// the jobs running at once over all servers on the database.
@@ -46,7 +48,7 @@ type Options struct {
 	// Lease is how long a job stays with a server that stopped without
 	// releasing it (a crash) before another takes it up.
 	Lease time.Duration
-	Page  int // resources per store search (DefaultPage)
+	Page  int // resources per store read (DefaultPage)
 	// SearchLimits bound a _typeFilter's search as any search.
 	MaxParameters, MaxValues int
 	Logger                   *slog.Logger
@@ -73,7 +75,7 @@ type Authorizer func(ctx context.Context, a access.Access) (access.Grant, error)
 
 // New builds Exports from o, filling in defaults.
 func New(o Options) (*Exports, error) {
-	if o.Jobs == nil || o.Reader == nil {
+	if o.Jobs == nil || o.Reader == nil || o.Scanner == nil {
 		return nil, fmt.Errorf("bulkexport: no store")
 	}
 	if u, err := url.Parse(o.BaseURL); err != nil || u.Scheme == "" || u.Host == "" {

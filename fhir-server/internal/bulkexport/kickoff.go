@@ -163,14 +163,16 @@ func (x *Exports) plan(ctx context.Context, rt route.Route, params url.Values, a
 			}
 			out.Clauses = append(out.Clauses, lu.Clauses...)
 		}
-		if rt.Type == "Group" {
-			// The members' compartments, one after the other.
-			for _, m := range members {
-				s := out
-				s.Compartment = &search.Compartment{Type: "Patient", ID: m}
-				p.Steps = append(p.Steps, s)
-			}
+		switch rt.Type {
+		case "Group":
+			// In one of the members' compartments, each resource once.
+			out.Patients = &store.PatientSet{IDs: members}
+			p.Steps = append(p.Steps, out)
 			continue
+		case "Patient":
+			// In some patient's compartment: a resource of these types
+			// that names no patient is no patient's data.
+			out.Patients = &store.PatientSet{}
 		}
 		p.Steps = append(p.Steps, out)
 		// Deletions carry no body to judge a granular scope's

@@ -15,19 +15,21 @@ type plan struct {
 }
 
 // step is one pass of the worker: the resources of one type (kind
-// store.ExportOutput, searched with Clauses and Compartment), the
-// deletions of one type since Since (store.ExportDeleted), or the
-// OperationOutcomes of Refusals (store.ExportError).
+// store.ExportOutput, read with Clauses and Compartment as a search
+// would find them, and only those in the compartments of Patients when
+// set), the deletions of one type since Since (store.ExportDeleted), or
+// the OperationOutcomes of Refusals (store.ExportError).
 type step struct {
 	Kind        string              `json:"kind"`
 	Type        string              `json:"type,omitempty"`
 	Clauses     []search.Clause     `json:"clauses,omitempty"`
 	Compartment *search.Compartment `json:"compartment,omitempty"`
+	Patients    *store.PatientSet   `json:"patients,omitempty"`
 	Refusals    []string            `json:"refusals,omitempty"`
 }
 
 // progress is where the worker is (store.ExportJob.State): the step, the
-// store's cursor within it, and the files being written. A file takes
+// store's cursor within it (store.ExportScan's, or History's), and the files being written. A file takes
 // the lines of one step up to the per-file limit; errors share one file
 // across steps.
 type progress struct {

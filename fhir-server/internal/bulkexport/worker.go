@@ -11,7 +11,6 @@ import (
 
 	"github.com/smartgate/fhir-server/internal/bulk"
 	"github.com/smartgate/fhir-server/internal/fhirerr"
-	"github.com/smartgate/fhir-server/internal/search"
 	"github.com/smartgate/fhir-server/internal/store"
 )
 
@@ -155,7 +154,7 @@ func (x *Exports) readPage(ctx context.Context, p *plan, at progress) page {
 	}
 	if next.Cursor == "" {
 		next.Step++
-		// Steps of one kind and type (a Group's members) share files.
+		// Steps of one kind and type share files.
 		if next.Step == len(p.Steps) || !sameFiles(s, p.Steps[next.Step]) {
 			next.File, next.InFile = 0, 0
 		}
@@ -186,11 +185,10 @@ func (x *Exports) outputPage(ctx context.Context, s step, at *progress, w *fileW
 	if at.File != 0 && at.InFile < x.o.MaxPerFile {
 		room -= at.InFile
 	}
-	q := &search.Query{
-		Type: s.Type, Clauses: s.Clauses, Compartment: s.Compartment, Cursor: at.Cursor,
-		Count: int(min(int64(x.o.Page), room)), Total: search.TotalNone,
-	}
-	pg, err := x.o.Reader.Search(ctx, q)
+	pg, err := x.o.Scanner.ExportScan(ctx, store.ExportScan{
+		Type: s.Type, Clauses: s.Clauses, Compartment: s.Compartment, Patients: s.Patients,
+		Cursor: at.Cursor, Count: int(min(int64(x.o.Page), room)),
+	})
 	if err != nil {
 		return err
 	}

@@ -123,4 +123,10 @@ CREATE TABLE IF NOT EXISTS export_chunks (
 	data BYTEA NOT NULL,
 	PRIMARY KEY (job_id, number, chunk)
 );
+`,
+	// A type's current resources in primary-key order, as an export reads
+	// them (store.ExportScan) and a search without clauses or sort pages
+	// through them.
+	`
+CREATE INDEX IF NOT EXISTS resources_type_live ON resources (type, deleted, pk);
 `}

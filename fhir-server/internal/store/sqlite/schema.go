@@ -124,6 +124,12 @@ CREATE TABLE IF NOT EXISTS export_chunks (
 	data BLOB NOT NULL,
 	PRIMARY KEY (job_id, number, chunk)
 );
+`,
+	// A type's current resources in primary-key order, as an export reads
+	// them (store.ExportScan) and a search without clauses or sort pages
+	// through them (SQLite: every index ends with the rowid).
+	`
+CREATE INDEX IF NOT EXISTS resources_type_live ON resources (type, deleted);
 `}
 
 // auditMigrations are those of audit.db, in the same way.

@@ -39,9 +39,10 @@ type Store struct {
 var _ store.Store = (*Store)(nil)
 
 var dialect = sqlstore.Dialect{
-	Name:     "sqlite",
-	Contains: func(col, arg string) string { return "instr(" + col + ", " + arg + ") > 0" },
-	NoIndex:  func(col string) string { return "+" + col },
+	Name:         "sqlite",
+	Contains:     func(col, arg string) string { return "instr(" + col + ", " + arg + ") > 0" },
+	NoIndex:      func(col string) string { return "+" + col },
+	ReleaseCache: "PRAGMA shrink_memory",
 }
 
 // AuditPath is the audit log's file of the store whose database is at

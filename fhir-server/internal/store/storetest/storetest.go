@@ -91,6 +91,7 @@ func RunTests(t *testing.T, newStore func(t *testing.T) store.Store) {
 		{"AuditTxOrder", testAuditTxOrder},
 		{"ExportJobs", testExportJobs},
 		{"ExportJobClaims", testExportJobClaims},
+		{"ExportScan", testExportScan},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

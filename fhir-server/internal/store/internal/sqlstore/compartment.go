@@ -24,13 +24,49 @@ func resourceRow(alias, typ string) rowExprs {
 // maxViaDepth bounds chains of via references (Binary <- DocumentReference).
 const maxViaDepth = 3
 
+// membership writes the condition a compartment_member row (alias m)
+// meets when it puts its resource inside the compartments looked for.
+type membership func(b *sqlb, m string)
+
+// inCompartment is the membership of comp.
+func inCompartment(comp *search.Compartment) membership {
+	return func(b *sqlb, m string) {
+		b.w(m, ".comp_type = ").a(comp.Type).w(" AND ", m, ".comp_id = ").a(comp.ID)
+	}
+}
+
+// inPatients is the membership of the compartments of the patients ids,
+// or of any patient when ids is empty. The row's own memberships are few:
+// they are looked up by the row (the primary key) and tested against the
+// list, never the list's members looked up one by one for each row.
+func (e *Engine) inPatients(ids []string) membership {
+	return func(b *sqlb, m string) {
+		b.w(m, ".comp_type = ").a(store.CompartmentType)
+		if len(ids) == 0 {
+			return
+		}
+		col := m + ".comp_id"
+		if e.d.NoIndex != nil {
+			col = e.d.NoIndex(col)
+		}
+		b.w(" AND ", col, " IN (")
+		for i, id := range ids {
+			if i > 0 {
+				b.w(", ")
+			}
+			b.a(id)
+		}
+		b.w(")")
+	}
+}
+
 // writeCompartment writes a condition true when the row is inside comp,
 // or for types the compartment does not restrict.
 func (e *Engine) writeCompartment(b *sqlb, comp *search.Compartment, row rowExprs) {
-	e.writeCompartmentDepth(b, comp, row, 0)
+	e.writeCompartmentDepth(b, inCompartment(comp), row, 0)
 }
 
-func (e *Engine) writeCompartmentDepth(b *sqlb, comp *search.Compartment, row rowExprs, depth int) {
+func (e *Engine) writeCompartmentDepth(b *sqlb, comp membership, row rowExprs, depth int) {
 	if row.typ != "" {
 		e.writeTypeCompartment(b, comp, row, row.typ, depth)
 		return
@@ -70,7 +106,7 @@ func (e *Engine) restrictedTypes() []string {
 	return out
 }
 
-func (e *Engine) writeTypeCompartment(b *sqlb, comp *search.Compartment, row rowExprs, typ string, depth int) {
+func (e *Engine) writeTypeCompartment(b *sqlb, comp membership, row rowExprs, typ string, depth int) {
 	if !e.opts.Restricted(typ) {
 		b.w("1 = 1")
 		return
@@ -82,8 +118,9 @@ func (e *Engine) writeTypeCompartment(b *sqlb, comp *search.Compartment, row row
 	if direct || typ == store.CompartmentType {
 		m := b.next("cm")
 		b.w("EXISTS (SELECT 1 FROM compartment_member ", m, " WHERE ", m, ".res_pk = ", row.pk,
-			" AND ", m, ".version = ", row.version, " AND ", m, ".comp_type = ").a(comp.Type).
-			w(" AND ", m, ".comp_id = ").a(comp.ID).w(")")
+			" AND ", m, ".version = ", row.version, " AND ")
+		comp(b, m)
+		b.w(")")
 		first = false
 	}
 	if hasVia {

@@ -36,6 +36,13 @@ type Dialect struct {
 	// into a join (PostgreSQL's " OFFSET 0"); empty where subqueries
 	// stay per-row checks anyway.
 	Fence string
+	// ReleaseCache, run at the end of the transaction that saves an
+	// export's chunks, frees the write connection's clean cached pages
+	// (SQLite's PRAGMA shrink_memory): the chunks are read back only
+	// through readers, and kept they would fill the writer's page cache,
+	// sized for transaction Bundles, with a copy of the export. Empty
+	// where the cache is not the server's (PostgreSQL).
+	ReleaseCache string
 }
 
 // Backend is what a database offers the engine: a connection for reads

@@ -189,8 +189,15 @@ func (s *Store) SaveExportProgress(ctx context.Context, id, owner string, until 
 				return err
 			}
 		}
-		_, err := c.Exec(ctx, "UPDATE export_jobs SET state = ?, exported = exported + ?, lease_ms = ? WHERE id = ?", state, exported, until.UnixMilli(), id)
-		return err
+		if _, err := c.Exec(ctx, "UPDATE export_jobs SET state = ?, exported = exported + ?, lease_ms = ? WHERE id = ?", state, exported, until.UnixMilli(), id); err != nil {
+			return err
+		}
+		if s.e.d.ReleaseCache != "" && len(chunks) > 0 {
+			if _, err := c.Exec(ctx, s.e.d.ReleaseCache); err != nil {
+				return err
+			}
+		}
+		return nil
 	}))
 }
 

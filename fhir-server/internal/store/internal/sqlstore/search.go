@@ -38,7 +38,10 @@ func (e *Engine) pageSize(n int) int {
 func (e *Engine) writeWhere(b *sqlb, q *search.Query) error {
 	typeCol := "r.type"
 	byID := slices.ContainsFunc(q.Clauses, func(c search.Clause) bool { return c.Param == "_id" && c.Modifier == "" })
-	if len(q.Clauses) > 0 && !byID && e.d.NoIndex != nil {
+	// _lastUpdated is a column of the row: a search with no other clause
+	// has no index table to start from, and walks the type's index.
+	byIndexTable := slices.ContainsFunc(q.Clauses, func(c search.Clause) bool { return c.Param != "_lastUpdated" })
+	if byIndexTable && !byID && e.d.NoIndex != nil {
 		typeCol = e.d.NoIndex(typeCol)
 	}
 	b.w(typeCol, " = ").a(q.Type).w(" AND r.deleted = 0")

@@ -18,7 +18,10 @@ type Store struct {
 	ob *outbox // nil: the audit log is in b
 }
 
-var _ store.Store = (*Store)(nil)
+var (
+	_ store.Store         = (*Store)(nil)
+	_ store.ExportScanner = (*Store)(nil)
+)
 
 // New returns a Store running e's SQL on b, its audit log included.
 func New(b Backend, e *Engine) *Store { return &Store{e: e, b: b} }
@@ -190,3 +193,9 @@ func (t *Tx) History(ctx context.Context, q store.HistoryQuery) (*store.HistoryP
 }
 
 func (t *Tx) Put(ctx context.Context, w store.Write) error { return t.e.Put(ctx, t.c, &t.buf, w) }
+
+// ExportScan implements store.ExportScanner.
+func (s *Store) ExportScan(ctx context.Context, sc store.ExportScan) (*store.Page, error) {
+	p, err := s.e.ExportScan(ctx, s.b.Reader(), sc)
+	return p, s.Classify(err)
+}
