@@ -9,6 +9,7 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
+	"runtime"
 	"strings"
 	"time"
 
@@ -83,6 +84,8 @@ type api struct {
 	// introspector lists the clients that may introspect any client's
 	// tokens; others see only their own.
 	introspector map[string]bool
+	// turns admits token requests (see inTurn).
+	turns chan struct{}
 }
 
 // New returns the auth-server's HTTP handler.
@@ -103,6 +106,7 @@ func New(d Deps) (http.Handler, error) {
 		feedReader:   map[string]bool{},
 		launcher:     map[string]bool{},
 		introspector: map[string]bool{},
+		turns:        make(chan struct{}, runtime.GOMAXPROCS(0)),
 	}
 	for _, id := range d.Config.RevocationFeedClients {
 		a.feedReader[id] = true
@@ -132,7 +136,7 @@ func New(d Deps) (http.Handler, error) {
 		r.Handle(method, path, append([]gin.HandlerFunc{cors}, h...)...)
 		r.OPTIONS(path, cors)
 	}
-	browser(http.MethodPost, "/token", a.authenticateClient(), a.token)
+	browser(http.MethodPost, "/token", a.inTurn(), a.authenticateClient(), a.token)
 	browser(http.MethodPost, "/introspect", a.authenticateClient(), a.introspect)
 	browser(http.MethodPost, "/revoke", a.authenticateClient(), a.revoke)
 	browser(http.MethodGet, "/jwks", a.jwks)

@@ -6,7 +6,6 @@ import (
 	"crypto/rsa"
 	"encoding/json"
 	"fmt"
-	"runtime"
 	"time"
 
 	"github.com/lestrrat-go/jwx/v2/jwa"
@@ -23,16 +22,8 @@ type Signer interface {
 // Minter signs every token the server issues, whatever the grant: access
 // tokens (RS256 JWTs with typ at+jwt, RFC 9068; nothing else the server
 // signs carries that typ, with the claims of token.Claims) and id_tokens.
-//
-// Signatures are admitted in arrival order, at most one per CPU at a time
-// (slots; blocked channel senders are woken first in, first out). Left to
-// the scheduler, 32 requests signing at once on 2 CPUs were served so
-// unfairly that p99 was 16 times the median: a signature takes a whole
-// millisecond of CPU, and whichever goroutine the scheduler favoured
-// finished while others waited hundreds of milliseconds.
 type Minter struct {
 	signer   Signer
-	slots    chan struct{}
 	issuer   string
 	audience string
 	lifetime time.Duration
@@ -45,8 +36,7 @@ func NewMinter(signer Signer, issuer, audience string, lifetime time.Duration, n
 	if now == nil {
 		now = time.Now
 	}
-	return &Minter{signer: signer, slots: make(chan struct{}, runtime.GOMAXPROCS(0)),
-		issuer: issuer, audience: audience, lifetime: lifetime, now: now}
+	return &Minter{signer: signer, issuer: issuer, audience: audience, lifetime: lifetime, now: now}
 }
 
 // Lifetime is how long an access token lives (its expires_in).
@@ -75,7 +65,7 @@ func (m *Minter) Mint(ctx context.Context, c token.Claims) (string, token.Claims
 }
 
 // sign signs payload as an RS256 JWS with the current key, its kid and
-// typ, once a signing slot is free.
+// typ.
 func (m *Minter) sign(ctx context.Context, typ string, payload []byte) (string, error) {
 	kid, key, err := m.signer.Signer(ctx)
 	if err != nil {
@@ -88,13 +78,7 @@ func (m *Minter) sign(ctx context.Context, typ string, payload []byte) (string, 
 	if err := hdr.Set(jws.TypeKey, typ); err != nil {
 		return "", err
 	}
-	select {
-	case m.slots <- struct{}{}:
-	case <-ctx.Done():
-		return "", ctx.Err()
-	}
 	signed, err := jws.Sign(payload, jws.WithKey(jwa.RS256, key, jws.WithProtectedHeaders(hdr)))
-	<-m.slots
 	if err != nil {
 		return "", fmt.Errorf("sign: %w", err)
 	}

@@ -47,26 +47,3 @@ func TestMintReturnsTheClaimsItSigns(t *testing.T) {
 		t.Fatalf("claims %+v", minted)
 	}
 }
-
-// A request waiting for a signing slot gives up when its context ends
-// (the client went away), rather than signing a token nobody reads; the
-// slot it never took stays free for the next.
-func TestMintWaitingForASlotStopsWithItsContext(t *testing.T) {
-	key, err := rsa.GenerateKey(rand.Reader, 2048)
-	if err != nil {
-		t.Fatal(err)
-	}
-	m := NewMinter(fixedSigner{key}, "https://auth", "https://fhir/STU3", time.Hour, nil)
-	for range cap(m.slots) { // every CPU busy signing
-		m.slots <- struct{}{}
-	}
-	ctx, cancel := context.WithCancel(t.Context())
-	cancel()
-	if _, _, err := m.Mint(ctx, token.Claims{Subject: "s", ClientID: "c"}); err == nil {
-		t.Fatal("Mint signed without a slot")
-	}
-	<-m.slots
-	if _, _, err := m.Mint(t.Context(), token.Claims{Subject: "s", ClientID: "c"}); err != nil {
-		t.Fatalf("Mint with a slot free: %v", err)
-	}
-}
