@@ -5,7 +5,7 @@
 // conformance suite in storetest. Consumers depend on the smallest
 // interface they need (ClientStore, KeyStore, RevocationStore, UserStore,
 // ConsentStore, AuthCodeStore, RefreshTokenStore, ReplayStore,
-// InitialAccessTokenStore, SessionStore, LoginThrottleStore, IdentityStore),
+// InitialAccessTokenStore, SessionStore, LoginThrottleStore, IdentityStore, EventStore),
 // never on a backend.
 package store
 
@@ -124,6 +124,7 @@ type Store interface {
 	SessionStore
 	LoginThrottleStore
 	IdentityStore
+	EventStore
 	// Ping reports whether the backend is reachable (for /readyz).
 	Ping(ctx context.Context) error
 	Close() error
