@@ -15,6 +15,7 @@ import (
 
 	"github.com/smartgate/auth-server/internal/clients"
 	"github.com/smartgate/auth-server/internal/config"
+	"github.com/smartgate/auth-server/internal/events"
 	"github.com/smartgate/auth-server/internal/httpapi"
 	"github.com/smartgate/auth-server/internal/introspection"
 	"github.com/smartgate/auth-server/internal/keys"
@@ -106,12 +107,17 @@ func build(ctx context.Context, cfg config.Config, st store.Store, km *keys.Mana
 	minter := oauth.NewMinter(km, cfg.Issuer, cfg.FHIRBaseURL, cfg.Tokens.Lifetime, time.Now)
 	families := refresh.New(st, cfg.Grants.RefreshLifetime, cfg.Tokens.Lifetime, time.Now)
 	m := metrics.New()
-	pages, ups, err := userFlow(ctx, cfg, st, minter, families, m, log)
+	rec := events.New(st, log, time.Now)
+	pages, ups, err := userFlow(ctx, cfg, st, minter, families, m, rec, log)
+	if err != nil {
+		return nil, err
+	}
+	console, err := adminConsole(cfg, st, km, minter, families, pages, m, rec, log)
 	if err != nil {
 		return nil, err
 	}
 	own := ownTokens(cfg)
-	h, err := httpapi.New(httpapi.Deps{Metrics: m, Config: cfg, Store: oauthSt, Keys: km, OAuth: tokenEndpoint(cfg, st, oauthSt, km, minter, families, log), Pages: pages,
+	h, err := httpapi.New(httpapi.Deps{Metrics: m, Config: cfg, Store: oauthSt, Keys: km, OAuth: tokenEndpoint(cfg, st, oauthSt, km, minter, families, log), Pages: browserPages{pages, console},
 		Introspection: introspection.New(km.PublicKey, st, own, time.Now),
 		Revocation:    revocation.New(km.PublicKey, st, families, own, cfg.RevocationCompactAfter, time.Now),
 		Registration:  RegistrationService(cfg, st, log), Assertions: assertions(cfg, oauthSt, log), Log: log})

@@ -25,7 +25,13 @@ type User struct {
 	Name         string    `json:"name,omitempty"`       // display name (profile claims)
 	CreatedAt    time.Time `json:"created_at"`
 	UpdatedAt    time.Time `json:"updated_at"`
+	// DisabledAt is set while an administrator has disabled the user:
+	// no sign-in, and no grant or refresh in their name.
+	DisabledAt time.Time `json:"disabled_at,omitzero"`
 }
+
+// Disabled reports whether the user is disabled.
+func (u *User) Disabled() bool { return !u.DisabledAt.IsZero() }
 
 // UsernameKey is the form in which usernames are compared and indexed.
 func UsernameKey(username string) string { return strings.ToLower(username) }

@@ -1,0 +1,68 @@
+package admin
+
+import (
+	"fmt"
+	"net/http"
+	"slices"
+	"strings"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/smartgate/auth-server/internal/activity"
+)
+
+// Activity is the per-minute counts the dashboard charts.
+type Activity = activity.Counts
+
+// chart is a server-rendered line chart of per-minute counts (inline
+// SVG: no script, nothing fetched).
+type chart struct {
+	Width, Height int
+	Max           int
+	Lines         []line
+}
+
+type line struct {
+	Name, Class, Points string
+	Total, LastMinute   int
+}
+
+const chartW, chartH = 600, 160
+
+func makeChart(series map[string][]int, order []string) chart {
+	ch := chart{Width: chartW, Height: chartH, Max: 1}
+	for _, s := range series {
+		ch.Max = max(ch.Max, slices.Max(s))
+	}
+	for i, name := range order {
+		s := series[name]
+		var pts []string
+		total := 0
+		for x, n := range s {
+			total += n
+			pts = append(pts, fmt.Sprintf("%d,%d", x*chartW/(len(s)-1), chartH-n*(chartH-10)/ch.Max))
+		}
+		ch.Lines = append(ch.Lines, line{Name: name, Class: fmt.Sprintf("l%d", i), Points: strings.Join(pts, " "),
+			Total: total, LastMinute: s[len(s)-1]})
+	}
+	return ch
+}
+
+// dashboard is GET /admin: tokens issued per minute, failed
+// authentications and throttled requests over the last hour (this
+// replica's counters), and the newest security events.
+func (h *Handler) dashboard(c *gin.Context) {
+	order := []string{"Tokens issued", "Failed authentications", "Throttled"}
+	ch := makeChart(map[string][]int{
+		order[0]: h.Activity.PerMinute(activity.Tokens),
+		order[1]: h.Activity.PerMinute(activity.Failures),
+		order[2]: h.Activity.PerMinute(activity.Throttled),
+	}, order)
+	recent, err := h.Events.List(c.Request.Context(), 0, 10)
+	if err != nil {
+		h.unavailable(c, "list the security events", err)
+		return
+	}
+	h.render(c, browser(c), http.StatusOK, "dashboard", "Admin console", page{Data: map[string]any{
+		"Chart": ch, "Recent": recent}})
+}
