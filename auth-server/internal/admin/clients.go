@@ -8,6 +8,8 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/smartgate/pkg/smart"
+
 	"github.com/smartgate/auth-server/internal/oauth"
 	"github.com/smartgate/auth-server/internal/registration"
 	"github.com/smartgate/auth-server/internal/store"
@@ -144,13 +146,25 @@ func (h *Handler) editScopes(c *gin.Context) {
 		return
 	}
 	scope := strings.Join(strings.Fields(c.Request.PostForm.Get("scope")), " ")
-	m := registration.MetadataOf(cl)
-	m.Scope = scope
-	_, err = h.Registration.Replace(ctx, cl, m, h.Registration.AllowanceFor(cl))
 	var refused *oauth.Error
+	if cl.RegisteredVia == "" {
+		// A configured client is the operator's: any valid scope, as
+		// in the clients file.
+		err = h.setConfiguredScopes(c, cl, strings.Fields(scope))
+	} else {
+		// A registered one stays within the bounds of how it was
+		// registered.
+		m := registration.MetadataOf(cl)
+		m.Scope = scope
+		_, err = h.Registration.Replace(ctx, cl, m, h.Registration.AllowanceFor(cl))
+	}
+	var bad badInput
 	switch {
 	case errors.As(err, &refused):
 		h.renderClient(c, http.StatusBadRequest, "Not saved: "+refused.Description, scope)
+		return
+	case errors.As(err, &bad):
+		h.renderClient(c, http.StatusBadRequest, "Not saved: "+string(bad), scope)
 		return
 	case err != nil:
 		h.unavailable(c, "save the scopes", err)
@@ -158,6 +172,19 @@ func (h *Handler) editScopes(c *gin.Context) {
 	}
 	h.record(c, "client.scopes_set", "client:"+cl.ID, scope)
 	h.redirect(c, clientPath(cl.ID)+"?done=scopes-saved")
+}
+
+// setConfiguredScopes replaces a configured client's scopes, each of
+// which must parse under the SMART grammar.
+func (h *Handler) setConfiguredScopes(c *gin.Context, cl *store.Client, scopes []string) error {
+	for _, sc := range scopes {
+		if _, err := smart.ParseScope(sc); err != nil {
+			return badInput(err.Error())
+		}
+	}
+	updated := *cl
+	updated.Scopes, updated.UpdatedAt = scopes, h.Now().UTC()
+	return h.Store.UpdateClient(c.Request.Context(), &updated)
 }
 
 // keySecret keeps, in the session, a secret just rotated ("id secret")
