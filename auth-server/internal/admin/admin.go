@@ -75,6 +75,9 @@ type Deps struct {
 	Keys         Keys
 	Patients     web.PatientDirectory
 	Events       *events.Recorder
+	// AuditEvents reads the FHIR server's AuditEvents (nil: none
+	// configured).
+	AuditEvents *FHIRAudit
 	// Activity counts tokens and failed sign-ins for the dashboard and
 	// the clients' "last used" (nil: not shown).
 	Activity *Activity
@@ -102,7 +105,7 @@ type Handler struct {
 var templates embed.FS
 
 // pageNames are templates/*.html rendered inside templates/layout.html.
-var pageNames = []string{"dashboard", "users", "user", "clients", "client", "keys", "audit", "confirm", "secret"}
+var pageNames = []string{"dashboard", "users", "user", "clients", "client", "keys", "audit", "fhiraudit", "confirm", "secret"}
 
 // New parses the templates.
 func New(d Deps) (*Handler, error) {
@@ -147,6 +150,7 @@ func (h *Handler) Register(r gin.IRouter) {
 	g.GET("/clients/:id/secret", h.secretPage)
 	g.GET("/keys", h.keysPage)
 	g.GET("/audit", h.auditPage)
+	g.GET("/audit/fhir", h.fhirAuditPage)
 	g.GET("/confirm/:action", h.confirmPage)
 	g.POST("/confirm/:action", h.confirm)
 }

@@ -107,13 +107,34 @@ func start(t *testing.T, tweak func(*config.Config)) *testServer {
 // directoryPatients are the patients of fhirDirectory, by id.
 var directoryPatients = map[string]string{"4": "Smith", "5": "Doe"}
 
-// fhirDirectory is a small FHIR endpoint holding directoryPatients.
+// auditRequests are the AuditEvent searches fhirDirectory received.
+type auditRequest struct {
+	Query         url.Values
+	Authorization string
+}
+
+var auditRequests = make(chan auditRequest, 16)
+
+// fhirDirectory is a small FHIR endpoint holding directoryPatients and
+// one AuditEvent (whose Bundle links a next page).
 func fhirDirectory(t *testing.T) string {
 	patient := func(id string) map[string]any {
 		return map[string]any{"resourceType": "Patient", "id": id, "name": []any{map[string]any{"family": directoryPatients[id], "given": []string{"Pat"}}}}
 	}
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/fhir+json")
+		if r.URL.Path == "/STU3/AuditEvent" {
+			select {
+			case auditRequests <- auditRequest{Query: r.URL.Query(), Authorization: r.Header.Get("Authorization")}:
+			default:
+			}
+			_, _ = io.WriteString(w, `{"resourceType":"Bundle","type":"searchset",
+				"link":[{"relation":"next","url":"https://elsewhere.example/STU3/AuditEvent?_count=20&_page=2"}],
+				"entry":[{"resource":{"resourceType":"AuditEvent","id":"ae-1","recorded":"2026-01-02T03:04:05.000Z","outcome":"0",
+				"subtype":[{"code":"read"}],"agent":[{"altId":"demo-smart-app","requestor":false,"network":{"address":"192.0.2.7"}},
+				{"reference":{"reference":"Patient/4"},"requestor":true}],"entity":[{"reference":{"reference":"Patient/4"}}]}}]}`)
+			return
+		}
 		if id, ok := strings.CutPrefix(r.URL.Path, "/STU3/Patient/"); ok {
 			if _, known := directoryPatients[id]; !known {
 				w.WriteHeader(http.StatusNotFound)

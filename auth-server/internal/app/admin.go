@@ -1,12 +1,17 @@
 package app
 
 import (
+	"context"
+	"fmt"
 	"log/slog"
 	"time"
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/smartgate/pkg/smart"
+
 	"github.com/smartgate/auth-server/internal/admin"
+	"github.com/smartgate/auth-server/internal/clients"
 	"github.com/smartgate/auth-server/internal/config"
 	"github.com/smartgate/auth-server/internal/events"
 	"github.com/smartgate/auth-server/internal/keys"
@@ -41,10 +46,35 @@ func adminConsole(cfg config.Config, st store.Store, km *keys.Manager, minter *o
 		Sessions: pages, Store: st, Users: us, Identities: users.NewIdentities(st, time.Now),
 		Throttle: LoginThrottle(cfg, st), Registration: RegistrationService(cfg, st, log), Revoker: families,
 		Keys: km, Patients: web.NewFHIRDirectory(cfg.FHIRInternal(), minter, nil, time.Now),
-		Events: rec, Activity: m.Activity(), Upstreams: providers, FHIRBase: cfg.FHIRBaseURL,
+		Events: rec, AuditEvents: fhirAudit(cfg, st, minter), Activity: m.Activity(), Upstreams: providers, FHIRBase: cfg.FHIRBaseURL,
 		KeyRetireDelay: cfg.Keys.ReloadInterval + fhirJWKSRefresh,
 		Issuer:         cfg.Issuer, Log: log,
 	})
+}
+
+// auditScope is what the console's AuditEvent reads need.
+const auditScope = "system/AuditEvent.read"
+
+// fhirAudit reads the FHIR server's AuditEvents as the configured client
+// (AUTH_ADMIN_FHIR_CLIENT_ID): its secret and its scopes are checked as
+// at /token, then a token is signed for it; nil when none is configured.
+func fhirAudit(cfg config.Config, st store.ClientStore, minter *oauth.Minter) *admin.FHIRAudit {
+	id, secret := cfg.AdminFHIRClient()
+	if id == "" {
+		return nil
+	}
+	return admin.NewFHIRAudit(cfg.FHIRInternal(), func(ctx context.Context) (string, time.Time, error) {
+		c, err := clients.EnabledOnly{ClientStore: st}.GetClient(ctx, id)
+		switch {
+		case err != nil:
+			return "", time.Time{}, fmt.Errorf("admin FHIR client %s: %w", id, err)
+		case !clients.VerifySecret(c.SecretHash, secret):
+			return "", time.Time{}, fmt.Errorf("admin FHIR client %s: the configured secret is wrong", id)
+		case !smart.Covers(c.Scopes, auditScope):
+			return "", time.Time{}, fmt.Errorf("admin FHIR client %s: not registered for %s", id, auditScope)
+		}
+		return minter.SelfToken(ctx, id, auditScope)
+	}, nil, time.Now)
 }
 
 // browserPages are the pages of the portal and the admin console.
