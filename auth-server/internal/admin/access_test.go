@@ -15,7 +15,7 @@ func consoleURLs(userID, clientID, kid string) (gets, posts []string) {
 		"/admin/clients/" + clientID, "/admin/clients/" + clientID + "/secret", "/admin/keys", "/admin/audit"}
 	posts = []string{"/admin/users", "/admin/users/" + userID + "/role", "/admin/users/" + userID + "/patient",
 		"/admin/users/" + userID + "/identities", "/admin/users/" + userID + "/unlock", "/admin/clients/" + clientID + "/scopes"}
-	for _, a := range []string{"user-delete", "user-disable", "user-enable", "user-password", "identity-unlink", "grant-revoke",
+	for _, a := range []string{"user-delete", "user-disable", "user-enable", "user-password", "identity-unlink", "grant-revoke", "family-revoke",
 		"grants-revoke", "session-end", "client-disable", "client-enable", "client-secret", "client-delete", "key-rotate", "key-retire"} {
 		id := userID
 		switch {
@@ -88,7 +88,7 @@ func TestConsoleIs404ForEveryoneButAdmins(t *testing.T) {
 	// The admin sees every page.
 	a := s.admin(t)
 	for _, u := range gets {
-		if strings.Contains(u, "/secret") || strings.Contains(u, "grant-revoke") || strings.Contains(u, "session-end") {
+		if strings.Contains(u, "/secret") || strings.Contains(u, "grant-revoke") || strings.Contains(u, "family-revoke") || strings.Contains(u, "session-end") {
 			continue // without a grant or session to name, these are 404 for an admin too
 		}
 		if r := a.get(u); r.Status != http.StatusOK {

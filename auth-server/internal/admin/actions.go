@@ -81,6 +81,28 @@ var actions = map[string]*action{
 	}, do: func(c *gin.Context, h *Handler, t *target) (string, error) {
 		return userPath(t.user.ID) + "?done=grant-revoked", h.revokeGrant(c.Request.Context(), t.user.ID, t.arg)
 	}},
+	"family-revoke": {Title: "Revoke a refresh-token family", Verb: "Revoke", target: func(ctx context.Context, h *Handler, id, arg string) (*target, error) {
+		t, err := userTarget("The app's refresh tokens of this sign-in stop working, with the access tokens issued beside them; its other sign-ins keep theirs.")(ctx, h, id, arg)
+		if err != nil {
+			return nil, err
+		}
+		clientID, family, _ := cut(arg)
+		rts, err := h.Store.ListRefreshTokensByUserClient(ctx, id, clientID)
+		if err != nil {
+			return nil, err
+		}
+		for _, rt := range rts {
+			if rt.FamilyID == family {
+				t.Label += " → app " + clientID + ", refresh-token family " + family
+				t.Event += " client:" + clientID
+				return t, nil
+			}
+		}
+		return nil, store.ErrNotFound
+	}, do: func(c *gin.Context, h *Handler, t *target) (string, error) {
+		_, family, _ := cut(t.arg)
+		return userPath(t.user.ID) + "?done=family-revoked", h.Revoker.RevokeFamily(c.Request.Context(), family)
+	}},
 	"grants-revoke": {Title: "Revoke every app's access", Verb: "Revoke all", target: userTarget(
 		"Every app the user approved loses access: refresh tokens and the access tokens issued with them stop working."),
 		do: func(c *gin.Context, h *Handler, t *target) (string, error) {

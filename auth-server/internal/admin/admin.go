@@ -42,6 +42,7 @@ type Store interface {
 	store.ClientStore
 	store.ConsentStore
 	store.SessionStore
+	ListRefreshTokensByUserClient(ctx context.Context, userID, clientID string) ([]*store.RefreshToken, error)
 }
 
 // Sessions reads a request's browser session (web.Handler).
@@ -57,9 +58,11 @@ type Keys interface {
 	Revoke(ctx context.Context, kid string) error
 }
 
-// Revoker revokes what a user granted a client (refresh.Families).
+// Revoker revokes what a user granted a client, or one refresh-token
+// family of it, with the access tokens issued beside (refresh.Families).
 type Revoker interface {
 	RevokeUserClient(ctx context.Context, userID, clientID string) error
+	RevokeFamily(ctx context.Context, family string, also ...*store.RefreshToken) error
 }
 
 // Deps are the console's collaborators; the operator commands use the

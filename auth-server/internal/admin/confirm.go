@@ -176,6 +176,7 @@ var notices = map[string]string{
 	"identity-unlinked": "The identity was unlinked.",
 	"grant-revoked":     "The app's access was revoked: its refresh tokens and the access tokens issued with them no longer work.",
 	"grants-revoked":    "Every app's access was revoked.",
+	"family-revoked":    "The refresh-token family was revoked: its refresh tokens and the access tokens issued with them no longer work.",
 	"session-ended":     "The session was ended.",
 	"client-disabled":   "The client was disabled: its tokens were revoked and it gets no new ones.",
 	"client-enabled":    "The client was enabled.",

@@ -87,10 +87,36 @@ func (h *Handler) patientURL(id string) string {
 }
 
 type grantRow struct {
-	Client  string
-	ID      string
-	Scopes  []string
-	Updated string
+	Client   string
+	ID       string
+	Scopes   []string
+	Updated  string
+	Families []familyRow
+}
+
+// familyRow is one refresh-token family: a sign-in's chain of refreshes.
+type familyRow struct {
+	ID, Started, LastIssued, Expires string
+	Refreshes                        int
+	Scopes                           []string
+}
+
+// families groups live refresh tokens by family, in order of start.
+func families(rts []*store.RefreshToken) []familyRow {
+	var out []familyRow
+	at := map[string]int{}
+	for _, rt := range rts {
+		i, ok := at[rt.FamilyID]
+		if !ok {
+			i = len(out)
+			at[rt.FamilyID] = i
+			out = append(out, familyRow{ID: rt.FamilyID, Started: rt.IssuedAt.UTC().Format("2 Jan 2006 15:04 MST"), Refreshes: -1})
+		}
+		f := &out[i]
+		f.Refreshes++
+		f.LastIssued, f.Expires, f.Scopes = rt.IssuedAt.UTC().Format("2 Jan 2006 15:04 MST"), rt.ExpiresAt.UTC().Format("2 Jan 2006 15:04 MST"), rt.Scopes
+	}
+	return out
 }
 
 type sessionRow struct {
@@ -150,7 +176,13 @@ func (h *Handler) renderUser(c *gin.Context, status int, problem string) {
 		if cl, err := h.Store.GetClient(ctx, cs.ClientID); err == nil && cl.Name != "" {
 			name = cl.Name
 		}
-		v.Grants = append(v.Grants, grantRow{Client: name, ID: cs.ClientID, Scopes: cs.Scopes, Updated: cs.UpdatedAt.UTC().Format("2 Jan 2006 15:04 MST")})
+		rts, err := h.Store.ListRefreshTokensByUserClient(ctx, u.ID, cs.ClientID)
+		if err != nil {
+			h.unavailable(c, "read the user's refresh tokens", err)
+			return
+		}
+		v.Grants = append(v.Grants, grantRow{Client: name, ID: cs.ClientID, Scopes: cs.Scopes,
+			Updated: cs.UpdatedAt.UTC().Format("2 Jan 2006 15:04 MST"), Families: families(rts)})
 	}
 	mine := browser(c).SessionIDHash()
 	for _, s := range sessions {

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/smartgate/auth-server/internal/config"
+	"github.com/smartgate/auth-server/internal/store"
 )
 
 // An admin creates a user, finds them, links them to a patient picked
@@ -156,6 +157,31 @@ func TestGrantsAndSessions(t *testing.T) {
 		if !strings.Contains(page, appID) || !strings.Contains(page, "patient/*.read") {
 			t.Fatalf("approved apps do not list the demo app:\n%s", page)
 		}
+		// Two sign-ins, two refresh-token families: revoke one.
+		second := s.grant(t, "demo-patient", "demo-patient-password")
+		rts, err := s.App.Store.ListRefreshTokensByUserClient(ctx, u.ID, appID)
+		if err != nil || len(rts) != 2 {
+			t.Fatalf("refresh tokens: %v %v", rts, err)
+		}
+		page = a.get("/admin/users/" + u.ID).Body
+		for _, rt := range rts {
+			if !strings.Contains(page, rt.FamilyID) {
+				t.Errorf("family %s not listed", rt.FamilyID)
+			}
+		}
+		if rp, _ := s.App.Store.GetRefreshToken(ctx, hashOf(second["refresh_token"].(string))); rp == nil {
+			t.Fatal("second refresh token not found")
+		} else if r := a.act("family-revoke", u.ID, appID+" "+rp.FamilyID, nil); r.Status != http.StatusSeeOther {
+			t.Fatalf("revoke family: %d %s", r.Status, r.Body)
+		}
+		if st, _ := s.refresh(t, second["refresh_token"].(string)); st != http.StatusBadRequest {
+			t.Errorf("refresh of the revoked family: %d", st)
+		}
+		st, fresh := s.refresh(t, tok["refresh_token"].(string))
+		if st != http.StatusOK {
+			t.Fatalf("the other family's refresh: %d %v", st, fresh)
+		}
+		tok = fresh
 		if r := a.act("grant-revoke", u.ID, appID, nil); r.Status != http.StatusSeeOther {
 			t.Fatalf("revoke: %d %s", r.Status, r.Body)
 		}
@@ -197,3 +223,5 @@ func TestGrantsAndSessions(t *testing.T) {
 		}
 	})
 }
+
+func hashOf(raw string) string { return store.HashToken(raw) }
