@@ -106,6 +106,7 @@ func (s *Service) Reassign(ctx context.Context, c *store.Client, owner *store.Us
 		return "", fmt.Errorf("registration: reassign client: %w", err)
 	}
 	s.log.InfoContext(ctx, "client reassigned", "client_id", c.ID, "owner", owner.ID, "was", c.Owner)
+	s.record(ctx, "reassigned", &updated, "to "+owner.Username)
 	return secret, nil
 }
 
@@ -140,5 +141,6 @@ func (s *Service) Enable(ctx context.Context, c *store.Client) error {
 		return fmt.Errorf("registration: enable client: %w", err)
 	}
 	s.log.InfoContext(ctx, "client enabled", "client_id", c.ID)
+	s.record(ctx, "enabled", c, "")
 	return nil
 }
