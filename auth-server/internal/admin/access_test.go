@@ -15,7 +15,7 @@ func consoleURLs(userID, clientID, kid string) (gets, posts []string) {
 		"/admin/clients/" + clientID, "/admin/clients/" + clientID + "/secret", "/admin/keys", "/admin/audit"}
 	posts = []string{"/admin/users", "/admin/users/" + userID + "/role", "/admin/users/" + userID + "/patient",
 		"/admin/users/" + userID + "/identities", "/admin/users/" + userID + "/unlock", "/admin/clients/" + clientID + "/scopes"}
-	for _, a := range []string{"user-delete", "user-disable", "user-enable", "user-password", "identity-unlink", "grant-revoke", "family-revoke",
+	for _, a := range []string{"user-delete", "user-disable", "user-enable", "user-password", "user-link", "identity-unlink", "grant-revoke", "family-revoke",
 		"grants-revoke", "session-end", "client-disable", "client-enable", "client-secret", "client-delete", "key-rotate", "key-retire"} {
 		id := userID
 		switch {

@@ -51,6 +51,16 @@ var actions = map[string]*action{
 			}
 			return userPath(u.ID) + "?done=user-password", h.Store.DeleteSessionsByUser(ctx, u.ID)
 		}},
+	"user-link": {Title: "Issue a set-password link", Verb: "Issue the link", target: userTarget(
+		"A one-time link (valid 24 hours) lets the user choose a new password; it is shown to you once, to hand over. The current password stops working and the user's sessions end."),
+		do: func(c *gin.Context, h *Handler, t *target) (string, error) {
+			link, err := h.issueLink(c.Request.Context(), t.user)
+			if err != nil {
+				return "", err
+			}
+			browser(c).SetValue(keyLink, t.user.ID+" "+link)
+			return userPath(t.user.ID) + "/link", nil
+		}},
 	"identity-unlink": {Title: "Unlink identity", Verb: "Unlink", target: func(ctx context.Context, h *Handler, id, arg string) (*target, error) {
 		t, err := userTarget("The identity can no longer sign in as this user.")(ctx, h, id, arg)
 		if err != nil {

@@ -108,7 +108,7 @@ type Handler struct {
 var templates embed.FS
 
 // pageNames are templates/*.html rendered inside templates/layout.html.
-var pageNames = []string{"dashboard", "users", "user", "clients", "client", "keys", "audit", "fhiraudit", "confirm", "secret"}
+var pageNames = []string{"dashboard", "users", "user", "clients", "client", "keys", "audit", "fhiraudit", "confirm", "secret", "link"}
 
 // New parses the templates.
 func New(d Deps) (*Handler, error) {
@@ -123,6 +123,11 @@ func New(d Deps) (*Handler, error) {
 		}
 		h.pages[n] = t
 	}
+	public, err := template.ParseFS(templates, "templates/setpassword.html")
+	if err != nil {
+		return nil, err
+	}
+	h.pages["setpassword"] = public
 	return h, nil
 }
 
@@ -138,6 +143,9 @@ var funcs = template.FuncMap{
 // Register mounts the console under Path; every route passes the admin
 // gate first.
 func (h *Handler) Register(r gin.IRouter) {
+	// The set-password page is public: its link is the credential.
+	r.GET(SetPasswordPath, h.setPasswordPage)
+	r.POST(SetPasswordPath, h.setPassword)
 	g := r.Group(Path, h.gate)
 	g.GET("", h.dashboard)
 	g.GET("/users", h.usersPage)
@@ -147,6 +155,7 @@ func (h *Handler) Register(r gin.IRouter) {
 	g.POST("/users/:id/patient", h.linkPatient)
 	g.POST("/users/:id/identities", h.linkIdentity)
 	g.POST("/users/:id/unlock", h.unlock)
+	g.GET("/users/:id/link", h.linkPage)
 	g.GET("/clients", h.clientsPage)
 	g.GET("/clients/:id", h.clientPage)
 	g.POST("/clients/:id/scopes", h.editScopes)

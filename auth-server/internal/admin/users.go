@@ -1,6 +1,7 @@
 package admin
 
 import (
+	"crypto/rand"
 	"errors"
 	"net/http"
 	"strings"
@@ -58,6 +59,11 @@ func (h *Handler) createUser(c *gin.Context) {
 	f := c.Request.PostForm
 	spec := users.Spec{Username: strings.TrimSpace(f.Get("username")), Password: f.Get("password"),
 		Role: f.Get("role"), PatientID: strings.TrimSpace(f.Get("patient_id")), Name: strings.TrimSpace(f.Get("name"))}
+	byLink := f.Get("password_mode") == "link"
+	if byLink {
+		// Nobody knows this password; the link sets the real one.
+		spec.Password = rand.Text() + rand.Text()
+	}
 	spec.FHIRUser = h.patientURL(spec.PatientID)
 	u, err := h.Users.Add(c.Request.Context(), spec)
 	spec.Password = ""
@@ -73,6 +79,17 @@ func (h *Handler) createUser(c *gin.Context) {
 		return
 	}
 	h.record(c, "user.created", "user:"+u.Username, "role "+u.Role)
+	if byLink {
+		link, err := h.issueLink(c.Request.Context(), u)
+		if err != nil {
+			h.unavailable(c, "issue the set-password link", err)
+			return
+		}
+		h.record(c, "user-link", "user:"+u.Username, "")
+		browser(c).SetValue(keyLink, u.ID+" "+link)
+		h.redirect(c, userPath(u.ID)+"/link")
+		return
+	}
 	h.redirect(c, userPath(u.ID)+"?done=user-created")
 }
 

@@ -28,6 +28,10 @@ type User struct {
 	// DisabledAt is set while an administrator has disabled the user:
 	// no sign-in, and no grant or refresh in their name.
 	DisabledAt time.Time `json:"disabled_at,omitzero"`
+	// SetPasswordHash is the hash of the one-time set-password link an
+	// administrator issued (HashToken), valid until SetPasswordUntil.
+	SetPasswordHash  string    `json:"set_password_hash,omitempty"`
+	SetPasswordUntil time.Time `json:"set_password_until,omitzero"`
 }
 
 // Disabled reports whether the user is disabled.
