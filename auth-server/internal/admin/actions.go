@@ -13,8 +13,8 @@ import (
 	"github.com/smartgate/auth-server/internal/users"
 )
 
-// actions are the destructive changes, by the name in their URL (the
-// name is also the recorded event type, after "admin.").
+// actions are the destructive changes, by the name in their URL; the
+// event recorded is "admin." and the name with dots (admin.user.delete).
 var actions = map[string]*action{
 	"user-delete": {Title: "Delete user", Verb: "Delete the user", target: userTarget(
 		"The user is deleted: their sessions end, their linked identities are removed and the clients they registered are disabled."),

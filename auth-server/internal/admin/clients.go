@@ -170,7 +170,7 @@ func (h *Handler) editScopes(c *gin.Context) {
 		h.unavailable(c, "save the scopes", err)
 		return
 	}
-	h.record(c, "client.scopes_set", "client:"+cl.ID, scope)
+	h.record(c, "client.scopes", "client:"+cl.ID, scope)
 	h.redirect(c, clientPath(cl.ID)+"?done=scopes-saved")
 }
 

@@ -94,7 +94,7 @@ func TestClientActions(t *testing.T) {
 			t.Errorf("deleted client's page: %d", r.Status)
 		}
 		ev := a.get("/admin/audit").Body
-		for _, want := range []string{"admin.client-disable", "admin.client-enable", "admin.client-secret", "admin.client.scopes_set", "admin.client-delete", "client:demo-system"} {
+		for _, want := range []string{"admin.client.disable", "admin.client.enable", "admin.client.secret", "admin.client.scopes", "admin.client.delete", "client:demo-system"} {
 			if !strings.Contains(ev, want) {
 				t.Errorf("audit lacks %q", want)
 			}

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
+	"strings"
 
 	"github.com/gin-gonic/gin"
 
@@ -113,7 +114,7 @@ func (h *Handler) confirm(c *gin.Context) {
 		h.unavailable(c, a.Title, err)
 		return
 	}
-	h.record(c, c.Param("action"), t.Event, "")
+	h.record(c, strings.ReplaceAll(c.Param("action"), "-", "."), t.Event, "")
 	h.redirect(c, next)
 }
 

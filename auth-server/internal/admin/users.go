@@ -78,14 +78,14 @@ func (h *Handler) createUser(c *gin.Context) {
 		h.unavailable(c, "create the user", err)
 		return
 	}
-	h.record(c, "user.created", "user:"+u.Username, "role "+u.Role)
+	h.record(c, "user.create", "user:"+u.Username, "role "+u.Role)
 	if byLink {
 		link, err := h.issueLink(c.Request.Context(), u)
 		if err != nil {
 			h.unavailable(c, "issue the set-password link", err)
 			return
 		}
-		h.record(c, "user-link", "user:"+u.Username, "")
+		h.record(c, "user.link", "user:"+u.Username, "")
 		browser(c).SetValue(keyLink, u.ID+" "+link)
 		h.redirect(c, userPath(u.ID)+"/link")
 		return
@@ -287,7 +287,7 @@ func (h *Handler) changeRole(c *gin.Context, u *store.User, role, patient, fhirU
 	if patient != "" {
 		detail += ", Patient/" + patient
 	}
-	h.record(c, "user.role_set", "user:"+u.Username, detail)
+	h.record(c, "user.role", "user:"+u.Username, detail)
 	h.redirect(c, userPath(u.ID)+"?done="+done)
 }
 
@@ -317,7 +317,7 @@ func (h *Handler) linkIdentity(c *gin.Context) {
 		h.unavailable(c, "link the identity", err)
 		return
 	}
-	h.record(c, "identity.linked", "user:"+u.Username, provider+" "+subject)
+	h.record(c, "identity.link", "user:"+u.Username, provider+" "+subject)
 	h.redirect(c, userPath(u.ID)+"?done=identity-linked")
 }
 
@@ -332,6 +332,6 @@ func (h *Handler) unlock(c *gin.Context) {
 		h.unavailable(c, "unlock the user", err)
 		return
 	}
-	h.record(c, "user.unlocked", "user:"+u.Username, "")
+	h.record(c, "user.unlock", "user:"+u.Username, "")
 	h.redirect(c, userPath(u.ID)+"?done=user-unlocked")
 }

@@ -110,8 +110,8 @@ func TestUserLifecycle(t *testing.T) {
 		}
 		// Each action is recorded: who did what to whom.
 		ev := a.get("/admin/audit").Body
-		for _, want := range []string{"admin.user.created", "admin.user.role_set", "admin.user-password", "admin.user-disable",
-			"admin.user-enable", "admin.user-delete", "user:nurse-ann", "demo-admin", "login.failed", "login.succeeded"} {
+		for _, want := range []string{"admin.user.create", "admin.user.role", "admin.user.password", "admin.user.disable",
+			"admin.user.enable", "admin.user.delete", "user:nurse-ann", "demo-admin", "login.failed", "login.succeeded"} {
 			if !strings.Contains(ev, want) {
 				t.Errorf("audit page lacks %q", want)
 			}
