@@ -158,6 +158,9 @@ try {
   await admin.getByRole('table').waitFor();
   check((await admin.locator('main').innerText()).includes('Patient/4'), 'the FHIR AuditEvents of Patient/4 are not shown');
   await shot(admin, TEST, '10-fhir-audit');
+  await admin.goto(AUTH_URL + '/admin/audit/fhir?user=' + username);
+  await admin.getByRole('table').waitFor();
+  check((await admin.locator('tbody').innerText()).includes('Patient/4'), "the FHIR AuditEvents of the user's read are not found by username");
   await admin.goto(AUTH_URL + '/admin');
   await shot(admin, TEST, '11-dashboard-after');
 

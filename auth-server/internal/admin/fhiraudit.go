@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -185,7 +186,7 @@ func (b bundle) page() *AuditPage {
 			}
 		}
 		for _, en := range r.Entity {
-			if en.Reference.Reference != "" {
+			if en.Reference.Reference != "" && !slices.Contains(row.Entities, en.Reference.Reference) {
 				row.Entities = append(row.Entities, en.Reference.Reference)
 			}
 		}
