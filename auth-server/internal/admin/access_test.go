@@ -11,7 +11,7 @@ import (
 // consoleGETs and consolePOSTs are every console URL (with real targets
 // filled in by the test).
 func consoleURLs(userID, clientID, kid string) (gets, posts []string) {
-	gets = []string{"/admin", "/admin/users", "/admin/users?q=demo", "/admin/users/" + userID, "/admin/clients",
+	gets = []string{"/admin", "/admin/", "/admin/users/", "/admin/no-such-page", "/admin/users", "/admin/users?q=demo", "/admin/users/" + userID, "/admin/clients",
 		"/admin/clients/" + clientID, "/admin/clients/" + clientID + "/secret", "/admin/keys", "/admin/audit"}
 	posts = []string{"/admin/users", "/admin/users/" + userID + "/role", "/admin/users/" + userID + "/patient",
 		"/admin/users/" + userID + "/identities", "/admin/users/" + userID + "/unlock", "/admin/clients/" + clientID + "/scopes"}
@@ -88,6 +88,12 @@ func TestConsoleIs404ForEveryoneButAdmins(t *testing.T) {
 	// The admin sees every page.
 	a := s.admin(t)
 	for _, u := range gets {
+		if u == "/admin/" || u == "/admin/users/" || u == "/admin/no-such-page" {
+			if r := a.get(u); r.Status != http.StatusNotFound {
+				t.Errorf("admin: GET %s = %d, want 404 (no redirect)", u, r.Status)
+			}
+			continue
+		}
 		if strings.Contains(u, "/secret") || strings.Contains(u, "grant-revoke") || strings.Contains(u, "family-revoke") || strings.Contains(u, "session-end") {
 			continue // without a grant or session to name, these are 404 for an admin too
 		}
@@ -166,5 +172,28 @@ func TestDestructiveActionsNeedReauthentication(t *testing.T) {
 	// Another browser of the same admin has not re-authenticated.
 	if r := s.admin(t).get("/admin/confirm/key-rotate?id=keys"); !strings.Contains(r.Body, `name="current_password"`) {
 		t.Error("re-authentication leaked to another session")
+	}
+}
+
+// An admin cannot delete, disable or demote their own account (which
+// would lock them out of the console); another admin can.
+func TestAdminCannotLockThemselvesOut(t *testing.T) {
+	s := start(t, nil)
+	ctx := context.Background()
+	me, _ := s.App.Store.GetUserByUsername(ctx, "demo-admin")
+	a := s.admin(t)
+	for _, name := range []string{"user-delete", "user-disable"} {
+		if r := a.act(name, me.ID, "", nil); r.Status != http.StatusBadRequest {
+			t.Errorf("%s of oneself: %d, want 400", name, r.Status)
+		}
+	}
+	if r := a.form("/admin/users/"+me.ID+"/role", url.Values{"role": {"clinician"}}); r.Status != http.StatusBadRequest {
+		t.Errorf("demoting oneself: %d, want 400", r.Status)
+	}
+	if r := a.form("/admin/users/"+me.ID+"/patient", url.Values{"patient_id": {"4"}}); r.Status != http.StatusBadRequest {
+		t.Errorf("linking oneself to a patient: %d, want 400", r.Status)
+	}
+	if u, err := s.App.Store.GetUser(ctx, me.ID); err != nil || u.Role != "admin" || u.Disabled() {
+		t.Fatalf("demo-admin changed: %+v %v", u, err)
 	}
 }

@@ -19,6 +19,9 @@ var actions = map[string]*action{
 	"user-delete": {Title: "Delete user", Verb: "Delete the user", target: userTarget(
 		"The user is deleted: their sessions end, their linked identities are removed and the clients they registered are disabled."),
 		do: func(c *gin.Context, h *Handler, t *target) (string, error) {
+			if t.user.ID == admin(c).ID {
+				return "", errSelf
+			}
 			if err := h.Users.Delete(c.Request.Context(), t.user.Username); err != nil && !errors.Is(err, store.ErrNotFound) {
 				return "", err
 			}
@@ -27,6 +30,9 @@ var actions = map[string]*action{
 	"user-disable": {Title: "Disable user", Verb: "Disable the user", target: userTarget(
 		"The user can no longer sign in; their sessions end, the apps they approved lose access (refresh and access tokens revoked) and the clients they registered are disabled."),
 		do: func(c *gin.Context, h *Handler, t *target) (string, error) {
+			if t.user.ID == admin(c).ID {
+				return "", errSelf
+			}
 			return userPath(t.user.ID) + "?done=user-disabled", h.disableUser(c.Request.Context(), t.user)
 		}},
 	"user-enable": {Title: "Enable user", Verb: "Enable the user", target: userTarget(
@@ -173,7 +179,7 @@ var actions = map[string]*action{
 	}, do: func(c *gin.Context, h *Handler, t *target) (string, error) {
 		kid, err := h.Keys.Rotate(c.Request.Context())
 		if err == nil {
-			h.Events.Record(c.Request.Context(), store.Event{Type: events.KeyRotated, Actor: admin(c).Username, Target: "key:" + kid, Address: c.ClientIP()})
+			h.Events.Record(c.Request.Context(), store.Event{Type: events.KeyRotated, Actor: admin(c).Username, Target: "key:" + kid, Address: clientIP(c)})
 		}
 		return Path + "/keys?done=key-rotated", err
 	}},
@@ -193,11 +199,15 @@ var actions = map[string]*action{
 	}, do: func(c *gin.Context, h *Handler, t *target) (string, error) {
 		err := h.Keys.Revoke(c.Request.Context(), t.id)
 		if err == nil {
-			h.Events.Record(c.Request.Context(), store.Event{Type: events.KeyRetired, Actor: admin(c).Username, Target: t.Event, Address: c.ClientIP()})
+			h.Events.Record(c.Request.Context(), store.Event{Type: events.KeyRetired, Actor: admin(c).Username, Target: t.Event, Address: clientIP(c)})
 		}
 		return Path + "/keys?done=key-retired", err
 	}},
 }
+
+// errSelf refuses to lock the signed-in admin out of their own console
+// (another admin, or the operator command, can).
+var errSelf = badInput("You cannot do this to your own account; another admin can.")
 
 // cut splits an identity argument "provider subject".
 func cut(arg string) (string, string, bool) {

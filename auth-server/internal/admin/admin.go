@@ -140,13 +140,19 @@ var funcs = template.FuncMap{
 	},
 }
 
-// Register mounts the console under Path; every route passes the admin
-// gate first.
+// Register mounts the console: the router hands every path under Path
+// to the gate, which lets only a signed-in admin through to the
+// console's own routes. (The router sees one catch-all route, so no
+// path under /admin, with or without a trailing slash, answers other
+// than 404 for anyone else.)
 func (h *Handler) Register(r gin.IRouter) {
 	// The set-password page is public: its link is the credential.
 	r.GET(SetPasswordPath, h.setPasswordPage)
 	r.POST(SetPasswordPath, h.setPassword)
-	g := r.Group(Path, h.gate)
+	routes := gin.New()
+	routes.RedirectTrailingSlash, routes.RedirectFixedPath = false, false
+	routes.NoRoute(notFound)
+	g := routes.Group(Path)
 	g.GET("", h.dashboard)
 	g.GET("/users", h.usersPage)
 	g.POST("/users", h.createUser)
@@ -165,33 +171,42 @@ func (h *Handler) Register(r gin.IRouter) {
 	g.GET("/audit/fhir", h.fhirAuditPage)
 	g.GET("/confirm/:action", h.confirmPage)
 	g.POST("/confirm/:action", h.confirm)
+	serve := func(c *gin.Context) {
+		if h.gate(c) {
+			routes.ServeHTTP(c.Writer, c.Request)
+		}
+	}
+	r.Any(Path, serve)
+	r.Any(Path+"/*path", serve)
 }
 
-// ctxKey keys the gate's findings in the gin context.
-const (
-	ctxBrowser = "admin.browser"
-)
+// gated is what the gate found, carried to the console's routes in the
+// request's context.
+type gated struct {
+	browser *web.Browser
+	ip      string // the client address, as the server's router trusts proxies
+}
+
+type gatedKey struct{}
 
 // gate lets only a signed-in admin through. Everyone else, signed out
 // included, gets the router's own 404 (the console's existence is not
 // disclosed). Form posts must carry the session's CSRF token (403).
-func (h *Handler) gate(c *gin.Context) {
+func (h *Handler) gate(c *gin.Context) bool {
 	b := h.Sessions.Browser(c)
 	if b.User == nil || b.User.Role != store.RoleAdmin {
 		notFound(c)
-		c.Abort()
-		return
+		return false
 	}
+	c.Request = c.Request.WithContext(context.WithValue(c.Request.Context(), gatedKey{}, &gated{browser: b, ip: c.ClientIP()}))
 	if c.Request.Method == http.MethodPost {
 		if err := c.Request.ParseForm(); err != nil || !b.CheckCSRF(c.Request) {
 			h.render(c, b, http.StatusForbidden, "confirm", "This form has expired", page{
 				Error: "Nothing was changed. The form was not sent from this console, or it has expired. Reload the page and try again."})
-			c.Abort()
-			return
+			return false
 		}
 	}
-	c.Set(ctxBrowser, b)
-	c.Next()
+	return true
 }
 
 // notFound is the answer of the router to a path it does not know.
@@ -199,7 +214,12 @@ func notFound(c *gin.Context) {
 	c.JSON(http.StatusNotFound, gin.H{"error": "not_found"})
 }
 
-func browser(c *gin.Context) *web.Browser { return c.MustGet(ctxBrowser).(*web.Browser) }
+func browser(c *gin.Context) *web.Browser {
+	return c.Request.Context().Value(gatedKey{}).(*gated).browser
+}
+
+// clientIP is the admin's address (as the server's router determined it).
+func clientIP(c *gin.Context) string { return c.Request.Context().Value(gatedKey{}).(*gated).ip }
 
 // admin is the signed-in admin.
 func admin(c *gin.Context) *store.User { return browser(c).User }
@@ -254,5 +274,5 @@ func (h *Handler) redirect(c *gin.Context, path string) {
 // record appends an admin action to the security events.
 func (h *Handler) record(c *gin.Context, typ, target, detail string) {
 	h.Events.Record(c.Request.Context(), store.Event{Type: events.AdminPrefix + typ, Actor: admin(c).Username,
-		Target: target, Address: c.ClientIP(), Detail: detail})
+		Target: target, Address: clientIP(c), Detail: detail})
 }

@@ -127,7 +127,7 @@ func (b badInput) Error() string { return string(b) }
 // throttle; on success the session remembers the time. It answers
 // 429/503 itself (then c.Writer.Written()).
 func (h *Handler) reauthenticate(c *gin.Context, password string) bool {
-	ctx, u, addr := c.Request.Context(), admin(c), c.ClientIP()
+	ctx, u, addr := c.Request.Context(), admin(c), clientIP(c)
 	refusal, err := h.Throttle.Reserve(ctx, u.Username, addr)
 	if err != nil {
 		h.unavailable(c, "check your password", err)

@@ -237,6 +237,10 @@ func (h *Handler) setRole(c *gin.Context) {
 		return
 	}
 	role, patient := c.Request.PostForm.Get("role"), u.PatientID
+	if u.ID == admin(c).ID && role != store.RoleAdmin {
+		h.renderUser(c, http.StatusBadRequest, string(errSelf))
+		return
+	}
 	fhirUser := u.FHIRUser
 	if role != store.RolePatient {
 		patient = ""
@@ -256,6 +260,10 @@ func (h *Handler) linkPatient(c *gin.Context) {
 		return
 	}
 	id := c.Request.PostForm.Get("patient_id")
+	if u.ID == admin(c).ID {
+		h.renderUser(c, http.StatusBadRequest, string(errSelf))
+		return
+	}
 	if h.Patients != nil {
 		if _, err := h.Patients.Get(c.Request.Context(), id); err != nil {
 			if errors.Is(err, web.ErrNoPatient) {
