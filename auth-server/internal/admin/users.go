@@ -65,14 +65,19 @@ func (h *Handler) createUser(c *gin.Context) {
 		spec.Password = rand.Text() + rand.Text()
 	}
 	spec.FHIRUser = h.patientURL(spec.PatientID)
-	u, err := h.Users.Add(c.Request.Context(), spec)
-	spec.Password = ""
+	invalid := spec.Validate()
+	var u *store.User
+	err := invalid
+	if invalid == nil {
+		u, err = h.Users.Add(c.Request.Context(), spec)
+	}
+	spec.Password = "" // never rendered back
 	switch {
 	case errors.Is(err, store.ErrConflict):
 		h.renderUsers(c, http.StatusConflict, "That username is taken.", spec)
 		return
-	case err != nil && spec.Validate() != nil:
-		h.renderUsers(c, http.StatusBadRequest, err.Error(), spec)
+	case invalid != nil:
+		h.renderUsers(c, http.StatusBadRequest, invalid.Error(), spec)
 		return
 	case err != nil:
 		h.unavailable(c, "create the user", err)
