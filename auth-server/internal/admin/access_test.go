@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"net/url"
+	"regexp"
 	"strings"
 	"testing"
 )
@@ -195,5 +196,9 @@ func TestAdminCannotLockThemselvesOut(t *testing.T) {
 	}
 	if u, err := s.App.Store.GetUser(ctx, me.ID); err != nil || u.Role != "admin" || u.Disabled() {
 		t.Fatalf("demo-admin changed: %+v %v", u, err)
+	}
+	// The refusals are recorded as failed admin actions.
+	if ev := a.get("/admin/audit").Body; !regexp.MustCompile(`admin\.user\.delete</td><td><span class="badge">failure`).MatchString(ev) {
+		t.Error("the refused delete is not recorded as a failure")
 	}
 }

@@ -276,3 +276,9 @@ func (h *Handler) record(c *gin.Context, typ, target, detail string) {
 	h.Events.Record(c.Request.Context(), store.Event{Type: events.AdminPrefix + typ, Actor: admin(c).Username,
 		Target: target, Address: clientIP(c), Detail: detail})
 }
+
+// recordFailure appends an admin action that was refused or failed.
+func (h *Handler) recordFailure(c *gin.Context, typ, target, detail string) {
+	h.Events.Record(c.Request.Context(), store.Event{Type: events.AdminPrefix + typ, Outcome: store.OutcomeFailure,
+		Actor: admin(c).Username, Target: target, Address: clientIP(c), Detail: detail})
+}

@@ -104,17 +104,20 @@ func (h *Handler) confirm(c *gin.Context) {
 			return
 		}
 	}
+	typ := strings.ReplaceAll(c.Param("action"), "-", ".")
 	next, err := a.do(c, h, t)
 	var bad badInput
 	switch {
 	case errors.As(err, &bad):
+		h.recordFailure(c, typ, t.Event, string(bad))
 		h.renderConfirm(c, http.StatusBadRequest, a, t, string(bad)+" Nothing was changed.")
 		return
 	case err != nil:
+		h.recordFailure(c, typ, t.Event, "not completed")
 		h.unavailable(c, a.Title, err)
 		return
 	}
-	h.record(c, strings.ReplaceAll(c.Param("action"), "-", "."), t.Event, "")
+	h.record(c, typ, t.Event, "")
 	h.redirect(c, next)
 }
 

@@ -4,6 +4,8 @@ import (
 	"context"
 	"net/http"
 	"net/url"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -225,3 +227,42 @@ func TestGrantsAndSessions(t *testing.T) {
 }
 
 func hashOf(raw string) string { return store.HashToken(raw) }
+
+// An identity at a configured provider is linked to a user and unlinked
+// again; an unknown provider and an identity linked elsewhere are refused.
+func TestIdentityLinks(t *testing.T) {
+	providers := filepath.Join(t.TempDir(), "providers.yaml")
+	if err := os.WriteFile(providers, []byte("- id: example\n  name: Example ID\n  issuer: https://id.example.test\n  client_id: smartgate\n  client_secret: s3cret-s3cret\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	s := start(t, func(c *config.Config) { c.UpstreamProvidersFile = providers })
+	ctx := context.Background()
+	pat, _ := s.App.Store.GetUserByUsername(ctx, "demo-patient")
+	clin, _ := s.App.Store.GetUserByUsername(ctx, "demo-clinician")
+	a := s.admin(t)
+	path := "/admin/users/" + pat.ID
+	if r := a.form(path+"/identities", url.Values{"provider": {"elsewhere"}, "subject": {"alice"}}); r.Status != http.StatusBadRequest {
+		t.Errorf("unknown provider: %d", r.Status)
+	}
+	if r := a.form(path+"/identities", url.Values{"provider": {"example"}, "subject": {"alice-sub"}}); r.Status != http.StatusSeeOther {
+		t.Fatalf("link: %d %s", r.Status, r.Body)
+	}
+	if u, err := s.App.Store.GetIdentityLink(ctx, "example", "alice-sub"); err != nil || u.UserID != pat.ID {
+		t.Fatalf("link stored: %+v %v", u, err)
+	}
+	if r := a.get(path); !strings.Contains(r.Body, "alice-sub") {
+		t.Error("the link is not listed")
+	}
+	if r := a.form("/admin/users/"+clin.ID+"/identities", url.Values{"provider": {"example"}, "subject": {"alice-sub"}}); r.Status != http.StatusConflict {
+		t.Errorf("identity linked elsewhere: %d, want 409", r.Status)
+	}
+	if r := a.act("identity-unlink", clin.ID, "example alice-sub", nil); r.Status != http.StatusBadRequest {
+		t.Errorf("unlinking another user's identity: %d, want 400", r.Status)
+	}
+	if r := a.act("identity-unlink", pat.ID, "example alice-sub", nil); r.Status != http.StatusSeeOther {
+		t.Fatalf("unlink: %d %s", r.Status, r.Body)
+	}
+	if _, err := s.App.Store.GetIdentityLink(ctx, "example", "alice-sub"); err == nil {
+		t.Error("the link survived unlink")
+	}
+}
