@@ -2,6 +2,7 @@ package admin_test
 
 import (
 	"context"
+	"encoding/json"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -142,5 +143,44 @@ func TestKeyActions(t *testing.T) {
 	}
 	if ev := a.get("/admin/audit").Body; !strings.Contains(ev, "key.rotated") || !strings.Contains(ev, "key.retired") || !strings.Contains(ev, "key:"+old) {
 		t.Error("key events not recorded")
+	}
+}
+
+// A registered client's scopes stay within how it was registered: the
+// admin may narrow them, not widen them past the registration's bounds.
+func TestRegisteredClientScopes(t *testing.T) {
+	s := start(t, nil)
+	ctx := context.Background()
+	body := strings.NewReader(`{"client_name":"Registered app","grant_types":["client_credentials"],"token_endpoint_auth_method":"client_secret_basic","scope":"user/*.read patient/*.read"}`)
+	req, _ := http.NewRequest(http.MethodPost, s.URL+"/register", body)
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Authorization", "Bearer demo-initial-access-token")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var reg struct {
+		ClientID string `json:"client_id"`
+	}
+	_ = json.NewDecoder(resp.Body).Decode(&reg)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusCreated || reg.ClientID == "" {
+		t.Fatalf("register: %d", resp.StatusCode)
+	}
+	a := s.admin(t)
+	if r := a.get("/admin/clients?owner=(operator)").Body; !strings.Contains(r, reg.ClientID) || !strings.Contains(r, "API-registered") {
+		t.Errorf("the registered client is not listed as API-registered")
+	}
+	if r := a.form("/admin/clients/"+reg.ClientID+"/scopes", url.Values{"scope": {"user/*.read system/*.write"}}); r.Status != http.StatusBadRequest {
+		t.Errorf("widening past the registration's bounds: %d, want 400", r.Status)
+	}
+	if r := a.form("/admin/clients/"+reg.ClientID+"/scopes", url.Values{"scope": {"patient/*.read"}}); r.Status != http.StatusSeeOther {
+		t.Fatalf("narrowing: %d %s", r.Status, r.Body)
+	}
+	if c, err := s.App.Store.GetClient(ctx, reg.ClientID); err != nil || strings.Join(c.Scopes, " ") != "patient/*.read" {
+		t.Errorf("scopes after narrowing: %v %v", c, err)
+	}
+	if ev := a.get("/admin/audit").Body; !strings.Contains(ev, "client.registered") || !strings.Contains(ev, "client.updated") {
+		t.Error("registration and update not recorded")
 	}
 }
