@@ -5,10 +5,12 @@ import (
 	"net/http"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/gin-gonic/gin"
 
 	"github.com/smartgate/auth-server/internal/activity"
+	"github.com/smartgate/auth-server/internal/events"
 )
 
 // Activity is the per-minute counts the dashboard charts.
@@ -59,10 +61,72 @@ func (h *Handler) dashboard(c *gin.Context) {
 		order[2]: h.Activity.PerMinute(activity.Throttled),
 	}, order)
 	recent, err := h.Events.List(c.Request.Context(), 0, 10)
+	var throttled []throttledAddress
+	if err == nil {
+		throttled, err = h.throttledAddresses(c)
+	}
 	if err != nil {
 		h.unavailable(c, "list the security events", err)
 		return
 	}
 	h.render(c, browser(c), http.StatusOK, "dashboard", "Admin console", page{Data: map[string]any{
-		"Chart": ch, "Recent": recent}})
+		"Chart": ch, "Recent": recent, "Throttled": throttled}})
+}
+
+// throttledAddress is an address whose sign-ins the throttle refused.
+type throttledAddress struct {
+	Address, Last string
+	Refusals      int
+}
+
+// Bounds of the dashboard's scan of the event log for throttled sign-ins.
+const (
+	scanPage = 500
+	scanMost = 5000
+)
+
+// throttledAddresses are the addresses of the sign-ins throttled in the
+// last hour (every replica's: they come from the shared event log),
+// most refused first, from at most scanMost events.
+func (h *Handler) throttledAddresses(c *gin.Context) ([]throttledAddress, error) {
+	since := h.Now().Add(-time.Hour)
+	byAddr := map[string]*throttledAddress{}
+	var out []*throttledAddress
+	before := int64(0)
+	for scanned := 0; scanned < scanMost; {
+		list, err := h.Events.List(c.Request.Context(), before, scanPage)
+		if err != nil {
+			return nil, err
+		}
+		for _, e := range list {
+			if e.At.Before(since) {
+				return sortThrottled(out), nil
+			}
+			if e.Type != events.LoginThrottled || e.Address == "" {
+				continue
+			}
+			a := byAddr[e.Address]
+			if a == nil {
+				a = &throttledAddress{Address: e.Address, Last: e.At.UTC().Format("15:04:05 MST")}
+				byAddr[e.Address] = a
+				out = append(out, a)
+			}
+			a.Refusals++
+		}
+		if len(list) < scanPage {
+			break
+		}
+		scanned += len(list)
+		before = list[len(list)-1].Seq
+	}
+	return sortThrottled(out), nil
+}
+
+func sortThrottled(list []*throttledAddress) []throttledAddress {
+	out := make([]throttledAddress, len(list))
+	for i, a := range list {
+		out[i] = *a
+	}
+	slices.SortStableFunc(out, func(a, b throttledAddress) int { return b.Refusals - a.Refusals })
+	return out
 }

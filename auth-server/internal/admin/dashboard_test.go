@@ -6,13 +6,18 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/smartgate/auth-server/internal/config"
 )
 
 // The dashboard charts this server's counters over the last hour as
 // inline SVG (no script, nothing fetched): tokens issued, failed
 // authentications and throttled requests.
 func TestDashboard(t *testing.T) {
-	s := start(t, nil)
+	s := start(t, func(c *config.Config) { c.Web.Login.FailuresPerPair = 2 })
+	for range 4 {
+		signInStatus(s, t, "demo-clinician", "wrong-password-0123")
+	}
 	for range 3 {
 		if st, _ := s.token(t, url.Values{"grant_type": {"client_credentials"}, "scope": {"system/Patient.read"}}, "demo-system", "demo-system-secret"); st != http.StatusOK {
 			t.Fatalf("token: %d", st)
@@ -39,10 +44,19 @@ func TestDashboard(t *testing.T) {
 	if n := row("Tokens issued"); n != "3" {
 		t.Errorf("tokens in the last hour = %s, want 3", n)
 	}
-	if n := row("Failed authentications"); n != "1" {
-		t.Errorf("failed authentications = %s, want 1", n)
+	// Two wrong passwords, then two sign-ins refused by the throttle,
+	// and one wrong client secret.
+	if n := row("Failed authentications"); n != "3" {
+		t.Errorf("failed authentications = %s, want 3", n)
+	}
+	if n := row("Throttled"); n != "2" {
+		t.Errorf("throttled = %s, want 2", n)
 	}
 	if !strings.Contains(r.Body, "login.succeeded") {
 		t.Error("recent security events missing")
+	}
+	// The test client's address, throttled after two failures.
+	if !regexp.MustCompile(`<code>127\.0\.0\.1</code></td><td>[1-9]`).MatchString(r.Body) {
+		t.Errorf("the throttled address is not listed:\n%s", r.Body)
 	}
 }
