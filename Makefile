@@ -45,6 +45,8 @@ bench: build
 	$(GO) run ./fhir-server/cmd/scalebench -server bin/fhir-server
 	@echo "== fhir-server: AuditEvent searches over 1,000,000 recorded events (SQLite; PostgreSQL too when DATABASE_URL is set)"
 	$(GO) run ./fhir-server/cmd/auditbench
+	@echo "== fhir-server: rendering XML against decoding and re-encoding JSON (Patient/4, a 100-entry searchset Bundle)"
+	$(GO) run ./fhir-server/cmd/xmlbench
 	@echo "== every figure against its target"
 	@bin/benchtable $(SMARTGATE_BENCH_RESULTS)
 

@@ -169,7 +169,10 @@ func TestStalledBodiesHoldNothing(t *testing.T) {
 				}
 				if ne, ok := err.(net.Error); ok && ne.Timeout() {
 					timedOut++
-				} else if line != "" && !strings.HasPrefix(line, "HTTP/1.1 408") {
+				} else if line != "" && !strings.HasPrefix(line, "HTTP/1.1 408") && !strings.HasPrefix(line, "HTTP/1.1 503") {
+					// 408, or 503 when the cut requests' AuditEvents come
+					// faster than the writer stores them and fill the
+					// (deliberately small) audit queue: either way cut.
 					t.Errorf("stalled request answered %q", strings.TrimSpace(line))
 				}
 			}()

@@ -88,6 +88,29 @@ func TestFHIRClientLibraryStandaloneLaunch(t *testing.T) {
 	}
 }
 
+// TestEHRLaunchInBrowser: the demo EHR page launches demo-smart-app (the
+// demo app page, fhirclient) in headless Chromium for Patient/4 and an
+// encounter; the app shows the patient's name from the FHIR server.
+func TestEHRLaunchInBrowser(t *testing.T) {
+	dir := requireBrowser(t)
+	s := harness.StartStack(t, harness.StackOptions{})
+	out := runNode(t, dir, s, "ehr.mjs")
+	if !strings.Contains(out, `"ok":true`) || !strings.Contains(out, `"patientId":"4"`) {
+		t.Fatal("the EHR page's launch did not end with the app showing Patient/4")
+	}
+}
+
+// TestFHIRClientLibraryEHRLaunch: fhirclient completes an EHR launch
+// created at POST /launch-context, with encounter and fhirContext.
+func TestFHIRClientLibraryEHRLaunch(t *testing.T) {
+	dir := requireBrowser(t)
+	s := harness.StartStack(t, harness.StackOptions{})
+	out := runNode(t, dir, s, "fhirclient-ehr.mjs")
+	if !strings.Contains(out, `"ok":true`) || !strings.Contains(out, `"encounterId":"enc-4-1"`) {
+		t.Fatal("fhirclient did not complete the EHR launch")
+	}
+}
+
 // TestAuthorizationCodeDiscovery: the real binary publishes what the
 // flow needs, built from the configured issuer.
 func TestAuthorizationCodeDiscovery(t *testing.T) {

@@ -42,7 +42,7 @@ func TestConfigTableIsTheSeed(t *testing.T) {
 		"Binary":              "user/Binary",
 	}
 	served := []string{"AllergyIntolerance", "AuditEvent", "Binary", "Condition", "DocumentReference", "Encounter",
-		"Immunization", "Location", "Medication", "MedicationRequest", "MedicationStatement", "Observation",
+		"Group", "Immunization", "Location", "Medication", "MedicationRequest", "MedicationStatement", "Observation",
 		"Organization", "Patient", "Practitioner", "Procedure"}
 	if got := tab.Types(); !reflect.DeepEqual(got, served) {
 		t.Fatalf("Types() = %q, want %q", got, served)

@@ -20,6 +20,7 @@ tour() {
 	tour_token=$token
 
 	check "GET Patient/4 with the token: 200, Patient 4" tour_patient4 "$fhir_url" "$token"
+	check "GET Patient/4 with the token as XML (_format=xml over Accept JSON): 200, Patient 4 in FHIR XML" tour_patient4_xml "$fhir_url" "$token"
 	check "GET Observation with the token: 403, OperationOutcome, insufficient_scope" tour_observations "$fhir_url" "$token"
 	check "GET Patient/4 without a token: 401, WWW-Authenticate: Bearer" tour_notoken "$fhir_url"
 	check "metadata: 200, oauth-uris extension points at $auth_url/token" tour_metadata "$fhir_url" "$auth_url"
@@ -27,6 +28,10 @@ tour() {
 }
 
 tour_patient4() { call 200 "$1/Patient/4" "$2" && has '"id":"4"' "$check_dir/body"; }
+tour_patient4_xml() {
+	call 200 "$1/Patient/4?_format=xml" "$2" && has '^content-type: application/fhir+xml' "$check_dir/headers" &&
+		has '<Patient xmlns="http://hl7.org/fhir"><id value="4"/>' "$check_dir/body"
+}
 tour_observations() {
 	call 403 "$1/Observation?patient=4" "$2" && has '"OperationOutcome"' "$check_dir/body" &&
 		has 'error="insufficient_scope"' "$check_dir/headers"

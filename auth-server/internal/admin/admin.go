@@ -21,6 +21,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/smartgate/auth-server/internal/events"
+	"github.com/smartgate/auth-server/internal/fhirdir"
 	"github.com/smartgate/auth-server/internal/keys"
 	"github.com/smartgate/auth-server/internal/registration"
 	"github.com/smartgate/auth-server/internal/store"
@@ -51,6 +52,13 @@ type Sessions interface {
 	StaticURL() string
 }
 
+// Patients finds patients on the FHIR server, as the patient picker
+// does (fhirdir.FHIRDirectory).
+type Patients interface {
+	Search(ctx context.Context, q string) ([]fhirdir.Patient, error)
+	Get(ctx context.Context, id string) (*fhirdir.Patient, error)
+}
+
 // Keys is the signing-key manager (keys.Manager).
 type Keys interface {
 	List(ctx context.Context) ([]keys.Info, error)
@@ -76,7 +84,7 @@ type Deps struct {
 	Registration *registration.Service
 	Revoker      Revoker
 	Keys         Keys
-	Patients     web.PatientDirectory
+	Patients     Patients
 	Events       *events.Recorder
 	// AuditEvents reads the FHIR server's AuditEvents (nil: none
 	// configured).

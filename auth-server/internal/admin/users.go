@@ -8,9 +8,9 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/smartgate/auth-server/internal/fhirdir"
 	"github.com/smartgate/auth-server/internal/store"
 	"github.com/smartgate/auth-server/internal/users"
-	"github.com/smartgate/auth-server/internal/web"
 )
 
 type userRow struct {
@@ -154,7 +154,7 @@ type userView struct {
 	Grants     []grantRow
 	Sessions   []sessionRow
 	PatientQ   string
-	Patients   []web.Patient
+	Patients   []fhirdir.Patient
 	PatientErr string
 	Roles      []string
 }
@@ -271,7 +271,7 @@ func (h *Handler) linkPatient(c *gin.Context) {
 	}
 	if h.Patients != nil {
 		if _, err := h.Patients.Get(c.Request.Context(), id); err != nil {
-			if errors.Is(err, web.ErrNoPatient) {
+			if errors.Is(err, fhirdir.ErrNotFound) {
 				h.renderUser(c, http.StatusBadRequest, "There is no such patient on the FHIR server.")
 				return
 			}

@@ -14,6 +14,7 @@ import (
 	"github.com/smartgate/auth-server/internal/clients"
 	"github.com/smartgate/auth-server/internal/config"
 	"github.com/smartgate/auth-server/internal/events"
+	"github.com/smartgate/auth-server/internal/fhirdir"
 	"github.com/smartgate/auth-server/internal/keys"
 	"github.com/smartgate/auth-server/internal/metrics"
 	"github.com/smartgate/auth-server/internal/oauth"
@@ -31,7 +32,7 @@ const fhirJWKSRefresh = 5 * time.Minute
 // adminConsole builds the admin console at /admin over the same services
 // the operator commands use.
 func adminConsole(cfg config.Config, st store.Store, km *keys.Manager, minter *oauth.Minter, families *refresh.Families,
-	pages *web.Handler, m *metrics.Metrics, rec *events.Recorder, log *slog.Logger) (*admin.Handler, error) {
+	pages *web.Handler, dir *fhirdir.FHIRDirectory, m *metrics.Metrics, rec *events.Recorder, log *slog.Logger) (*admin.Handler, error) {
 	us := users.New(st, time.Now)
 	us.Owners = RegistrationService(cfg, st, log)
 	ups, err := config.ReadUpstreams(cfg.UpstreamProvidersFile)
@@ -45,7 +46,7 @@ func adminConsole(cfg config.Config, st store.Store, km *keys.Manager, minter *o
 	return admin.New(admin.Deps{
 		Sessions: pages, Store: st, Users: us, Identities: users.NewIdentities(st, time.Now),
 		Throttle: LoginThrottle(cfg, st), Registration: RegistrationService(cfg, st, log), Revoker: families,
-		Keys: km, Patients: web.NewFHIRDirectory(cfg.FHIRInternal(), minter, nil, time.Now),
+		Keys: km, Patients: dir,
 		Events: rec, AuditEvents: fhirAudit(cfg, st, minter), Activity: m.Activity(), Upstreams: providers, FHIRBase: cfg.FHIRBaseURL,
 		KeyRetireDelay: cfg.Keys.ReloadInterval + fhirJWKSRefresh,
 		Issuer:         cfg.Issuer, Log: log,

@@ -16,9 +16,11 @@ import (
 	"github.com/smartgate/auth-server/internal/clients"
 	"github.com/smartgate/auth-server/internal/config"
 	"github.com/smartgate/auth-server/internal/events"
+	"github.com/smartgate/auth-server/internal/fhirdir"
 	"github.com/smartgate/auth-server/internal/httpapi"
 	"github.com/smartgate/auth-server/internal/introspection"
 	"github.com/smartgate/auth-server/internal/keys"
+	"github.com/smartgate/auth-server/internal/launch"
 	"github.com/smartgate/auth-server/internal/metrics"
 	"github.com/smartgate/auth-server/internal/oauth"
 	"github.com/smartgate/auth-server/internal/refresh"
@@ -107,12 +109,16 @@ func build(ctx context.Context, cfg config.Config, st store.Store, km *keys.Mana
 	minter := oauth.NewMinter(km, cfg.Issuer, cfg.FHIRBaseURL, cfg.Tokens.Lifetime, time.Now)
 	families := refresh.New(st, cfg.Grants.RefreshLifetime, cfg.Tokens.Lifetime, time.Now)
 	m := metrics.New()
+	// The FHIR server's records, for the patient picker, the launch
+	// contexts, the demo EHR page and the admin console.
+	dir := fhirdir.NewFHIRDirectory(cfg.FHIRInternal(), minter, nil, time.Now)
+	launches := launch.New(st, dir, cfg.Grants.LaunchLifetime, time.Now)
 	rec := events.New(st, log, time.Now)
-	pages, ups, err := userFlow(ctx, cfg, st, minter, families, m, rec, log)
+	pages, ups, err := userFlow(ctx, cfg, st, minter, families, dir, launches, m, rec, log)
 	if err != nil {
 		return nil, err
 	}
-	console, err := adminConsole(cfg, st, km, minter, families, pages, m, rec, log)
+	console, err := adminConsole(cfg, st, km, minter, families, pages, dir, m, rec, log)
 	if err != nil {
 		return nil, err
 	}
@@ -120,7 +126,7 @@ func build(ctx context.Context, cfg config.Config, st store.Store, km *keys.Mana
 	h, err := httpapi.New(httpapi.Deps{Metrics: m, Config: cfg, Store: oauthSt, Keys: km, OAuth: tokenEndpoint(cfg, st, oauthSt, km, minter, families, log), Pages: browserPages{pages, console},
 		Introspection: introspection.New(km.PublicKey, st, own, time.Now),
 		Revocation:    revocation.New(km.PublicKey, st, families, own, cfg.RevocationCompactAfter, time.Now),
-		Registration:  RegistrationService(cfg, st, log), Assertions: assertions(cfg, oauthSt, log), Log: log})
+		Registration:  RegistrationService(cfg, st, log), Assertions: assertions(cfg, oauthSt, log), Launches: launches, Log: log})
 	if err != nil {
 		return nil, err
 	}

@@ -34,6 +34,32 @@ func TestDiscoveryUsesConfiguredIssuer(t *testing.T) {
 	}
 }
 
+// smart-configuration says what a Bulk Data client (SMART Backend
+// Services) looks for before its export: the client_credentials grant,
+// private_key_jwt with its signing algorithms, and system scopes in both
+// SMART versions (the operation itself is in the FHIR server's
+// CapabilityStatement).
+func TestSmartConfigurationServesBackendServices(t *testing.T) {
+	s := start(t, testConfig(t.TempDir()))
+	r := s.do(t, "GET", "/.well-known/smart-configuration", nil, nil)
+	has := func(field, want string) {
+		list, _ := r.Body[field].([]any)
+		for _, v := range list {
+			if v == want {
+				return
+			}
+		}
+		t.Errorf("%s lacks %s: %v", field, want, r.Body[field])
+	}
+	has("grant_types_supported", "client_credentials")
+	has("token_endpoint_auth_methods_supported", "private_key_jwt")
+	has("token_endpoint_auth_signing_alg_values_supported", "RS384")
+	has("token_endpoint_auth_signing_alg_values_supported", "ES384")
+	has("scopes_supported", "system/*.read")
+	has("scopes_supported", "system/*.rs")
+	has("capabilities", "client-confidential-asymmetric")
+}
+
 // CORS (preflight too) on the browser-facing endpoints.
 func TestCORS(t *testing.T) {
 	cfg := testConfig(t.TempDir())

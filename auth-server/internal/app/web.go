@@ -8,6 +8,8 @@ import (
 
 	"github.com/smartgate/auth-server/internal/config"
 	"github.com/smartgate/auth-server/internal/events"
+	"github.com/smartgate/auth-server/internal/fhirdir"
+	"github.com/smartgate/auth-server/internal/launch"
 	"github.com/smartgate/auth-server/internal/metrics"
 	"github.com/smartgate/auth-server/internal/oauth"
 	"github.com/smartgate/auth-server/internal/refresh"
@@ -21,7 +23,7 @@ import (
 // userFlow wires the browser side of the SMART authorization-code flow:
 // demo users and the pages (with the self-service client registration
 // portal, which registers through the same rules as POST /register).
-func userFlow(ctx context.Context, cfg config.Config, st store.Store, minter *oauth.Minter, families *refresh.Families, m *metrics.Metrics, rec *events.Recorder, log *slog.Logger) (*web.Handler, *upstream.Set, error) {
+func userFlow(ctx context.Context, cfg config.Config, st store.Store, minter *oauth.Minter, families *refresh.Families, dir *fhirdir.FHIRDirectory, launches *launch.Service, m *metrics.Metrics, rec *events.Recorder, log *slog.Logger) (*web.Handler, *upstream.Set, error) {
 	us := users.New(st, time.Now)
 	us.Gate = users.NewGate(cfg.Web.Login.Concurrency, cfg.Web.Login.QueueWait)
 	us.Owners = RegistrationService(cfg, st, log)
@@ -56,7 +58,7 @@ func userFlow(ctx context.Context, cfg config.Config, st store.Store, minter *oa
 	pages, err := web.New(web.Deps{
 		Store: st, Users: us, Revoker: families,
 		Codes:    oauth.NewCodes(st, cfg.Grants.CodeLifetime, time.Now),
-		Patients: web.NewFHIRDirectory(cfg.FHIRInternal(), minter, nil, time.Now),
+		Patients: dir, Launches: launches,
 		Sessions: web.NewSessions(web.SessionOptions{
 			Keys: sessionKeys, Secure: strings.HasPrefix(cfg.Issuer, "https://"), Lifetime: cfg.Web.SessionLifetime,
 		}),

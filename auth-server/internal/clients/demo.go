@@ -20,7 +20,10 @@ type DemoClient struct {
 	GrantTypes   []string `yaml:"grant_types"`
 	RedirectURIs []string `yaml:"redirect_uris"`
 	AuthMethod   string   `yaml:"token_endpoint_auth_method"`
-	Disabled     bool     `yaml:"disabled"` // kept in the file, not loaded
+	LaunchURI    string   `yaml:"launch_uri"`
+	// EHRLaunchable lists the client on the demo EHR page.
+	EHRLaunchable bool `yaml:"ehr_launchable"`
+	Disabled      bool `yaml:"disabled"` // kept in the file, not loaded
 }
 
 // DemoFile is the layout of config/clients.yaml.
@@ -64,6 +67,7 @@ func (r *Registry) LoadDemo(ctx context.Context, f *DemoFile) (int, error) {
 		c := &store.Client{
 			ID: d.ID, Name: d.Name, Scopes: strings.Fields(d.Scopes),
 			GrantTypes: grants, RedirectURIs: d.RedirectURIs, TokenEndpointAuthMethod: d.AuthMethod,
+			LaunchURI: d.LaunchURI, EHRLaunchable: d.EHRLaunchable,
 		}
 		if err := r.Upsert(ctx, c, d.Secret); err != nil {
 			return n, err

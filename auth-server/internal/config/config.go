@@ -33,6 +33,9 @@ type Config struct {
 	// 7662 section 2.1. Every other client learns only about its own
 	// tokens. Empty: RevocationFeedClients.
 	IntrospectionClients []string `yaml:"introspection_clients" env:"AUTH_INTROSPECTION_CLIENTS" envSeparator:","`
+	// LaunchContextClients are the confidential client ids (trusted EHRs)
+	// allowed to create EHR launch contexts at POST /launch-context.
+	LaunchContextClients []string `yaml:"launch_context_clients" env:"AUTH_LAUNCH_CONTEXT_CLIENTS" envSeparator:","`
 
 	// ClientJWKSAllowLoopback lets the server fetch a private_key_jwt
 	// client's jwks_uri from a loopback address (never private or
@@ -158,6 +161,7 @@ func Default() Config {
 		RedisKeyPrefix:         "smartgate:auth:",
 		FHIRBaseURL:            "http://localhost:8080/STU3",
 		RevocationFeedClients:  []string{"demo-system"},
+		LaunchContextClients:   []string{"demo-system"},
 		RevocationCompactAfter: 1000,
 		Keys:                   Keys{Size: 2048, ReloadInterval: 15 * time.Second},
 		Tokens:                 Tokens{Lifetime: 5400 * time.Second, Leeway: 5 * time.Minute},

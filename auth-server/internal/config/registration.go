@@ -26,7 +26,7 @@ type Registration struct {
 // bounds.
 func DefaultRegistration() Registration {
 	open := []string{
-		"launch", "launch/patient", "openid", "fhirUser", "profile", "offline_access", "online_access",
+		"launch", "launch/patient", "launch/encounter", "openid", "fhirUser", "profile", "offline_access", "online_access",
 		"patient/*.read", "patient/*.rs",
 	}
 	token := append(append([]string{}, open...), "user/*.read", "user/*.rs", "system/*.read", "system/*.rs")

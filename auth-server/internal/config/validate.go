@@ -38,6 +38,14 @@ func (c Config) Validate() error {
 			bad("introspection_clients (AUTH_INTROSPECTION_CLIENTS) holds an empty client id")
 		}
 	}
+	for _, id := range c.LaunchContextClients {
+		if strings.TrimSpace(id) == "" {
+			bad("launch_context_clients (AUTH_LAUNCH_CONTEXT_CLIENTS) holds an empty client id")
+		}
+	}
+	if c.Grants.LaunchLifetime < time.Second || c.Grants.LaunchLifetime > time.Hour {
+		bad("grants.launch_context_lifetime (AUTH_LAUNCH_CONTEXT_LIFETIME) %s: must be between 1s and 1h", c.Grants.LaunchLifetime)
+	}
 	if c.RevocationCompactAfter < 1 || c.RevocationCompactAfter > 100000 {
 		bad("revocation_compact_after (AUTH_REVOCATION_COMPACT_AFTER) %d: must be between 1 and 100000", c.RevocationCompactAfter)
 	}

@@ -35,6 +35,9 @@ type Grants struct {
 	// within this time (concurrent refreshes) without revoking its family.
 	// Zero: any reuse revokes.
 	RefreshGrace time.Duration `yaml:"refresh_grace" env:"REFRESH_GRACE"`
+	// LaunchLifetime is how long an EHR launch context may wait to be
+	// redeemed at /authorize.
+	LaunchLifetime time.Duration `yaml:"launch_context_lifetime" env:"LAUNCH_CONTEXT_LIFETIME"`
 }
 
 // DefaultWeb returns the browser defaults.
@@ -44,7 +47,7 @@ func DefaultWeb() Web {
 
 // DefaultGrants returns the grant defaults.
 func DefaultGrants() Grants {
-	return Grants{CodeLifetime: 60 * time.Second, RefreshLifetime: 30 * 24 * time.Hour}
+	return Grants{CodeLifetime: 60 * time.Second, RefreshLifetime: 30 * 24 * time.Hour, LaunchLifetime: 5 * time.Minute}
 }
 
 func (c Config) validateWeb() []error {

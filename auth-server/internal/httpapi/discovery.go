@@ -17,13 +17,13 @@ var (
 	pkceMethods    = []string{"S256"}
 	signingAlgs    = []string{"RS256"}
 	supportedScope = []string{
-		"openid", "fhirUser", "profile", "launch/patient", "offline_access", "online_access",
+		"openid", "fhirUser", "profile", "launch", "launch/patient", "launch/encounter", "offline_access", "online_access",
 		"patient/*.read", "patient/*.rs", "user/*.read", "user/*.rs", "user/*.write",
-		"system/*.read", "system/*.write",
+		"system/*.read", "system/*.rs", "system/*.write",
 	}
 	capabilities = []string{
-		"launch-standalone", "client-public", "client-confidential-symmetric", "client-confidential-asymmetric",
-		"context-standalone-patient", "context-banner", "context-style",
+		"launch-standalone", "launch-ehr", "client-public", "client-confidential-symmetric", "client-confidential-asymmetric",
+		"context-standalone-patient", "context-ehr-patient", "context-ehr-encounter", "context-banner", "context-style",
 		"permission-offline", "permission-patient", "permission-user",
 		"permission-v1", "permission-v2", "sso-openid-connect", "authorize-post",
 	}

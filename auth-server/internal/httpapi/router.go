@@ -19,6 +19,7 @@ import (
 	"github.com/smartgate/auth-server/internal/clientauth"
 	"github.com/smartgate/auth-server/internal/config"
 	"github.com/smartgate/auth-server/internal/introspection"
+	"github.com/smartgate/auth-server/internal/launch"
 	"github.com/smartgate/auth-server/internal/metrics"
 	"github.com/smartgate/auth-server/internal/oauth"
 	"github.com/smartgate/auth-server/internal/ratelimit"
@@ -64,8 +65,11 @@ type Deps struct {
 	// /metrics (behind Config.Metrics.Token when set); nil records nothing
 	// and serves no /metrics.
 	Metrics *metrics.Metrics
-	Log     *slog.Logger
-	Now     func() time.Time
+	// Launches creates the EHR launch contexts of POST /launch-context;
+	// nil serves no such route.
+	Launches *launch.Service
+	Log      *slog.Logger
+	Now      func() time.Time
 }
 
 type api struct {
@@ -74,6 +78,8 @@ type api struct {
 	perClient  *ratelimit.Limiter
 	perAddress *ratelimit.Limiter
 	feedReader map[string]bool
+	// launcher lists the clients that may create EHR launch contexts.
+	launcher map[string]bool
 	// introspector lists the clients that may introspect any client's
 	// tokens; others see only their own.
 	introspector map[string]bool
@@ -95,10 +101,14 @@ func New(d Deps) (http.Handler, error) {
 		perClient:    ratelimit.New(d.Store, d.Config.Limits.FailuresPerClient, d.Config.Limits.Window, d.Now),
 		perAddress:   ratelimit.New(d.Store, d.Config.Limits.FailuresPerAddress, d.Config.Limits.Window, d.Now),
 		feedReader:   map[string]bool{},
+		launcher:     map[string]bool{},
 		introspector: map[string]bool{},
 	}
 	for _, id := range d.Config.RevocationFeedClients {
 		a.feedReader[id] = true
+	}
+	for _, id := range d.Config.LaunchContextClients {
+		a.launcher[id] = true
 	}
 	for _, id := range d.Config.Introspectors() {
 		a.introspector[id] = true
@@ -137,6 +147,9 @@ func New(d Deps) (http.Handler, error) {
 		RegistrationRoutes(r, d.Registration, d.Config.Issuer, d.Log)
 	}
 	r.GET("/revocations", a.authenticateClient(), a.revocations)
+	if d.Launches != nil {
+		r.POST(LaunchContextPath, a.authenticateClient(), a.launchContext)
+	}
 	r.GET("/healthz", a.healthz)
 	r.GET("/readyz", a.readyz)
 	if d.Metrics != nil {

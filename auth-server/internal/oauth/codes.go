@@ -16,7 +16,7 @@ const MaxCodeLifetime = 60 * time.Second
 type Approval struct {
 	UserID   string
 	Scopes   []string
-	Launch   map[string]string // e.g. "patient": "4"
+	Launch   *store.LaunchContext // nil without a patient in context
 	AuthTime time.Time
 }
 

@@ -26,10 +26,26 @@ type Issued struct {
 	Scope        string
 	RefreshToken string
 	IDToken      string
-	// Patient is the patient in context; NeedPatientBanner is sent with it.
+	// Patient is the patient in context; NeedPatientBanner is sent with
+	// it. Encounter, FHIRContext and Intent come from an EHR launch.
 	Patient           string
+	Encounter         string
+	FHIRContext       []store.FHIRContext
+	Intent            string
 	NeedPatientBanner bool
 	SmartStyleURL     string
+}
+
+// withLaunch adds a launch context to the response; the launch's own
+// need_patient_banner wins over the server's default.
+func (is *Issued) withLaunch(l *store.LaunchContext) {
+	if l == nil {
+		return
+	}
+	is.Patient, is.Encounter, is.FHIRContext, is.Intent = l.Patient, l.Encounter, l.FHIRContext, l.Intent
+	if l.NeedPatientBanner != nil {
+		is.NeedPatientBanner = *l.NeedPatientBanner
+	}
 }
 
 // writeIssued renders a token response, the only place that does.
@@ -39,7 +55,7 @@ func writeIssued(w http.ResponseWriter, is Issued) {
 	}
 	optional := map[string]string{
 		"scope": is.Scope, "refresh_token": is.RefreshToken, "id_token": is.IDToken,
-		"patient": is.Patient, "smart_style_url": is.SmartStyleURL,
+		"patient": is.Patient, "encounter": is.Encounter, "intent": is.Intent, "smart_style_url": is.SmartStyleURL,
 	}
 	for k, v := range optional {
 		if v != "" {
@@ -48,6 +64,9 @@ func writeIssued(w http.ResponseWriter, is Issued) {
 	}
 	if is.Patient != "" {
 		body["need_patient_banner"] = is.NeedPatientBanner
+	}
+	if len(is.FHIRContext) > 0 {
+		body["fhirContext"] = is.FHIRContext
 	}
 	h := w.Header()
 	h.Set("Content-Type", "application/json;charset=UTF-8")

@@ -70,7 +70,7 @@ type issueRequest struct {
 	user          *store.User
 	scopes        []string // of the access token
 	refreshScopes []string // of the refresh token (never wider than granted)
-	launch        map[string]string
+	launch        *store.LaunchContext
 	nonce         string
 	authTime      time.Time
 	family        string // refresh family to continue; empty starts one
@@ -87,7 +87,10 @@ type userTokens struct {
 func (u *UserGrants) issue(ctx context.Context, in issueRequest) (*userTokens, error) {
 	user, scope := in.user, strings.Join(in.scopes, " ")
 	now := u.now()
-	claims := token.Claims{Subject: user.ID, ClientID: in.client.ID, Scope: scope, IssuedAt: now.Unix(), Patient: in.launch["patient"]}
+	claims := token.Claims{Subject: user.ID, ClientID: in.client.ID, Scope: scope, IssuedAt: now.Unix()}
+	if in.launch != nil {
+		claims.Patient = in.launch.Patient
+	}
 	if user.FHIRUser != "" && (has(in.scopes, "fhirUser") || has(in.scopes, "openid")) {
 		claims.FHIRUser = user.FHIRUser
 	}
@@ -97,11 +100,12 @@ func (u *UserGrants) issue(ctx context.Context, in issueRequest) (*userTokens, e
 	}
 	out := &userTokens{
 		Issued: Issued{
-			AccessToken: access, ExpiresIn: u.minter.Lifetime(), Scope: scope, Patient: claims.Patient,
+			AccessToken: access, ExpiresIn: u.minter.Lifetime(), Scope: scope,
 			NeedPatientBanner: u.opts.NeedPatientBanner, SmartStyleURL: u.opts.SmartStyleURL,
 		},
 		accessJTI: claims.ID, keepUntil: now.Add(u.minter.Lifetime()),
 	}
+	out.withLaunch(in.launch)
 	if has(in.refreshScopes, "offline_access") || has(in.refreshScopes, "online_access") {
 		raw, rt, err := u.families.Issue(ctx, store.RefreshToken{
 			FamilyID: in.family, ClientID: in.client.ID, UserID: user.ID, Scopes: in.refreshScopes,

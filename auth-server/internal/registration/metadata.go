@@ -30,6 +30,9 @@ type Metadata struct {
 	ClientURI               string          `json:"client_uri,omitempty"`
 	SoftwareID              string          `json:"software_id,omitempty"`
 	SoftwareVersion         string          `json:"software_version,omitempty"`
+	// LaunchURI is an extension member: where an EHR opens the app for
+	// the SMART EHR launch (?iss=...&launch=...).
+	LaunchURI string `json:"launch_uri,omitempty"`
 
 	// Only in RFC 7592 update requests: they must name the client being
 	// updated (and its current secret, when given).
@@ -66,6 +69,7 @@ func MetadataOf(c *store.Client) Metadata {
 		ClientURI:               c.ClientURI,
 		SoftwareID:              c.SoftwareID,
 		SoftwareVersion:         c.SoftwareVersion,
+		LaunchURI:               c.LaunchURI,
 	}
 }
 
@@ -102,6 +106,12 @@ func (m Metadata) apply(c *store.Client) {
 	c.ClientURI = m.ClientURI
 	c.SoftwareID = m.SoftwareID
 	c.SoftwareVersion = m.SoftwareVersion
+	if c.LaunchURI != m.LaunchURI {
+		// An admin listed the app on the EHR page at its old address; a
+		// new one needs their look again.
+		c.EHRLaunchable = false
+	}
+	c.LaunchURI = m.LaunchURI
 }
 
 // NeedsSecret reports whether an auth method authenticates with a client

@@ -30,7 +30,7 @@ const (
 
 // DefaultOpenScopes are the scopes an openly registered client may hold.
 var DefaultOpenScopes = []string{
-	"launch", "launch/patient", "openid", "fhirUser", "profile", "offline_access", "online_access",
+	"launch", "launch/patient", "launch/encounter", "openid", "fhirUser", "profile", "offline_access", "online_access",
 	"patient/*.read", "patient/*.rs",
 }
 

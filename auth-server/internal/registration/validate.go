@@ -52,6 +52,9 @@ func (a Allowance) normalize(m Metadata) (Metadata, error) {
 	if err := checkRedirects(m.RedirectURIs, code); err != nil {
 		return m, err
 	}
+	if err := checkLaunchURI(m.LaunchURI, code); err != nil {
+		return m, err
+	}
 	if err := checkKeys(m); err != nil {
 		return m, err
 	}
@@ -113,26 +116,52 @@ func checkRedirects(uris []string, code bool) error {
 		return invalidRedirectURI("too many redirect_uris")
 	}
 	for _, raw := range uris {
-		if len(raw) > maxURILen {
-			return invalidRedirectURI("a redirect URI is too long")
-		}
-		u, err := url.Parse(raw)
-		switch {
-		case err != nil || !u.IsAbs() || u.Host == "" || u.Opaque != "":
-			return invalidRedirectURI(quote(raw) + " is not an absolute URI")
-		case u.Fragment != "" || strings.Contains(raw, "#"):
-			return invalidRedirectURI(quote(raw) + " must not contain a fragment")
-		case u.User != nil:
-			return invalidRedirectURI(quote(raw) + " must not contain user information")
-		case strings.Contains(u.Host, "*"):
-			return invalidRedirectURI(quote(raw) + " must not contain a wildcard")
-		case u.Scheme == "https":
-		case u.Scheme == "http" && isLoopback(u.Hostname()):
-		default:
-			return invalidRedirectURI(quote(raw) + " must use https (http only for a loopback address)")
+		if p := appURIProblem(raw); p != "" {
+			return invalidRedirectURI(p)
 		}
 	}
 	return nil
+}
+
+// checkLaunchURI: a launch URI is held to the rules of a redirect URI,
+// and only an app of the authorization-code flow can be launched.
+func checkLaunchURI(raw string, code bool) error {
+	switch {
+	case raw == "":
+		return nil
+	case !code:
+		return invalidMetadata("launch_uri needs grant_types authorization_code")
+	}
+	if p := appURIProblem(raw); p != "" {
+		return invalidMetadata("launch_uri: " + p)
+	}
+	return nil
+}
+
+// appURIProblem says what is wrong with an address of the app the
+// browser is sent to (a redirect or launch URI): absolute, https (http
+// only to a loopback host), no fragment, user information or wildcard.
+// "" when nothing is.
+func appURIProblem(raw string) string {
+	if len(raw) > maxURILen {
+		return "a URI is too long"
+	}
+	u, err := url.Parse(raw)
+	switch {
+	case err != nil || !u.IsAbs() || u.Host == "" || u.Opaque != "":
+		return quote(raw) + " is not an absolute URI"
+	case u.Fragment != "" || strings.Contains(raw, "#"):
+		return quote(raw) + " must not contain a fragment"
+	case u.User != nil:
+		return quote(raw) + " must not contain user information"
+	case strings.Contains(u.Host, "*"):
+		return quote(raw) + " must not contain a wildcard"
+	case u.Scheme == "https":
+	case u.Scheme == "http" && isLoopback(u.Hostname()):
+	default:
+		return quote(raw) + " must use https (http only for a loopback address)"
+	}
+	return ""
 }
 
 // isLoopback reports localhost and loopback IP literals.

@@ -137,6 +137,15 @@ func TestMetadataRules(t *testing.T) {
 		{"relative client_uri", web(registration.Metadata{ClientURI: "/home"}), registration.ViaToken, "invalid_client_metadata"},
 		{"too many contacts", web(registration.Metadata{Contacts: strings.Fields(strings.Repeat("a@b.example ", 11))}), registration.ViaToken, "invalid_client_metadata"},
 		{"empty contact", web(registration.Metadata{Contacts: []string{""}}), registration.ViaToken, "invalid_client_metadata"},
+
+		{"https launch_uri", web(registration.Metadata{LaunchURI: "https://app.example/launch"}), registration.ViaToken, ""},
+		{"loopback launch_uri", web(registration.Metadata{LaunchURI: "http://127.0.0.1:9999/launch"}), registration.ViaOpen, ""},
+		{"http launch_uri", web(registration.Metadata{LaunchURI: "http://app.example/launch"}), registration.ViaToken, "invalid_client_metadata"},
+		{"javascript launch_uri", web(registration.Metadata{LaunchURI: "javascript:alert(1)"}), registration.ViaToken, "invalid_client_metadata"},
+		{"relative launch_uri", web(registration.Metadata{LaunchURI: "/launch"}), registration.ViaToken, "invalid_client_metadata"},
+		{"launch_uri with fragment", web(registration.Metadata{LaunchURI: "https://app.example/launch#x"}), registration.ViaToken, "invalid_client_metadata"},
+		{"launch_uri with userinfo", web(registration.Metadata{LaunchURI: "https://u:p@app.example/launch"}), registration.ViaToken, "invalid_client_metadata"},
+		{"launch_uri of a backend client", backend(registration.Metadata{LaunchURI: "https://app.example/launch"}), registration.ViaToken, "invalid_client_metadata"},
 	}
 	ctx := context.Background()
 	svc, st := newService(t, registration.Options{})

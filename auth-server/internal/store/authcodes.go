@@ -13,17 +13,17 @@ const AuthCodeTombstoneGrace = 10 * time.Minute
 // AuthCode is an authorization code, keyed by a hash of the code (the
 // code itself is never stored), with everything it was bound to.
 type AuthCode struct {
-	CodeHash            string            `json:"code_hash"`
-	ClientID            string            `json:"client_id"`
-	RedirectURI         string            `json:"redirect_uri"`
-	CodeChallenge       string            `json:"code_challenge"`
-	CodeChallengeMethod string            `json:"code_challenge_method"` // S256
-	Scopes              []string          `json:"scopes"`
-	UserID              string            `json:"user_id"`
-	Launch              map[string]string `json:"launch,omitempty"` // launch context, e.g. "patient": "4"
-	Nonce               string            `json:"nonce,omitempty"`
-	AuthTime            time.Time         `json:"auth_time"`
-	ExpiresAt           time.Time         `json:"expires_at"` // at most 60 s after issue
+	CodeHash            string         `json:"code_hash"`
+	ClientID            string         `json:"client_id"`
+	RedirectURI         string         `json:"redirect_uri"`
+	CodeChallenge       string         `json:"code_challenge"`
+	CodeChallengeMethod string         `json:"code_challenge_method"` // S256
+	Scopes              []string       `json:"scopes"`
+	UserID              string         `json:"user_id"`
+	Launch              *LaunchContext `json:"launch,omitempty"` // launch context, e.g. the patient
+	Nonce               string         `json:"nonce,omitempty"`
+	AuthTime            time.Time      `json:"auth_time"`
+	ExpiresAt           time.Time      `json:"expires_at"` // at most 60 s after issue
 
 	// Set by the store: when the code was first consumed, and what
 	// AttachTokens recorded. Ignored by CreateAuthCode.

@@ -11,16 +11,16 @@ import (
 // rotation issues a new token in the same family; presenting a used one
 // lets the caller revoke the whole family.
 type RefreshToken struct {
-	TokenHash string            `json:"token_hash"`
-	FamilyID  string            `json:"family_id"`
-	ClientID  string            `json:"client_id"`
-	UserID    string            `json:"user_id"`
-	Scopes    []string          `json:"scopes"`
-	Launch    map[string]string `json:"launch,omitempty"` // launch context carried to refreshed tokens
-	AccessJTI string            `json:"access_jti,omitempty"`
-	AuthTime  time.Time         `json:"auth_time,omitzero"`
-	IssuedAt  time.Time         `json:"issued_at"`
-	ExpiresAt time.Time         `json:"expires_at"`
+	TokenHash string         `json:"token_hash"`
+	FamilyID  string         `json:"family_id"`
+	ClientID  string         `json:"client_id"`
+	UserID    string         `json:"user_id"`
+	Scopes    []string       `json:"scopes"`
+	Launch    *LaunchContext `json:"launch,omitempty"` // launch context carried to refreshed tokens
+	AccessJTI string         `json:"access_jti,omitempty"`
+	AuthTime  time.Time      `json:"auth_time,omitzero"`
+	IssuedAt  time.Time      `json:"issued_at"`
+	ExpiresAt time.Time      `json:"expires_at"`
 
 	// UsedAt is set by the store on the first UseRefreshToken; ignored by
 	// CreateRefreshToken.

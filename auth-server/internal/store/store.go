@@ -5,7 +5,8 @@
 // conformance suite in storetest. Consumers depend on the smallest
 // interface they need (ClientStore, KeyStore, RevocationStore, UserStore,
 // ConsentStore, AuthCodeStore, RefreshTokenStore, ReplayStore,
-// InitialAccessTokenStore, SessionStore, LoginThrottleStore, IdentityStore, EventStore),
+// InitialAccessTokenStore, SessionStore, LoginThrottleStore, IdentityStore,
+// LaunchStore, EventStore),
 // never on a backend.
 package store
 
@@ -60,6 +61,13 @@ type Client struct {
 	// DisabledReason says why, for the portal.
 	DisabledAt     time.Time `json:"disabled_at,omitzero"`
 	DisabledReason string    `json:"disabled_reason,omitempty"`
+
+	// LaunchURI is where an EHR opens the app (SMART EHR launch:
+	// ?iss=<FHIR base>&launch=<id>); https, or http to a loopback host.
+	LaunchURI string `json:"launch_uri,omitempty"`
+	// EHRLaunchable is an admin's mark: the demo EHR page lists the
+	// client (with its LaunchURI).
+	EHRLaunchable bool `json:"ehr_launchable,omitempty"`
 }
 
 // Disabled reports whether the client is disabled.
@@ -124,6 +132,7 @@ type Store interface {
 	SessionStore
 	LoginThrottleStore
 	IdentityStore
+	LaunchStore
 	EventStore
 	// Ping reports whether the backend is reachable (for /readyz).
 	Ping(ctx context.Context) error

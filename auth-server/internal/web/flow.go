@@ -29,6 +29,17 @@ type flowState struct {
 	// Offered are the patient ids the picker last listed to For: the
 	// only ones a choice may name.
 	Offered []string `json:"offered,omitempty"`
+	// Launch is the EHR launch this authorization redeemed (nil for a
+	// standalone launch): its patient is the patient in context.
+	Launch *flowLaunch `json:"launch,omitempty"`
+}
+
+// flowLaunch is what the flow keeps of a redeemed launch: only what the
+// steps after it read, as the session cookie must stay small.
+type flowLaunch struct {
+	UserID      string              `json:"user_id,omitempty"`
+	PatientName string              `json:"patient_name,omitempty"`
+	Context     store.LaunchContext `json:"context"`
 }
 
 // authorize is GET and POST /authorize. The client, redirect URI, PKCE
@@ -49,7 +60,14 @@ func (h *Handler) authorize(c *gin.Context) {
 		h.authorizeError(c, s, err)
 		return
 	}
-	s.setFlow(&flowState{Tx: rand.Text(), Req: *req})
+	f := &flowState{Tx: rand.Text(), Req: *req}
+	if params.Has("launch") {
+		if f.Launch, err = h.redeemLaunch(c.Request.Context(), req, params.Get("launch")); err != nil {
+			h.authorizeError(c, s, err)
+			return
+		}
+	}
+	s.setFlow(f)
 	h.redirect(c, s, h.link(ContinuePath))
 }
 
@@ -107,7 +125,17 @@ func (h *Handler) continueFlow(c *gin.Context) {
 	}
 	f.bind(user)
 	s.setFlow(f)
-	if f.Req.Has("launch/patient") {
+	if f.Launch != nil {
+		// An EHR launch: no picker, the launch's patient if this user
+		// may have it.
+		p, ok := launchPatient(f, user)
+		if !ok {
+			h.authorizeError(c, s, f.Req.Refuse(oauth.ErrAccessDenied.WithDescription("the signed-in user may not open this launch's patient")))
+			return
+		}
+		f.Patient, f.PatientName = p, f.Launch.PatientName
+		s.setFlow(f)
+	} else if f.Req.Has("launch/patient") {
 		switch {
 		case user.Role == store.RolePatient && user.PatientID != "":
 			f.Patient, f.PatientName = user.PatientID, user.Name
@@ -136,6 +164,7 @@ func (h *Handler) continueFlow(c *gin.Context) {
 	}
 	h.render(c, s, http.StatusOK, "consent", "Allow access?", view{SignedIn: user.Username, Data: consentData{
 		Tx: f.Tx, ClientName: displayName(client), Scopes: describeAll(offered), Refused: refused, Patient: patientLabel(f),
+		Encounter: launchEncounter(f),
 	}})
 }
 
@@ -145,6 +174,7 @@ type consentData struct {
 	Scopes     []scopeText
 	Refused    []string
 	Patient    string
+	Encounter  string // an EHR launch's encounter id
 }
 
 // consent is POST /authorize/consent: the user approves a subset of the
@@ -182,17 +212,13 @@ func (h *Handler) consent(c *gin.Context) {
 // patient in context is derived again here, from the user and the flow
 // state, whatever the forms before said.
 func (h *Handler) finish(c *gin.Context, s *session, f *flowState, user *store.User, scopes []string) {
-	launch := map[string]string{}
-	if slices.Contains(scopes, "launch/patient") {
-		p, ok := launchPatient(f, user)
-		if !ok {
-			h.authorizeError(c, s, f.Req.Refuse(oauth.ErrAccessDenied.WithDescription("no patient in context")))
-			return
-		}
-		launch["patient"] = p
+	lc, ok := launchContext(f, user, scopes)
+	if !ok {
+		h.authorizeError(c, s, f.Req.Refuse(oauth.ErrAccessDenied.WithDescription("no patient in context")))
+		return
 	}
 	code, err := h.Codes.Issue(c.Request.Context(), &f.Req, oauth.Approval{
-		UserID: user.ID, Scopes: scopes, Launch: launch, AuthTime: s.authTime(),
+		UserID: user.ID, Scopes: scopes, Launch: lc, AuthTime: s.authTime(),
 	})
 	if err != nil {
 		h.Log.ErrorContext(c.Request.Context(), "issue code", "err", err)

@@ -133,7 +133,7 @@ func (h *Handler) logout(c *gin.Context) {
 // localNext keeps only our own pages as a place to go after sign-in (no
 // open redirect).
 func localNext(next string) string {
-	if next == ManagePath || portalNext(next) || adminNextRe.MatchString(next) {
+	if next == ManagePath || next == EHRPath || portalNext(next) || adminNextRe.MatchString(next) {
 		return next
 	}
 	return ""

@@ -17,7 +17,7 @@ var embedded embed.FS
 // pageNames are the templates/*.html that render a whole page inside
 // templates/layout.html.
 var pageNames = []string{"error", "login", "picker", "consent", "manage", "link",
-	"portal_list", "portal_form", "portal_view", "portal_secret", "portal_delete", "portal_tokens", "portal_users"}
+	"portal_list", "portal_form", "portal_view", "portal_secret", "portal_delete", "portal_tokens", "portal_users", "ehr"}
 
 type pages struct {
 	byName map[string]*template.Template

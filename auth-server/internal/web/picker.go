@@ -1,20 +1,34 @@
 package web
 
 import (
+	"context"
 	"errors"
 	"net/http"
 	"slices"
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/smartgate/auth-server/internal/fhirdir"
 	"github.com/smartgate/auth-server/internal/store"
 )
+
+// PatientDirectory finds patients for the picker and the demo EHR page,
+// and a patient's encounters for the latter (fhirdir.FHIRDirectory).
+type PatientDirectory interface {
+	// Search returns patients whose name matches q (all, up to a page,
+	// when q is empty).
+	Search(ctx context.Context, q string) ([]fhirdir.Patient, error)
+	// Get returns one patient; fhirdir.ErrNotFound when there is none.
+	Get(ctx context.Context, id string) (*fhirdir.Patient, error)
+	// Encounters returns a patient's encounters, newest first.
+	Encounters(ctx context.Context, patientID string) ([]fhirdir.Encounter, error)
+}
 
 type pickerData struct {
 	Tx         string
 	ClientName string
 	Query      string
-	Patients   []Patient
+	Patients   []fhirdir.Patient
 }
 
 // picker shows the patient picker (GET /authorize/patient?q=name, or the
@@ -60,7 +74,7 @@ func (h *Handler) pickPatient(c *gin.Context) {
 		return
 	}
 	p, err := h.Patients.Get(c.Request.Context(), id)
-	if errors.Is(err, ErrNoPatient) {
+	if errors.Is(err, fhirdir.ErrNotFound) {
 		h.errorPage(c, s, http.StatusBadRequest, "Unknown patient", "That patient could not be found. Go back and choose again.", "")
 		return
 	}

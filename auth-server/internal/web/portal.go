@@ -60,6 +60,7 @@ func (h *Handler) portalRoutes(r gin.IRouter) {
 	r.GET(PortalPath+"/:id/delete", h.portalConfirmDelete)
 	r.POST(PortalPath+"/:id/delete", h.portalDelete)
 	r.POST(PortalPath+"/:id/reassign", h.portalReassign)
+	r.POST(PortalPath+"/:id/ehr", h.portalEHRListing)
 	r.GET(InitialTokensPath, h.initialTokens)
 	r.POST(InitialTokensPath, h.issueInitialToken)
 	r.POST(InitialTokensPath+"/delete", h.deleteInitialToken)

@@ -98,6 +98,8 @@ type clientDetail struct {
 	Updated    string
 	// Owners are whom an admin may re-assign a disabled client to.
 	Owners []*store.User
+	// EHRListable: an admin may list the client on the demo EHR page.
+	EHRListable bool
 }
 
 // portalView is GET /portal/clients/:id: the client's registration,
@@ -120,6 +122,7 @@ func (h *Handler) viewClient(c *gin.Context, s *session, u *store.User, cl *stor
 		if cl.Disabled() {
 			d.Owners = h.owners(c)
 		}
+		d.EHRListable = ehrListable(&d)
 	}
 	switch {
 	case c.Query("saved") != "":

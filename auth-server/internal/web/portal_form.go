@@ -15,11 +15,12 @@ import (
 // clientForm is the new-client and edit form as the user filled it: kept
 // verbatim so that a refused form comes back with the user's input.
 type clientForm struct {
-	Name, RedirectURIs, Method, JWKS, JWKSURI string
-	Contacts, ClientURI, LogoURI              string
-	SoftwareID, SoftwareVersion, ExtraScopes  string
-	Grants                                    []string
-	Scopes                                    []string // the ticked scope checkboxes
+	Name, RedirectURIs, LaunchURI, Method    string
+	JWKS, JWKSURI                            string
+	Contacts, ClientURI, LogoURI             string
+	SoftwareID, SoftwareVersion, ExtraScopes string
+	Grants                                   []string
+	Scopes                                   []string // the ticked scope checkboxes
 }
 
 // newClientForm is the empty form: client_secret_basic, no grant yet.
@@ -32,6 +33,7 @@ func parseClientForm(f url.Values) clientForm {
 	return clientForm{
 		Name:            strings.TrimSpace(f.Get("client_name")),
 		RedirectURIs:    f.Get("redirect_uris"),
+		LaunchURI:       strings.TrimSpace(f.Get("launch_uri")),
 		Method:          f.Get("token_endpoint_auth_method"),
 		JWKS:            f.Get("jwks"),
 		JWKSURI:         strings.TrimSpace(f.Get("jwks_uri")),
@@ -50,7 +52,7 @@ func parseClientForm(f url.Values) clientForm {
 // as checkboxes are ticked, any other goes to the "other scopes" field.
 func formOf(cl *store.Client, offered []string) clientForm {
 	f := clientForm{
-		Name: cl.Name, RedirectURIs: strings.Join(cl.RedirectURIs, "\n"), Method: cl.TokenEndpointAuthMethod,
+		Name: cl.Name, RedirectURIs: strings.Join(cl.RedirectURIs, "\n"), LaunchURI: cl.LaunchURI, Method: cl.TokenEndpointAuthMethod,
 		JWKS: string(cl.JWKS), JWKSURI: cl.JWKSURI, Contacts: strings.Join(cl.Contacts, "\n"),
 		ClientURI: cl.ClientURI, LogoURI: cl.LogoURI, SoftwareID: cl.SoftwareID, SoftwareVersion: cl.SoftwareVersion,
 		Grants: cl.GrantTypes,
@@ -84,6 +86,7 @@ func (f clientForm) metadata() (registration.Metadata, string) {
 	m := registration.Metadata{
 		ClientName:              f.Name,
 		RedirectURIs:            lines(f.RedirectURIs),
+		LaunchURI:               f.LaunchURI,
 		GrantTypes:              f.Grants,
 		TokenEndpointAuthMethod: f.Method,
 		Scope:                   strings.Join(slices.Compact(scopes), " "),
@@ -153,7 +156,7 @@ var contextHelp = []struct{ prefix, legend, help string }{
 
 // launchScopes are the scopes that are not about resources.
 func launchScopes() []string {
-	return []string{"launch", "launch/patient", "openid", "fhirUser", "profile", "offline_access", "online_access"}
+	return []string{"launch", "launch/patient", "launch/encounter", "openid", "fhirUser", "profile", "offline_access", "online_access"}
 }
 
 // scopeChoices builds the checkboxes the user's allowance covers, ticking

@@ -15,13 +15,14 @@ type scopeText struct {
 }
 
 var otherScopes = map[string]string{
-	"openid":         "Confirm who you are to the app",
-	"fhirUser":       "Know which person you are in the health record",
-	"profile":        "See your name and username",
-	"launch/patient": "Know which patient's record is open",
-	"launch":         "Open with the record currently in context",
-	"offline_access": "Stay connected when you are not using it, until you revoke access",
-	"online_access":  "Stay connected while you are signed in",
+	"openid":           "Confirm who you are to the app",
+	"fhirUser":         "Know which person you are in the health record",
+	"profile":          "See your name and username",
+	"launch/patient":   "Know which patient's record is open",
+	"launch":           "Open with the record currently in context",
+	"launch/encounter": "Know which encounter is open",
+	"offline_access":   "Stay connected when you are not using it, until you revoke access",
+	"online_access":    "Stay connected while you are signed in",
 }
 
 // describe turns a scope into a sentence a patient or clinician reads.

@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/smartgate/auth-server/internal/config"
+	"github.com/smartgate/auth-server/internal/fhirdir"
 	"github.com/smartgate/auth-server/internal/users"
 	"github.com/smartgate/auth-server/internal/web"
 )
@@ -158,7 +159,7 @@ func TestClinicianPicksPatient(t *testing.T) {
 	fhir := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if strings.HasPrefix(r.Header.Get("Authorization"), "Bearer ") {
 			c := claims(t, strings.TrimPrefix(r.Header.Get("Authorization"), "Bearer "))
-			sawToken = c["scope"] == "system/Patient.read" && c["client_id"] == web.SelfClientID
+			sawToken = c["scope"] == "system/Patient.read" && c["client_id"] == fhirdir.SelfClientID
 		}
 		w.Header().Set("Content-Type", "application/fhir+json")
 		pat := map[string]any{"resourceType": "Patient", "id": "7", "birthDate": "1970-01-02", "gender": "female",

@@ -19,6 +19,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/smartgate/auth-server/internal/events"
+	"github.com/smartgate/auth-server/internal/launch"
 	"github.com/smartgate/auth-server/internal/oauth"
 	"github.com/smartgate/auth-server/internal/store"
 	"github.com/smartgate/auth-server/internal/throttle"
@@ -53,6 +54,9 @@ type Deps struct {
 	Codes    *oauth.Codes
 	Revoker  Revoker
 	Patients PatientDirectory
+	// Launches redeems EHR launches at /authorize and creates the demo
+	// EHR page's.
+	Launches *launch.Service
 	Sessions *Sessions
 	Issuer   string // the configured issuer: base of every link
 	Audience string // FHIR base URL (aud)
@@ -134,6 +138,10 @@ func (h *Handler) Register(r gin.IRouter) {
 	r.POST(ManagePath+"/link/confirm", h.confirmLink)
 	r.POST(ManagePath+"/unlink", h.unlink)
 	r.GET(StaticPath+"/*file", h.static)
+	if h.Launches != nil {
+		r.GET(EHRPath, h.ehrPage)
+		r.POST(EHRPath+"/launch", h.ehrLaunch)
+	}
 	// The home page a person opens first (the CCRI guide's "log in, then
 	// Self-service client registration") is the portal; it asks for a
 	// login when there is no session.

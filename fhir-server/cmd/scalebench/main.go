@@ -231,6 +231,11 @@ func bench(ctx context.Context, backend, server, file string, o options, q *quer
 	}
 	for _, s := range searches {
 		spec := loadgen.Spec{URL: base, Concurrency: 1, Duration: o.duration, Warmup: o.duration / 5}
+		if s.count {
+			// A count reads the whole type: seconds, not milliseconds, at
+			// a million resources. Every one sent counts, however long.
+			spec.Duration, spec.Warmup = max(o.duration, 15*time.Second), 0
+		}
 		for i := range 500 {
 			spec.Requests = append(spec.Requests, loadgen.Request{Path: "/STU3/" + s.query(i), Headers: map[string]string{"Accept": "application/fhir+json"}})
 		}
@@ -255,11 +260,13 @@ func bench(ctx context.Context, backend, server, file string, o options, q *quer
 	// Resident memory at rest: after the searches, once the server has
 	// been idle for a moment.
 	time.Sleep(2 * time.Second)
-	rss, err := residentMB(srv.Process.Pid)
+	mem, err := residentMB(srv.Process.Pid)
 	if err != nil {
 		return err
 	}
-	return rep.Report(benchreport.Below(backend+": fhir-server resident memory at rest after the load and searches", rss, 100, "%.0f MB", ""))
+	heap := goHeapMB(ctx, base)
+	return rep.Report(benchreport.Below(backend+": fhir-server resident memory at rest after the load and searches", mem["VmRSS"], 100, "%.0f MB",
+		fmt.Sprintf("anonymous %.0f MB (Go heap in use %s), file-backed %.0f MB", mem["RssAnon"], heap, mem["RssFile"])))
 }
 
 func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
@@ -270,19 +277,49 @@ func escape(q string) string {
 	return v.Encode()
 }
 
-// residentMB reads the VmRSS of process pid (Linux).
-func residentMB(pid int) (float64, error) {
+// residentMB reads the resident memory figures (VmRSS, RssAnon, RssFile)
+// of process pid, in MB (Linux).
+func residentMB(pid int) (map[string]float64, error) {
 	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
 	if err != nil {
-		return 0, err
+		return nil, err
 	}
+	out := map[string]float64{}
 	for _, line := range strings.Split(string(b), "\n") {
-		if rest, ok := strings.CutPrefix(line, "VmRSS:"); ok {
-			kb, err := strconv.ParseFloat(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(rest), "kB")), 64)
-			return kb / 1024, err
+		name, rest, ok := strings.Cut(line, ":")
+		if !ok || !strings.HasPrefix(name, "VmRSS") && !strings.HasPrefix(name, "Rss") {
+			continue
+		}
+		kb, err := strconv.ParseFloat(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(rest), "kB")), 64)
+		if err != nil {
+			return nil, err
+		}
+		out[name] = kb / 1024
+	}
+	if _, ok := out["VmRSS"]; !ok {
+		return nil, fmt.Errorf("no VmRSS for process %d", pid)
+	}
+	return out, nil
+}
+
+// goHeapMB is the server's Go heap in use, from its /metrics ("?" when
+// it cannot be read).
+func goHeapMB(ctx context.Context, base string) string {
+	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, base+"/metrics", nil)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return "?"
+	}
+	defer resp.Body.Close()
+	sc := bufio.NewScanner(resp.Body)
+	for sc.Scan() {
+		if v, ok := strings.CutPrefix(sc.Text(), "go_memstats_heap_inuse_bytes "); ok {
+			if f, err := strconv.ParseFloat(v, 64); err == nil {
+				return fmt.Sprintf("%.0f MB", f/(1<<20))
+			}
 		}
 	}
-	return 0, fmt.Errorf("no VmRSS for process %d", pid)
+	return "?"
 }
 
 // waitReady waits until url answers 200.

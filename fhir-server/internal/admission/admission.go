@@ -19,6 +19,7 @@ import (
 	"github.com/smartgate/pkg/clientip"
 
 	"github.com/smartgate/fhir-server/internal/config"
+	"github.com/smartgate/fhir-server/internal/fhirerr"
 )
 
 // Reasons a request is shed, the label values of Metrics.Shed.
@@ -54,6 +55,9 @@ type Options struct {
 	Metrics  Metrics
 	Now      func() time.Time
 	LogEvery time.Duration // default 10s
+	// Refuse writes a refusal (429) in the format the request asks for;
+	// nil: FHIR JSON (fhirerr.Write). The server passes api.WriteError.
+	Refuse func(w http.ResponseWriter, r *http.Request, e *fhirerr.Error)
 }
 
 // Handler applies the options around next. A request whose client
@@ -71,6 +75,9 @@ func Handler(next http.Handler, o Options) http.Handler {
 	}
 	if o.LogEvery <= 0 {
 		o.LogEvery = 10 * time.Second
+	}
+	if o.Refuse == nil {
+		o.Refuse = func(w http.ResponseWriter, _ *http.Request, e *fhirerr.Error) { fhirerr.Write(w, e) }
 	}
 	a := &admission{o: o, inFlight: map[string]int{}, exempt: map[string]bool{}}
 	for _, p := range o.Exempt {

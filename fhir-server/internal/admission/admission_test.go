@@ -16,6 +16,7 @@ import (
 	"github.com/smartgate/pkg/clientip"
 
 	"github.com/smartgate/fhir-server/internal/admission"
+	"github.com/smartgate/fhir-server/internal/api"
 )
 
 type counted struct {
@@ -53,11 +54,14 @@ func TestInFlightPerAddress(t *testing.T) {
 	}
 	m := &counted{n: map[string]int{}}
 	srv := httptest.NewServer(admission.Handler(next, admission.Options{
-		MaxInFlightPerAddress: 2, Addresses: proxies, Exempt: []string{"/healthz"}, Metrics: m,
+		MaxInFlightPerAddress: 2, Addresses: proxies, Exempt: []string{"/healthz"}, Metrics: m, Refuse: api.WriteError,
 	}))
 	defer srv.Close()
-	get := func(path, forwardedFor string) *http.Response {
+	get := func(path, forwardedFor string, accept ...string) *http.Response {
 		req, _ := http.NewRequest("GET", srv.URL+path, nil)
+		for _, a := range accept {
+			req.Header.Set("Accept", a)
+		}
 		if forwardedFor != "" {
 			req.Header.Set("X-Forwarded-For", forwardedFor)
 		}
@@ -83,7 +87,12 @@ func TestInFlightPerAddress(t *testing.T) {
 	if resp.StatusCode != 429 || resp.Header.Get("Retry-After") == "" || !strings.HasPrefix(resp.Header.Get("Content-Type"), "application/fhir+json") {
 		t.Fatalf("third request: %d %v", resp.StatusCode, resp.Header)
 	}
-	if m.get(admission.ReasonAddressInFlight) != 1 {
+	// A client that asked for XML is refused in XML.
+	if resp := get("/x", "203.0.113.1", "application/fhir+xml"); resp.StatusCode != 429 || resp.Header.Get("Retry-After") == "" ||
+		resp.Header.Get("Content-Type") != "application/fhir+xml;charset=utf-8" {
+		t.Fatalf("third request asking for XML: %d %v", resp.StatusCode, resp.Header)
+	}
+	if m.get(admission.ReasonAddressInFlight) != 2 {
 		t.Errorf("shed not counted")
 	}
 	if resp := get("/x", "203.0.113.2"); resp.StatusCode != 200 {

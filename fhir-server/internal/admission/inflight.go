@@ -46,6 +46,6 @@ func (a *admission) shed(w http.ResponseWriter, r *http.Request, addr string) {
 	a.o.Metrics.Shed(ReasonAddressInFlight)
 	a.shedLog.add(r.Context(), "address", addr, "limit", a.o.MaxInFlightPerAddress)
 	w.Header().Set("Retry-After", strconv.Itoa(shedRetryAfter))
-	fhirerr.Write(w, fhirerr.Errorf(http.StatusTooManyRequests, "throttled",
+	a.o.Refuse(w, r, fhirerr.Errorf(http.StatusTooManyRequests, "throttled",
 		"too many requests in flight from your address (at most %d at once); retry after %d s", a.o.MaxInFlightPerAddress, shedRetryAfter))
 }

@@ -39,6 +39,8 @@ type Options struct {
 	Valid     Validator // nil: no schema validation (tests of other layers only)
 	// Metadata is the CapabilityStatement served at [base]/metadata.
 	Metadata []byte
+	// Exports serves the bulk-data export routes (nil: they answer 404).
+	Exports Exports
 	// SmartConfiguration serves [base]/.well-known/smart-configuration
 	// (nil: 404).
 	SmartConfiguration http.Handler
@@ -78,6 +80,7 @@ type Handler struct {
 	valid     Validator
 	metadata  []byte
 	smart     http.Handler
+	exports   Exports
 	maxBody   int64
 	maxEntry  int                 // most entries of a batch or transaction
 	limits    search.ParseOptions // MaxParameters and MaxValues of every search
@@ -101,7 +104,7 @@ func New(o Options) (*Handler, error) {
 	}
 	h := &Handler{
 		store: o.Store, base: strings.TrimRight(o.BaseURL, "/"), basePath: strings.TrimRight(u.Path, "/"),
-		guard: o.Guard, observers: o.Observers, valid: o.Valid, metadata: o.Metadata, smart: o.SmartConfiguration,
+		guard: o.Guard, observers: o.Observers, valid: o.Valid, metadata: o.Metadata, smart: o.SmartConfiguration, exports: o.Exports,
 		maxBody: o.MaxBodyBytes, defCount: o.DefaultCount, maxCount: o.MaxCount,
 		log: o.Logger, now: o.Now, newID: o.NewID, metrics: o.Metrics, maxEntry: o.BundleMaxEntries,
 		limits: search.ParseOptions{MaxParameters: o.SearchMaxParameters, MaxValues: o.SearchMaxValues},

@@ -1,8 +1,10 @@
 package api
 
 import (
+	"bytes"
 	"context"
 	"errors"
+	"io"
 	"net/http"
 	"net/url"
 	"slices"
@@ -20,8 +22,9 @@ import (
 // before a byte of the body is read; then the entries are read one at a
 // time, no more than the entry cap.
 func (h *Handler) serveBundle(w http.ResponseWriter, r *http.Request, c *call, ct string, out *outcome.Outcome) error {
-	if ct := r.Header.Get("Content-Type"); bodyType(ct) != "json" {
-		return fhirerr.Errorf(http.StatusUnsupportedMediaType, "not-supported", "Content-Type %q is not supported; send application/fhir+json", ct)
+	kind := bodyType(r.Header.Get("Content-Type"))
+	if kind != "json" && kind != "xml" {
+		return fhirerr.Errorf(http.StatusUnsupportedMediaType, "not-supported", "Content-Type %q is not supported; send application/fhir+json or application/fhir+xml", r.Header.Get("Content-Type"))
 	}
 	if _, err := h.authorize(r.Context(), out, c.access()); err != nil {
 		return err
@@ -29,6 +32,16 @@ func (h *Handler) serveBundle(w http.ResponseWriter, r *http.Request, c *call, c
 	body, err := limitBody(w, r, h.maxBody)
 	if err != nil {
 		return err
+	}
+	if kind == "xml" { // read whole (within the body limit) and parsed to the JSON read below
+		raw, err := io.ReadAll(body)
+		if err != nil {
+			return bodyError(err)
+		}
+		if raw, _, err = fromXML(raw, r.Header.Get("Content-Type"), ""); err != nil {
+			return err
+		}
+		body = bytes.NewReader(raw)
 	}
 	in, err := decodeBundle(body, h.maxEntry)
 	if err != nil {

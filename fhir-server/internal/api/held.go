@@ -2,6 +2,7 @@ package api
 
 import (
 	"bytes"
+	"io"
 	"maps"
 	"net/http"
 	"sync"
@@ -16,6 +17,8 @@ type heldResponse struct {
 	header http.Header
 	code   int
 	body   bytes.Buffer
+	stream func(io.Writer) error // writes the rest of the body after release
+	log    func(error)           // told when stream fails
 }
 
 var heldPool = sync.Pool{New: func() any { return &heldResponse{} }}
@@ -26,13 +29,13 @@ const maxPooledBody = 1 << 20
 
 func holdResponse(w http.ResponseWriter) *heldResponse {
 	h := heldPool.Get().(*heldResponse)
-	h.w, h.header, h.code = w, make(http.Header), 0
+	h.w, h.header, h.code, h.stream, h.log = w, make(http.Header), 0, nil, nil
 	h.body.Reset()
 	return h
 }
 
 func (h *heldResponse) free() {
-	h.w, h.header = nil, nil
+	h.w, h.header, h.stream, h.log = nil, nil, nil, nil
 	if h.body.Cap() <= maxPooledBody {
 		heldPool.Put(h)
 	}
@@ -70,9 +73,13 @@ func (h *heldResponse) Status() int {
 
 // reset drops what the handler wrote so far.
 func (h *heldResponse) reset() {
-	h.header, h.code = make(http.Header), 0
+	h.header, h.code, h.stream = make(http.Header), 0, nil
 	h.body.Reset()
 }
+
+// Stream has fn write the body once the response is released: a large
+// body (an export file) leaves as it is read, never held whole.
+func (h *heldResponse) Stream(fn func(io.Writer) error) { h.stream = fn }
 
 // release sends the held response.
 func (h *heldResponse) release() {
@@ -80,5 +87,10 @@ func (h *heldResponse) release() {
 	h.w.WriteHeader(h.Status())
 	if h.body.Len() > 0 {
 		_, _ = h.w.Write(h.body.Bytes())
+	}
+	if h.stream != nil {
+		if err := h.stream(h.w); err != nil && h.log != nil {
+			h.log(err)
+		}
 	}
 }

@@ -20,7 +20,7 @@ func asError(err error, log *slog.Logger) *fhirerr.Error {
 	case errors.Is(err, store.ErrNotFound):
 		return fhirerr.Errorf(http.StatusNotFound, "not-found", "resource not found")
 	case errors.Is(err, store.ErrGone):
-		return fhirerr.Errorf(http.StatusGone, "deleted", "resource deleted")
+		return fhirerr.Errorf(http.StatusGone, "not-found", "resource deleted")
 	case errors.Is(err, store.ErrConflict):
 		return fhirerr.Errorf(http.StatusConflict, "conflict", "the resource was changed by another request; read it again and retry")
 	case errors.Is(err, store.ErrBadCursor):

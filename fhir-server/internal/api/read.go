@@ -68,7 +68,7 @@ func (h *Handler) vread(ctx context.Context, r store.Reader, c *call, g access.G
 			for _, v := range page.Versions {
 				if v.VersionID == c.version {
 					if v.Deleted {
-						return nil, fhirerr.Errorf(http.StatusGone, "deleted", "%s/%s version %d is a deletion", c.typ, c.id, c.version)
+						return nil, fhirerr.Errorf(http.StatusGone, "not-found", "%s/%s version %d is a deletion", c.typ, c.id, c.version)
 					}
 					return &result{status: http.StatusOK, res: v}, nil
 				}
@@ -131,7 +131,7 @@ func readError(err error, typ, id string) error {
 	case errors.Is(err, store.ErrNotFound):
 		return notFound(typ, id)
 	case errors.Is(err, store.ErrGone):
-		return fhirerr.Errorf(http.StatusGone, "deleted", "%s/%s has been deleted", typ, id)
+		return fhirerr.Errorf(http.StatusGone, "not-found", "%s/%s has been deleted", typ, id)
 	}
 	return err
 }

@@ -21,8 +21,14 @@ import (
 // observers. With observers, the response is held until they have seen
 // it: one may withhold it (audit, when it cannot record the request).
 func (h *Handler) serveFHIR(gc *gin.Context) {
-	w, r := gc.Writer, gc.Request
+	var w http.ResponseWriter = gc.Writer
+	r := gc.Request
 	rt, routeErr := route.Parse(h.basePath, r.Method, r.URL.Path, r.URL.RawQuery)
+	if _, asXML, _ := negotiate(r); asXML && !rawBinary(rt, r) {
+		x := &xmlResponse{w: w, log: requestid.Logger(r.Context(), h.log)}
+		defer x.finish()
+		w = x
+	}
 	if rt.Open {
 		if err := h.serveOpen(w, r, rt, routeErr); err != nil {
 			h.answerError(w, r, err)
@@ -84,11 +90,14 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request, out *outcome.Out
 	if routeErr != nil {
 		return routeErr
 	}
+	if out.Route.Interaction == route.Operation {
+		return h.serveExport(w, r, out)
+	}
 	c := newCall(r.Method, out.Route)
-	raw := c.typ == "Binary" && (c.interaction == route.Read || c.interaction == route.VRead) && wantsRawBinary(r)
+	raw := rawBinary(out.Route, r)
 	ct := ""
 	if !raw {
-		if ct, err = negotiate(r); err != nil {
+		if ct, _, err = negotiate(r); err != nil {
 			return err
 		}
 	}
@@ -104,6 +113,11 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request, out *outcome.Out
 			return err
 		}
 		c.contentType = r.Header.Get("Content-Type")
+		if c.interaction == route.Create || c.interaction == route.Update {
+			if c.body, c.contentType, err = fromXML(c.body, c.contentType, c.typ); err != nil {
+				return err
+			}
+		}
 	}
 	if err := h.prepare(c); err != nil {
 		return err
@@ -149,11 +163,18 @@ func (h *Handler) serveOpen(w http.ResponseWriter, r *http.Request, rt route.Rou
 	if routeErr != nil {
 		return routeErr
 	}
-	ct, err := negotiate(r)
+	ct, _, err := negotiate(r)
 	if err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", ct)
+	w.Header().Add("Vary", "Accept") // it may be cached, and XML differs
 	_, _ = w.Write(h.metadata)
 	return nil
+}
+
+// rawBinary reports whether r reads a Binary's raw content (which is
+// never converted, whatever its type).
+func rawBinary(rt route.Route, r *http.Request) bool {
+	return rt.Type == "Binary" && (rt.Interaction == route.Read || rt.Interaction == route.VRead) && wantsRawBinary(r)
 }

@@ -76,7 +76,7 @@ func (h *Handler) prepareResource(c *call) error {
 				c.resource["id"] = c.id
 			}
 		case kind != "json":
-			return fhirerr.Errorf(http.StatusUnsupportedMediaType, "not-supported", "Content-Type %q is not supported; send application/fhir+json", c.contentType)
+			return fhirerr.Errorf(http.StatusUnsupportedMediaType, "not-supported", "Content-Type %q is not supported; send application/fhir+json or application/fhir+xml", c.contentType)
 		default:
 			m, err := parseResource(c.body)
 			if err != nil {

@@ -16,10 +16,12 @@ import (
 	"github.com/smartgate/fhir-server/internal/admission"
 	"github.com/smartgate/fhir-server/internal/api"
 	"github.com/smartgate/fhir-server/internal/audit"
+	"github.com/smartgate/fhir-server/internal/bulkexport"
 	"github.com/smartgate/fhir-server/internal/capability"
 	"github.com/smartgate/fhir-server/internal/config"
 	"github.com/smartgate/fhir-server/internal/demo"
 	"github.com/smartgate/fhir-server/internal/metrics"
+	"github.com/smartgate/fhir-server/internal/store"
 	"github.com/smartgate/fhir-server/internal/store/auditlog"
 	"github.com/smartgate/fhir-server/internal/validate"
 )
@@ -38,15 +40,28 @@ type App struct {
 	Metrics *metrics.Metrics
 	// Recorder records the AuditEvents of requests; nil when audit is off.
 	Recorder *audit.Recorder
+	// Exports serves bulk-data export and runs its jobs in the background.
+	Exports *bulkexport.Exports
 
-	stop func() // ends the background work (key indexing, JWKS refresh, feed polls)
-	log  *slog.Logger
+	stop        func()        // ends the background work (key indexing, JWKS refresh, feed polls, export jobs)
+	exportsDone chan struct{} // closed when the export jobs have stopped
+	exportSaved func(ctx context.Context, job string, exported int64)
+	log         *slog.Logger
+}
+
+// Option adjusts an App being built.
+type Option func(*App)
+
+// WithExportSaved has fn told after each page an export job saves (see
+// bulkexport.Options.Saved).
+func WithExportSaved(fn func(ctx context.Context, job string, exported int64)) Option {
+	return func(a *App) { a.exportSaved = fn }
 }
 
 // New builds the server from cfg: opens the store, starts the background
 // work (until ctx ends or Close), loads the demo data when configured
 // (before the handler serves anything), and builds the handler.
-func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error) {
+func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Option) (*App, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, fmt.Errorf("invalid configuration:\n%w", err)
 	}
@@ -60,6 +75,9 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error)
 		return nil, err
 	}
 	a := &App{Config: cfg, Store: st, Metrics: metrics.New(), stop: stop, log: log}
+	for _, o := range opts {
+		o(a)
+	}
 	if err := a.build(ctx); err != nil {
 		_ = a.Close(context.Background())
 		return nil, err
@@ -75,8 +93,11 @@ func (a *App) build(ctx context.Context) error {
 		return err
 	}
 	a.Recorder = sec.recorder
-	metadata, err := capability.Build(capability.Options{BaseURL: cfg.BaseURL, Security: sec.capability})
+	metadata, err := capability.Build(capability.Options{BaseURL: cfg.BaseURL, Security: sec.capability, Operations: capability.ExportOperations})
 	if err != nil {
+		return err
+	}
+	if err := a.startExports(ctx); err != nil {
 		return err
 	}
 	valid, err := validate.New()
@@ -89,7 +110,7 @@ func (a *App) build(ctx context.Context) error {
 	}
 	a.API, err = api.New(api.Options{
 		Store: a.Store, BaseURL: cfg.BaseURL, Guard: sec.guard, Observers: observers, Valid: valid, Metadata: metadata,
-		SmartConfiguration: sec.smartConfiguration, MaxBodyBytes: cfg.HTTP.MaxBodyBytes, BundleMaxEntries: cfg.HTTP.BundleMaxEntries,
+		SmartConfiguration: sec.smartConfiguration, Exports: a.Exports, MaxBodyBytes: cfg.HTTP.MaxBodyBytes, BundleMaxEntries: cfg.HTTP.BundleMaxEntries,
 		DefaultCount: cfg.Search.DefaultCount, MaxCount: cfg.Search.MaxCount, Logger: log, Metrics: a.Metrics,
 		SearchMaxParameters: cfg.Search.MaxParameters, SearchMaxValues: cfg.Search.MaxOrValues,
 	})
@@ -108,7 +129,7 @@ func (a *App) build(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	adm.Logger, adm.Metrics = log.With("component", "admission"), a.Metrics
+	adm.Logger, adm.Metrics, adm.Refuse = log.With("component", "admission"), a.Metrics, api.WriteError
 	handler = admission.Handler(handler, adm)
 	// Outermost: request ids, GET /metrics, request metrics and log lines;
 	// nosniff on every response.
@@ -122,6 +143,9 @@ func (a *App) build(ctx context.Context) error {
 // handler serves no more requests.
 func (a *App) Close(ctx context.Context) error {
 	a.stop()
+	if a.exportsDone != nil {
+		<-a.exportsDone
+	}
 	var errs []error
 	if a.Recorder != nil {
 		if err := a.Recorder.Close(ctx); err != nil {
@@ -149,5 +173,33 @@ func (a *App) loadDemo(ctx context.Context) error {
 		return fmt.Errorf("demo: %w", err)
 	}
 	a.log.Info("demo data loaded", "resources", len(data), "took", time.Since(start).Round(time.Millisecond))
+	return nil
+}
+
+// startExports builds bulk-data export on the store's export jobs and
+// starts its worker, which stops with ctx.
+func (a *App) startExports(ctx context.Context) error {
+	jobs, ok := a.Store.Store.(store.ExportJobs)
+	if !ok {
+		return fmt.Errorf("the store %T keeps no export jobs", a.Store.Store)
+	}
+	cfg := a.Config
+	x, err := bulkexport.New(bulkexport.Options{
+		Jobs: jobs, Reader: a.Store, BaseURL: cfg.BaseURL,
+		MaxPerFile: cfg.Export.MaxPerFile, Expiry: cfg.Export.Expiry, Concurrency: cfg.Export.Concurrency,
+		MaxJobsPerClient: cfg.Export.MaxJobsPerClient,
+		PollInterval:     cfg.Export.PollInterval, Lease: cfg.Export.Lease,
+		MaxParameters: cfg.Search.MaxParameters, MaxValues: cfg.Search.MaxOrValues,
+		Logger: a.log.With("component", "export"), Saved: a.exportSaved,
+	})
+	if err != nil {
+		return err
+	}
+	a.Exports = x
+	a.exportsDone = make(chan struct{})
+	go func() {
+		defer close(a.exportsDone)
+		x.Run(ctx)
+	}()
 	return nil
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"slices"
+	"strconv"
 
 	"github.com/smartgate/pkg/token"
 
@@ -105,6 +106,8 @@ func fromRoute(rt route.Route) (string, []auditlog.Entity) {
 		return "batch", nil // until the body says which
 	case route.HistorySystem:
 		return string(rt.Interaction), nil
+	case route.Operation:
+		return string(rt.Interaction), []auditlog.Entity{exportEntity(rt)}
 	}
 	return string(rt.Interaction), []auditlog.Entity{{Type: rt.Type, ID: rt.ID, Query: rt.Query, Interaction: string(rt.Interaction)}}
 }
@@ -168,4 +171,21 @@ func appendNew(ps []string, p string) []string {
 		return ps
 	}
 	return append(ps, p)
+}
+
+// exportEntity names what a bulk-data export request asked for: the
+// kick-off with its parameters (and its type and Group id), or the job
+// whose status or file it asked for, as the query of the request.
+func exportEntity(rt route.Route) auditlog.Entity {
+	switch rt.Op {
+	case route.OpExportPoll:
+		return auditlog.Entity{Query: rt.Op + "/" + rt.ID, Interaction: string(rt.Interaction)}
+	case route.OpExportFile:
+		return auditlog.Entity{Query: rt.Op + "/" + rt.ID + "/" + strconv.Itoa(rt.File), Interaction: string(rt.Interaction)}
+	}
+	q := rt.Op
+	if rt.Query != "" {
+		q += "?" + rt.Query
+	}
+	return auditlog.Entity{Type: rt.Type, ID: rt.ID, Query: q, Interaction: string(rt.Interaction)}
 }

@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"bytes"
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 
@@ -50,16 +49,11 @@ func (e *Exporter) Export(ctx context.Context, types []string, w io.Writer) (map
 				return counts, fmt.Errorf("searching %s: %w", t, err)
 			}
 			for _, r := range p.Matches {
-				body := r.Body
-				if bytes.ContainsAny(body, "\r\n") {
-					line.Reset()
-					if err := json.Compact(&line, body); err != nil {
-						return counts, fmt.Errorf("%s/%s: stored body is not JSON: %w", r.Type, r.ID, err)
-					}
-					body = line.Bytes()
+				line.Reset()
+				if err := AppendLine(&line, r.Body); err != nil {
+					return counts, fmt.Errorf("%s/%s: stored body is not JSON: %w", r.Type, r.ID, err)
 				}
-				bw.Write(body)
-				if err := bw.WriteByte('\n'); err != nil {
+				if _, err := bw.Write(line.Bytes()); err != nil {
 					return counts, err
 				}
 				counts[t]++

@@ -60,3 +60,17 @@ func parseLine(b []byte, line int) (Item, error) {
 	it.Resource, it.Type, it.ID = json.RawMessage(b), h.ResourceType, h.ID
 	return it, nil
 }
+
+// AppendLine appends a stored resource body to w as one NDJSON line:
+// compacted when it spans lines (bodies are stored compact, but a
+// stored body is not trusted to be).
+func AppendLine(w *bytes.Buffer, body []byte) error {
+	if !bytes.ContainsAny(body, "\r\n") {
+		w.Write(body)
+		return w.WriteByte('\n')
+	}
+	if err := json.Compact(w, body); err != nil {
+		return err
+	}
+	return w.WriteByte('\n')
+}

@@ -24,6 +24,24 @@ type Options struct {
 	Publisher       string
 	Date            time.Time // default now
 	Security        *Security // rest[0].security; nil: no section
+	// Operations are rest[0].operation: the operations served on the
+	// base and on types (bulk-data $export).
+	Operations []Operation
+}
+
+// Operation is one rest.operation: its name (without $) and the
+// canonical URL of its OperationDefinition.
+type Operation struct {
+	Name       string
+	Definition string
+}
+
+// ExportOperations are the bulk-data export operations (HL7 Bulk Data
+// Access 2.0) with their OperationDefinitions.
+var ExportOperations = []Operation{
+	{Name: "export", Definition: "http://hl7.org/fhir/uv/bulkdata/OperationDefinition/export"},
+	{Name: "patient-export", Definition: "http://hl7.org/fhir/uv/bulkdata/OperationDefinition/patient-export"},
+	{Name: "group-export", Definition: "http://hl7.org/fhir/uv/bulkdata/OperationDefinition/group-export"},
 }
 
 // Security is the rest.security section, filled by the security layer.
@@ -79,6 +97,13 @@ func Build(o Options) ([]byte, error) {
 	if o.Security != nil {
 		rest["security"] = o.Security.render()
 	}
+	if len(o.Operations) > 0 {
+		ops := make([]any, 0, len(o.Operations))
+		for _, op := range o.Operations {
+			ops = append(ops, map[string]any{"name": op.Name, "definition": map[string]any{"reference": op.Definition}})
+		}
+		rest["operation"] = ops
+	}
 	cs := map[string]any{
 		"resourceType":   "CapabilityStatement",
 		"status":         "active",
@@ -88,7 +113,7 @@ func Build(o Options) ([]byte, error) {
 		"implementation": map[string]any{"description": "SMART on FHIR STU3 server (Care Connect resource types)", "url": o.BaseURL},
 		"fhirVersion":    FHIRVersion,
 		"acceptUnknown":  "no",
-		"format":         []string{"application/fhir+json", "json"},
+		"format":         []string{"application/fhir+json", "json", "application/fhir+xml", "xml"},
 		"rest":           []any{rest},
 	}
 	if o.Publisher != "" {

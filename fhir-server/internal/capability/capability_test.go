@@ -50,7 +50,8 @@ func TestStatementDescribesTheServer(t *testing.T) {
 	if url := cs["implementation"].(map[string]any)["url"]; url != "https://fhir.example/STU3" {
 		t.Errorf("implementation.url = %v", url)
 	}
-	if f := cs["format"].([]any); !slices.Contains(f, any("application/fhir+json")) || !slices.Contains(f, any("json")) {
+	if f := cs["format"].([]any); !slices.Contains(f, any("application/fhir+json")) || !slices.Contains(f, any("json")) ||
+		!slices.Contains(f, any("application/fhir+xml")) || !slices.Contains(f, any("xml")) {
 		t.Errorf("format = %v", f)
 	}
 	rest := cs["rest"].([]any)[0].(map[string]any)

@@ -33,6 +33,7 @@ type Config struct {
 	CORS     CORS     `yaml:"cors" envPrefix:"FHIR_CORS_"`
 	HTTP     HTTP     `yaml:"http" envPrefix:"FHIR_"`
 	Search   Search   `yaml:"search" envPrefix:"FHIR_SEARCH_"`
+	Export   Export   `yaml:"export" envPrefix:"FHIR_EXPORT_"`
 	TLS      TLS      `yaml:"tls" envPrefix:"FHIR_TLS_"`
 	Log      Log      `yaml:"log" envPrefix:"FHIR_LOG_"`
 	Metrics  Metrics  `yaml:"metrics" envPrefix:"FHIR_METRICS_"`
@@ -76,6 +77,28 @@ type Search struct {
 	MaxOrValues int `yaml:"max_or_values" env:"MAX_OR_VALUES"`
 }
 
+// Export configures bulk-data export ($export).
+type Export struct {
+	// MaxPerFile bounds the resources of one NDJSON file
+	// (FHIR_EXPORT_MAX_RESOURCES_PER_FILE).
+	MaxPerFile int64 `yaml:"max_resources_per_file" env:"MAX_RESOURCES_PER_FILE"`
+	// Expiry is how long a job's status and files stay after it ends
+	// (FHIR_EXPORT_EXPIRY).
+	Expiry time.Duration `yaml:"expiry" env:"EXPIRY"`
+	// Concurrency bounds the jobs running at once, over all servers on
+	// the database (FHIR_EXPORT_CONCURRENCY).
+	Concurrency int `yaml:"concurrency" env:"CONCURRENCY"`
+	// MaxJobsPerClient bounds the jobs one client keeps, running or
+	// done and not yet deleted (FHIR_EXPORT_MAX_JOBS_PER_CLIENT).
+	MaxJobsPerClient int `yaml:"max_jobs_per_client" env:"MAX_JOBS_PER_CLIENT"`
+	// PollInterval is the Retry-After of a running job's status; faster
+	// polls get 429 (FHIR_EXPORT_POLL_INTERVAL).
+	PollInterval time.Duration `yaml:"poll_interval" env:"POLL_INTERVAL"`
+	// Lease is how long a job a crashed server was running waits before
+	// another server (or the next start) takes it up (FHIR_EXPORT_LEASE).
+	Lease time.Duration `yaml:"lease" env:"LEASE"`
+}
+
 // TLS serves https when both files are set.
 type TLS struct {
 	CertFile string `yaml:"cert_file" env:"CERT"` // FHIR_TLS_CERT
@@ -114,6 +137,7 @@ func Default() Config {
 		CORS:   CORS{Origins: []string{"*"}},
 		HTTP:   defaultHTTP(),
 		Search: Search{DefaultCount: 20, MaxCount: 500, MaxParameters: 100, MaxOrValues: 1000},
+		Export: Export{MaxPerFile: 100_000, Expiry: 24 * time.Hour, Concurrency: 2, MaxJobsPerClient: 5, PollInterval: 2 * time.Second, Lease: 30 * time.Second},
 		Log:    Log{Level: "info", Format: "text"},
 	}
 }

@@ -112,6 +112,23 @@ func (c Config) Validate() error {
 	if c.Search.MaxParameters < 1 || c.Search.MaxParameters > 100 {
 		bad("search.max_parameters (FHIR_SEARCH_MAX_PARAMETERS) %d: must be between 1 and 100", c.Search.MaxParameters)
 	}
+	if c.Export.MaxPerFile < 1 {
+		bad("export.max_resources_per_file (FHIR_EXPORT_MAX_RESOURCES_PER_FILE) %d: must be at least 1", c.Export.MaxPerFile)
+	}
+	if c.Export.MaxJobsPerClient < 1 {
+		bad("export.max_jobs_per_client (FHIR_EXPORT_MAX_JOBS_PER_CLIENT) %d: must be at least 1", c.Export.MaxJobsPerClient)
+	}
+	if c.Export.Concurrency < 1 {
+		bad("export.concurrency (FHIR_EXPORT_CONCURRENCY) %d: must be at least 1", c.Export.Concurrency)
+	}
+	for _, d := range []struct {
+		name string
+		v    time.Duration
+	}{{"export.expiry (FHIR_EXPORT_EXPIRY)", c.Export.Expiry}, {"export.poll_interval (FHIR_EXPORT_POLL_INTERVAL)", c.Export.PollInterval}, {"export.lease (FHIR_EXPORT_LEASE)", c.Export.Lease}} {
+		if d.v <= 0 {
+			bad("%s %s: must be positive", d.name, d.v)
+		}
+	}
 	if c.Search.MaxOrValues < 1 || c.Search.MaxOrValues > 1000 {
 		bad("search.max_or_values (FHIR_SEARCH_MAX_OR_VALUES) %d: must be between 1 and 1000", c.Search.MaxOrValues)
 	}

@@ -26,7 +26,10 @@ func TestRoute(t *testing.T) {
 		"/STU3/Patient/4/_history":              "[base]/{type}/{id}/_history",
 		"/STU3/Patient/4/_history/2":            "[base]/{type}/{id}/_history/{vid}",
 		"/STU3/Patient/4/x/y/z":                 "[base]/other",
-		"/STU3/$export":                         "[base]/other",
+		"/STU3/$export":                         "[base]/$export",
+		"/STU3/$export-poll/j1":                 "[base]/$export-poll/{job}",
+		"/STU3/Group/g1/$export":                "[base]/{type}/{id}/$export",
+		"/STU3/$everything":                     "[base]/other",
 		"/STU3x/Patient":                        "unmatched",
 		"/random/path":                          "unmatched",
 	} {

@@ -20,6 +20,8 @@ func ValidID(s string) bool { return idPattern.MatchString(s) }
 // update cannot have 400.
 func check(r Route, segs []string, method string) error {
 	switch {
+	case r.Interaction == Operation:
+		return checkExport(r, segs, method)
 	case r.Open:
 		if r.Interaction == Capabilities && method != http.MethodGet && method != http.MethodHead {
 			return notAllowed(method, "[base]/metadata")

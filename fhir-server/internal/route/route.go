@@ -11,6 +11,8 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+
+	"github.com/smartgate/fhir-server/internal/fhirerr"
 )
 
 // Interaction names what a request does, as the STU3 RESTful API names it.
@@ -58,7 +60,12 @@ type Route struct {
 	Type        string // resource type; empty for [base] and [base]/_history
 	ID          string // resource id, when the route names one
 	Version     int64  // vread
-	Query       string // the raw query string
+	// Op names the bulk-data export operation of an Operation route
+	// (OpExport ...); for its status and files ID is the job's id, and
+	// File the number of a file.
+	Op    string
+	File  int
+	Query string // the raw query string
 	// Template is the route with its variable parts named ([base]/{type}/{id}):
 	// a bounded label, never a value from the path.
 	Template string
@@ -103,6 +110,9 @@ func ParseEntry(method, path string) (Route, error) {
 	if r.Open {
 		return r, unknownType(segs[0])
 	}
+	if r.Interaction == Operation {
+		return r, fhirerr.Errorf(http.StatusBadRequest, "not-supported", "%s is not supported in a batch or transaction", r.Op)
+	}
 	return r, check(r, segs, method)
 }
 
@@ -137,6 +147,9 @@ func segments(basePath, p string) ([]string, bool) {
 // shape names the interaction, type and id by the shape of the path and
 // the method, whether or not the route can be served.
 func shape(segs []string, method string) Route {
+	if r, ok := exportShape(segs); ok {
+		return r
+	}
 	r := Route{Below: true, Template: template(segs)}
 	switch {
 	case len(segs) == 0:

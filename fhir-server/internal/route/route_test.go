@@ -37,7 +37,16 @@ func TestParse(t *testing.T) {
 		{"GET", "/STU3/Patient/4/_history/0", route.Route{Interaction: route.VRead, Type: "Patient", ID: "4", Template: "[base]/{type}/{id}/_history/{vid}"}, 404},
 		{"GET", "/STU3/Patient/4/x/y/z", route.Route{Interaction: route.History, Type: "Patient", ID: "4", Template: "[base]/other"}, 404},
 		{"GET", "/STU3/Spaceship/1", route.Route{Interaction: route.Read, Type: "Spaceship", ID: "1", Template: "[base]/{type}/{id}"}, 404},
-		{"GET", "/STU3/$export", route.Route{Interaction: route.Search, Type: "$export", Template: "[base]/other"}, 404},
+		{"GET", "/STU3/$export", route.Route{Interaction: route.Operation, Op: route.OpExport, Template: "[base]/$export"}, 0},
+		{"POST", "/STU3/Patient/$export", route.Route{Interaction: route.Operation, Op: route.OpExport, Type: "Patient", Template: "[base]/{type}/$export"}, 0},
+		{"GET", "/STU3/Group/g1/$export", route.Route{Interaction: route.Operation, Op: route.OpExport, Type: "Group", ID: "g1", Template: "[base]/{type}/{id}/$export"}, 0},
+		{"GET", "/STU3/Observation/$export", route.Route{Interaction: route.Operation, Op: route.OpExport, Type: "Observation", Template: "[base]/{type}/$export"}, 404},
+		{"PUT", "/STU3/$export", route.Route{Interaction: route.Operation, Op: route.OpExport, Template: "[base]/$export"}, 405},
+		{"DELETE", "/STU3/$export-poll/j1", route.Route{Interaction: route.Operation, Op: route.OpExportPoll, ID: "j1", Template: "[base]/$export-poll/{job}"}, 0},
+		{"POST", "/STU3/$export-poll/j1", route.Route{Interaction: route.Operation, Op: route.OpExportPoll, ID: "j1", Template: "[base]/$export-poll/{job}"}, 405},
+		{"GET", "/STU3/$export-file/j1/2", route.Route{Interaction: route.Operation, Op: route.OpExportFile, ID: "j1", File: 2, Template: "[base]/$export-file/{job}/{n}"}, 0},
+		{"GET", "/STU3/$export-file/j1/x", route.Route{Interaction: route.Operation, Op: route.OpExportFile, ID: "j1", Template: "[base]/$export-file/{job}/{n}"}, 404},
+		{"GET", "/STU3/$everything", route.Route{Interaction: route.Search, Type: "$everything", Template: "[base]/other"}, 404},
 	} {
 		got, err := route.Parse("/STU3", tc.method, tc.path, "q=1")
 		tc.want.Below, tc.want.Query = true, "q=1"

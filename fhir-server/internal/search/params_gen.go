@@ -9,6 +9,7 @@ package search
 //   - (every type)._query (token): no FHIRPath expression
 //   - (every type)._text (string): no FHIRPath expression
 //   - DocumentReference.relationship (composite): kind not supported
+//   - Group.characteristic-value (composite): kind not supported
 //   - Location.near (token): no path yields a datatype the kind supports
 //   - Location.near-distance (quantity): no path yields a datatype the kind supports
 //   - Observation.code-value-concept (composite): kind not supported
@@ -900,6 +901,87 @@ var paramTable = map[string][]ParamDef{
 			Expression:  "Encounter.type",
 			paths: []path{
 				{steps: []step{{name: "type"}}, types: []string{"CodeableConcept"}},
+			}},
+	},
+	"Group": {
+		{Code: "_id", Kind: KindToken, URL: "http://hl7.org/fhir/SearchParameter/Resource-id",
+			Description: "Logical id of this artifact",
+			Expression:  "Resource.id",
+			paths: []path{
+				{steps: []step{{name: "id"}}, types: []string{"id"}},
+			}},
+		{Code: "_lastUpdated", Kind: KindDate, URL: "http://hl7.org/fhir/SearchParameter/Resource-lastUpdated",
+			Description: "When the resource version last changed",
+			Expression:  "Resource.meta.lastUpdated",
+			paths: []path{
+				{steps: []step{{name: "meta"}, {name: "lastUpdated"}}, types: []string{"instant"}},
+			}},
+		{Code: "_profile", Kind: KindURI, URL: "http://hl7.org/fhir/SearchParameter/Resource-profile",
+			Description: "Profiles this resource claims to conform to",
+			Expression:  "Resource.meta.profile",
+			paths: []path{
+				{steps: []step{{name: "meta"}, {name: "profile"}}, types: []string{"uri"}},
+			}},
+		{Code: "_security", Kind: KindToken, URL: "http://hl7.org/fhir/SearchParameter/Resource-security",
+			Description: "Security Labels applied to this resource",
+			Expression:  "Resource.meta.security",
+			paths: []path{
+				{steps: []step{{name: "meta"}, {name: "security"}}, types: []string{"Coding"}},
+			}},
+		{Code: "_tag", Kind: KindToken, URL: "http://hl7.org/fhir/SearchParameter/Resource-tag",
+			Description: "Tags applied to this resource",
+			Expression:  "Resource.meta.tag",
+			paths: []path{
+				{steps: []step{{name: "meta"}, {name: "tag"}}, types: []string{"Coding"}},
+			}},
+		{Code: "actual", Kind: KindToken, URL: "http://hl7.org/fhir/SearchParameter/Group-actual",
+			Description: "Descriptive or actual",
+			Expression:  "Group.actual",
+			paths: []path{
+				{steps: []step{{name: "actual"}}, types: []string{"boolean"}},
+			}},
+		{Code: "characteristic", Kind: KindToken, URL: "http://hl7.org/fhir/SearchParameter/Group-characteristic",
+			Description: "Kind of characteristic",
+			Expression:  "Group.characteristic.code",
+			paths: []path{
+				{steps: []step{{name: "characteristic"}, {name: "code"}}, types: []string{"CodeableConcept"}},
+			}},
+		{Code: "code", Kind: KindToken, URL: "http://hl7.org/fhir/SearchParameter/Group-code",
+			Description: "The kind of resources contained",
+			Expression:  "Group.code",
+			paths: []path{
+				{steps: []step{{name: "code"}}, types: []string{"CodeableConcept"}},
+			}},
+		{Code: "exclude", Kind: KindToken, URL: "http://hl7.org/fhir/SearchParameter/Group-exclude",
+			Description: "Group includes or excludes",
+			Expression:  "Group.characteristic.exclude",
+			paths: []path{
+				{steps: []step{{name: "characteristic"}, {name: "exclude"}}, types: []string{"boolean"}},
+			}},
+		{Code: "identifier", Kind: KindToken, URL: "http://hl7.org/fhir/SearchParameter/Group-identifier",
+			Description: "Unique id",
+			Expression:  "Group.identifier",
+			paths: []path{
+				{steps: []step{{name: "identifier"}}, types: []string{"Identifier"}},
+			}},
+		{Code: "member", Kind: KindReference, URL: "http://hl7.org/fhir/SearchParameter/Group-member",
+			Description: "Reference to the group member",
+			Expression:  "Group.member.entity",
+			Targets:     []string{"Practitioner", "Device", "Medication", "Patient", "Substance"},
+			paths: []path{
+				{steps: []step{{name: "member"}, {name: "entity"}}, types: []string{"Reference"}},
+			}},
+		{Code: "type", Kind: KindToken, URL: "http://hl7.org/fhir/SearchParameter/Group-type",
+			Description: "The type of resources the group contains",
+			Expression:  "Group.type",
+			paths: []path{
+				{steps: []step{{name: "type"}}, types: []string{"code"}},
+			}},
+		{Code: "value", Kind: KindToken, URL: "http://hl7.org/fhir/SearchParameter/Group-value",
+			Description: "Value held by characteristic",
+			Expression:  "Group.characteristic.value",
+			paths: []path{
+				{steps: []step{{name: "characteristic"}, {name: "value", choice: []string{"CodeableConcept", "boolean"}}}, types: []string{"CodeableConcept", "boolean"}},
 			}},
 	},
 	"Immunization": {
@@ -2262,6 +2344,7 @@ var compartmentTable = map[string][]string{
 	"Condition":           {"patient", "asserter"},
 	"DocumentReference":   {"subject", "author"},
 	"Encounter":           {"patient"},
+	"Group":               {"member"},
 	"Immunization":        {"patient"},
 	"Location":            nil,
 	"Medication":          nil,

@@ -8,7 +8,7 @@ import (
 
 func TestLookups(t *testing.T) {
 	types := Types()
-	if len(types) != 16 || !slices.IsSorted(types) {
+	if len(types) != 17 || !slices.IsSorted(types) {
 		t.Errorf("Types() = %v", types)
 	}
 	for _, typ := range types {
@@ -85,7 +85,7 @@ func TestCompartment(t *testing.T) {
 		}
 	}
 	all := Compartments()
-	if _, ok := all["Organization"]; ok || len(all) != 11 {
+	if _, ok := all["Organization"]; ok || len(all) != 12 {
 		t.Errorf("Compartments() = %v", all)
 	}
 	for typ, params := range all {

@@ -11,6 +11,7 @@ var summaryTable = map[string][]string{
 	"Condition":           {"id", "meta", "implicitRules", "modifierExtension", "identifier", "clinicalStatus", "verificationStatus", "code", "bodySite", "subject", "context", "onset[x]", "assertedDate", "asserter"},
 	"DocumentReference":   {"id", "meta", "implicitRules", "modifierExtension", "masterIdentifier", "identifier", "status", "docStatus", "type", "class", "subject", "created", "indexed", "author", "authenticator", "custodian", "relatesTo", "description", "securityLabel", "content", "context"},
 	"Encounter":           {"id", "meta", "implicitRules", "modifierExtension", "identifier", "status", "class", "type", "subject", "episodeOfCare", "participant", "appointment", "reason", "diagnosis"},
+	"Group":               {"id", "meta", "implicitRules", "modifierExtension", "identifier", "active", "type", "actual", "code", "name", "quantity"},
 	"Immunization":        {"id", "meta", "implicitRules", "modifierExtension", "status", "notGiven", "practitioner", "note"},
 	"Location":            {"id", "meta", "implicitRules", "modifierExtension", "identifier", "status", "operationalStatus", "name", "description", "mode", "type", "physicalType", "managingOrganization"},
 	"Medication":          {"id", "meta", "implicitRules", "modifierExtension", "code", "status", "isBrand", "isOverTheCounter", "manufacturer"},

@@ -38,6 +38,8 @@ func (g *Guard) decide(c *token.Claims, a access.Access) (access.Grant, error) {
 		return access.Grant{}, nil
 	case route.HistorySystem:
 		return g.systemHistory(c)
+	case route.Operation:
+		return g.export(c, a)
 	}
 	perm, ok := smart.InteractionPermission(string(a.Interaction))
 	if !ok || a.Type == "" {

@@ -125,6 +125,8 @@ var schema = []string{
 	`CREATE INDEX IF NOT EXISTS identity_links_user ON identity_links (user_id)`,
 	`CREATE TABLE IF NOT EXISTS events (seq INTEGER PRIMARY KEY AUTOINCREMENT, doc BLOB NOT NULL)`,
 	`CREATE TABLE IF NOT EXISTS failures (key TEXT PRIMARY KEY, count INTEGER NOT NULL, expires_at INTEGER NOT NULL)`,
+	`CREATE TABLE IF NOT EXISTS launches (hash TEXT PRIMARY KEY, client_id TEXT NOT NULL,
+		expires_at INTEGER NOT NULL, doc BLOB NOT NULL)`,
 }
 
 // sweeps delete expired rows; each takes the current time in nanoseconds.
@@ -139,6 +141,7 @@ var sweeps = []string{
 	`DELETE FROM login_accounts WHERE expires_at <= ?`,
 	`DELETE FROM login_addresses WHERE expires_at <= ?`,
 	`DELETE FROM failures WHERE expires_at <= ?`,
+	`DELETE FROM launches WHERE expires_at <= ?`,
 }
 
 // Ping checks that the database answers.

@@ -39,7 +39,7 @@ func authCode(hash string, ttl time.Duration) *store.AuthCode {
 		CodeChallengeMethod: "S256",
 		Scopes:              []string{"launch/patient", "openid", "patient/*.read"},
 		UserID:              "u1",
-		Launch:              map[string]string{"patient": "4", "need_patient_banner": "true"},
+		Launch:              &store.LaunchContext{Patient: "4", Encounter: "enc-4-1", NeedPatientBanner: new(false)},
 		Nonce:               "n-0S6_WzA2Mj",
 		AuthTime:            time.Now().Add(-time.Minute).Truncate(time.Millisecond).UTC(),
 		ExpiresAt:           future(ttl),

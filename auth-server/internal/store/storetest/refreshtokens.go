@@ -57,7 +57,7 @@ func refreshToken(hash, family, user, client string, ttl time.Duration) *store.R
 		ClientID:  client,
 		UserID:    user,
 		Scopes:    []string{"offline_access", "patient/*.read"},
-		Launch:    map[string]string{"patient": "4"},
+		Launch:    &store.LaunchContext{Patient: "4", FHIRContext: []store.FHIRContext{{Reference: "DocumentReference/doc-4-1", Role: "launch"}}},
 		AccessJTI: "jti-" + hash,
 		AuthTime:  at(-60),
 		IssuedAt:  at(0),

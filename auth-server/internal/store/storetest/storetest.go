@@ -33,6 +33,7 @@ var timedTests = []timedSubtest{
 	{"AuthCodeExpires", testAuthCodeExpires},
 	{"FeedDropsExpired", testFeedDropsExpired},
 	{"InitialAccessTokenExpires", testInitialAccessTokenExpires},
+	{"LaunchExpires", testLaunchExpires},
 	{"LoginFailuresExpire", testLoginExpire},
 	{"RefreshTokenExpires", testRefreshTokenExpires},
 	{"ReplayExpires", testReplayExpires},
@@ -64,6 +65,7 @@ func RunTests(t *testing.T, newStore NewStore) {
 	all = append(all, sessionTests...)
 	all = append(all, loginTests...)
 	all = append(all, identityTests...)
+	all = append(all, launchTests...)
 	all = append(all, eventTests...)
 	all = append(all, subtest{"Ping", testPing})
 	for _, st := range all {

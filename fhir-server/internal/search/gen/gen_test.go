@@ -80,4 +80,16 @@ func TestGeneratedUpToDate(t *testing.T) {
 	if want, err = os.ReadFile(filepath.Join("..", summaryOut)); err != nil || string(got) != string(want) {
 		t.Errorf("%s is stale (%v): run go generate ./internal/search", summaryOut, err)
 	}
+	var s structures
+	if err := readJSON(structureFile, &s); err != nil {
+		t.Fatal(err)
+	}
+	out = filepath.Join(t.TempDir(), "structure_gen.go")
+	if err := emitStructures(out, s); err != nil {
+		t.Fatal(err)
+	}
+	got, _ = os.ReadFile(out)
+	if want, err = os.ReadFile(filepath.Join("..", structureOut)); err != nil || string(got) != string(want) {
+		t.Errorf("%s is stale (%v): run go generate ./internal/search", structureOut, err)
+	}
 }

@@ -17,7 +17,8 @@
 // extra-parameters.json (this server's non-standard parameters) and
 // summary-elements.stu3.json (each type's top-level elements that
 // _summary=true keeps). The summary table goes to summary_gen.go beside
-// the output file.
+// the output file. structures.stu3.json (every type's elements in order,
+// for the XML codec) becomes ../fhirxml/structure_gen.go.
 package main
 
 import (
@@ -29,7 +30,7 @@ import (
 // types are the resource types the server holds.
 var types = []string{
 	"AllergyIntolerance", "AuditEvent", "Binary", "Condition", "DocumentReference",
-	"Encounter", "Immunization", "Location", "Medication", "MedicationRequest",
+	"Encounter", "Group", "Immunization", "Location", "Medication", "MedicationRequest",
 	"MedicationStatement", "Observation", "Organization", "Patient", "Practitioner", "Procedure",
 }
 
@@ -82,6 +83,13 @@ func main() {
 		log.Fatal(err)
 	}
 	if err := emitSummary(filepath.Join(filepath.Dir(*out), summaryOut), summary); err != nil {
+		log.Fatal(err)
+	}
+	var s structures
+	if err := readJSON(filepath.Join(*dir, structureFile), &s); err != nil {
+		log.Fatal(err)
+	}
+	if err := emitStructures(filepath.Join(filepath.Dir(*out), structureOut), s); err != nil {
 		log.Fatal(err)
 	}
 }

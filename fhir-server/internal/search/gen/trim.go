@@ -53,7 +53,14 @@ func trim(src, dir string) error {
 	if err != nil {
 		return err
 	}
-	return writeJSON(filepath.Join(dir, summaryFile), summary)
+	if err := writeJSON(filepath.Join(dir, summaryFile), summary); err != nil {
+		return err
+	}
+	s, err := readStructures(src)
+	if err != nil {
+		return err
+	}
+	return writeStructures(filepath.Join(dir, structureFile), s)
 }
 
 // readSummary lists, for each of our types, the top-level elements of its

@@ -2,10 +2,10 @@ package pgtest
 
 import (
 	"bytes"
-	"io"
 	"net"
 	"net/url"
 	"sync"
+	"sync/atomic"
 	"testing"
 )
 
@@ -20,6 +20,10 @@ type Proxy struct {
 	servers []net.Conn // connections to PostgreSQL
 	closed  bool
 	trigger *trigger
+	// muted stops every answer of the server on its way to the client:
+	// set before a delivered CutAt passes its statement on, so the answer
+	// cannot slip through before the clients are cut.
+	muted atomic.Bool
 }
 
 // trigger is an armed CutAt.
@@ -66,7 +70,7 @@ func (p *Proxy) serve(target string) {
 			return
 		}
 		go p.forward(s, c)
-		go relay(c, s)
+		go p.relay(c, s)
 	}
 }
 
@@ -83,9 +87,20 @@ func (p *Proxy) track(c, s net.Conn) bool {
 	return true
 }
 
-// relay copies the server's answers to the client.
-func relay(dst, src net.Conn) {
-	_, _ = io.Copy(dst, src)
+// relay copies the server's answers to the client, until muted.
+func (p *Proxy) relay(dst, src net.Conn) {
+	buf := make([]byte, 32<<10)
+	for {
+		n, err := src.Read(buf)
+		if n > 0 && !p.muted.Load() {
+			if _, werr := dst.Write(buf[:n]); werr != nil {
+				break
+			}
+		}
+		if err != nil {
+			break
+		}
+	}
 	dst.Close()
 	src.Close()
 }
@@ -103,6 +118,7 @@ func (p *Proxy) forward(dst, src net.Conn) {
 			chunk := buf[:n]
 			if t := p.armed(); t != nil && bytes.Contains(append(tail, chunk...), t.pattern) {
 				if t.deliver {
+					p.muted.Store(true)
 					_, _ = dst.Write(chunk)
 					p.cutClients()
 					return // the server connection closes once its answer finds no client

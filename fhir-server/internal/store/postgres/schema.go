@@ -85,4 +85,42 @@ CREATE TABLE IF NOT EXISTS audit_keys (
 	seq BIGINT NOT NULL,
 	PRIMARY KEY (key, seq)
 );
+`,
+	// Bulk-data export jobs (store.ExportJobs), their files' counts and
+	// their NDJSON data in chunks: each chunk commits with the job's
+	// progress, so a job resumes exactly where its output ends, and every
+	// server on the database serves every job's files.
+	`
+CREATE TABLE IF NOT EXISTS export_jobs (
+	id TEXT COLLATE "C" PRIMARY KEY,
+	client_id TEXT NOT NULL,
+	status TEXT NOT NULL,
+	request TEXT NOT NULL,
+	spec BYTEA NOT NULL,
+	state BYTEA,
+	transaction_ms BIGINT NOT NULL,
+	created_ms BIGINT NOT NULL,
+	expires_ms BIGINT NOT NULL,
+	error TEXT NOT NULL,
+	exported BIGINT NOT NULL,
+	owner TEXT NOT NULL,
+	lease_ms BIGINT NOT NULL
+);
+CREATE UNIQUE INDEX IF NOT EXISTS export_jobs_running ON export_jobs (client_id) WHERE status = 'running';
+CREATE INDEX IF NOT EXISTS export_jobs_expires ON export_jobs (expires_ms);
+CREATE TABLE IF NOT EXISTS export_files (
+	job_id TEXT COLLATE "C" NOT NULL,
+	number INTEGER NOT NULL,
+	kind TEXT NOT NULL,
+	type TEXT NOT NULL,
+	count BIGINT NOT NULL,
+	PRIMARY KEY (job_id, number)
+);
+CREATE TABLE IF NOT EXISTS export_chunks (
+	job_id TEXT COLLATE "C" NOT NULL,
+	number INTEGER NOT NULL,
+	chunk INTEGER NOT NULL,
+	data BYTEA NOT NULL,
+	PRIMARY KEY (job_id, number, chunk)
+);
 `}

@@ -86,6 +86,44 @@ CREATE TABLE IF NOT EXISTS audit_outbox (
 	data BLOB NOT NULL,
 	keys BLOB
 );
+`,
+	// Bulk-data export jobs (store.ExportJobs), their files' counts and
+	// their NDJSON data in chunks: each chunk commits with the job's
+	// progress, so a job resumes exactly where its output ends, and every
+	// server on the database serves every job's files.
+	`
+CREATE TABLE IF NOT EXISTS export_jobs (
+	id TEXT PRIMARY KEY,
+	client_id TEXT NOT NULL,
+	status TEXT NOT NULL,
+	request TEXT NOT NULL,
+	spec BLOB NOT NULL,
+	state BLOB,
+	transaction_ms INTEGER NOT NULL,
+	created_ms INTEGER NOT NULL,
+	expires_ms INTEGER NOT NULL,
+	error TEXT NOT NULL,
+	exported INTEGER NOT NULL,
+	owner TEXT NOT NULL,
+	lease_ms INTEGER NOT NULL
+);
+CREATE UNIQUE INDEX IF NOT EXISTS export_jobs_running ON export_jobs (client_id) WHERE status = 'running';
+CREATE INDEX IF NOT EXISTS export_jobs_expires ON export_jobs (expires_ms);
+CREATE TABLE IF NOT EXISTS export_files (
+	job_id TEXT NOT NULL,
+	number INTEGER NOT NULL,
+	kind TEXT NOT NULL,
+	type TEXT NOT NULL,
+	count INTEGER NOT NULL,
+	PRIMARY KEY (job_id, number)
+);
+CREATE TABLE IF NOT EXISTS export_chunks (
+	job_id TEXT NOT NULL,
+	number INTEGER NOT NULL,
+	chunk INTEGER NOT NULL,
+	data BLOB NOT NULL,
+	PRIMARY KEY (job_id, number, chunk)
+);
 `}
 
 // auditMigrations are those of audit.db, in the same way.

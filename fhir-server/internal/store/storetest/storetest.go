@@ -89,6 +89,8 @@ func RunTests(t *testing.T, newStore func(t *testing.T) store.Store) {
 		{"AuditKeyScan", testAuditKeyScan},
 		{"AuditTxAtomic", testAuditTxAtomic},
 		{"AuditTxOrder", testAuditTxOrder},
+		{"ExportJobs", testExportJobs},
+		{"ExportJobClaims", testExportJobClaims},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -1,4 +1,8 @@
-package web
+// Package fhirdir reads the FHIR server's patients and encounters through
+// its REST API, for the patient picker, the launch contexts a trusted EHR
+// creates and the demo EHR page. It authenticates with access tokens the
+// auth server signs for itself.
+package fhirdir
 
 import (
 	"context"
@@ -21,17 +25,8 @@ type Patient struct {
 	Gender    string
 }
 
-// PatientDirectory finds patients for the picker.
-type PatientDirectory interface {
-	// Search returns patients whose name matches q (all, up to a page,
-	// when q is empty).
-	Search(ctx context.Context, q string) ([]Patient, error)
-	// Get returns one patient; ErrNoPatient when there is none.
-	Get(ctx context.Context, id string) (*Patient, error)
-}
-
-// ErrNoPatient is returned for an unknown patient id.
-var ErrNoPatient = errors.New("web: no such patient")
+// ErrNotFound is returned for an unknown patient or encounter id.
+var ErrNotFound = errors.New("fhirdir: no such record")
 
 // TokenSource signs an access token for the auth server itself
 // (oauth.Minter).
@@ -42,9 +37,10 @@ type TokenSource interface {
 // SelfClientID is the client id in the auth server's own tokens.
 const SelfClientID = "smartgate-auth-server"
 
-// FHIRDirectory searches the FHIR server's patients through its REST API
-// (at AUTH_FHIR_INTERNAL_URL) with a token of the auth server's own,
-// scoped system/Patient.read, reused until shortly before it expires.
+// FHIRDirectory reads the FHIR server's patients and encounters through
+// its REST API (at AUTH_FHIR_INTERNAL_URL) with tokens of the auth
+// server's own, scoped system/<Type>.read, each reused until shortly
+// before it expires.
 type FHIRDirectory struct {
 	base   string
 	tokens TokenSource
@@ -52,6 +48,10 @@ type FHIRDirectory struct {
 	now    func() time.Time
 
 	mu      sync.Mutex
+	byScope map[string]selfToken
+}
+
+type selfToken struct {
 	token   string
 	expires time.Time
 }
@@ -64,25 +64,26 @@ func NewFHIRDirectory(base string, tokens TokenSource, client *http.Client, now 
 	if now == nil {
 		now = time.Now
 	}
-	return &FHIRDirectory{base: strings.TrimRight(base, "/"), tokens: tokens, client: client, now: now}
+	return &FHIRDirectory{base: strings.TrimRight(base, "/"), tokens: tokens, client: client, now: now, byScope: map[string]selfToken{}}
 }
 
-func (d *FHIRDirectory) bearer(ctx context.Context) (string, error) {
+func (d *FHIRDirectory) bearer(ctx context.Context, scope string) (string, error) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	if d.token != "" && d.expires.Sub(d.now()) > 5*time.Minute {
-		return d.token, nil
+	if t := d.byScope[scope]; t.token != "" && t.expires.Sub(d.now()) > 5*time.Minute {
+		return t.token, nil
 	}
-	tok, exp, err := d.tokens.SelfToken(ctx, SelfClientID, "system/Patient.read")
+	tok, exp, err := d.tokens.SelfToken(ctx, SelfClientID, scope)
 	if err != nil {
 		return "", err
 	}
-	d.token, d.expires = tok, exp
+	d.byScope[scope] = selfToken{tok, exp}
 	return tok, nil
 }
 
-func (d *FHIRDirectory) get(ctx context.Context, path string, out any) error {
-	tok, err := d.bearer(ctx)
+// get reads path with a token scoped to read resourceType.
+func (d *FHIRDirectory) get(ctx context.Context, resourceType, path string, out any) error {
+	tok, err := d.bearer(ctx, "system/"+resourceType+".read")
 	if err != nil {
 		return err
 	}
@@ -98,7 +99,7 @@ func (d *FHIRDirectory) get(ctx context.Context, path string, out any) error {
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode == http.StatusNotFound || resp.StatusCode == http.StatusGone {
-		return ErrNoPatient
+		return ErrNotFound
 	}
 	if resp.StatusCode != http.StatusOK {
 		return fmt.Errorf("FHIR %s: %s", path, resp.Status)
@@ -145,7 +146,7 @@ func (d *FHIRDirectory) Search(ctx context.Context, q string) ([]Patient, error)
 			Resource fhirPatient `json:"resource"`
 		} `json:"entry"`
 	}
-	if err := d.get(ctx, "/Patient?"+v.Encode(), &bundle); err != nil {
+	if err := d.get(ctx, "Patient", "/Patient?"+v.Encode(), &bundle); err != nil {
 		return nil, err
 	}
 	out := make([]Patient, 0, len(bundle.Entry))
@@ -159,15 +160,15 @@ func (d *FHIRDirectory) Search(ctx context.Context, q string) ([]Patient, error)
 
 // Get implements PatientDirectory.
 func (d *FHIRDirectory) Get(ctx context.Context, id string) (*Patient, error) {
-	if id == "" || strings.ContainsAny(id, "/?#%") {
-		return nil, ErrNoPatient
+	if !ValidID(id) {
+		return nil, ErrNotFound
 	}
 	var p fhirPatient
-	if err := d.get(ctx, "/Patient/"+url.PathEscape(id), &p); err != nil {
+	if err := d.get(ctx, "Patient", "/Patient/"+url.PathEscape(id), &p); err != nil {
 		return nil, err
 	}
 	if p.ResourceType != "Patient" {
-		return nil, ErrNoPatient
+		return nil, ErrNotFound
 	}
 	r := p.row()
 	return &r, nil
