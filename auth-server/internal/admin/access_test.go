@@ -6,7 +6,11 @@ import (
 	"net/url"
 	"regexp"
 	"strings"
+	"sync/atomic"
 	"testing"
+	"time"
+
+	"github.com/smartgate/auth-server/internal/admin"
 )
 
 // consoleGETs and consolePOSTs are every console URL (with real targets
@@ -146,6 +150,9 @@ func TestConsoleRefusesForgedPosts(t *testing.T) {
 // next action does not ask again.
 func TestDestructiveActionsNeedReauthentication(t *testing.T) {
 	s := start(t, nil)
+	// The console's clock, moved forward by offset.
+	var offset atomic.Int64
+	s.App.Console.Now = func() time.Time { return time.Now().Add(time.Duration(offset.Load())) }
 	ctx := context.Background()
 	a := s.admin(t)
 	r := a.get("/admin/confirm/key-rotate?id=keys")
@@ -169,6 +176,14 @@ func TestDestructiveActionsNeedReauthentication(t *testing.T) {
 	}
 	if r := a.get("/admin/confirm/key-rotate?id=keys"); strings.Contains(r.Body, `name="current_password"`) {
 		t.Error("asked for the password again within five minutes")
+	}
+	// Five minutes later it asks again.
+	offset.Store(int64(admin.ReauthWindow + time.Second))
+	if r := a.get("/admin/confirm/key-rotate?id=keys"); !strings.Contains(r.Body, `name="current_password"`) {
+		t.Error("not asked for the password again after five minutes")
+	}
+	if r := a.post("/admin/confirm/key-rotate", url.Values{"csrf_token": {a.csrf()}, "id": {"keys"}}); r.Status != http.StatusUnauthorized {
+		t.Errorf("an action after five minutes without the password: %d, want 401", r.Status)
 	}
 	// Another browser of the same admin has not re-authenticated.
 	if r := s.admin(t).get("/admin/confirm/key-rotate?id=keys"); !strings.Contains(r.Body, `name="current_password"`) {

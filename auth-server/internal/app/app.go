@@ -13,6 +13,7 @@ import (
 
 	"github.com/smartgate/pkg/token"
 
+	"github.com/smartgate/auth-server/internal/admin"
 	"github.com/smartgate/auth-server/internal/clients"
 	"github.com/smartgate/auth-server/internal/config"
 	"github.com/smartgate/auth-server/internal/events"
@@ -42,6 +43,8 @@ type App struct {
 	// Upstreams are the OpenID providers people may sign in through;
 	// their Run discovers them in the background.
 	Upstreams *upstream.Set
+	// Console is the admin console at /admin.
+	Console *admin.Handler
 }
 
 // OpenStore opens the configured backend and the key manager: what the
@@ -130,7 +133,7 @@ func build(ctx context.Context, cfg config.Config, st store.Store, km *keys.Mana
 	if err != nil {
 		return nil, err
 	}
-	return &App{Config: cfg, Store: st, Keys: km, Clients: reg, Handler: h, Metrics: m, Upstreams: ups}, nil
+	return &App{Config: cfg, Store: st, Keys: km, Clients: reg, Handler: h, Metrics: m, Upstreams: ups, Console: console}, nil
 }
 
 // tokenEndpoint is POST /token with its grants: client_credentials
