@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/smartgate/auth-server/internal/app"
+	"github.com/smartgate/auth-server/internal/events"
+	"github.com/smartgate/auth-server/internal/store"
 )
 
 const keysUsage = `usage:
@@ -60,6 +62,7 @@ func keysCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		if err != nil {
 			return err
 		}
+		events.New(st, newLogger(cfg, stderr), time.Now).Record(ctx, store.Event{Type: events.KeyRotated, Actor: "operator", Target: "key:" + kid})
 		fmt.Fprintln(stdout, "new signing key:", kid)
 		return nil
 	case "revoke":
@@ -69,6 +72,7 @@ func keysCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		if err := km.Revoke(ctx, fs.Arg(0)); err != nil {
 			return err
 		}
+		events.New(st, newLogger(cfg, stderr), time.Now).Record(ctx, store.Event{Type: events.KeyRetired, Actor: "operator", Target: "key:" + fs.Arg(0)})
 		fmt.Fprintln(stdout, "revoked:", fs.Arg(0))
 		return nil
 	default:

@@ -61,6 +61,8 @@ func program(stdout, stderr io.Writer) cli.Program {
 				Run: func(ctx context.Context, args []string) error { return clientsCmd(ctx, args, stdout, stderr) }},
 			{Name: "users", Summary: "local logins: list | add | delete | set-role | unlock USERNAME | link | unlink | links",
 				Run: func(ctx context.Context, args []string) error { return usersCmd(ctx, args, os.Stdin, stdout, stderr) }},
+			{Name: "audit", Summary: "security events: export (NDJSON, oldest first)",
+				Run: func(ctx context.Context, args []string) error { return auditCmd(ctx, args, stdout, stderr) }},
 			{Name: "healthcheck", Summary: "healthcheck URL: exit 0 when URL answers 200, 1 otherwise (container health checks)",
 				Run: func(ctx context.Context, args []string) error {
 					return healthcheck.Run(ctx, "auth-server", args, stderr)

@@ -4,11 +4,13 @@ import (
 	"bytes"
 	"context"
 	"crypto/rand"
+	"encoding/json"
 	"fmt"
 	"log/slog"
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -137,6 +139,37 @@ func operatorCommands(t *testing.T) {
 	}
 	portalClientsFollowTheirOwner(t, cmd)
 	identityLinks(t, cmd)
+	auditExport(t, cmd("audit", "export"), kid1)
+}
+
+// auditExport checks the NDJSON of "audit export": one event a line,
+// oldest first, the key rotations and client changes of the commands
+// above among them.
+func auditExport(t *testing.T, ndjson, kid string) {
+	t.Helper()
+	var seqs []int64
+	types := map[string]bool{}
+	for line := range strings.Lines(ndjson) {
+		var e store.Event
+		if err := json.Unmarshal([]byte(line), &e); err != nil {
+			t.Fatalf("audit export: not NDJSON: %q: %v", line, err)
+		}
+		seqs = append(seqs, e.Seq)
+		types[e.Type+" "+e.Target] = true
+	}
+	if !slices.IsSorted(seqs) || len(seqs) == 0 {
+		t.Errorf("audit export: seqs %v, want oldest first", seqs)
+	}
+	if !types["key.rotated key:"+kid] {
+		t.Errorf("audit export lacks the rotation of %s: %v", kid, types)
+	}
+	disabled := false
+	for k := range types {
+		disabled = disabled || strings.HasPrefix(k, "client.disabled ")
+	}
+	if !disabled {
+		t.Errorf("audit export lacks the client disabled with its owner: %v", types)
+	}
 }
 
 // "users link" and "users unlink" create and remove the link of an
@@ -316,7 +349,7 @@ func TestHelpListsCommands(t *testing.T) {
 		if err := run(context.Background(), args, &out, &errOut); err != nil {
 			t.Errorf("%v: %v", args, err)
 		}
-		for _, want := range []string{"usage: auth-server", "  serve ", "  keys ", "  clients ", "  users ", "  healthcheck ", "help [COMMAND]"} {
+		for _, want := range []string{"usage: auth-server", "  serve ", "  keys ", "  clients ", "  users ", "  audit ", "  healthcheck ", "help [COMMAND]"} {
 			if !strings.Contains(out.String(), want) {
 				t.Errorf("%v: no %q in\n%s", args, want, out.String())
 			}

@@ -13,8 +13,10 @@ import (
 
 	"github.com/smartgate/pkg/token"
 
+	"github.com/smartgate/auth-server/internal/admin"
 	"github.com/smartgate/auth-server/internal/clients"
 	"github.com/smartgate/auth-server/internal/config"
+	"github.com/smartgate/auth-server/internal/events"
 	"github.com/smartgate/auth-server/internal/fhirdir"
 	"github.com/smartgate/auth-server/internal/httpapi"
 	"github.com/smartgate/auth-server/internal/introspection"
@@ -41,6 +43,8 @@ type App struct {
 	// Upstreams are the OpenID providers people may sign in through;
 	// their Run discovers them in the background.
 	Upstreams *upstream.Set
+	// Console is the admin console at /admin.
+	Console *admin.Handler
 }
 
 // OpenStore opens the configured backend and the key manager: what the
@@ -109,22 +113,27 @@ func build(ctx context.Context, cfg config.Config, st store.Store, km *keys.Mana
 	families := refresh.New(st, cfg.Grants.RefreshLifetime, cfg.Tokens.Lifetime, time.Now)
 	m := metrics.New()
 	// The FHIR server's records, for the patient picker, the launch
-	// contexts and the demo EHR page.
+	// contexts, the demo EHR page and the admin console.
 	dir := fhirdir.NewFHIRDirectory(cfg.FHIRInternal(), minter, nil, time.Now)
 	launches := launch.New(st, dir, cfg.Grants.LaunchLifetime, time.Now)
-	pages, ups, err := userFlow(ctx, cfg, st, minter, families, dir, launches, m, log)
+	rec := events.New(st, log, time.Now)
+	pages, ups, err := userFlow(ctx, cfg, st, minter, families, dir, launches, m, rec, log)
+	if err != nil {
+		return nil, err
+	}
+	console, err := adminConsole(cfg, st, km, minter, families, pages, dir, m, rec, log)
 	if err != nil {
 		return nil, err
 	}
 	own := ownTokens(cfg)
-	h, err := httpapi.New(httpapi.Deps{Metrics: m, Config: cfg, Store: oauthSt, Keys: km, OAuth: tokenEndpoint(cfg, st, oauthSt, km, minter, families, log), Pages: pages,
+	h, err := httpapi.New(httpapi.Deps{Metrics: m, Config: cfg, Store: oauthSt, Keys: km, OAuth: tokenEndpoint(cfg, st, oauthSt, km, minter, families, log), Pages: browserPages{pages, console},
 		Introspection: introspection.New(km.PublicKey, st, own, time.Now),
 		Revocation:    revocation.New(km.PublicKey, st, families, own, cfg.RevocationCompactAfter, time.Now),
 		Registration:  RegistrationService(cfg, st, log), Assertions: assertions(cfg, oauthSt, log), Launches: launches, Log: log})
 	if err != nil {
 		return nil, err
 	}
-	return &App{Config: cfg, Store: st, Keys: km, Clients: reg, Handler: h, Metrics: m, Upstreams: ups}, nil
+	return &App{Config: cfg, Store: st, Keys: km, Clients: reg, Handler: h, Metrics: m, Upstreams: ups, Console: console}, nil
 }
 
 // tokenEndpoint is POST /token with its grants: client_credentials

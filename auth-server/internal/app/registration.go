@@ -7,6 +7,7 @@ import (
 
 	"github.com/smartgate/auth-server/internal/clientauth"
 	"github.com/smartgate/auth-server/internal/config"
+	"github.com/smartgate/auth-server/internal/events"
 	"github.com/smartgate/auth-server/internal/registration"
 	"github.com/smartgate/auth-server/internal/store"
 )
@@ -22,6 +23,7 @@ func RegistrationService(cfg config.Config, st store.Store, log *slog.Logger) *r
 		TokenScopes:   cfg.Registration.TokenScopes,
 		TokenValidity: cfg.Tokens.Lifetime + cfg.Tokens.Leeway,
 		PortalScopes:  cfg.Registration.PortalScopes,
+		Events:        events.New(st, log, time.Now),
 	}
 	if cfg.Demo {
 		o.DemoInitialToken = registration.DemoInitialToken

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/smartgate/auth-server/internal/config"
+	"github.com/smartgate/auth-server/internal/events"
 	"github.com/smartgate/auth-server/internal/fhirdir"
 	"github.com/smartgate/auth-server/internal/launch"
 	"github.com/smartgate/auth-server/internal/metrics"
@@ -22,7 +23,7 @@ import (
 // userFlow wires the browser side of the SMART authorization-code flow:
 // demo users and the pages (with the self-service client registration
 // portal, which registers through the same rules as POST /register).
-func userFlow(ctx context.Context, cfg config.Config, st store.Store, minter *oauth.Minter, families *refresh.Families, dir *fhirdir.FHIRDirectory, launches *launch.Service, m *metrics.Metrics, log *slog.Logger) (*web.Handler, *upstream.Set, error) {
+func userFlow(ctx context.Context, cfg config.Config, st store.Store, minter *oauth.Minter, families *refresh.Families, dir *fhirdir.FHIRDirectory, launches *launch.Service, m *metrics.Metrics, rec *events.Recorder, log *slog.Logger) (*web.Handler, *upstream.Set, error) {
 	us := users.New(st, time.Now)
 	us.Gate = users.NewGate(cfg.Web.Login.Concurrency, cfg.Web.Login.QueueWait)
 	us.Owners = RegistrationService(cfg, st, log)
@@ -66,7 +67,7 @@ func userFlow(ctx context.Context, cfg config.Config, st store.Store, minter *oa
 		Registration: RegistrationService(cfg, st, log),
 		PortalScopes: cfg.Registration.PortalScopes,
 		Upstreams:    ups, Identities: users.NewIdentities(st, time.Now),
-		Log: log,
+		Events: rec, Log: log,
 	})
 	return pages, ups, err
 }

@@ -72,6 +72,9 @@ type Config struct {
 
 	Metrics Metrics `yaml:"metrics" envPrefix:"AUTH_METRICS_"`
 
+	// Admin configures the admin console at /admin.
+	Admin Admin `yaml:"admin" envPrefix:"AUTH_ADMIN_"`
+
 	// Registration configures RFC 7591 registration and the portal.
 	Registration Registration `yaml:"registration" envPrefix:"AUTH_REGISTRATION_"`
 }

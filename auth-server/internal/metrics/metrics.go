@@ -5,6 +5,7 @@
 package metrics
 
 import (
+	"github.com/smartgate/auth-server/internal/activity"
 	"net/http"
 	"strconv"
 	"time"
@@ -22,12 +23,23 @@ type Metrics struct {
 	tokens         *prometheus.CounterVec
 	clientAuthFail *prometheus.CounterVec
 	loginFail      *prometheus.CounterVec
+	// activity keeps the same events per minute for the admin dashboard.
+	activity *activity.Counts
+}
+
+// Activity is the per-minute view of the counters (the admin dashboard).
+func (m *Metrics) Activity() *activity.Counts {
+	if m == nil {
+		return nil
+	}
+	return m.activity
 }
 
 // New builds the collectors on a fresh registry, with the Go runtime and
 // process collectors.
 func New() *Metrics {
 	m := &Metrics{
+		activity: activity.New(time.Now),
 		registry: prometheus.NewRegistry(),
 		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "auth_http_requests_total",
@@ -87,6 +99,7 @@ func (m *Metrics) TokenIssued(grantType, clientID string) {
 		return
 	}
 	m.tokens.WithLabelValues(boundedGrant(grantType), clientID).Inc()
+	m.activity.TokenIssued(clientID)
 }
 
 // Reasons of a refused client authentication.
@@ -111,6 +124,7 @@ func (m *Metrics) ClientAuthFailed(reason string) {
 		return
 	}
 	m.clientAuthFail.WithLabelValues(reason).Inc()
+	m.countFailure(reason)
 }
 
 // LoginFailed records a failed sign-in ("bad_credentials",
@@ -120,6 +134,16 @@ func (m *Metrics) LoginFailed(reason string) {
 		return
 	}
 	m.loginFail.WithLabelValues(reason).Inc()
+	m.countFailure(reason)
+}
+
+// countFailure counts a failure for the dashboard: throttled, or failed.
+func (m *Metrics) countFailure(reason string) {
+	if reason == ReasonRateLimited {
+		m.activity.Add(activity.Throttled)
+		return
+	}
+	m.activity.Add(activity.Failures)
 }
 
 // boundedGrant keeps the grant-type label to the grants the server knows.

@@ -88,15 +88,8 @@ func (s *Service) Reassign(ctx context.Context, c *store.Client, owner *store.Us
 	if beyond := s.beyondRole(owner.Role, c.Scopes); len(beyond) > 0 {
 		return "", fmt.Errorf("%w: %s", ErrOwnerNotAllowed, strings.Join(beyond, " "))
 	}
-	// Tokens signed up to inFlightGrace after the disabling are revoked
-	// (compared in whole seconds); the client gets none again before then.
-	ready := c.DisabledAt.Add(inFlightGrace).Truncate(time.Second).Add(time.Second)
-	if wait := ready.Sub(s.now()); c.Disabled() && wait > 0 {
-		select {
-		case <-time.After(wait):
-		case <-ctx.Done():
-			return "", ctx.Err()
-		}
+	if err := s.waitRevoked(ctx, c); err != nil {
+		return "", err
 	}
 	updated := *c
 	updated.Owner, updated.DisabledAt, updated.DisabledReason = owner.ID, time.Time{}, ""
@@ -113,5 +106,41 @@ func (s *Service) Reassign(ctx context.Context, c *store.Client, owner *store.Us
 		return "", fmt.Errorf("registration: reassign client: %w", err)
 	}
 	s.log.InfoContext(ctx, "client reassigned", "client_id", c.ID, "owner", owner.ID, "was", c.Owner)
+	s.record(ctx, "reassigned", &updated, "to "+owner.Username)
 	return secret, nil
+}
+
+// waitRevoked waits until the tokens revoked when c was disabled are all
+// behind it: tokens signed up to inFlightGrace after the disabling are
+// revoked (compared in whole seconds), so the client gets none again
+// before then.
+func (s *Service) waitRevoked(ctx context.Context, c *store.Client) error {
+	ready := c.DisabledAt.Add(inFlightGrace).Truncate(time.Second).Add(time.Second)
+	if wait := ready.Sub(s.now()); c.Disabled() && wait > 0 {
+		select {
+		case <-time.After(wait):
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+	return nil
+}
+
+// Enable enables a disabled client with its owner and credentials as
+// they are (an administrator's choice; Reassign renews them).
+func (s *Service) Enable(ctx context.Context, c *store.Client) error {
+	if !c.Disabled() {
+		return nil
+	}
+	if err := s.waitRevoked(ctx, c); err != nil {
+		return err
+	}
+	updated := *c
+	updated.DisabledAt, updated.DisabledReason, updated.UpdatedAt = time.Time{}, "", s.now().UTC()
+	if err := s.store.UpdateClient(ctx, &updated); err != nil {
+		return fmt.Errorf("registration: enable client: %w", err)
+	}
+	s.log.InfoContext(ctx, "client enabled", "client_id", c.ID)
+	s.record(ctx, "enabled", c, "")
+	return nil
 }

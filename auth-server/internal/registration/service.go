@@ -5,9 +5,11 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strings"
 	"time"
 
 	"github.com/smartgate/auth-server/internal/clients"
+	"github.com/smartgate/auth-server/internal/events"
 	"github.com/smartgate/auth-server/internal/store"
 )
 
@@ -46,6 +48,9 @@ type Options struct {
 	// person registers in the portal; a client whose owner's role no
 	// longer covers them is disabled (OwnerChanged).
 	PortalScopes map[string][]string
+	// Events records every registration and change of a client as a
+	// security event (nil: not recorded).
+	Events *events.Recorder
 }
 
 // Service registers, reads, replaces and deletes clients.
@@ -106,6 +111,7 @@ func (s *Service) Register(ctx context.Context, m Metadata, a Allowance) (*Regis
 		return nil, fmt.Errorf("registration: create client: %w", err)
 	}
 	s.log.InfoContext(ctx, "client registered", "client_id", c.ID, "via", a.Via, "owner", a.Owner, "auth_method", c.TokenEndpointAuthMethod)
+	s.record(ctx, "registered", c, "via "+a.Via)
 	return out, nil
 }
 
@@ -139,6 +145,7 @@ func (s *Service) Replace(ctx context.Context, c *store.Client, m Metadata, a Al
 		return nil, fmt.Errorf("registration: update client: %w", err)
 	}
 	s.log.InfoContext(ctx, "client updated", "client_id", c.ID, "via", c.RegisteredVia)
+	s.record(ctx, "updated", c, "scope "+strings.Join(updated.Scopes, " "))
 	return out, nil
 }
 
@@ -155,6 +162,7 @@ func (s *Service) RotateSecret(ctx context.Context, c *store.Client) (string, er
 		return "", fmt.Errorf("registration: rotate secret: %w", err)
 	}
 	s.log.InfoContext(ctx, "client secret rotated", "client_id", c.ID)
+	s.record(ctx, "secret_rotated", c, "")
 	return secret, nil
 }
 
@@ -189,6 +197,7 @@ func (s *Service) retire(ctx context.Context, c *store.Client, now time.Time, wh
 		return fmt.Errorf("registration: revoke refresh tokens: %w", err)
 	}
 	s.log.InfoContext(ctx, what, "client_id", c.ID, "refresh_tokens_revoked", len(revoked))
+	s.record(ctx, strings.TrimPrefix(what, "client "), c, "")
 	return nil
 }
 
@@ -216,4 +225,13 @@ func (s *Service) AllowanceFor(c *store.Client) Allowance {
 		return Allowance{Scopes: s.opts.OpenScopes, Via: ViaOpen, Owner: c.Owner}
 	}
 	return Allowance{Scopes: s.opts.TokenScopes, Via: c.RegisteredVia, Owner: c.Owner}
+}
+
+// record appends a client event (typ after "client.").
+func (s *Service) record(ctx context.Context, typ string, c *store.Client, detail string) {
+	actor := c.Owner
+	if actor == "" {
+		actor = c.RegisteredVia
+	}
+	s.opts.Events.Record(ctx, store.Event{Type: "client." + typ, Actor: actor, Target: "client:" + c.ID, Detail: detail})
 }

@@ -1,7 +1,9 @@
 package store
 
 import (
+	"cmp"
 	"context"
+	"slices"
 	"time"
 )
 
@@ -42,4 +44,16 @@ type RefreshTokenStore interface {
 	RevokeRefreshFamily(ctx context.Context, familyID string) ([]*RefreshToken, error)
 	RevokeRefreshTokensByClient(ctx context.Context, clientID string) ([]*RefreshToken, error)
 	RevokeRefreshTokensByUserClient(ctx context.Context, userID, clientID string) ([]*RefreshToken, error)
+	// ListRefreshTokensByUserClient returns the live (unexpired, not
+	// revoked) refresh tokens, used or not, the user granted the client,
+	// oldest first (the admin console's refresh-token families).
+	ListRefreshTokensByUserClient(ctx context.Context, userID, clientID string) ([]*RefreshToken, error)
+}
+
+// SortRefreshTokens orders tokens oldest first (then by hash), as
+// ListRefreshTokensByUserClient returns them on every backend.
+func SortRefreshTokens(list []*RefreshToken) {
+	slices.SortFunc(list, func(a, b *RefreshToken) int {
+		return cmp.Or(a.IssuedAt.Compare(b.IssuedAt), cmp.Compare(a.TokenHash, b.TokenHash))
+	})
 }

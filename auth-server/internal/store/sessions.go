@@ -1,7 +1,9 @@
 package store
 
 import (
+	"cmp"
 	"context"
+	"slices"
 	"time"
 )
 
@@ -30,4 +32,15 @@ type SessionStore interface {
 	// DeleteSessionsByUser ends every session of the user (when the user
 	// is deleted). No error when there is none.
 	DeleteSessionsByUser(ctx context.Context, userID string) error
+	// ListSessionsByUser returns the user's unexpired sessions, oldest
+	// first (the admin console's "active sessions").
+	ListSessionsByUser(ctx context.Context, userID string) ([]*Session, error)
+}
+
+// SortSessions orders sessions oldest first (then by hash), as
+// ListSessionsByUser returns them on every backend.
+func SortSessions(list []*Session) {
+	slices.SortFunc(list, func(a, b *Session) int {
+		return cmp.Or(a.CreatedAt.Compare(b.CreatedAt), cmp.Compare(a.IDHash, b.IDHash))
+	})
 }

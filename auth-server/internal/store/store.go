@@ -6,7 +6,7 @@
 // interface they need (ClientStore, KeyStore, RevocationStore, UserStore,
 // ConsentStore, AuthCodeStore, RefreshTokenStore, ReplayStore,
 // InitialAccessTokenStore, SessionStore, LoginThrottleStore, IdentityStore,
-// LaunchStore),
+// LaunchStore, EventStore),
 // never on a backend.
 package store
 
@@ -133,6 +133,7 @@ type Store interface {
 	LoginThrottleStore
 	IdentityStore
 	LaunchStore
+	EventStore
 	// Ping reports whether the backend is reachable (for /readyz).
 	Ping(ctx context.Context) error
 	Close() error

@@ -25,7 +25,17 @@ type User struct {
 	Name         string    `json:"name,omitempty"`       // display name (profile claims)
 	CreatedAt    time.Time `json:"created_at"`
 	UpdatedAt    time.Time `json:"updated_at"`
+	// DisabledAt is set while an administrator has disabled the user:
+	// no sign-in, and no grant or refresh in their name.
+	DisabledAt time.Time `json:"disabled_at,omitzero"`
+	// SetPasswordHash is the hash of the one-time set-password link an
+	// administrator issued (HashToken), valid until SetPasswordUntil.
+	SetPasswordHash  string    `json:"set_password_hash,omitempty"`
+	SetPasswordUntil time.Time `json:"set_password_until,omitzero"`
 }
+
+// Disabled reports whether the user is disabled.
+func (u *User) Disabled() bool { return !u.DisabledAt.IsZero() }
 
 // UsernameKey is the form in which usernames are compared and indexed.
 func UsernameKey(username string) string { return strings.ToLower(username) }

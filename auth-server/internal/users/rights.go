@@ -11,9 +11,10 @@ import (
 // every refresh re-applies the rule, so a user who loses a role loses what
 // it granted.
 func Grantable(u *store.User, requested []string) (ok, refused []string) {
-	if u.Role == "" {
+	if u.Role == "" || u.Disabled() {
 		// An account without a role (made for an upstream identity)
-		// grants nothing until an administrator gives it one.
+		// grants nothing until an administrator gives it one; a
+		// disabled one grants nothing until it is enabled.
 		return nil, requested
 	}
 	for _, r := range requested {

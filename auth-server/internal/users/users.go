@@ -181,7 +181,7 @@ func (s *Service) Authenticate(ctx context.Context, username, password string) (
 	if err := s.Gate.run(ctx, func() { ok = VerifyPassword(hash, password) }); err != nil {
 		return nil, err
 	}
-	if u == nil || !ok {
+	if u == nil || !ok || u.Disabled() {
 		return nil, ErrBadCredentials
 	}
 	return u, nil

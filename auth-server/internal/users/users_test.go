@@ -54,7 +54,7 @@ func TestServiceAndDemoUsers(t *testing.T) {
 		t.Fatal(err)
 	}
 	for range 2 { // loading twice upserts
-		if n, err := svc.LoadDemo(ctx, f, "http://fhir.test/STU3"); err != nil || n != 2 {
+		if n, err := svc.LoadDemo(ctx, f, "http://fhir.test/STU3"); err != nil || n != 3 {
 			t.Fatalf("LoadDemo: %d %v", n, err)
 		}
 	}
@@ -65,6 +65,9 @@ func TestServiceAndDemoUsers(t *testing.T) {
 	c, err := svc.Authenticate(ctx, "demo-clinician", "demo-clinician-password")
 	if err != nil || c.Role != store.RoleClinician || c.FHIRUser != "http://fhir.test/STU3/Practitioner/prac-1" {
 		t.Fatalf("demo-clinician: %+v %v", c, err)
+	}
+	if a, err := svc.Authenticate(ctx, "demo-admin", "demo-admin-password"); err != nil || a.Role != store.RoleAdmin {
+		t.Fatalf("demo-admin: %+v %v", a, err)
 	}
 	for _, bad := range [][2]string{{"demo-patient", "demo-clinician-password"}, {"nobody", "demo-patient-password"}, {"", ""}} {
 		if _, err := svc.Authenticate(ctx, bad[0], bad[1]); !errors.Is(err, users.ErrBadCredentials) {

@@ -266,7 +266,7 @@ func (h *Handler) currentUser(c *gin.Context, s *session) *store.User {
 		return nil
 	}
 	u, err := h.Store.GetUser(c.Request.Context(), id)
-	if err != nil {
+	if err != nil || u.Disabled() {
 		return nil
 	}
 	return u

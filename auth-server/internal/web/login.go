@@ -8,6 +8,8 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/smartgate/auth-server/internal/events"
+	"github.com/smartgate/auth-server/internal/store"
 	"github.com/smartgate/auth-server/internal/users"
 )
 
@@ -62,6 +64,7 @@ func (h *Handler) login(c *gin.Context) {
 		return
 	}
 	if refusal != nil {
+		h.loginEvent(c, events.LoginThrottled, username, refusal.Reason)
 		h.tooMany(c, s, data, refusal.Reason, refusal.Wait)
 		return
 	}
@@ -71,6 +74,7 @@ func (h *Handler) login(c *gin.Context) {
 		h.tooMany(c, s, data, reasonBusy, time.Second)
 		return
 	case errors.Is(err, users.ErrBadCredentials):
+		h.loginEvent(c, events.LoginFailed, username, "")
 		h.render(c, s, http.StatusUnauthorized, "login", "Sign in", view{Error: msgBadLogin, Data: data})
 		return
 	case err != nil:
@@ -88,6 +92,7 @@ func (h *Handler) login(c *gin.Context) {
 		return
 	}
 	h.Log.InfoContext(c.Request.Context(), "user signed in", "user_id", u.ID)
+	h.loginEvent(c, events.LoginSucceeded, u.Username, "")
 	switch {
 	case s.flow() != nil:
 		h.redirect(c, s, h.link(ContinuePath))
@@ -128,8 +133,17 @@ func (h *Handler) logout(c *gin.Context) {
 // localNext keeps only our own pages as a place to go after sign-in (no
 // open redirect).
 func localNext(next string) string {
-	if next == ManagePath || next == EHRPath || portalNext(next) {
+	if next == ManagePath || next == EHRPath || portalNext(next) || adminNextRe.MatchString(next) {
 		return next
 	}
 	return ""
+}
+
+// loginEvent records a sign-in attempt as a security event.
+func (h *Handler) loginEvent(c *gin.Context, typ, username, detail string) {
+	outcome := store.OutcomeFailure
+	if typ == events.LoginSucceeded {
+		outcome = store.OutcomeSuccess
+	}
+	h.Events.Record(c.Request.Context(), store.Event{Type: typ, Outcome: outcome, Actor: username, Address: c.ClientIP(), Detail: detail})
 }

@@ -9,6 +9,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/smartgate/auth-server/internal/events"
 	"github.com/smartgate/auth-server/internal/store"
 	"github.com/smartgate/auth-server/internal/upstream"
 )
@@ -176,6 +177,11 @@ func (h *Handler) upstreamCallback(c *gin.Context) {
 		h.Log.ErrorContext(ctx, "upstream identity lookup", "err", err)
 		h.errorPage(c, s, http.StatusServiceUnavailable, "Temporarily unavailable", "Signing in is temporarily unavailable. Try again in a moment.", "")
 		return
+	case user.Disabled():
+		h.loginEvent(c, events.LoginFailed, user.Username, "disabled; through "+id.Provider)
+		h.errorPage(c, s, http.StatusForbidden, "This account is disabled",
+			"An administrator has disabled the account linked to your "+p.Name()+" identity.", "")
+		return
 	}
 	if err := h.startSession(ctx, s, user.ID); err != nil {
 		h.Log.ErrorContext(ctx, "start session", "err", err)
@@ -184,6 +190,7 @@ func (h *Handler) upstreamCallback(c *gin.Context) {
 	}
 	s.set(keySignedIn, id.Provider)
 	h.Log.InfoContext(ctx, "user signed in", "user_id", user.ID, "provider", id.Provider)
+	h.loginEvent(c, events.LoginSucceeded, user.Username, "through "+id.Provider)
 	switch {
 	case s.flow() != nil:
 		h.redirect(c, s, h.link(ContinuePath))

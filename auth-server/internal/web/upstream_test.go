@@ -227,6 +227,26 @@ func TestUpstreamUnlinkedIdentityIsRefused(t *testing.T) {
 	}
 }
 
+// A linked identity of a disabled user signs no one in.
+func TestUpstreamDisabledUserIsRefused(t *testing.T) {
+	s := startUpstream(t, nil)
+	local := s.link(t, "demo-patient", alice.Subject)
+	local.DisabledAt = time.Now()
+	if err := s.App.Store.UpdateUser(context.Background(), local); err != nil {
+		t.Fatal(err)
+	}
+	b := s.browser(t)
+	r := b.get("/authorize?" + authParams("st-1").Encode())
+	r = b.get(r.Location)
+	r = b.get(s.atProvider(b, s.toProvider(b, r.Body), alice))
+	if r.Status != http.StatusForbidden || !strings.Contains(r.Body, "disabled") {
+		t.Fatalf("disabled user: %d %s", r.Status, r.Body)
+	}
+	if signedIn(b) {
+		t.Fatal("a disabled user got a session")
+	}
+}
+
 // With auto_create an unknown identity gets a new user named
 // <id>:<sub>, without role or patient: it launches nothing.
 func TestUpstreamAutoCreatedUserLaunchesNothing(t *testing.T) {

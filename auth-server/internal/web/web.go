@@ -18,6 +18,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/smartgate/auth-server/internal/events"
 	"github.com/smartgate/auth-server/internal/launch"
 	"github.com/smartgate/auth-server/internal/oauth"
 	"github.com/smartgate/auth-server/internal/store"
@@ -72,6 +73,9 @@ type Deps struct {
 	// local users.
 	Upstreams  *upstream.Set
 	Identities Identities
+	// Events records sign-ins, failed sign-ins and throttling (nil:
+	// not recorded).
+	Events *events.Recorder
 	// Assets overrides the embedded templates and static files (a
 	// directory holding templates/ and static/); nil uses the embedded.
 	Assets fs.FS

@@ -123,6 +123,7 @@ var schema = []string{
 	`CREATE TABLE IF NOT EXISTS identity_links (provider TEXT NOT NULL, subject TEXT NOT NULL,
 		user_id TEXT NOT NULL, doc BLOB NOT NULL, PRIMARY KEY (provider, subject))`,
 	`CREATE INDEX IF NOT EXISTS identity_links_user ON identity_links (user_id)`,
+	`CREATE TABLE IF NOT EXISTS events (seq INTEGER PRIMARY KEY AUTOINCREMENT, doc BLOB NOT NULL)`,
 	`CREATE TABLE IF NOT EXISTS failures (key TEXT PRIMARY KEY, count INTEGER NOT NULL, expires_at INTEGER NOT NULL)`,
 	`CREATE TABLE IF NOT EXISTS launches (hash TEXT PRIMARY KEY, client_id TEXT NOT NULL,
 		expires_at INTEGER NOT NULL, doc BLOB NOT NULL)`,

@@ -132,3 +132,32 @@ func decodeRefresh(doc []byte, usedAt int64) (*store.RefreshToken, error) {
 	rt.UsedAt = instant(usedAt)
 	return rt, nil
 }
+
+// ListRefreshTokensByUserClient returns the live tokens the user granted
+// the client, oldest first.
+func (s *Store) ListRefreshTokensByUserClient(ctx context.Context, userID, clientID string) ([]*store.RefreshToken, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT doc, used_at FROM refresh_tokens WHERE client_id = ? AND user_id = ? AND expires_at > ?`,
+		clientID, userID, s.now().UnixNano())
+	if err != nil {
+		return nil, fmt.Errorf("embedded store: %w", err)
+	}
+	defer rows.Close()
+	var out []*store.RefreshToken
+	for rows.Next() {
+		var doc []byte
+		var usedAt int64
+		if err := rows.Scan(&doc, &usedAt); err != nil {
+			return nil, fmt.Errorf("embedded store: %w", err)
+		}
+		rt, err := decodeRefresh(doc, usedAt)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, rt)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("embedded store: %w", err)
+	}
+	store.SortRefreshTokens(out)
+	return out, nil
+}

@@ -52,3 +52,14 @@ func (s *Store) DeleteSessionsByUser(ctx context.Context, userID string) error {
 	}
 	return nil
 }
+
+// ListSessionsByUser returns the user's unexpired sessions, oldest first.
+func (s *Store) ListSessionsByUser(ctx context.Context, userID string) ([]*store.Session, error) {
+	list, err := decodeAll[store.Session](s.db.QueryContext(ctx,
+		`SELECT doc FROM sessions WHERE user_id = ? AND expires_at > ?`, userID, s.now().UnixNano()))
+	if err != nil {
+		return nil, err
+	}
+	store.SortSessions(list)
+	return list, nil
+}

@@ -161,3 +161,39 @@ func decodeRefresh(doc string, usedAt any) (*store.RefreshToken, error) {
 	rt.UsedAt = parseMS(usedAt)
 	return rt, nil
 }
+
+// ListRefreshTokensByUserClient returns the live tokens the user granted
+// the client, oldest first (index entries of tokens gone are skipped).
+func (s *Store) ListRefreshTokensByUserClient(ctx context.Context, userID, clientID string) ([]*store.RefreshToken, error) {
+	members, err := s.indexMembers(ctx, s.pair("refresh_user_client", userID, clientID))
+	if err != nil || len(members) == 0 {
+		return nil, err
+	}
+	fields := make([]*goredis.SliceCmd, len(members))
+	_, err = s.rdb.Pipelined(ctx, func(p goredis.Pipeliner) error {
+		for i, k := range members {
+			fields[i] = p.HMGet(ctx, k, "doc", "used_at")
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, wrap(err)
+	}
+	var out []*store.RefreshToken
+	for _, f := range fields {
+		v := f.Val()
+		doc, ok := v[0].(string)
+		if !ok {
+			continue
+		}
+		rt, err := decodeRefresh(doc, v[1])
+		if err != nil {
+			return nil, err
+		}
+		if rt.UserID == userID && rt.ClientID == clientID && ceilMS(rt.ExpiresAt).After(s.now()) {
+			out = append(out, rt)
+		}
+	}
+	store.SortRefreshTokens(out)
+	return out, nil
+}

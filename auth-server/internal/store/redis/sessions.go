@@ -104,3 +104,41 @@ func (s *Store) DeleteSessionsByUser(ctx context.Context, userID string) error {
 	}
 	return s.dropFromIndex(ctx, set, members)
 }
+
+// ListSessionsByUser returns the user's unexpired sessions, oldest first
+// (index entries whose session has expired are skipped).
+func (s *Store) ListSessionsByUser(ctx context.Context, userID string) ([]*store.Session, error) {
+	members, err := s.indexMembers(ctx, s.sessionUserKey(userID))
+	if err != nil || len(members) == 0 {
+		return nil, err
+	}
+	docs := make([]*goredis.StringCmd, len(members))
+	_, err = s.rdb.Pipelined(ctx, func(p goredis.Pipeliner) error {
+		for i, k := range members {
+			docs[i] = p.Get(ctx, k)
+		}
+		return nil
+	})
+	if err != nil && !errors.Is(err, goredis.Nil) {
+		return nil, wrap(err)
+	}
+	var list []*store.Session
+	for _, d := range docs {
+		doc, err := d.Result()
+		if errors.Is(err, goredis.Nil) {
+			continue
+		}
+		if err != nil {
+			return nil, wrap(err)
+		}
+		sess, err := unmarshal[store.Session](doc)
+		if err != nil {
+			return nil, err
+		}
+		if sess.UserID == userID && sess.ExpiresAt.After(s.now()) {
+			list = append(list, sess)
+		}
+	}
+	store.SortSessions(list)
+	return list, nil
+}

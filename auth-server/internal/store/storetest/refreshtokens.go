@@ -17,6 +17,37 @@ var refreshTokenTests = []subtest{
 	{"RefreshTokenRevokeFamily", testRefreshTokenRevokeFamily},
 	{"RefreshTokenRevokeByClientAndUser", testRefreshTokenRevokeByClientAndUser},
 	{"RefreshTokenConcurrentUse", testRefreshTokenConcurrentUse},
+	{"RefreshTokenListByUserClient", testRefreshTokenListByUserClient},
+}
+
+func testRefreshTokenListByUserClient(t *testing.T, s store.Store) {
+	older := refreshToken("l-1", "fam-a", "u1", "c1", time.Hour)
+	newer := refreshToken("l-2", "fam-a", "u1", "c1", time.Hour)
+	newer.IssuedAt = older.IssuedAt.Add(time.Second)
+	other := refreshToken("l-3", "fam-b", "u1", "c1", time.Hour)
+	other.IssuedAt = older.IssuedAt.Add(2 * time.Second)
+	for _, rt := range []*store.RefreshToken{newer, older, other, refreshToken("l-4", "fam-c", "u2", "c1", time.Hour),
+		refreshToken("l-5", "fam-d", "u1", "c2", time.Hour)} {
+		if err := s.CreateRefreshToken(ctx(t), rt); err != nil {
+			t.Fatalf("CreateRefreshToken: %v", err)
+		}
+	}
+	if _, err := s.UseRefreshToken(ctx(t), "l-1"); err != nil {
+		t.Fatalf("UseRefreshToken: %v", err)
+	}
+	if _, err := s.RevokeRefreshFamily(ctx(t), "fam-b"); err != nil {
+		t.Fatalf("RevokeRefreshFamily: %v", err)
+	}
+	got, err := s.ListRefreshTokensByUserClient(ctx(t), "u1", "c1")
+	if err != nil {
+		t.Fatalf("ListRefreshTokensByUserClient: %v", err)
+	}
+	if len(got) != 2 || got[0].TokenHash != "l-1" || got[1].TokenHash != "l-2" || got[0].UsedAt.IsZero() || !got[1].UsedAt.IsZero() {
+		t.Fatalf("ListRefreshTokensByUserClient = %+v; want l-1 (used) then l-2", got)
+	}
+	if got, err := s.ListRefreshTokensByUserClient(ctx(t), "u9", "c1"); err != nil || len(got) != 0 {
+		t.Errorf("none: %v %v", got, err)
+	}
 }
 
 func refreshToken(hash, family, user, client string, ttl time.Duration) *store.RefreshToken {

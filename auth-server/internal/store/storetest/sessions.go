@@ -12,6 +12,7 @@ import (
 var sessionTests = []subtest{
 	{"SessionCRUD", testSessionCRUD},
 	{"SessionDeleteByUser", testSessionDeleteByUser},
+	{"SessionListByUser", testSessionListByUser},
 }
 
 func session(hash, user string, exp time.Time) *store.Session {
@@ -102,5 +103,33 @@ func testSessionExpires(t *testing.T, s store.Store, c *Clock) {
 	// Its hash may be used again once expired.
 	if err := s.CreateSession(ctx(t), session("short", "user-2", c.After(time.Hour))); err != nil {
 		t.Errorf("CreateSession over an expired session = %v, want nil", err)
+	}
+}
+
+func testSessionListByUser(t *testing.T, s store.Store) {
+	exp := future(time.Hour)
+	older := session("l-1", "lister", exp)
+	newer := session("l-2", "lister", exp)
+	newer.CreatedAt = at(5)
+	for _, sess := range []*store.Session{newer, older, session("l-3", "other", exp), session("l-4", "lister", at(-1))} {
+		if err := s.CreateSession(ctx(t), sess); err != nil {
+			t.Fatalf("CreateSession: %v", err)
+		}
+	}
+	if err := s.CreateSession(ctx(t), session("l-5", "lister", exp)); err != nil {
+		t.Fatalf("CreateSession: %v", err)
+	}
+	if err := s.DeleteSession(ctx(t), "l-5"); err != nil {
+		t.Fatalf("DeleteSession: %v", err)
+	}
+	got, err := s.ListSessionsByUser(ctx(t), "lister")
+	if err != nil {
+		t.Fatalf("ListSessionsByUser: %v", err)
+	}
+	if !reflect.DeepEqual(got, []*store.Session{older, newer}) {
+		t.Errorf("ListSessionsByUser = %+v, want the two live sessions oldest first", got)
+	}
+	if got, err := s.ListSessionsByUser(ctx(t), "nobody"); err != nil || len(got) != 0 {
+		t.Errorf("ListSessionsByUser(nobody) = %v, %v; want none", got, err)
 	}
 }

@@ -66,6 +66,7 @@ func RunTests(t *testing.T, newStore NewStore) {
 	all = append(all, loginTests...)
 	all = append(all, identityTests...)
 	all = append(all, launchTests...)
+	all = append(all, eventTests...)
 	all = append(all, subtest{"Ping", testPing})
 	for _, st := range all {
 		t.Run(st.name, func(t *testing.T) {
