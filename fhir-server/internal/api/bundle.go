@@ -67,7 +67,7 @@ func (h *Handler) serveBundle(w http.ResponseWriter, r *http.Request, c *call, c
 	}
 	w.Header().Set("Content-Type", ct)
 	w.WriteHeader(http.StatusOK)
-	_, _ = w.Write(mustJSON(res))
+	_, _ = w.Write(encodeBundle(res))
 	return nil
 }
 

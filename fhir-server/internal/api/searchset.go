@@ -97,7 +97,7 @@ func (h *Handler) search(ctx context.Context, r store.Reader, c *call, g access.
 		}
 		b.Entry = append(b.Entry, entry{Resource: fhirerr.Marshal(issues), Search: &entrySearch{Mode: "outcome"}})
 	}
-	return &result{status: http.StatusOK, bundle: mustJSON(b)}, nil
+	return &result{status: http.StatusOK, bundle: encodeBundle(b)}, nil
 }
 
 // pageLinks builds self, next and previous links relative to the base
@@ -194,7 +194,7 @@ func (h *Handler) history(ctx context.Context, r store.Reader, c *call, g access
 		}
 		b.Entry = append(b.Entry, e)
 	}
-	return &result{status: http.StatusOK, bundle: mustJSON(b)}, nil
+	return &result{status: http.StatusOK, bundle: encodeBundle(b)}, nil
 }
 
 func parseInstant(s string) (time.Time, error) {
