@@ -68,6 +68,25 @@ func (e *Engine) writeClause(b *sqlb, alias, typ string, c search.Clause, comp *
 	return nil
 }
 
+// keepsToType reports whether c, driving a search, selects rows by
+// res_pk IN (index rows of the searched type): what writeClause writes
+// for a clause on an index table but a negation (:not, :missing=true).
+func keepsToType(c search.Clause) bool {
+	if c.Param == "_id" || c.Param == "_lastUpdated" || c.Chain != nil || len(c.Values) == 0 {
+		return false
+	}
+	if _, ok := indexTables[c.Kind]; !ok {
+		return false
+	}
+	switch {
+	case c.Modifier == "missing":
+		return !firstMissing(c)
+	case c.Kind == search.KindToken && c.Modifier == "not":
+		return false
+	}
+	return true
+}
+
 func firstMissing(c search.Clause) bool { return len(c.Values) > 0 && c.Values[0].Missing }
 
 func boolSQL(v bool) string {

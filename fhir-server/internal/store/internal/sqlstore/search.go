@@ -44,13 +44,21 @@ func (e *Engine) writeWhere(b *sqlb, q *search.Query) error {
 	if byIndexTable && !byID && e.d.NoIndex != nil {
 		typeCol = e.d.NoIndex(typeCol)
 	}
-	b.w(typeCol, " = ").a(q.Type).w(" AND r.deleted = 0")
 	driver := -1
 	for i, c := range q.Clauses {
 		if driver < 0 || drivePriority(c) < drivePriority(q.Clauses[driver]) {
 			driver = i
 		}
 	}
+	// A driving clause that looks rows up in an index table by res_type
+	// already keeps to the type: stating it again made PostgreSQL count
+	// the type's selectivity twice, expect a handful of rows, and fetch
+	// and sort every match (Patient?name=<prefix> at 1,000,000 resources:
+	// 60-120 ms instead of 4-8 ms by a merge join in pk order).
+	if driver < 0 || !keepsToType(q.Clauses[driver]) {
+		b.w(typeCol, " = ").a(q.Type).w(" AND ")
+	}
+	b.w("r.deleted = 0")
 	others := probe
 	if len(q.Clauses) > fenceAbove {
 		others = fencedProbe
