@@ -13,29 +13,31 @@ var plainModifiers = map[string]bool{"": true, "exact": true, "contains": true, 
 	"not": true, "text": true, "below": true, "above": true, "identifier": true}
 
 // writeClause writes the condition of one clause (OR of its values) on
-// the resource row alias of type typ, in role r.
-func (e *Engine) writeClause(b *sqlb, alias, typ string, c search.Clause, comp *search.Compartment, r role) error {
+// the resource row alias of type typ, in role r. typed reports that the
+// condition selects alias.pk among index rows of typ, so it holds only
+// for resources of that type.
+func (e *Engine) writeClause(b *sqlb, alias, typ string, c search.Clause, comp *search.Compartment, r role) (typed bool, err error) {
 	switch c.Param {
 	case "_id":
-		return e.writeIDClause(b, alias, c)
+		return false, e.writeIDClause(b, alias, c)
 	case "_lastUpdated":
 		if c.Modifier == "missing" {
 			b.w(boolSQL(!firstMissing(c)))
-			return nil
+			return false, nil
 		}
 		col := alias + ".last_updated"
 		writeAny(b, len(c.Values), func(i int) {
 			v := c.Values[i]
 			writeRange(b, v.Prefix, col, col+" + 1", search.Nanos(v.Low), search.Nanos(v.High), time.Duration(1), e.opts.Now)
 		})
-		return nil
+		return false, nil
 	}
 	if c.Chain != nil {
-		return e.writeChain(b, alias, typ, c, comp, r)
+		return false, e.writeChain(b, alias, typ, c, comp, r)
 	}
 	t, ok := indexTables[c.Kind]
 	if !ok {
-		return fmt.Errorf("sqlstore: parameter %q has unknown kind %q", c.Param, c.Kind)
+		return false, fmt.Errorf("sqlstore: parameter %q has unknown kind %q", c.Param, c.Kind)
 	}
 	if c.Modifier == "missing" {
 		switch {
@@ -45,19 +47,21 @@ func (e *Engine) writeClause(b *sqlb, alias, typ string, c search.Clause, comp *
 			b.w("EXISTS (SELECT 1 FROM ", t.table, " WHERE res_pk = ", alias, ".pk AND ")
 		default:
 			b.w(alias, ".pk IN (SELECT res_pk FROM ", t.table, " WHERE ")
+			typed = true
 		}
 		b.w("res_type = ").a(typ).w(" AND param = ").a(c.Param).w(e.fence(r), ")")
-		return nil
+		return typed, nil
 	}
 	if len(c.Values) == 0 {
 		b.w("1 = 0")
-		return nil
+		return false, nil
 	}
 	switch {
 	case c.Kind == search.KindToken && c.Modifier == "not":
 		b.w(alias, ".pk NOT IN (SELECT res_pk FROM ", t.table, " WHERE ")
 	case r == drive:
 		b.w(alias, ".pk IN (SELECT res_pk FROM ", t.table, " WHERE ")
+		typed = true
 	default:
 		// Probed per candidate row through the (res_pk, param) index.
 		b.w("EXISTS (SELECT 1 FROM ", t.table, " WHERE res_pk = ", alias, ".pk AND ")
@@ -65,26 +69,7 @@ func (e *Engine) writeClause(b *sqlb, alias, typ string, c search.Clause, comp *
 	b.w("res_type = ").a(typ).w(" AND param = ").a(c.Param).w(" AND ")
 	writeAny(b, len(c.Values), func(i int) { e.writeValue(b, c, c.Values[i]) })
 	b.w(e.fence(r), ")")
-	return nil
-}
-
-// keepsToType reports whether c, driving a search, selects rows by
-// res_pk IN (index rows of the searched type): what writeClause writes
-// for a clause on an index table but a negation (:not, :missing=true).
-func keepsToType(c search.Clause) bool {
-	if c.Param == "_id" || c.Param == "_lastUpdated" || c.Chain != nil || len(c.Values) == 0 {
-		return false
-	}
-	if _, ok := indexTables[c.Kind]; !ok {
-		return false
-	}
-	switch {
-	case c.Modifier == "missing":
-		return !firstMissing(c)
-	case c.Kind == search.KindToken && c.Modifier == "not":
-		return false
-	}
-	return true
+	return typed, nil
 }
 
 func firstMissing(c search.Clause) bool { return len(c.Values) > 0 && c.Values[0].Missing }
@@ -316,7 +301,7 @@ func (e *Engine) writeChain(b *sqlb, alias, typ string, c search.Clause, comp *s
 	}
 	b.w(i, ".res_type = ").a(typ).w(" AND ", i, ".param = ").a(c.Param).
 		w(" AND ", i, ".ref_type = ").a(target).w(" AND ", t, ".deleted = 0 AND ")
-	if err := e.writeClause(b, t, target, *c.Chain, comp, drive); err != nil {
+	if _, err := e.writeClause(b, t, target, *c.Chain, comp, drive); err != nil {
 		return err
 	}
 	if comp != nil {
