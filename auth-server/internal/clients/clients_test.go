@@ -114,3 +114,14 @@ func TestRegistry(t *testing.T) {
 		t.Fatal("rotation did not replace the secret")
 	}
 }
+
+// Generated client ids never start with '-' (the operator commands would
+// read one as a flag) or '_'.
+func TestGeneratedIDsStartWithALetterOrDigit(t *testing.T) {
+	for range 20000 {
+		id := clients.GenerateID()
+		if len(id) != 22 || id[0] == '-' || id[0] == '_' {
+			t.Fatalf("client id %q", id)
+		}
+	}
+}

@@ -108,5 +108,15 @@ func (r *Registry) Upsert(ctx context.Context, c *store.Client, secret string) e
 	return nil
 }
 
-// GenerateID returns a random client id (128 bits, base64url).
-func GenerateID() string { return GenerateSecret()[:22] }
+// GenerateID returns a random client id (about 128 bits, base64url) that
+// starts with a letter or digit: an id starting with '-' is read as a
+// flag by the operator commands (clients reassign ID ...) and by shells'
+// tools.
+func GenerateID() string {
+	for {
+		id := GenerateSecret()[:22]
+		if id[0] != '-' && id[0] != '_' {
+			return id
+		}
+	}
+}
