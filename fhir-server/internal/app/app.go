@@ -88,6 +88,10 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Optio
 	return a, nil
 }
 
+// catchUpWait bounds how long a read of the audit log waits for the
+// events recorded before it to be stored.
+const catchUpWait = 2 * time.Second
+
 func (a *App) build(ctx context.Context) error {
 	cfg, log := a.Config, a.log
 	go a.Store.IndexKeys(ctx, auditlog.DefaultIndexInterval, log.With("component", "audit"))
@@ -96,6 +100,17 @@ func (a *App) build(ctx context.Context) error {
 		return err
 	}
 	a.Recorder = sec.recorder
+	if rec := a.Recorder; rec != nil {
+		a.Store.CatchUpBeforeReads(func(ctx context.Context) {
+			// A log that cannot take the events now leaves them out of
+			// this read rather than holding it.
+			ctx, cancel := context.WithTimeout(ctx, catchUpWait)
+			defer cancel()
+			if err := rec.Flush(ctx); err != nil {
+				log.Warn("audit: AuditEvents recorded in the last moments are left out of a read of the log: storing them did not end in time", "err", err)
+			}
+		})
+	}
 	metadata, err := capability.Build(capability.Options{BaseURL: cfg.BaseURL, Security: sec.capability, Operations: capability.ExportOperations})
 	if err != nil {
 		return err

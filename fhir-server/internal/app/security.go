@@ -51,7 +51,7 @@ func securityLayer(ctx context.Context, cfg config.Config, st audit.Log, m *metr
 	if cfg.Audit.Enabled {
 		rec, err := audit.New(ctx, audit.Options{
 			Store: st, BaseURL: cfg.BaseURL, Journal: cfg.AuditJournalDir(),
-			QueueSize: cfg.Audit.QueueSize, BatchSize: cfg.Audit.BatchSize, FlushInterval: cfg.Audit.FlushInterval,
+			QueueSize: cfg.Audit.QueueSize, BatchSize: cfg.Audit.BatchSize, FlushInterval: cfg.Audit.FlushInterval, StoreInterval: cfg.Audit.StoreInterval,
 			Logger: log.With("component", "audit"), Metrics: m,
 		})
 		if err != nil {

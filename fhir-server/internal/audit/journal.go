@@ -12,6 +12,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 )
 
@@ -21,13 +22,20 @@ import (
 // batches afterwards, and deletes what the log holds. It is a series of
 // segment files in one directory (audit-journal-<n>), each a series of
 // frames: the payload's length and CRC-32C (4 bytes each, little endian)
-// then the payload, one event encoded as a block of the log.
+// then the payload, one event encoded as a block of the log. A write
+// outlives a crash of the process at once and one of the machine once
+// sync has run.
 type journal struct {
 	dir  string
 	lock *os.File // flocked while the journal is open
-	seg  int      // the segment appended to
-	f    *os.File
-	size int64 // bytes in the current segment
+
+	// mu guards the current segment: the writer syncs it while a request
+	// appends to it (or replaces it, when it is full).
+	mu    sync.Mutex
+	seg   int // the segment appended to
+	f     *os.File
+	size  int64 // bytes in the current segment
+	dirty bool  // written since the last sync
 }
 
 const (
@@ -128,13 +136,27 @@ func readSegment(path string) ([][]byte, error) {
 	}
 }
 
+// create opens segment j.seg, empty, and makes its name durable (a
+// machine that crashes keeps the segment a sync made durable).
 func (j *journal) create() error {
 	f, err := os.OpenFile(filepath.Join(j.dir, segmentName(j.seg)), os.O_CREATE|os.O_WRONLY|os.O_TRUNC|os.O_APPEND, 0o600)
 	if err != nil {
 		return fmt.Errorf("audit journal: %w", err)
 	}
+	if err := syncDir(j.dir); err != nil {
+		f.Close()
+		return fmt.Errorf("audit journal: %w", err)
+	}
 	j.f, j.size = f, 0
 	return nil
+}
+
+func syncDir(dir string) error {
+	d, err := os.Open(dir)
+	if err != nil {
+		return err
+	}
+	return errors.Join(d.Sync(), d.Close())
 }
 
 // appendFrame appends payload to frames as one frame.
@@ -147,8 +169,12 @@ func appendFrame(frames, payload []byte) []byte {
 // write writes frames (see appendFrame), in one write, to the current
 // segment (a new one once it is full), and returns the segment.
 func (j *journal) write(frames []byte) (int, error) {
+	j.mu.Lock()
+	defer j.mu.Unlock()
 	if j.size >= segmentMaxSize {
-		if err := j.f.Close(); err != nil {
+		// The full segment is made durable before the next one takes the
+		// writes that sync would make durable.
+		if err := errors.Join(j.f.Sync(), j.f.Close()); err != nil {
 			return 0, fmt.Errorf("audit journal: %w", err)
 		}
 		j.seg++
@@ -158,10 +184,31 @@ func (j *journal) write(frames []byte) (int, error) {
 	}
 	n, err := j.f.Write(frames)
 	j.size += int64(n)
+	j.dirty = j.dirty || n > 0
 	if err != nil {
 		return 0, fmt.Errorf("audit journal: %w", err)
 	}
 	return j.seg, nil
+}
+
+// sync makes what was written to the journal so far outlive a crash of
+// the machine (fsync), unless nothing was written since the last sync.
+// It runs beside write: appends wait for neither.
+func (j *journal) sync() error {
+	j.mu.Lock()
+	f, dirty := j.f, j.dirty
+	j.dirty = false
+	j.mu.Unlock()
+	if !dirty {
+		return nil
+	}
+	if err := f.Sync(); err != nil {
+		j.mu.Lock()
+		j.dirty = true
+		j.mu.Unlock()
+		return fmt.Errorf("audit journal: %w", err)
+	}
+	return nil
 }
 
 // dropBefore deletes the segments numbered below seg: every event they
@@ -185,14 +232,22 @@ func (j *journal) dropBefore(seg int) error {
 // empty truncates the current segment and deletes the others: the log
 // holds every event written.
 func (j *journal) empty() error {
-	if err := j.f.Truncate(0); err != nil {
+	j.mu.Lock()
+	err := j.f.Truncate(0)
+	if err == nil {
+		j.size = 0
+	}
+	seg := j.seg
+	j.mu.Unlock()
+	if err != nil {
 		return fmt.Errorf("audit journal: %w", err)
 	}
-	j.size = 0
-	return j.dropBefore(j.seg)
+	return j.dropBefore(seg)
 }
 
+// close syncs and closes the journal (what it holds is stored at the
+// next start).
 func (j *journal) close() error {
-	err := j.f.Close()
-	return errors.Join(err, j.lock.Close())
+	err := j.sync()
+	return errors.Join(err, j.f.Close(), j.lock.Close())
 }

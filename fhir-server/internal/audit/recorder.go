@@ -20,6 +20,7 @@ const (
 	DefaultQueueSize     = 10000
 	DefaultBatchSize     = 4096
 	DefaultFlushInterval = 10 * time.Millisecond
+	DefaultStoreInterval = 250 * time.Millisecond
 )
 
 // Errors of Record.
@@ -46,10 +47,16 @@ type Options struct {
 	// QueueSize bounds the events journaled and not yet stored in the log
 	// (default 10000); beyond it Record answers ErrBusy.
 	QueueSize int
-	// FlushInterval is how long events gather before the writer stores
-	// them in the log (default 10ms): how much a crash of the machine
-	// (not of the process, which the journal outlives) could lose.
+	// FlushInterval is how often the writer makes the journal durable
+	// (fsync): how much a crash of the machine (not of the process, which
+	// the journal outlives) could lose. 0: after every journal write.
 	FlushInterval time.Duration
+	// StoreInterval is how long journaled events wait before the writer
+	// stores them in the log (at least FlushInterval): one transaction
+	// for many events, whose fixed costs (commit, fsync, the key index
+	// pages it dirties) dominate when it holds a few. They are stored
+	// sooner when BatchSize wait, or when the log is read (Flush).
+	StoreInterval time.Duration
 	// BatchSize bounds the events stored in one transaction (default 4096).
 	BatchSize int
 	// UnauthenticatedWindow is how long 401s are summed per address into
@@ -82,17 +89,18 @@ func (noMetrics) AuditDropped(string, int) {}
 // deletes from the journal what the log holds. At start, the events a
 // crash left in the journal are stored before anything else.
 type Recorder struct {
-	store    Log
-	base     string
-	enc      *auditlog.Encoder
-	extract  search.Extractor // names the patients of what requests read
-	queue    int
-	batch    int
-	interval time.Duration
-	log      *slog.Logger
-	metrics  Metrics
-	now      func() time.Time
-	newID    func() string
+	store      Log
+	base       string
+	enc        *auditlog.Encoder
+	extract    search.Extractor // names the patients of what requests read
+	queue      int
+	batch      int
+	interval   time.Duration // between journal syncs
+	storeTicks int           // journal syncs between stores
+	log        *slog.Logger
+	metrics    Metrics
+	now        func() time.Time
+	newID      func() string
 
 	unauth     unauthenticated
 	stopSums   chan struct{} // closed by Close: store the last sums
@@ -105,6 +113,11 @@ type Recorder struct {
 	pending []stamped // journaled, not yet stored, in journal order
 	storing int       // events taken by the writer, not yet stored
 	closed  bool
+
+	// Events journaled and stored since the start, and the Flush calls
+	// waiting for a count of them to be stored.
+	journaled, stored int64
+	flushes           []flushWait
 
 	// Journal writes are grouped, as databases group commits: a request
 	// adds its frame to the next write and, when no write is under way,
@@ -121,6 +134,7 @@ type Recorder struct {
 
 	closeOnce sync.Once
 	wake      chan struct{} // events wait (capacity 1)
+	flushNow  chan struct{} // a Flush waits (capacity 1)
 	stop      chan struct{} // closed by Close: store what waits, then return
 	done      chan struct{} // closed when the writer has returned
 }
@@ -133,6 +147,12 @@ type journalWrite struct {
 	events []stamped
 	done   chan struct{}
 	err    error
+}
+
+// flushWait is a Flush waiting until stored reaches target.
+type flushWait struct {
+	target int64
+	done   chan struct{}
 }
 
 // stamped is a journaled event with the id and lastUpdated it is stored
@@ -157,14 +177,19 @@ func New(ctx context.Context, o Options) (*Recorder, error) {
 	if o.FlushInterval < 0 {
 		o.FlushInterval = DefaultFlushInterval
 	}
+	storeTicks := 1
+	if o.FlushInterval > 0 && o.StoreInterval > o.FlushInterval {
+		storeTicks = int((o.StoreInterval + o.FlushInterval - 1) / o.FlushInterval)
+	}
 	if o.UnauthenticatedWindow <= 0 {
 		o.UnauthenticatedWindow = DefaultUnauthenticatedWindow
 	}
 	r := &Recorder{
-		store: o.Store, base: o.BaseURL, enc: auditlog.NewEncoder(o.BaseURL), extract: search.Extractor{BaseURL: o.BaseURL}, queue: o.QueueSize, batch: o.BatchSize, interval: o.FlushInterval, log: o.Logger, now: o.Now, newID: o.NewID, metrics: o.Metrics,
-		wake: make(chan struct{}, 1),
-		stop: make(chan struct{}),
-		done: make(chan struct{}),
+		store: o.Store, base: o.BaseURL, enc: auditlog.NewEncoder(o.BaseURL), extract: search.Extractor{BaseURL: o.BaseURL}, queue: o.QueueSize, batch: o.BatchSize, interval: o.FlushInterval, storeTicks: storeTicks, log: o.Logger, now: o.Now, newID: o.NewID, metrics: o.Metrics,
+		wake:     make(chan struct{}, 1),
+		flushNow: make(chan struct{}, 1),
+		stop:     make(chan struct{}),
+		done:     make(chan struct{}),
 
 		stopSums:   make(chan struct{}),
 		summarised: make(chan struct{}),
@@ -254,6 +279,7 @@ func (r *Recorder) writeJournal() {
 				w.events[i].seg = seg
 			}
 			r.pending = append(r.pending, w.events...)
+			r.journaled += int64(len(w.events))
 			r.signal()
 		}
 		r.spare = w.frames
@@ -311,53 +337,103 @@ func (r *Recorder) Close(ctx context.Context) error {
 	return r.j.close()
 }
 
-// run is the writer: every flush interval it stores the journaled events
-// in the log, a batch per transaction, and drops from the journal what
-// the log holds. A store that fails is retried; the events wait in the
-// journal meanwhile.
+// run is the writer: while events wait, every flush interval it makes
+// the journal durable and, every store interval (sooner when a batch is
+// waiting or a Flush asks), stores the journaled events in the log, a
+// batch per transaction, and drops from the journal what the log holds.
+// A store that fails is retried; the events wait in the journal
+// meanwhile.
 func (r *Recorder) run() {
 	defer close(r.done)
-	backoff := 50 * time.Millisecond
+	defer r.releaseFlushes()
 	for {
 		select {
 		case <-r.wake:
+		case <-r.flushNow:
 		case <-r.stop:
 			r.drain()
 			return
 		}
-		if r.interval > 0 && !r.sleep(r.interval) {
+		if !r.gather() {
 			r.drain()
 			return
-		}
-		for {
-			batch := r.take()
-			if len(batch) == 0 {
-				break
-			}
-			if err := r.commit(batch); err != nil {
-				r.log.Error("audit: storing AuditEvents failed; they wait in the journal, retrying", "events", len(batch), "err", err)
-				r.giveBack(batch)
-				if !r.sleep(backoff) {
-					return
-				}
-				backoff = min(2*backoff, 5*time.Second)
-				continue
-			}
-			backoff = 50 * time.Millisecond
 		}
 	}
 }
 
-// sleep waits d; false when Close was called meanwhile.
-func (r *Recorder) sleep(d time.Duration) bool {
+// gather syncs and stores until no event waits; false when Close was
+// called meanwhile.
+func (r *Recorder) gather() bool {
+	ticks := 0
+	for {
+		if r.interval > 0 && !r.pause(r.interval) {
+			return false
+		}
+		r.sync()
+		ticks++
+		if ticks >= r.storeTicks || r.storeDue() {
+			if !r.storePending() {
+				return false
+			}
+			ticks = 0
+		}
+		r.mu.Lock()
+		idle := len(r.pending) == 0
+		r.mu.Unlock()
+		if idle {
+			return true
+		}
+	}
+}
+
+// storeDue reports whether a batch waits or a Flush does.
+func (r *Recorder) storeDue() bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return len(r.pending) >= r.batch || len(r.flushes) > 0
+}
+
+// sync makes the journal durable; a failure is logged (the events are
+// still stored in the log at the next store).
+func (r *Recorder) sync() {
+	if err := r.j.sync(); err != nil {
+		r.log.Error("audit: syncing the journal failed; a crash of the machine could lose the events not yet stored", "err", err)
+	}
+}
+
+// storePending stores every pending event; false when Close was called
+// while a failed store waited to be retried.
+func (r *Recorder) storePending() bool {
+	backoff := 50 * time.Millisecond
+	for {
+		batch := r.take()
+		if len(batch) == 0 {
+			return true
+		}
+		if err := r.commit(batch); err != nil {
+			r.log.Error("audit: storing AuditEvents failed; they wait in the journal, retrying", "events", len(batch), "err", err)
+			r.giveBack(batch)
+			if !r.pause(backoff) {
+				return false
+			}
+			r.sync()
+			backoff = min(2*backoff, 5*time.Second)
+		}
+	}
+}
+
+// pause waits d, or less when a Flush asks; false when Close was called
+// meanwhile.
+func (r *Recorder) pause(d time.Duration) bool {
 	t := time.NewTimer(d)
 	defer t.Stop()
 	select {
 	case <-t.C:
-		return true
+	case <-r.flushNow:
 	case <-r.stop:
 		return false
 	}
+	return true
 }
 
 // drain stores what is journaled, once, at Close.
@@ -369,6 +445,51 @@ func (r *Recorder) drain() {
 			return
 		}
 	}
+}
+
+// Flush returns once the events journaled before it was called are
+// stored in the log (so a read of the log finds them), or with ctx's
+// error.
+func (r *Recorder) Flush(ctx context.Context) error {
+	r.mu.Lock()
+	if r.stored >= r.journaled || r.closed {
+		r.mu.Unlock()
+		return nil
+	}
+	w := flushWait{target: r.journaled, done: make(chan struct{})}
+	r.flushes = append(r.flushes, w)
+	r.mu.Unlock()
+	select {
+	case r.flushNow <- struct{}{}:
+	default:
+	}
+	select {
+	case <-w.done:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// releaseFlushesLocked ends the Flush calls whose events are stored,
+// or all of them; mu held.
+func (r *Recorder) releaseFlushesLocked(all bool) {
+	kept := r.flushes[:0]
+	for _, w := range r.flushes {
+		if all || w.target <= r.stored {
+			close(w.done)
+		} else {
+			kept = append(kept, w)
+		}
+	}
+	r.flushes = kept
+}
+
+// releaseFlushes ends every Flush still waiting: the writer returns.
+func (r *Recorder) releaseFlushes() {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.releaseFlushesLocked(true)
 }
 
 // take removes the oldest pending events, at most a batch.
@@ -403,6 +524,8 @@ func (r *Recorder) commit(batch []stamped) error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.storing -= len(batch)
+	r.stored += int64(len(batch))
+	r.releaseFlushesLocked(false)
 	var err error
 	switch {
 	case len(r.pending) == 0 && r.storing == 0 && r.writing == 0:

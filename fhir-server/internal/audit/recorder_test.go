@@ -350,3 +350,79 @@ func TestConcurrentRecordsAreEachStoredOnce(t *testing.T) {
 		t.Fatalf("after a restart: %v %v", page.Total, err)
 	}
 }
+
+// Journaled events wait for the store interval before they go to the
+// log, and a read of the log that catches up first (what the server
+// does before every AuditEvent read) finds every event recorded before
+// it all the same.
+func TestAReadOfTheLogFindsEventsNotYetStored(t *testing.T) {
+	st := openStore(t)
+	rec, err := audit.New(context.Background(), audit.Options{Journal: t.TempDir(), Store: st, BaseURL: base,
+		FlushInterval: time.Millisecond, StoreInterval: time.Hour})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { rec.Close(context.Background()) })
+	h := apiFor(t, st, rec, nil, `{"resourceType":"Patient","id":"1"}`)
+	const n = 10
+	for range n {
+		if code := request(h, "GET", "/Patient/1"); code != http.StatusOK {
+			t.Fatalf("read: %d", code)
+		}
+	}
+	time.Sleep(20 * time.Millisecond) // many flush intervals: the journal is synced, nothing is stored
+	if got := rec.Pending(); got != n {
+		t.Fatalf("%d events wait to be stored, want %d (the store interval is an hour)", got, n)
+	}
+	if got := len(auditEvents(t, st, nil)); got != 0 {
+		t.Fatalf("the log holds %d events before the store interval", got)
+	}
+
+	logStore := auditlog.New(st, st, base)
+	logStore.CatchUpBeforeReads(func(ctx context.Context) {
+		if err := rec.Flush(ctx); err != nil {
+			t.Error(err)
+		}
+	})
+	q, _, err := search.Parse("AuditEvent", map[string][]string{"entity": {"Patient/1"}, "_count": {"100"}}, search.ParseOptions{Strict: true, BaseURL: base})
+	if err != nil {
+		t.Fatal(err)
+	}
+	page, err := logStore.Search(context.Background(), q)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(page.Matches) != n {
+		t.Fatalf("a search that catches up found %d events, want %d", len(page.Matches), n)
+	}
+	if got := rec.Pending(); got != 0 {
+		t.Fatalf("%d events still wait after Flush", got)
+	}
+	// Nothing waits: Flush returns at once.
+	ctx, cancel := context.WithTimeout(context.Background(), time.Millisecond)
+	defer cancel()
+	if err := rec.Flush(ctx); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// Without reads, journaled events are stored once the store interval
+// has passed.
+func TestEventsAreStoredWithinTheStoreInterval(t *testing.T) {
+	st := openStore(t)
+	rec, err := audit.New(context.Background(), audit.Options{Journal: t.TempDir(), Store: st, BaseURL: base,
+		FlushInterval: time.Millisecond, StoreInterval: 30 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { rec.Close(context.Background()) })
+	h := apiFor(t, st, rec, nil, `{"resourceType":"Patient","id":"1"}`)
+	request(h, "GET", "/Patient/1")
+	deadline := time.Now().Add(5 * time.Second)
+	for rec.Pending() > 0 && time.Now().Before(deadline) {
+		time.Sleep(5 * time.Millisecond)
+	}
+	if got := len(auditEvents(t, st, map[string]string{"entity": "Patient/1"})); got != 1 {
+		t.Fatalf("%d events stored, want 1", got)
+	}
+}

@@ -81,10 +81,14 @@ type Audit struct {
 	Enabled   bool `yaml:"enabled" env:"ENABLED"`       // FHIR_AUDIT_ENABLED (off only for benchmarks)
 	QueueSize int  `yaml:"queue_size" env:"QUEUE_SIZE"` // FHIR_AUDIT_QUEUE_SIZE: most AuditEvents journaled and not yet in the log; beyond it 503
 	BatchSize int  `yaml:"batch_size" env:"BATCH_SIZE"` // FHIR_AUDIT_BATCH_SIZE: most events per block of the audit log
-	// FHIR_AUDIT_FLUSH_INTERVAL: how long journaled events gather before
-	// they are stored in the log: what a crash of the machine could lose
-	// (a crash of the process loses nothing: the journal outlives it).
+	// FHIR_AUDIT_FLUSH_INTERVAL: how often the journal is made durable
+	// (fsync): what a crash of the machine could lose (a crash of the
+	// process loses nothing: the journal outlives it).
 	FlushInterval time.Duration `yaml:"flush_interval" env:"FLUSH_INTERVAL"`
+	// FHIR_AUDIT_STORE_INTERVAL: how long journaled events wait before
+	// they are stored in the log, where searches on other replicas find
+	// them (this server's own AuditEvent reads store them first).
+	StoreInterval time.Duration `yaml:"store_interval" env:"STORE_INTERVAL"`
 }
 
 // CORS configures cross-origin access for browser apps.

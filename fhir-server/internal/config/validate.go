@@ -79,6 +79,9 @@ func (c Config) Validate() error {
 	if c.Audit.FlushInterval < 0 || c.Audit.FlushInterval > 10*time.Second {
 		bad("audit: flush_interval (FHIR_AUDIT_FLUSH_INTERVAL) must be between 0 and 10s")
 	}
+	if c.Audit.StoreInterval < 0 || c.Audit.StoreInterval > 10*time.Second {
+		bad("audit: store_interval (FHIR_AUDIT_STORE_INTERVAL) must be between 0 and 10s (below flush_interval it is flush_interval)")
+	}
 	if c.Audit.QueueSize < 1 || c.Audit.BatchSize < 1 {
 		bad("audit: queue_size (FHIR_AUDIT_QUEUE_SIZE) and batch_size (FHIR_AUDIT_BATCH_SIZE) must be at least 1")
 	}

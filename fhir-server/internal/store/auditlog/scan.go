@@ -59,6 +59,9 @@ func (s *Store) scan(ctx context.Context, sc store.AuditScan, fn func(seq int64,
 }
 
 func (s *Store) scanFrom(ctx context.Context, sc store.AuditScan, seq int64, idx int, fn func(seq int64, idx int, rec *record, source string) (bool, error)) error {
+	if s.catchUp != nil {
+		s.catchUp(ctx)
+	}
 	sc.Limit = blocksPerFetch
 	// The block of the cursor itself is read again, from past idx.
 	if seq != 0 {

@@ -27,7 +27,17 @@ type Store struct {
 	log     store.AuditLog
 	extract search.Extractor
 	refs    refResolver
+	// catchUp, when set, runs before each read of the log: it stores what
+	// was recorded and is not in the log yet (see CatchUpBeforeReads).
+	catchUp func(context.Context)
 }
+
+// CatchUpBeforeReads makes every read of the log (AuditEvent reads,
+// searches, history, export) first call catchUp, which stores in the log
+// the events recorded and not yet in it (the recorder's Flush), so a
+// client reading AuditEvents finds those of its earlier requests. Call
+// it before the store serves reads.
+func (s *Store) CatchUpBeforeReads(catchUp func(context.Context)) { s.catchUp = catchUp }
 
 var _ store.Store = (*Store)(nil)
 
