@@ -40,6 +40,7 @@ type options struct {
 }
 
 func main() {
+	app.SetGCPercent(app.ServeGCPercent) // as the fhir-server runs
 	var o options
 	flag.IntVar(&o.events, "n", 1_000_000, "AuditEvents to record")
 	flag.IntVar(&o.batch, "batch", audit.DefaultBatchSize, "AuditEvents per recorder batch (one append; the log keeps them in blocks of at most 64)")

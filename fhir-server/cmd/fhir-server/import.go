@@ -8,7 +8,6 @@ import (
 	"io/fs"
 	"maps"
 	"os"
-	"runtime/debug"
 	"slices"
 	"strings"
 	"time"
@@ -82,9 +81,7 @@ func importCmd(ctx context.Context, args []string, stderr io.Writer) error {
 	// twice costs a quarter less CPU and leaves it to the single writer
 	// (1,000,000 resources on 2 cores: 309 s instead of 365 s), for about
 	// 110 MB more while it runs. GOGC, when set, is the operator's choice.
-	if os.Getenv("GOGC") == "" {
-		debug.SetGCPercent(importGCPercent)
-	}
+	app.SetGCPercent(importGCPercent)
 	progress := &bulk.Progress{}
 	im := &bulk.Importer{Target: h, Chunk: *chunk, Format: format, Progress: progress}
 	var sum bulk.Summary

@@ -42,6 +42,7 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 		return fmt.Errorf("invalid configuration:\n%w", err)
 	}
 	log := newLogger(cfg.Log, stderr)
+	app.SetGCPercent(app.ServeGCPercent)
 	a, err := app.New(ctx, cfg, log)
 	if err != nil {
 		return err

@@ -18,6 +18,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/smartgate/fhir-server/internal/app"
 	"github.com/smartgate/fhir-server/internal/benchrun"
 	"github.com/smartgate/pkg/benchreport"
 )
@@ -33,6 +34,7 @@ type options struct {
 }
 
 func main() {
+	app.SetGCPercent(app.ServeGCPercent) // as the fhir-server runs
 	var o options
 	flag.IntVar(&o.resources, "n", 100000, "resources to load")
 	flag.IntVar(&o.batch, "batch", 1000, "resources per transaction Bundle")
