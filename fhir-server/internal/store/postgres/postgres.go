@@ -31,9 +31,10 @@ type Store struct {
 var _ store.Store = (*Store)(nil)
 
 var dialect = sqlstore.Dialect{
-	Name:     "postgres",
-	Contains: func(col, arg string) string { return "strpos(" + col + ", " + arg + ") > 0" },
-	Fence:    " OFFSET 0",
+	Name:         "postgres",
+	Contains:     func(col, arg string) string { return "strpos(" + col + ", " + arg + ") > 0" },
+	Fence:        " OFFSET 0",
+	AuditKeySeqs: "LATERAL unnest(string_to_array(k.seq || k.more, ',')::bigint[]) AS j(value)",
 }
 
 // migrationLock is the advisory lock key that serialises migrations of

@@ -129,4 +129,10 @@ CREATE TABLE IF NOT EXISTS export_chunks (
 	// through them.
 	`
 CREATE INDEX IF NOT EXISTS resources_type_live ON resources (type, deleted, pk);
+`,
+	// A key row of the audit log names the other blocks of its append
+	// holding the key too (more: ",seq,seq", lower seqs): one row per key
+	// and append instead of one per key and block.
+	`
+ALTER TABLE audit_keys ADD COLUMN IF NOT EXISTS more TEXT NOT NULL DEFAULT '';
 `}

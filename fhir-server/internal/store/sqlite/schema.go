@@ -158,4 +158,10 @@ CREATE TABLE IF NOT EXISTS audit_keys (
 	seq INTEGER NOT NULL,
 	PRIMARY KEY (key, seq)
 ) WITHOUT ROWID;
+`,
+	// A key row names the other blocks of its append holding the key too
+	// (more: ",seq,seq", lower seqs): one row per key and append instead
+	// of one per key and block.
+	`
+ALTER TABLE audit_keys ADD COLUMN more TEXT NOT NULL DEFAULT '';
 `}

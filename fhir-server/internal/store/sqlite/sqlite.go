@@ -43,6 +43,7 @@ var dialect = sqlstore.Dialect{
 	Contains:     func(col, arg string) string { return "instr(" + col + ", " + arg + ") > 0" },
 	NoIndex:      func(col string) string { return "+" + col },
 	ReleaseCache: "PRAGMA shrink_memory",
+	AuditKeySeqs: "json_each('[' || k.seq || k.more || ']') j",
 }
 
 // AuditPath is the audit log's file of the store whose database is at

@@ -2,6 +2,7 @@ package storetest
 
 import (
 	"errors"
+	"math/rand/v2"
 	"slices"
 	"testing"
 	"time"
@@ -117,5 +118,109 @@ func testAuditKeyScan(t *testing.T, f *fixture) {
 	given = nil
 	if n, err := al.BackfillAuditKeys(f.ctx, 1, keys); err != nil || n != 0 || len(given) != 0 {
 		t.Errorf("second backfill: %d %v, given %v", n, err, given)
+	}
+}
+
+// testAuditKeyRuns: blocks appended together share one key row per key
+// (a run of them, cut when it would span too many seqs); a key scan
+// still returns exactly the blocks holding the key (and those without
+// keys) in seq order, whatever the limit and the seq bounds, including
+// bounds inside a run and runs interleaved with other appends.
+func testAuditKeyRuns(t *testing.T, f *fixture) {
+	al := f.auditLog()
+	base := time.Date(2024, 5, 1, 0, 0, 0, 0, time.UTC)
+	keys := []string{"ref|Patient/1", "ref|Patient/2", "id|app"}
+	rng := rand.New(rand.NewPCG(7, 11))
+	var seqs []int64
+	holds := map[int64]map[string]bool{} // nil for blocks without keys
+	n := 0
+	appendBlocks := func(count int, keyed bool) {
+		t.Helper()
+		var bs []store.AuditBlock
+		var ks []map[string]bool
+		for range count {
+			at := base.Add(time.Duration(n) * time.Second)
+			n++
+			b := store.AuditBlock{First: at, Last: at, Count: 1, Data: []byte{byte(n)}}
+			var h map[string]bool
+			if keyed {
+				h = map[string]bool{}
+				b.Keys = []string{}
+				for _, k := range keys {
+					if rng.IntN(3) == 0 {
+						h[k] = true
+						b.Keys = append(b.Keys, k, k) // duplicates are ignored
+					}
+				}
+			}
+			bs = append(bs, b)
+			ks = append(ks, h)
+		}
+		got, err := al.AppendAudit(f.ctx, bs)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i, s := range got {
+			holds[s] = ks[i]
+		}
+		seqs = append(seqs, got...)
+	}
+	appendBlocks(300, true) // longer than a run may span
+	for range 12 {
+		appendBlocks(1+rng.IntN(20), rng.IntN(4) != 0)
+	}
+	appendBlocks(40, true)
+
+	expect := func(key string, q store.AuditScan) []int64 {
+		out := []int64{}
+		for _, s := range seqs {
+			if (holds[s] == nil || holds[s][key]) && (q.Before == 0 || s < q.Before) && (q.After == 0 || s > q.After) {
+				out = append(out, s)
+			}
+		}
+		if !q.Ascending {
+			slices.Reverse(out)
+		}
+		if q.Limit > 0 && len(out) > q.Limit {
+			out = out[:q.Limit]
+		}
+		return out
+	}
+	for _, key := range append(keys, "ref|Patient/none") {
+		for _, asc := range []bool{false, true} {
+			q := store.AuditScan{Key: key, Ascending: asc}
+			if got, want := seqsOf(f.auditBlocks(al, q)), expect(key, q); !slices.Equal(got, want) {
+				t.Fatalf("%s ascending %v: got %v, want %v", key, asc, got, want)
+			}
+			for range 20 {
+				q := store.AuditScan{Key: key, Ascending: asc, Limit: 1 + rng.IntN(30)}
+				switch rng.IntN(3) {
+				case 0:
+					q.Before = seqs[rng.IntN(len(seqs))]
+				case 1:
+					q.After = seqs[rng.IntN(len(seqs))]
+				}
+				if got, want := seqsOf(f.auditBlocks(al, q)), expect(key, q); !slices.Equal(got, want) {
+					t.Fatalf("%s %+v: got %v, want %v", key, q, got, want)
+				}
+			}
+			// Walking page by page gives every block once, in order.
+			var walked []int64
+			for q := (store.AuditScan{Key: key, Ascending: asc, Limit: 7}); ; {
+				page := f.auditBlocks(al, q)
+				if len(page) == 0 {
+					break
+				}
+				walked = append(walked, seqsOf(page)...)
+				if asc {
+					q.After = page[len(page)-1].Seq
+				} else {
+					q.Before = page[len(page)-1].Seq
+				}
+			}
+			if want := expect(key, store.AuditScan{Ascending: asc}); !slices.Equal(walked, want) {
+				t.Fatalf("walk by %s (ascending %v): %v, want %v", key, asc, walked, want)
+			}
+		}
 	}
 }

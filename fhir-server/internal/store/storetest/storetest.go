@@ -87,6 +87,7 @@ func RunTests(t *testing.T, newStore func(t *testing.T) store.Store) {
 		{"AuditConcurrentAppends", testAuditConcurrentAppends},
 		{"ImportAuditResources", testImportAuditResources},
 		{"AuditKeyScan", testAuditKeyScan},
+		{"AuditKeyRuns", testAuditKeyRuns},
 		{"AuditTxAtomic", testAuditTxAtomic},
 		{"AuditTxOrder", testAuditTxOrder},
 		{"ExportJobs", testExportJobs},

@@ -115,16 +115,18 @@ func (e *Engine) lockAudit(ctx context.Context, c Conn) error {
 // seqs.
 func (e *Engine) appendAudit(ctx context.Context, c Conn, blocks []store.AuditBlock) ([]int64, error) {
 	seqs := make([]int64, 0, len(blocks))
-	var keys rowBuffer
+	var keys auditPostings
 	for _, blk := range blocks {
 		seq, _, err := e.insertAuditBlock(ctx, c, blk, nil)
 		if err != nil {
 			return nil, err
 		}
-		addAuditKeys(&keys, seq, blk.Keys)
+		keys.add(seq, blk.Keys)
 		seqs = append(seqs, seq)
 	}
-	return seqs, keys.flush(ctx, c)
+	var rows rowBuffer
+	keys.flush(&rows)
+	return seqs, rows.flush(ctx, c)
 }
 
 // insertAuditBlock inserts blk, without its keys, and returns its seq.
@@ -175,11 +177,19 @@ func (e *Engine) auditBlocks(ctx context.Context, c Conn, q store.AuditScan) ([]
 		writeAuditOrder(b, q, "b.seq")
 	} else {
 		// CROSS JOIN keeps SQLite's planner on the key's rows (the
-		// (key, seq) primary key, already in order); the partial index
-		// audit_blocks_unkeyed finds the blocks without keys.
-		b.w("SELECT * FROM (SELECT ", cols, " FROM audit_keys k CROSS JOIN audit_blocks b WHERE k.key = ").a(q.Key).w(" AND b.seq = k.seq")
-		writeAuditBounds(b, q, "k.seq")
-		writeAuditOrder(b, q, "k.seq")
+		// (key, seq) primary key, already in order), each row's blocks
+		// sorted after it (a row's blocks lie between its seq and the
+		// previous row's); the partial index audit_blocks_unkeyed finds
+		// the blocks without keys.
+		b.w("SELECT * FROM (SELECT ", cols, " FROM audit_keys k CROSS JOIN ", e.d.AuditKeySeqs, " CROSS JOIN audit_blocks b WHERE k.key = ").a(q.Key).w(" AND b.seq = j.value")
+		if q.Before > 0 {
+			b.w(" AND k.seq < ").a(q.Before + maxPostingSpan)
+		}
+		if q.After > 0 {
+			b.w(" AND k.seq > ").a(q.After)
+		}
+		writeAuditBounds(b, q, "b.seq")
+		writeAuditOrder(b, q, "k.seq", "b.seq")
 		b.w(") kb UNION ALL SELECT * FROM (SELECT ", cols, " FROM audit_blocks b WHERE b.keyed = 0")
 		writeAuditBounds(b, q, "b.seq")
 		writeAuditOrder(b, q, "b.seq")
@@ -226,11 +236,19 @@ func writeAuditBounds(b *sqlb, q store.AuditScan, seq string) {
 	}
 }
 
-func writeAuditOrder(b *sqlb, q store.AuditScan, seq string) {
-	if q.Ascending {
-		b.w(" ORDER BY ", seq)
-	} else {
-		b.w(" ORDER BY ", seq, " DESC")
+// writeAuditOrder orders by the columns seqs, ascending or descending
+// as q, and writes q's limit.
+func writeAuditOrder(b *sqlb, q store.AuditScan, seqs ...string) {
+	for i, seq := range seqs {
+		if i == 0 {
+			b.w(" ORDER BY ")
+		} else {
+			b.w(", ")
+		}
+		b.w(seq)
+		if !q.Ascending {
+			b.w(" DESC")
+		}
 	}
 	if q.Limit > 0 {
 		b.w(" LIMIT ").a(int64(q.Limit))

@@ -43,6 +43,9 @@ type Dialect struct {
 	// sized for transaction Bundles, with a copy of the export. Empty
 	// where the cache is not the server's (PostgreSQL).
 	ReleaseCache string
+	// AuditKeySeqs is the FROM item j(value) listing the block seqs a row
+	// k of audit_keys names: k.seq and those of k.more (",seq,seq").
+	AuditKeySeqs string
 }
 
 // Backend is what a database offers the engine: a connection for reads

@@ -98,17 +98,19 @@ func (o *outbox) move(ctx context.Context, main Backend, waiting []int64) error 
 		rows, err := o.read(ctx, main.Reader(), o.movedThrough.Load())
 		if err == nil && len(rows) > 0 {
 			err = o.audit.InTx(ctx, func(c Conn) error {
-				var keys rowBuffer
+				var keys auditPostings
 				for _, r := range rows {
 					seq, inserted, err := o.e.insertAuditBlock(ctx, c, r.blk, r.uid)
 					if err != nil {
 						return err
 					}
 					if inserted {
-						addAuditKeys(&keys, seq, r.blk.Keys)
+						keys.add(seq, r.blk.Keys)
 					}
 				}
-				return keys.flush(ctx, c)
+				var buf rowBuffer
+				keys.flush(&buf)
+				return buf.flush(ctx, c)
 			})
 		}
 		if err != nil {
