@@ -235,7 +235,9 @@ func (j *journal) empty() error {
 	j.mu.Lock()
 	err := j.f.Truncate(0)
 	if err == nil {
-		j.size = 0
+		// Nothing left to make durable: frames a crash of the machine
+		// brought back are in the log, and skipped at the next start.
+		j.size, j.dirty = 0, false
 	}
 	seg := j.seg
 	j.mu.Unlock()

@@ -362,21 +362,26 @@ func (r *Recorder) run() {
 }
 
 // gather syncs and stores until no event waits; false when Close was
-// called meanwhile.
+// called meanwhile. A Flush or a full batch is stored at once, without
+// waiting for the interval or syncing the journal first (the log's
+// commit makes what it stores durable).
 func (r *Recorder) gather() bool {
 	ticks := 0
 	for {
-		if r.interval > 0 && !r.pause(r.interval) {
-			return false
+		due := r.storeDue()
+		if !due {
+			if r.interval > 0 && !r.pause(r.interval) {
+				return false
+			}
+			ticks++
 		}
-		r.sync()
-		ticks++
-		if ticks >= r.storeTicks || r.storeDue() {
+		if due || ticks >= r.storeTicks || r.storeDue() {
 			if !r.storePending() {
 				return false
 			}
 			ticks = 0
 		}
+		r.sync()
 		r.mu.Lock()
 		idle := len(r.pending) == 0
 		r.mu.Unlock()
