@@ -204,8 +204,11 @@ func (j *journal) sync() error {
 	}
 	if err := f.Sync(); err != nil {
 		j.mu.Lock()
-		j.dirty = true
+		j.dirty = true // again at the next sync
 		j.mu.Unlock()
+		if errors.Is(err, os.ErrClosed) {
+			return nil // a full segment, which write synced before closing it
+		}
 		return fmt.Errorf("audit journal: %w", err)
 	}
 	return nil
