@@ -44,6 +44,8 @@ var dialect = sqlstore.Dialect{
 	NoIndex:      func(col string) string { return "+" + col },
 	ReleaseCache: "PRAGMA shrink_memory",
 	AuditKeySeqs: "json_each('[' || k.seq || k.more || ']') j",
+	// WAL readers never wait for the writer.
+	DetachPointReads: true,
 }
 
 // AuditPath is the audit log's file of the store whose database is at

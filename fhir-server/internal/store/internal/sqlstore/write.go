@@ -272,12 +272,21 @@ func (e *Engine) readOne(ctx context.Context, c Conn, query string, args ...any)
 
 // Read returns the current version of typ/id.
 func (e *Engine) Read(ctx context.Context, c Conn, typ, id string) (*store.Resource, error) {
-	return e.readOne(ctx, c, "SELECT "+resourceCols+" FROM resources WHERE type = ? AND id = ?", typ, id)
+	return e.readOne(e.pointRead(ctx), c, "SELECT "+resourceCols+" FROM resources WHERE type = ? AND id = ?", typ, id)
+}
+
+// pointRead is the context of a read of one row by key (see
+// Dialect.DetachPointReads).
+func (e *Engine) pointRead(ctx context.Context) context.Context {
+	if e.d.DetachPointReads {
+		return context.WithoutCancel(ctx)
+	}
+	return ctx
 }
 
 // VRead returns one version of typ/id.
 func (e *Engine) VRead(ctx context.Context, c Conn, typ, id string, version int64) (*store.Resource, error) {
-	return e.readOne(ctx, c, `SELECT r.type, r.id, v.version, v.last_updated, v.deleted, v.body
+	return e.readOne(e.pointRead(ctx), c, `SELECT r.type, r.id, v.version, v.last_updated, v.deleted, v.body
 FROM resources r JOIN versions v ON v.res_pk = r.pk WHERE r.type = ? AND r.id = ? AND v.version = ?`, typ, id, version)
 }
 
