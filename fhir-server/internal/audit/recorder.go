@@ -20,7 +20,6 @@ const (
 	DefaultQueueSize     = 10000
 	DefaultBatchSize     = 4096
 	DefaultFlushInterval = 10 * time.Millisecond
-	DefaultStoreInterval = 250 * time.Millisecond
 )
 
 // Errors of Record.

@@ -133,8 +133,11 @@ func testAuditKeyRuns(t *testing.T, f *fixture) {
 	rng := rand.New(rand.NewPCG(7, 11))
 	var seqs []int64
 	holds := map[int64]map[string]bool{} // nil for blocks without keys
+	later := map[int64][]string{}        // the keys BackfillAuditKeys gives those
 	n := 0
-	appendBlocks := func(count int, keyed bool) {
+	// appendBlocks appends count blocks, each without keys with
+	// probability unkeyed.
+	appendBlocks := func(count int, unkeyed float64) {
 		t.Helper()
 		var bs []store.AuditBlock
 		var ks []map[string]bool
@@ -142,16 +145,16 @@ func testAuditKeyRuns(t *testing.T, f *fixture) {
 			at := base.Add(time.Duration(n) * time.Second)
 			n++
 			b := store.AuditBlock{First: at, Last: at, Count: 1, Data: []byte{byte(n)}}
-			var h map[string]bool
-			if keyed {
-				h = map[string]bool{}
-				b.Keys = []string{}
-				for _, k := range keys {
-					if rng.IntN(3) == 0 {
-						h[k] = true
-						b.Keys = append(b.Keys, k, k) // duplicates are ignored
-					}
+			h := map[string]bool{}
+			b.Keys = []string{}
+			for _, k := range keys {
+				if rng.IntN(3) == 0 {
+					h[k] = true
+					b.Keys = append(b.Keys, k, k) // duplicates are ignored
 				}
+			}
+			if rng.Float64() < unkeyed {
+				h, b.Keys = nil, nil
 			}
 			bs = append(bs, b)
 			ks = append(ks, h)
@@ -162,14 +165,21 @@ func testAuditKeyRuns(t *testing.T, f *fixture) {
 		}
 		for i, s := range got {
 			holds[s] = ks[i]
+			if ks[i] == nil {
+				for _, k := range keys {
+					if rng.IntN(3) == 0 {
+						later[s] = append(later[s], k)
+					}
+				}
+			}
 		}
 		seqs = append(seqs, got...)
 	}
-	appendBlocks(300, true) // longer than a run may span
+	appendBlocks(300, 0) // longer than a run may span
 	for range 12 {
-		appendBlocks(1+rng.IntN(20), rng.IntN(4) != 0)
+		appendBlocks(1+rng.IntN(20), []float64{0, 0.3, 1}[rng.IntN(3)])
 	}
-	appendBlocks(40, true)
+	appendBlocks(40, 0)
 
 	expect := func(key string, q store.AuditScan) []int64 {
 		out := []int64{}
@@ -186,41 +196,103 @@ func testAuditKeyRuns(t *testing.T, f *fixture) {
 		}
 		return out
 	}
-	for _, key := range append(keys, "ref|Patient/none") {
-		for _, asc := range []bool{false, true} {
-			q := store.AuditScan{Key: key, Ascending: asc}
+	check := func(stage string) {
+		t.Helper()
+		for _, key := range append(keys, "ref|Patient/none") {
+			checkKeyRuns(t, f, al, rng, seqs, key, expect, stage)
+		}
+	}
+	check("before the backfill")
+	// Blocks appended without keys, also among keyed blocks of the same
+	// append, get their own rows: runs never span them.
+	if _, err := al.BackfillAuditKeys(f.ctx, 7, func(b store.AuditBlock) ([]string, error) {
+		return append([]string{}, later[b.Seq]...), nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	for s, ks := range later {
+		holds[s] = map[string]bool{}
+		for _, k := range ks {
+			holds[s][k] = true
+		}
+	}
+	for _, s := range seqs {
+		if holds[s] == nil {
+			holds[s] = map[string]bool{}
+		}
+	}
+	check("after the backfill")
+}
+
+// checkKeyRuns compares key scans of key with expect.
+func checkKeyRuns(t *testing.T, f *fixture, al store.AuditLog, rng *rand.Rand, seqs []int64, key string, expect func(string, store.AuditScan) []int64, stage string) {
+	t.Helper()
+	for _, asc := range []bool{false, true} {
+		q := store.AuditScan{Key: key, Ascending: asc}
+		if got, want := seqsOf(f.auditBlocks(al, q)), expect(key, q); !slices.Equal(got, want) {
+			t.Fatalf("%s: %s ascending %v: got %v, want %v", stage, key, asc, got, want)
+		}
+		for range 20 {
+			q := store.AuditScan{Key: key, Ascending: asc, Limit: 1 + rng.IntN(30)}
+			switch rng.IntN(3) {
+			case 0:
+				q.Before = seqs[rng.IntN(len(seqs))]
+			case 1:
+				q.After = seqs[rng.IntN(len(seqs))]
+			}
 			if got, want := seqsOf(f.auditBlocks(al, q)), expect(key, q); !slices.Equal(got, want) {
-				t.Fatalf("%s ascending %v: got %v, want %v", key, asc, got, want)
+				t.Fatalf("%s: %s %+v: got %v, want %v", stage, key, q, got, want)
 			}
-			for range 20 {
-				q := store.AuditScan{Key: key, Ascending: asc, Limit: 1 + rng.IntN(30)}
-				switch rng.IntN(3) {
-				case 0:
-					q.Before = seqs[rng.IntN(len(seqs))]
-				case 1:
-					q.After = seqs[rng.IntN(len(seqs))]
-				}
-				if got, want := seqsOf(f.auditBlocks(al, q)), expect(key, q); !slices.Equal(got, want) {
-					t.Fatalf("%s %+v: got %v, want %v", key, q, got, want)
-				}
+		}
+		// Walking page by page gives every block once, in order.
+		var walked []int64
+		for q := (store.AuditScan{Key: key, Ascending: asc, Limit: 7}); ; {
+			page := f.auditBlocks(al, q)
+			if len(page) == 0 {
+				break
 			}
-			// Walking page by page gives every block once, in order.
-			var walked []int64
-			for q := (store.AuditScan{Key: key, Ascending: asc, Limit: 7}); ; {
-				page := f.auditBlocks(al, q)
-				if len(page) == 0 {
-					break
-				}
-				walked = append(walked, seqsOf(page)...)
-				if asc {
-					q.After = page[len(page)-1].Seq
-				} else {
-					q.Before = page[len(page)-1].Seq
-				}
+			walked = append(walked, seqsOf(page)...)
+			if asc {
+				q.After = page[len(page)-1].Seq
+			} else {
+				q.Before = page[len(page)-1].Seq
 			}
-			if want := expect(key, store.AuditScan{Ascending: asc}); !slices.Equal(walked, want) {
-				t.Fatalf("walk by %s (ascending %v): %v, want %v", key, asc, walked, want)
-			}
+		}
+		if want := expect(key, store.AuditScan{Ascending: asc}); !slices.Equal(walked, want) {
+			t.Fatalf("%s: walk by %s (ascending %v): %v, want %v", stage, key, asc, walked, want)
+		}
+	}
+}
+
+// testAuditKeyRunAroundUnkeyed: a block appended without keys between
+// two blocks of the same append holding a key is found in its place
+// once BackfillAuditKeys gives it that key (no run spans it).
+func testAuditKeyRunAroundUnkeyed(t *testing.T, f *fixture) {
+	al := f.auditLog()
+	at := time.Date(2024, 6, 1, 0, 0, 0, 0, time.UTC)
+	const k = "ref|Patient/7"
+	seqs, err := al.AppendAudit(f.ctx, []store.AuditBlock{
+		{First: at, Last: at, Count: 1, Data: []byte("a"), Keys: []string{k}},
+		{First: at, Last: at, Count: 1, Data: []byte("b")},
+		{First: at, Last: at, Count: 1, Data: []byte("c"), Keys: []string{k}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := al.BackfillAuditKeys(f.ctx, 10, func(store.AuditBlock) ([]string, error) { return []string{k}, nil }); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		q    store.AuditScan
+		want []int64
+	}{
+		{store.AuditScan{Key: k, Limit: 2}, []int64{seqs[2], seqs[1]}},
+		{store.AuditScan{Key: k, Limit: 2, Ascending: true}, []int64{seqs[0], seqs[1]}},
+		{store.AuditScan{Key: k, Limit: 1, Before: seqs[2]}, []int64{seqs[1]}},
+		{store.AuditScan{Key: k}, []int64{seqs[2], seqs[1], seqs[0]}},
+	} {
+		if got := seqsOf(f.auditBlocks(al, c.q)); !slices.Equal(got, c.want) {
+			t.Errorf("%+v: got %v, want %v", c.q, got, c.want)
 		}
 	}
 }

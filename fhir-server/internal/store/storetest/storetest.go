@@ -88,6 +88,7 @@ func RunTests(t *testing.T, newStore func(t *testing.T) store.Store) {
 		{"ImportAuditResources", testImportAuditResources},
 		{"AuditKeyScan", testAuditKeyScan},
 		{"AuditKeyRuns", testAuditKeyRuns},
+		{"AuditKeyRunAroundUnkeyed", testAuditKeyRunAroundUnkeyed},
 		{"AuditTxAtomic", testAuditTxAtomic},
 		{"AuditTxOrder", testAuditTxOrder},
 		{"ExportJobs", testExportJobs},

@@ -38,16 +38,22 @@ func addAuditKeys(buf *rowBuffer, seq int64, keys []string) {
 // auditPostings gathers the key rows of the blocks one transaction
 // appends, in increasing seq order, so no other append's block lies
 // between the blocks a row names: a key scan reads rows in seq order and
-// each row's blocks in order, which is then the blocks' seq order.
+// each row's blocks in order, which is then the blocks' seq order. No
+// row spans a block appended without keys either: its own rows, given
+// by BackfillAuditKeys later, would lie inside that row's span.
 type auditPostings struct {
 	seqs map[string][]int64 // key → seqs of its open row, increasing
 	rows [][]any
 }
 
-// add records that block seq holds keys.
+// add records that block seq holds keys (nil: not known yet).
 func (p *auditPostings) add(seq int64, keys []string) {
 	if p.seqs == nil {
 		p.seqs = map[string][]int64{}
+	}
+	if keys == nil {
+		p.closeRuns()
+		return
 	}
 	for _, k := range keys {
 		seqs := p.seqs[k]
@@ -62,8 +68,8 @@ func (p *auditPostings) add(seq int64, keys []string) {
 	}
 }
 
-// flush buffers the rows in buf.
-func (p *auditPostings) flush(buf *rowBuffer) {
+// closeRuns ends every open row: later blocks start new ones.
+func (p *auditPostings) closeRuns() {
 	keys := make([]string, 0, len(p.seqs))
 	for k := range p.seqs {
 		keys = append(keys, k)
@@ -72,6 +78,12 @@ func (p *auditPostings) flush(buf *rowBuffer) {
 	for _, k := range keys {
 		p.rows = append(p.rows, postingRow(k, p.seqs[k]))
 	}
+	clear(p.seqs)
+}
+
+// flush buffers the rows in buf.
+func (p *auditPostings) flush(buf *rowBuffer) {
+	p.closeRuns()
 	for _, r := range p.rows {
 		buf.add(auditKeysSpec, r[0].(int64), r)
 	}
