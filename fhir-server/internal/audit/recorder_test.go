@@ -426,3 +426,54 @@ func TestEventsAreStoredWithinTheStoreInterval(t *testing.T) {
 		t.Fatalf("%d events stored, want 1", got)
 	}
 }
+
+// Events journaled while the writer stores a batch wait for the next
+// store: under a steady load each transaction holds an interval's events,
+// not the few that arrived during the previous commit.
+func TestEventsJournaledDuringAStoreWaitForTheNext(t *testing.T) {
+	st := &countingLog{AuditLog: openStore(t), gate: make(chan struct{})}
+	rec, err := audit.New(context.Background(), audit.Options{Journal: t.TempDir(), Store: st, BaseURL: base,
+		BatchSize: 10, FlushInterval: time.Millisecond, StoreInterval: time.Hour})
+	if err != nil {
+		t.Fatal(err)
+	}
+	released := false
+	t.Cleanup(func() {
+		if !released {
+			close(st.gate)
+		}
+		rec.Close(context.Background())
+	})
+	record := func(n int) {
+		for i := range n {
+			ev := auditlog.Event{Interaction: "read", Recorded: time.Now(), Status: 200, ClientID: "c",
+				Entities: []auditlog.Entity{{Type: "Patient", ID: fmt.Sprint(i), Interaction: "read"}}}
+			if err := rec.Record(ev); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	record(10) // a full batch: stored at once
+	for deadline := time.Now().Add(5 * time.Second); st.txs.Load() == 0; time.Sleep(time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("a full batch was not stored")
+		}
+	}
+	record(3) // while the batch's transaction runs
+	st.gate <- struct{}{}
+	time.Sleep(50 * time.Millisecond) // many flush intervals
+	if got := st.txs.Load(); got != 1 {
+		t.Fatalf("%d transactions: the events journaled during the first were stored at once, not at the next store", got)
+	}
+	if got := rec.Pending(); got != 3 {
+		t.Fatalf("%d events wait, want 3", got)
+	}
+	close(st.gate)
+	released = true
+	if err := rec.Flush(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if got, pending := st.txs.Load(), rec.Pending(); got != 2 || pending != 0 {
+		t.Fatalf("after Flush: %d transactions, %d events waiting; want 2 and 0", got, pending)
+	}
+}
