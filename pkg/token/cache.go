@@ -1,18 +1,19 @@
 package token
 
 import (
-	"crypto/sha256"
 	"sync"
 	"time"
 )
 
-// tokenCache remembers verified tokens, keyed by the SHA-256 of the token,
-// each until its exp. It holds at most max entries; when full it drops the
-// expired entries, then arbitrary ones, to make room.
+// tokenCache remembers verified tokens, keyed by the token itself (a
+// map lookup hashes and compares it in a fraction of what a SHA-256 of
+// it costs, and a hit is the exact token verified), each until its exp.
+// It holds at most max entries; when full it drops the expired entries,
+// then arbitrary ones, to make room.
 type tokenCache struct {
 	mu      sync.Mutex
 	max     int
-	entries map[[sha256.Size]byte]cacheEntry
+	entries map[string]cacheEntry
 }
 
 type cacheEntry struct {
@@ -21,11 +22,11 @@ type cacheEntry struct {
 }
 
 func newTokenCache(max int) *tokenCache {
-	return &tokenCache{max: max, entries: make(map[[sha256.Size]byte]cacheEntry)}
+	return &tokenCache{max: max, entries: make(map[string]cacheEntry)}
 }
 
 // get returns the claims for a key still valid at now.
-func (c *tokenCache) get(key [sha256.Size]byte, now time.Time) (*Claims, bool) {
+func (c *tokenCache) get(key string, now time.Time) (*Claims, bool) {
 	if c.max <= 0 {
 		return nil, false
 	}
@@ -43,7 +44,7 @@ func (c *tokenCache) get(key [sha256.Size]byte, now time.Time) (*Claims, bool) {
 }
 
 // put stores claims until exp.
-func (c *tokenCache) put(key [sha256.Size]byte, claims *Claims, exp, now time.Time) {
+func (c *tokenCache) put(key string, claims *Claims, exp, now time.Time) {
 	if c.max <= 0 || !now.Before(exp) {
 		return
 	}

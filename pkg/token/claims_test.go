@@ -2,6 +2,7 @@ package token
 
 import (
 	"encoding/json"
+	"fmt"
 	"reflect"
 	"testing"
 )
@@ -60,20 +61,20 @@ func TestTokenCacheIsBounded(t *testing.T) {
 	c := newTokenCache(10)
 	exp := clk.Now().Add(1000)
 	for i := range 100 {
-		c.put([32]byte{byte(i)}, &Claims{ID: "x"}, exp, clk.Now())
+		c.put(fmt.Sprint(i), &Claims{ID: "x"}, exp, clk.Now())
 		if c.len() > 10 {
 			t.Fatalf("cache grew to %d entries", c.len())
 		}
 	}
-	if _, ok := c.get([32]byte{99}, clk.Now()); !ok {
+	if _, ok := c.get("99", clk.Now()); !ok {
 		t.Fatal("latest entry missing")
 	}
-	if _, ok := c.get([32]byte{99}, exp); ok {
+	if _, ok := c.get("99", exp); ok {
 		t.Fatal("entry served at its exp")
 	}
 	off := newTokenCache(-1)
-	off.put([32]byte{1}, &Claims{}, exp, clk.Now())
-	if _, ok := off.get([32]byte{1}, clk.Now()); ok {
+	off.put("1", &Claims{}, exp, clk.Now())
+	if _, ok := off.get("1", clk.Now()); ok {
 		t.Fatal("disabled cache stored an entry")
 	}
 }

@@ -23,8 +23,8 @@
 // checks iss, aud, exp and nbf (with a bounded leeway), and consults a
 // RevocationList on every call. Keys are cached with jwx's jwk.Cache and
 // refreshed periodically, and at once (rate-limited) when a token names an
-// unknown kid. Verified tokens are cached by the SHA-256 of the token until
-// their exp; the cache is cleared whenever the key set changes.
+// unknown kid. Verified tokens are cached (keyed by the token) until their
+// exp; the cache is cleared whenever the key set changes.
 //
 // # Revocation feed
 //

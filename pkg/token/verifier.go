@@ -2,7 +2,6 @@ package token
 
 import (
 	"context"
-	"crypto/sha256"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -160,8 +159,7 @@ func (v *Verifier) Verify(ctx context.Context, raw string) (*Claims, error) {
 	if !compact(raw) {
 		return nil, refuse(ErrMalformed, "not a compact JWS")
 	}
-	sum := sha256.Sum256([]byte(raw))
-	if c, ok := v.tokens.get(sum, now); ok {
+	if c, ok := v.tokens.get(raw, now); ok {
 		if v.revoked(c) {
 			return nil, refuse(ErrRevoked, "jti %q of client %q", c.ID, c.ClientID)
 		}
@@ -174,7 +172,7 @@ func (v *Verifier) Verify(ctx context.Context, raw string) (*Claims, error) {
 	if v.revoked(c) {
 		return nil, refuse(ErrRevoked, "jti %q of client %q", c.ID, c.ClientID)
 	}
-	v.tokens.put(sum, c, time.Unix(c.Expiry, 0), now)
+	v.tokens.put(raw, c, time.Unix(c.Expiry, 0), now)
 	return c.clone(), nil
 }
 
