@@ -17,8 +17,12 @@ import (
 
 // Defaults of Options.
 const (
-	DefaultQueueSize     = 10000
-	DefaultBatchSize     = 4096
+	DefaultQueueSize = 65536
+	// DefaultBatchSize: each transaction writes a page of the key index
+	// per distinct key it holds (a patient, a resource, a client), so
+	// larger ones write fewer per event: storing 1,200,000 events took
+	// 2.3 µs each in batches of 4096, 1.4 µs in batches of 16384.
+	DefaultBatchSize     = 16384
 	DefaultFlushInterval = 10 * time.Millisecond
 )
 
@@ -44,7 +48,7 @@ type Options struct {
 	// server's data directory): one process at a time.
 	Journal string
 	// QueueSize bounds the events journaled and not yet stored in the log
-	// (default 10000); beyond it Record answers ErrBusy.
+	// (default 65536); beyond it Record answers ErrBusy.
 	QueueSize int
 	// FlushInterval is how often the writer makes the journal durable
 	// (fsync): how much a crash of the machine (not of the process, which
@@ -56,7 +60,9 @@ type Options struct {
 	// pages it dirties) dominate when it holds a few. They are stored
 	// sooner when BatchSize wait, or when the log is read (Flush).
 	StoreInterval time.Duration
-	// BatchSize bounds the events stored in one transaction (default 4096).
+	// BatchSize bounds the events stored in one transaction (default
+	// 16384; at most half of QueueSize, so that a batch fills before the
+	// queue does).
 	BatchSize int
 	// UnauthenticatedWindow is how long 401s are summed per address into
 	// one event (default one minute).
@@ -173,6 +179,7 @@ func New(ctx context.Context, o Options) (*Recorder, error) {
 	if o.QueueSize <= 0 {
 		o.QueueSize = DefaultQueueSize
 	}
+	o.BatchSize = max(1, min(o.BatchSize, o.QueueSize/2))
 	if o.FlushInterval < 0 {
 		o.FlushInterval = DefaultFlushInterval
 	}

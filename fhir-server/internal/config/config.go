@@ -133,7 +133,7 @@ func Default() Config {
 			Leeway:         60 * time.Second,
 			OAuthEndpoints: []string{"token", "authorize", "register", "manage", "introspect", "revoke"},
 		},
-		Audit:  Audit{Enabled: true, QueueSize: 10000, BatchSize: 4096, FlushInterval: 10 * time.Millisecond, StoreInterval: 250 * time.Millisecond},
+		Audit:  Audit{Enabled: true, QueueSize: 65536, BatchSize: 16384, FlushInterval: 10 * time.Millisecond, StoreInterval: 250 * time.Millisecond},
 		CORS:   CORS{Origins: []string{"*"}},
 		HTTP:   defaultHTTP(),
 		Search: Search{DefaultCount: 20, MaxCount: 500, MaxParameters: 100, MaxOrValues: 1000},

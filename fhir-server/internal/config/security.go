@@ -80,7 +80,7 @@ type Security struct {
 type Audit struct {
 	Enabled   bool `yaml:"enabled" env:"ENABLED"`       // FHIR_AUDIT_ENABLED (off only for benchmarks)
 	QueueSize int  `yaml:"queue_size" env:"QUEUE_SIZE"` // FHIR_AUDIT_QUEUE_SIZE: most AuditEvents journaled and not yet in the log; beyond it 503
-	BatchSize int  `yaml:"batch_size" env:"BATCH_SIZE"` // FHIR_AUDIT_BATCH_SIZE: most events per block of the audit log
+	BatchSize int  `yaml:"batch_size" env:"BATCH_SIZE"` // FHIR_AUDIT_BATCH_SIZE: most events stored in one transaction of the audit log
 	// FHIR_AUDIT_FLUSH_INTERVAL: how often the journal is made durable
 	// (fsync): what a crash of the machine could lose (a crash of the
 	// process loses nothing: the journal outlives it).

@@ -26,7 +26,7 @@ func TestLoadSecurityFileAndEnvironment(t *testing.T) {
 	if err := o.Validate(); err != nil {
 		t.Fatal(err)
 	}
-	if o.Security.JWKSRefresh != 2*time.Minute || o.Audit.QueueSize != 7 || o.Audit.BatchSize != 4096 || o.Audit.FlushInterval != 10*time.Millisecond ||
+	if o.Security.JWKSRefresh != 2*time.Minute || o.Audit.QueueSize != 7 || o.Audit.BatchSize != 16384 || o.Audit.FlushInterval != 10*time.Millisecond ||
 		o.Auth.RevocationPoll != 250*time.Millisecond || len(o.CORS.Origins) != 2 || len(o.Security.OAuthEndpoints) != 1 {
 		t.Fatalf("loaded %+v", o)
 	}
