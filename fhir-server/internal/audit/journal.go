@@ -161,9 +161,18 @@ func syncDir(dir string) error {
 
 // appendFrame appends payload to frames as one frame.
 func appendFrame(frames, payload []byte) []byte {
-	frames = binary.LittleEndian.AppendUint32(frames, uint32(len(payload)))
-	frames = binary.LittleEndian.AppendUint32(frames, crc32.Checksum(payload, castagnoli))
-	return append(frames, payload...)
+	return appendFrameOf(frames, func(b []byte) []byte { return append(b, payload...) })
+}
+
+// appendFrameOf appends to frames one frame, whose payload encode
+// appends (in place: no copy of it is made).
+func appendFrameOf(frames []byte, encode func([]byte) []byte) []byte {
+	start := len(frames)
+	frames = encode(append(frames, make([]byte, frameHeader)...))
+	payload := frames[start+frameHeader:]
+	binary.LittleEndian.PutUint32(frames[start:], uint32(len(payload)))
+	binary.LittleEndian.PutUint32(frames[start+4:], crc32.Checksum(payload, castagnoli))
+	return frames
 }
 
 // write writes frames (see appendFrame), in one write, to the current

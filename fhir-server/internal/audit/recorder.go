@@ -248,7 +248,7 @@ func (r *Recorder) Record(e auditlog.Event) error {
 	}
 	w := r.next
 	s := stamped{Stamped: auditlog.Stamped{ID: r.newID(), At: r.stamp(), Event: e}}
-	w.frames = appendFrame(w.frames, r.enc.Frame(s.Stamped))
+	w.frames = appendFrameOf(w.frames, func(b []byte) []byte { return r.enc.AppendFrame(b, s.Stamped) })
 	w.events = append(w.events, s)
 	lead := !r.leading
 	if lead {

@@ -55,7 +55,12 @@ type blockWriter struct {
 }
 
 func newBlockWriter(source string, size int) *blockWriter {
-	w := &blockWriter{buf: make([]byte, 0, size)}
+	return appendBlockWriter(make([]byte, 0, size), source)
+}
+
+// appendBlockWriter starts a block at the end of buf.
+func appendBlockWriter(buf []byte, source string) *blockWriter {
+	w := &blockWriter{buf: buf}
 	w.buf = append(w.buf, blockFormat)
 	w.buf = appendBytes(w.buf, source)
 	return w

@@ -23,10 +23,10 @@ type Encoder struct {
 // NewEncoder returns an Encoder for events made under source.
 func NewEncoder(source string) *Encoder { return &Encoder{source: source} }
 
-// Frame encodes one event as a block of its own (what the recorder's
-// journal holds per event; Records reads it back).
-func (c *Encoder) Frame(s Stamped) []byte {
-	w := newBlockWriter(c.source, 512)
+// AppendFrame appends to b one event encoded as a block of its own (what
+// the recorder's journal holds per event; Records reads it back).
+func (c *Encoder) AppendFrame(b []byte, s Stamped) []byte {
+	w := appendBlockWriter(b, c.source)
 	w.addEvent(s.ID, s.At, s.Event)
 	return w.buf
 }
