@@ -412,19 +412,19 @@ func (r *Recorder) sync() {
 	}
 }
 
-// storePending stores the events pending when it is called, a batch
-// per transaction; those journaled meanwhile wait for the next store (or
-// a full batch, or a Flush). Storing until none waited would, under a
-// steady load, commit the few events each commit let in, each paying a
-// whole transaction. False when Close was called while a failed store
-// waited to be retried.
+// storePending stores the events pending when it is called, a full
+// batch per transaction where it can (the last may take some journaled
+// since); the rest wait for the next store (or a full batch, or a
+// Flush). Storing until none waited would, under a steady load, commit
+// the few events each commit let in, each paying a whole transaction.
+// False when Close was called while a failed store waited to be retried.
 func (r *Recorder) storePending() bool {
 	backoff := 50 * time.Millisecond
 	r.mu.Lock()
 	left := len(r.pending)
 	r.mu.Unlock()
 	for left > 0 {
-		batch := r.take(left)
+		batch := r.take()
 		if len(batch) == 0 {
 			return true
 		}
@@ -459,7 +459,7 @@ func (r *Recorder) pause(d time.Duration) bool {
 
 // drain stores what is journaled, once, at Close.
 func (r *Recorder) drain() {
-	for batch := r.take(r.batch); len(batch) > 0; batch = r.take(r.batch) {
+	for batch := r.take(); len(batch) > 0; batch = r.take() {
 		if err := r.commit(batch); err != nil {
 			r.log.Error("audit: storing AuditEvents at shutdown failed; they stay in the journal for the next start", "err", err)
 			r.giveBack(batch)
@@ -513,12 +513,11 @@ func (r *Recorder) releaseFlushes() {
 	r.releaseFlushesLocked(true)
 }
 
-// take removes the oldest pending events, at most a batch and at most
-// most.
-func (r *Recorder) take(most int) []stamped {
+// take removes the oldest pending events, at most a batch.
+func (r *Recorder) take() []stamped {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	n := min(len(r.pending), r.batch, most)
+	n := min(len(r.pending), r.batch)
 	batch := r.pending[:n:n]
 	r.pending = r.pending[n:]
 	r.storing += n
