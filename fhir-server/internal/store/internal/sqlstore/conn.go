@@ -14,7 +14,8 @@ type Conn interface {
 }
 
 // Rows is a result set; the engine always reads it to the end and closes
-// it before running the next statement on the same Conn.
+// it before running the next statement on the same Conn. Scan into a
+// *[]byte stores a copy the caller owns (as database/sql's and pgx's do).
 type Rows interface {
 	Next() bool
 	Scan(dest ...any) error

@@ -243,7 +243,7 @@ func scanResource(rows Rows, extra ...any) (*store.Resource, error) {
 	r.LastUpdated = fromNanos(lu)
 	r.Deleted = deleted == 1
 	if !r.Deleted {
-		r.Body = append([]byte(nil), body...)
+		r.Body = body // a copy the scan made (see Rows)
 	}
 	return &r, nil
 }
