@@ -280,10 +280,13 @@ func run(ctx context.Context, o options, out io.Writer) error {
 	}
 	stopProfile := func() { stopCPU(); stopBlock() }
 	// Rotate the order each round and keep each scenario's best round, so
-	// a burst of other work on the machine does not decide the ratio.
+	// a burst of other work on the machine does not decide the ratio; and
+	// start each run on a quiet machine, so that what the run before left
+	// (its dirty pages, PostgreSQL's checkpoints) is not charged to it.
 	for r := range o.rounds {
 		for k := range scenarios {
 			s := scenarios[(k+r)%len(scenarios)]
+			benchrun.Settle(ctx, 10*time.Second)
 			cpu0 := cpuTime()
 			res, err := drive(ctx, gen, c, o.duration, s.next)
 			if err != nil {
