@@ -9,10 +9,12 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/smartgate/fhir-server/internal/api"
 	"github.com/smartgate/fhir-server/internal/search"
 	"github.com/smartgate/fhir-server/internal/store"
+	"github.com/smartgate/fhir-server/internal/store/auditlog"
 	"github.com/smartgate/fhir-server/internal/store/sqlite"
 )
 
@@ -69,5 +71,57 @@ func TestTornFrameEndsTheSegment(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(dir, segmentName(2))); err != nil {
 		t.Fatalf("a new segment: %v", err)
+	}
+}
+
+// heldLog holds every append until released.
+type heldLog struct {
+	Log
+	entered chan struct{}
+	release chan struct{}
+}
+
+func (h heldLog) AppendAudit(ctx context.Context, blocks []store.AuditBlock) ([]int64, error) {
+	h.entered <- struct{}{}
+	<-h.release
+	return h.Log.AppendAudit(ctx, blocks)
+}
+
+// The journal is synced every flush interval even while a store's
+// commit takes longer: what a crash of the machine could lose is bounded
+// by the interval, not by the log.
+func TestJournalIsSyncedWhileAStoreRuns(t *testing.T) {
+	st, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "fhir.db"), store.Options{CompartmentParams: search.Compartments()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	log := heldLog{Log: st, entered: make(chan struct{}, 16), release: make(chan struct{})}
+	r, err := New(context.Background(), Options{Journal: t.TempDir(), Store: log, BaseURL: "http://fhir.test/STU3",
+		BatchSize: 1, QueueSize: 100, FlushInterval: 5 * time.Millisecond, StoreInterval: time.Hour})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ev := auditlog.Event{Interaction: "read", Recorded: time.Now(), Status: 200, ClientID: "c"}
+	if err := r.Record(ev); err != nil { // a full batch: its store starts and is held
+		t.Fatal(err)
+	}
+	<-log.entered
+	if err := r.Record(ev); err != nil {
+		t.Fatal(err)
+	}
+	dirty := func() bool {
+		r.j.mu.Lock()
+		defer r.j.mu.Unlock()
+		return r.j.dirty
+	}
+	for deadline := time.Now().Add(5 * time.Second); dirty(); time.Sleep(time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("an event journaled while a store ran was not synced")
+		}
+	}
+	close(log.release)
+	if err := r.Close(context.Background()); err != nil {
+		t.Fatal(err)
 	}
 }

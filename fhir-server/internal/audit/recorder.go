@@ -50,7 +50,7 @@ type Options struct {
 	// QueueSize bounds the events journaled and not yet stored in the log
 	// (default 65536); beyond it Record answers ErrBusy.
 	QueueSize int
-	// FlushInterval is how often the writer makes the journal durable
+	// FlushInterval is how soon after a write the journal is made durable
 	// (fsync): how much a crash of the machine (not of the process, which
 	// the journal outlives) could lose. 0: after every journal write.
 	FlushInterval time.Duration
@@ -139,9 +139,11 @@ type Recorder struct {
 
 	closeOnce sync.Once
 	wake      chan struct{} // events wait (capacity 1)
+	written   chan struct{} // the journal was written since the last sync (capacity 1)
 	flushNow  chan struct{} // a Flush waits (capacity 1)
 	stop      chan struct{} // closed by Close: store what waits, then return
 	done      chan struct{} // closed when the writer has returned
+	synced    chan struct{} // closed when the journal's syncer has returned
 }
 
 // journalWrite is one write of frames to the journal, shared by the
@@ -193,6 +195,8 @@ func New(ctx context.Context, o Options) (*Recorder, error) {
 	r := &Recorder{
 		store: o.Store, base: o.BaseURL, enc: auditlog.NewEncoder(o.BaseURL), extract: search.Extractor{BaseURL: o.BaseURL}, queue: o.QueueSize, batch: o.BatchSize, interval: o.FlushInterval, storeTicks: storeTicks, log: o.Logger, now: o.Now, newID: o.NewID, metrics: o.Metrics,
 		wake:     make(chan struct{}, 1),
+		written:  make(chan struct{}, 1),
+		synced:   make(chan struct{}),
 		flushNow: make(chan struct{}, 1),
 		stop:     make(chan struct{}),
 		done:     make(chan struct{}),
@@ -222,6 +226,7 @@ func New(ctx context.Context, o Options) (*Recorder, error) {
 		return nil, err
 	}
 	go r.run()
+	go r.syncJournal()
 	go r.summarise(o.UnauthenticatedWindow)
 	return r, nil
 }
@@ -287,6 +292,10 @@ func (r *Recorder) writeJournal() {
 			r.pending = append(r.pending, w.events...)
 			r.journaled += int64(len(w.events))
 			r.signal()
+			select {
+			case r.written <- struct{}{}:
+			default:
+			}
 		}
 		r.spare = w.frames
 		close(w.done)
@@ -335,6 +344,7 @@ func (r *Recorder) Close(ctx context.Context) error {
 	case <-ctx.Done():
 		return fmt.Errorf("audit: events not yet stored at shutdown stay in the journal: %w", ctx.Err())
 	}
+	<-r.synced // it returns at stop; the journal then closes (and syncs) alone
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if len(r.pending) > 0 {
@@ -343,12 +353,11 @@ func (r *Recorder) Close(ctx context.Context) error {
 	return r.j.close()
 }
 
-// run is the writer: while events wait, every flush interval it makes
-// the journal durable and, every store interval (sooner when a batch is
-// waiting or a Flush asks), stores the journaled events in the log, a
-// batch per transaction, and drops from the journal what the log holds.
-// A store that fails is retried; the events wait in the journal
-// meanwhile.
+// run is the writer: while events wait, every store interval (sooner
+// when a batch is waiting or a Flush asks) it stores the journaled events
+// in the log, a batch per transaction, and drops from the journal what
+// the log holds. A store that fails is retried; the events wait in the
+// journal meanwhile.
 func (r *Recorder) run() {
 	defer close(r.done)
 	defer r.releaseFlushes()
@@ -367,10 +376,9 @@ func (r *Recorder) run() {
 	}
 }
 
-// gather syncs and stores until no event waits; false when Close was
-// called meanwhile. A Flush or a full batch is stored at once, without
-// waiting for the interval or syncing the journal first (the log's
-// commit makes what it stores durable).
+// gather stores until no event waits; false when Close was called
+// meanwhile. A Flush or a full batch is stored at once, without waiting
+// for the interval.
 func (r *Recorder) gather() bool {
 	ticks := 0
 	for {
@@ -387,7 +395,6 @@ func (r *Recorder) gather() bool {
 			}
 			ticks = 0
 		}
-		r.sync()
 		r.mu.Lock()
 		idle := len(r.pending) == 0
 		r.mu.Unlock()
@@ -397,19 +404,43 @@ func (r *Recorder) gather() bool {
 	}
 }
 
+// syncJournal makes the journal durable a flush interval after it is
+// written (at once with no interval), beside the writer: a store's
+// commit can take longer than the interval, and what a crash of the
+// machine could lose is bounded by the syncs, not the stores. It waits
+// for nothing while nothing is written.
+func (r *Recorder) syncJournal() {
+	defer close(r.synced)
+	for {
+		select {
+		case <-r.written:
+		case <-r.stop:
+			return
+		}
+		if r.interval > 0 {
+			t := time.NewTimer(r.interval)
+			select {
+			case <-t.C:
+			case <-r.stop:
+				t.Stop()
+				return
+			}
+		}
+		if err := r.j.sync(); err != nil {
+			r.log.Error("audit: syncing the journal failed; a crash of the machine could lose the events not yet stored", "err", err)
+			select {
+			case r.written <- struct{}{}: // again after an interval
+			default:
+			}
+		}
+	}
+}
+
 // storeDue reports whether a batch waits or a Flush does.
 func (r *Recorder) storeDue() bool {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	return len(r.pending) >= r.batch || len(r.flushes) > 0
-}
-
-// sync makes the journal durable; a failure is logged (the events are
-// still stored in the log at the next store).
-func (r *Recorder) sync() {
-	if err := r.j.sync(); err != nil {
-		r.log.Error("audit: syncing the journal failed; a crash of the machine could lose the events not yet stored", "err", err)
-	}
 }
 
 // storePending stores the events pending when it is called, a full
@@ -434,7 +465,6 @@ func (r *Recorder) storePending() bool {
 			if !r.pause(backoff) {
 				return false
 			}
-			r.sync()
 			backoff = min(2*backoff, 5*time.Second)
 			continue
 		}
