@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/smartgate/fhir-server/internal/audit"
 	"github.com/smartgate/pkg/configfile"
 )
 
@@ -133,7 +134,7 @@ func Default() Config {
 			Leeway:         60 * time.Second,
 			OAuthEndpoints: []string{"token", "authorize", "register", "manage", "introspect", "revoke"},
 		},
-		Audit:  Audit{Enabled: true, QueueSize: 65536, BatchSize: 16384, FlushInterval: 10 * time.Millisecond, StoreInterval: 250 * time.Millisecond},
+		Audit:  Audit{Enabled: true, QueueSize: audit.DefaultQueueSize, BatchSize: audit.DefaultBatchSize, FlushInterval: audit.DefaultFlushInterval, StoreInterval: 250 * time.Millisecond},
 		CORS:   CORS{Origins: []string{"*"}},
 		HTTP:   defaultHTTP(),
 		Search: Search{DefaultCount: 20, MaxCount: 500, MaxParameters: 100, MaxOrValues: 1000},
