@@ -32,6 +32,7 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 	}
 	log := newLogger(cfg, stderr)
 	gin.SetMode(gin.ReleaseMode)
+	cfg.CPUs = app.AddIntakeProc()
 
 	a, err := app.New(ctx, cfg, log)
 	if err != nil {

@@ -66,7 +66,8 @@ func main() {
 const targetC = 32
 
 func run(ctx context.Context, d time.Duration, levels []int, profile string) error {
-	fmt.Printf("tokenbench: %d CPUs (GOMAXPROCS %d), %s per run\n", runtime.NumCPU(), runtime.GOMAXPROCS(0), d)
+	cpus := app.AddIntakeProc() // as the auth-server serves
+	fmt.Printf("tokenbench: %d CPUs (GOMAXPROCS %d, %d signing at once), %s per run\n", runtime.NumCPU(), runtime.GOMAXPROCS(0), cpus, d)
 
 	dir, err := os.MkdirTemp("", "tokenbench-")
 	if err != nil {
@@ -78,7 +79,7 @@ func run(ctx context.Context, d time.Duration, levels []int, profile string) err
 		return err
 	}
 
-	sigsBefore, err := signatureCeiling(d)
+	sigsBefore, err := signatureCeiling(d, cpus)
 	if err != nil {
 		return err
 	}
@@ -86,6 +87,7 @@ func run(ctx context.Context, d time.Duration, levels []int, profile string) err
 	gin.SetMode(gin.ReleaseMode)
 	cfg := config.Default()
 	cfg.DataDir = dir
+	cfg.CPUs = cpus
 	cfg.Limits.FailuresPerAddress = 1 << 30
 	a, err := app.New(ctx, cfg, slog.New(slog.DiscardHandler))
 	if err != nil {
@@ -143,7 +145,7 @@ func run(ctx context.Context, d time.Duration, levels []int, profile string) err
 	// The ceiling is measured before and after the load runs and averaged,
 	// so a machine whose speed drifts (other work, thermal limits) skews
 	// the ratio less.
-	sigsAfter, err := signatureCeiling(d)
+	sigsAfter, err := signatureCeiling(d, cpus)
 	if err != nil {
 		return err
 	}
@@ -192,8 +194,9 @@ func startProfile(path string) (stop func(), err error) {
 	return func() { pprof.StopCPUProfile(); f.Close() }, nil
 }
 
-// signatureCeiling signs on every core for d and returns signatures/s.
-func signatureCeiling(d time.Duration) (float64, error) {
+// signatureCeiling signs on each of cpus CPUs for d and returns
+// signatures/s.
+func signatureCeiling(d time.Duration, cpus int) (float64, error) {
 	key, err := rsa.GenerateKey(rand.Reader, 2048)
 	if err != nil {
 		return 0, err
@@ -202,7 +205,7 @@ func signatureCeiling(d time.Duration) (float64, error) {
 	var count atomic.Int64
 	deadline := time.Now().Add(d)
 	var wg sync.WaitGroup
-	for range runtime.GOMAXPROCS(0) {
+	for range cpus {
 		wg.Go(func() {
 			for time.Now().Before(deadline) {
 				if _, err := rsa.SignPKCS1v15(nil, key, crypto.SHA256, digest[:]); err != nil {

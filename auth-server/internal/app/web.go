@@ -25,7 +25,7 @@ import (
 // portal, which registers through the same rules as POST /register).
 func userFlow(ctx context.Context, cfg config.Config, st store.Store, minter *oauth.Minter, families *refresh.Families, dir *fhirdir.FHIRDirectory, launches *launch.Service, m *metrics.Metrics, rec *events.Recorder, log *slog.Logger) (*web.Handler, *upstream.Set, error) {
 	us := users.New(st, time.Now)
-	us.Gate = users.NewGate(cfg.Web.Login.Concurrency, cfg.Web.Login.QueueWait)
+	us.Gate = users.NewGate(cfg.Web.Login.Concurrency, cfg.CPUs, cfg.Web.Login.QueueWait)
 	us.Owners = RegistrationService(cfg, st, log)
 	m.PasswordChecks(us.Gate)
 	if cfg.Demo {

@@ -77,6 +77,11 @@ type Config struct {
 
 	// Registration configures RFC 7591 registration and the portal.
 	Registration Registration `yaml:"registration" envPrefix:"AUTH_REGISTRATION_"`
+
+	// CPUs is how many CPU-bound tasks (token signatures, password
+	// checks) run at once; 0 means GOMAXPROCS. Neither file nor
+	// environment sets it: serve does (see app.AddIntakeProc).
+	CPUs int `yaml:"-"`
 }
 
 // Introspectors returns the client ids allowed to introspect any client's

@@ -6,6 +6,7 @@
 package httpapi
 
 import (
+	"cmp"
 	"context"
 	"log/slog"
 	"net/http"
@@ -106,7 +107,7 @@ func New(d Deps) (http.Handler, error) {
 		feedReader:   map[string]bool{},
 		launcher:     map[string]bool{},
 		introspector: map[string]bool{},
-		turns:        make(chan struct{}, runtime.GOMAXPROCS(0)),
+		turns:        make(chan struct{}, cmp.Or(d.Config.CPUs, runtime.GOMAXPROCS(0))),
 	}
 	for _, id := range d.Config.RevocationFeedClients {
 		a.feedReader[id] = true

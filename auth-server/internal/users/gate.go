@@ -1,6 +1,7 @@
 package users
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"math"
@@ -32,24 +33,25 @@ type Gate struct {
 	checks, inFlight, peak atomic.Int64
 }
 
-// NewGate returns a gate of n slots (DefaultSlots when n <= 0) whose
-// checks wait up to wait for one.
-func NewGate(n int, wait time.Duration) *Gate {
+// NewGate returns a gate of n slots (DefaultSlots(cpus) when n <= 0)
+// whose checks wait up to wait for one.
+func NewGate(n, cpus int, wait time.Duration) *Gate {
 	if n <= 0 {
-		n = DefaultSlots()
+		n = DefaultSlots(cpus)
 	}
 	return &Gate{slots: make(chan struct{}, n), wait: wait}
 }
 
-// DefaultSlots sizes the gate to the machine: one check per core
-// (GOMAXPROCS, which follows a container's CPU limit), and no more than a
-// quarter of the Go memory limit, or 256 MiB without one, holds.
-func DefaultSlots() int {
+// DefaultSlots sizes the gate to the machine: one check per CPU (cpus,
+// or GOMAXPROCS when 0, which follows a container's CPU limit), and no
+// more than a quarter of the Go memory limit, or 256 MiB without one,
+// holds.
+func DefaultSlots(cpus int) int {
 	budget := int64(defaultCheckBudget)
 	if limit := debug.SetMemoryLimit(-1); limit != math.MaxInt64 {
 		budget = limit / 4
 	}
-	return max(1, min(runtime.GOMAXPROCS(0), int(budget/checkMemory)))
+	return max(1, min(cmp.Or(cpus, runtime.GOMAXPROCS(0)), int(budget/checkMemory)))
 }
 
 // run runs check in a slot, or returns ErrBusy (or ctx's error) when none

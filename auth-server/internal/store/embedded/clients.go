@@ -9,7 +9,7 @@ import (
 
 // GetClient returns the client with id, or ErrNotFound.
 func (s *Store) GetClient(ctx context.Context, id string) (*store.Client, error) {
-	return decode[store.Client](s.db.QueryRowContext(ctx, `SELECT doc FROM clients WHERE id = ?`, id))
+	return decode[store.Client](s.clientByID.QueryRowContext(ctx, id))
 }
 
 // CreateClient stores c; ErrConflict when its id exists.

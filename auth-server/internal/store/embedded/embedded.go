@@ -35,6 +35,10 @@ type Store struct {
 	now       func() time.Time
 	epoch     string       // of the revocation feed, fixed when the file is created
 	lastSweep atomic.Int64 // unix nanoseconds
+
+	// The queries of every token request, prepared once: parsing them
+	// again cost more than running them.
+	clientByID, failuresOf *sql.Stmt
 }
 
 var _ store.Store = (*Store)(nil)
@@ -68,7 +72,22 @@ func Open(ctx context.Context, dir string, now func() time.Time) (*Store, error)
 		db.Close()
 		return nil, err
 	}
+	if err := s.prepare(ctx); err != nil {
+		s.Close()
+		return nil, err
+	}
 	return s, nil
+}
+
+func (s *Store) prepare(ctx context.Context) error {
+	var err error
+	if s.clientByID, err = s.db.PrepareContext(ctx, `SELECT doc FROM clients WHERE id = ?`); err != nil {
+		return fmt.Errorf("embedded store: %w", err)
+	}
+	if s.failuresOf, err = s.db.PrepareContext(ctx, `SELECT count, expires_at FROM failures WHERE key = ? AND expires_at > ?`); err != nil {
+		return fmt.Errorf("embedded store: %w", err)
+	}
+	return nil
 }
 
 func (s *Store) migrate(ctx context.Context) error {
@@ -154,7 +173,14 @@ func (s *Store) Ping(ctx context.Context) error {
 }
 
 // Close releases the database.
-func (s *Store) Close() error { return s.db.Close() }
+func (s *Store) Close() error {
+	for _, st := range []*sql.Stmt{s.clientByID, s.failuresOf} {
+		if st != nil {
+			st.Close()
+		}
+	}
+	return s.db.Close()
+}
 
 // maybeSweep deletes expired rows at most once per sweepEvery. Reads
 // filter expired rows themselves, so a skipped sweep costs only space.

@@ -29,8 +29,7 @@ func (s *Store) AddFailure(ctx context.Context, key string, window time.Duration
 func (s *Store) Failures(ctx context.Context, key string, now time.Time) (int, time.Time, error) {
 	var count int
 	var ends int64
-	err := s.db.QueryRowContext(ctx,
-		`SELECT count, expires_at FROM failures WHERE key = ? AND expires_at > ?`, key, nanos(now)).Scan(&count, &ends)
+	err := s.failuresOf.QueryRowContext(ctx, key, nanos(now)).Scan(&count, &ends)
 	if errors.Is(err, sql.ErrNoRows) {
 		return 0, time.Time{}, nil
 	}
