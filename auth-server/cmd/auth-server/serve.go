@@ -15,6 +15,7 @@ import (
 
 	"github.com/smartgate/pkg/https"
 	"github.com/smartgate/pkg/metricsauth"
+	"github.com/smartgate/pkg/procs"
 
 	"github.com/smartgate/auth-server/internal/app"
 )
@@ -32,7 +33,7 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 	}
 	log := newLogger(cfg, stderr)
 	gin.SetMode(gin.ReleaseMode)
-	cfg.CPUs = app.AddIntakeProc()
+	cfg.CPUs = procs.AddIntake()
 
 	a, err := app.New(ctx, cfg, log)
 	if err != nil {

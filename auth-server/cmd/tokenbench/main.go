@@ -36,6 +36,7 @@ import (
 
 	"github.com/smartgate/pkg/benchreport"
 	"github.com/smartgate/pkg/loadgen"
+	"github.com/smartgate/pkg/procs"
 
 	"github.com/smartgate/auth-server/internal/app"
 	"github.com/smartgate/auth-server/internal/clients"
@@ -66,7 +67,7 @@ func main() {
 const targetC = 32
 
 func run(ctx context.Context, d time.Duration, levels []int, profile string) error {
-	cpus := app.AddIntakeProc() // as the auth-server serves
+	cpus := procs.AddIntake() // as the auth-server serves
 	fmt.Printf("tokenbench: %d CPUs (GOMAXPROCS %d, %d signing at once), %s per run\n", runtime.NumCPU(), runtime.GOMAXPROCS(0), cpus, d)
 
 	dir, err := os.MkdirTemp("", "tokenbench-")

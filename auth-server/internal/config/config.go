@@ -80,7 +80,7 @@ type Config struct {
 
 	// CPUs is how many CPU-bound tasks (token signatures, password
 	// checks) run at once; 0 means GOMAXPROCS. Neither file nor
-	// environment sets it: serve does (see app.AddIntakeProc).
+	// environment sets it: serve does (see procs.AddIntake).
 	CPUs int `yaml:"-"`
 }
 

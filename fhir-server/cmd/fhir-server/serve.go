@@ -13,6 +13,7 @@ import (
 
 	"github.com/smartgate/pkg/https"
 	"github.com/smartgate/pkg/metricsauth"
+	"github.com/smartgate/pkg/procs"
 	"github.com/smartgate/pkg/requestid"
 
 	"github.com/smartgate/fhir-server/internal/app"
@@ -43,6 +44,7 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 	}
 	log := newLogger(cfg.Log, stderr)
 	app.SetGCPercent(app.ServeGCPercent)
+	procs.AddIntake()
 	a, err := app.New(ctx, cfg, log)
 	if err != nil {
 		return err

@@ -21,6 +21,7 @@ import (
 	"github.com/smartgate/fhir-server/internal/app"
 	"github.com/smartgate/fhir-server/internal/benchrun"
 	"github.com/smartgate/pkg/benchreport"
+	"github.com/smartgate/pkg/procs"
 )
 
 type options struct {
@@ -35,6 +36,7 @@ type options struct {
 
 func main() {
 	app.SetGCPercent(app.ServeGCPercent) // as the fhir-server runs
+	procs.AddIntake()
 	var o options
 	flag.IntVar(&o.resources, "n", 100000, "resources to load")
 	flag.IntVar(&o.batch, "batch", 1000, "resources per transaction Bundle")

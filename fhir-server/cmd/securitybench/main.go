@@ -35,6 +35,7 @@ import (
 
 	"github.com/smartgate/pkg/benchreport"
 	"github.com/smartgate/pkg/loadgen"
+	"github.com/smartgate/pkg/procs"
 
 	"github.com/smartgate/fhir-server/internal/app"
 	"github.com/smartgate/fhir-server/internal/benchrun"
@@ -55,6 +56,7 @@ type options struct {
 
 func main() {
 	app.SetGCPercent(app.ServeGCPercent) // as the fhir-server runs
+	procs.AddIntake()
 	var o options
 	flag.IntVar(&o.resources, "n", 10000, "demo resources to load (about 31 per patient)")
 	flag.IntVar(&o.concurrency, "c", 32, "concurrent clients")

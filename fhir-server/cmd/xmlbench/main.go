@@ -24,6 +24,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/smartgate/pkg/benchreport"
+	"github.com/smartgate/pkg/procs"
 
 	"github.com/smartgate/fhir-server/internal/app"
 	"github.com/smartgate/fhir-server/internal/benchrun"
@@ -36,6 +37,7 @@ const ceiling = 1.5
 
 func main() {
 	app.SetGCPercent(app.ServeGCPercent) // as the fhir-server runs
+	procs.AddIntake()
 	rounds := flag.Int("rounds", 3, "rounds; the best of each measurement counts")
 	flag.Parse()
 	gin.SetMode(gin.ReleaseMode)

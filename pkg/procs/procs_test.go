@@ -1,28 +1,28 @@
-package app_test
+package procs_test
 
 import (
 	"runtime"
 	"testing"
 
-	"github.com/smartgate/auth-server/internal/app"
+	"github.com/smartgate/pkg/procs"
 )
 
 // The scheduler gets one processor more than the CPUs, once however
 // often it is asked, and never against the operator's GOMAXPROCS.
-func TestAddIntakeProc(t *testing.T) {
+func TestAddIntake(t *testing.T) {
 	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(0))
 	t.Setenv("GOMAXPROCS", "")
-	cpus := app.AddIntakeProc()
+	cpus := procs.AddIntake()
 	if cpus < 1 || runtime.GOMAXPROCS(0) != cpus+1 {
-		t.Fatalf("AddIntakeProc: %d CPUs, GOMAXPROCS %d; want GOMAXPROCS one more", cpus, runtime.GOMAXPROCS(0))
+		t.Fatalf("AddIntake: %d CPUs, GOMAXPROCS %d; want GOMAXPROCS one more", cpus, runtime.GOMAXPROCS(0))
 	}
-	if again := app.AddIntakeProc(); again != cpus || runtime.GOMAXPROCS(0) != cpus+1 {
+	if again := procs.AddIntake(); again != cpus || runtime.GOMAXPROCS(0) != cpus+1 {
 		t.Fatalf("a second call: %d CPUs, GOMAXPROCS %d; want %d and %d", again, runtime.GOMAXPROCS(0), cpus, cpus+1)
 	}
 
 	t.Setenv("GOMAXPROCS", "7")
 	runtime.GOMAXPROCS(7) // as the runtime reads it at start
-	if got := app.AddIntakeProc(); got != 7 || runtime.GOMAXPROCS(0) != 7 {
+	if got := procs.AddIntake(); got != 7 || runtime.GOMAXPROCS(0) != 7 {
 		t.Fatalf("with GOMAXPROCS=7 set: %d CPUs, GOMAXPROCS %d; want both 7", got, runtime.GOMAXPROCS(0))
 	}
 }
