@@ -159,11 +159,6 @@ func syncDir(dir string) error {
 	return errors.Join(d.Sync(), d.Close())
 }
 
-// appendFrame appends payload to frames as one frame.
-func appendFrame(frames, payload []byte) []byte {
-	return appendFrameOf(frames, func(b []byte) []byte { return append(b, payload...) })
-}
-
 // appendFrameOf appends to frames one frame, whose payload encode
 // appends (in place: no copy of it is made).
 func appendFrameOf(frames []byte, encode func([]byte) []byte) []byte {
@@ -175,7 +170,7 @@ func appendFrameOf(frames []byte, encode func([]byte) []byte) []byte {
 	return frames
 }
 
-// write writes frames (see appendFrame), in one write, to the current
+// write writes frames (see appendFrameOf), in one write, to the current
 // segment (a new one once it is full), and returns the segment.
 func (j *journal) write(frames []byte) (int, error) {
 	j.mu.Lock()

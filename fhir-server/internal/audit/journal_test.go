@@ -125,3 +125,8 @@ func TestJournalIsSyncedWhileAStoreRuns(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// appendFrame appends payload to frames as one frame.
+func appendFrame(frames, payload []byte) []byte {
+	return appendFrameOf(frames, func(b []byte) []byte { return append(b, payload...) })
+}
