@@ -109,7 +109,7 @@ func build(ctx context.Context, cfg config.Config, st store.Store, km *keys.Mana
 	// The OAuth endpoints see no disabled client; the portal and the
 	// registration service see them all.
 	oauthSt := oauthStore{st}
-	minter := oauth.NewMinter(km, cfg.Issuer, cfg.FHIRBaseURL, cfg.Tokens.Lifetime, time.Now)
+	minter := oauth.NewMinter(km, cfg.Issuer, cfg.FHIRBaseURL, cfg.Tokens.Lifetime, cfg.CPUs, time.Now)
 	families := refresh.New(st, cfg.Grants.RefreshLifetime, cfg.Tokens.Lifetime, time.Now)
 	m := metrics.New()
 	// The FHIR server's records, for the patient picker, the launch

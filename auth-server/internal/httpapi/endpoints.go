@@ -12,31 +12,6 @@ import (
 	"github.com/smartgate/auth-server/internal/revocation"
 )
 
-// inTurn serves token requests first come, first served, one per CPU at
-// a time, from client authentication to the signed token: a signature
-// is a millisecond of CPU, and left to the Go scheduler 32 concurrent
-// requests on 2 CPUs were served so unfairly that p99 was 6 to 16 times
-// the median (a goroutine woken by a channel runs before those the
-// network woke, so requests that had signed handed the CPU to the next
-// signer while new ones waited). The body is read before the request
-// takes its turn, so a client trickling its body holds none; one whose
-// client has gone away stops waiting.
-func (a *api) inTurn() gin.HandlerFunc {
-	return func(c *gin.Context) {
-		if !parseForm(c) {
-			return
-		}
-		select {
-		case a.turns <- struct{}{}:
-		case <-c.Request.Context().Done():
-			c.Abort()
-			return
-		}
-		defer func() { <-a.turns }()
-		c.Next()
-	}
-}
-
 // token is POST /token; the engine answers.
 func (a *api) token(c *gin.Context) {
 	a.OAuth.Token(c.Writer, c.Request)

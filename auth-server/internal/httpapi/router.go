@@ -6,11 +6,9 @@
 package httpapi
 
 import (
-	"cmp"
 	"context"
 	"log/slog"
 	"net/http"
-	"runtime"
 	"strings"
 	"time"
 
@@ -85,8 +83,6 @@ type api struct {
 	// introspector lists the clients that may introspect any client's
 	// tokens; others see only their own.
 	introspector map[string]bool
-	// turns admits token requests (see inTurn).
-	turns chan struct{}
 }
 
 // New returns the auth-server's HTTP handler.
@@ -107,7 +103,6 @@ func New(d Deps) (http.Handler, error) {
 		feedReader:   map[string]bool{},
 		launcher:     map[string]bool{},
 		introspector: map[string]bool{},
-		turns:        make(chan struct{}, cmp.Or(d.Config.CPUs, runtime.GOMAXPROCS(0))),
 	}
 	for _, id := range d.Config.RevocationFeedClients {
 		a.feedReader[id] = true
@@ -137,7 +132,7 @@ func New(d Deps) (http.Handler, error) {
 		r.Handle(method, path, append([]gin.HandlerFunc{cors}, h...)...)
 		r.OPTIONS(path, cors)
 	}
-	browser(http.MethodPost, "/token", a.inTurn(), a.authenticateClient(), a.token)
+	browser(http.MethodPost, "/token", a.authenticateClient(), a.token)
 	browser(http.MethodPost, "/introspect", a.authenticateClient(), a.introspect)
 	browser(http.MethodPost, "/revoke", a.authenticateClient(), a.revoke)
 	browser(http.MethodGet, "/jwks", a.jwks)

@@ -24,6 +24,7 @@ type Signer interface {
 // signs carries that typ, with the claims of token.Claims) and id_tokens.
 type Minter struct {
 	signer   Signer
+	signers  *signers
 	issuer   string
 	audience string
 	lifetime time.Duration
@@ -31,12 +32,13 @@ type Minter struct {
 }
 
 // NewMinter returns a minter of tokens from issuer for audience (the FHIR
-// base URL), living lifetime.
-func NewMinter(signer Signer, issuer, audience string, lifetime time.Duration, now func() time.Time) *Minter {
+// base URL), living lifetime, signing on cpus CPUs at once (0 means
+// GOMAXPROCS).
+func NewMinter(signer Signer, issuer, audience string, lifetime time.Duration, cpus int, now func() time.Time) *Minter {
 	if now == nil {
 		now = time.Now
 	}
-	return &Minter{signer: signer, issuer: issuer, audience: audience, lifetime: lifetime, now: now}
+	return &Minter{signer: signer, signers: newSigners(cpus), issuer: issuer, audience: audience, lifetime: lifetime, now: now}
 }
 
 // Lifetime is how long an access token lives (its expires_in).
@@ -65,7 +67,7 @@ func (m *Minter) Mint(ctx context.Context, c token.Claims) (string, token.Claims
 }
 
 // sign signs payload as an RS256 JWS with the current key, its kid and
-// typ.
+// typ, in its turn among the server's signatures (see signers).
 func (m *Minter) sign(ctx context.Context, typ string, payload []byte) (string, error) {
 	kid, key, err := m.signer.Signer(ctx)
 	if err != nil {
@@ -78,9 +80,15 @@ func (m *Minter) sign(ctx context.Context, typ string, payload []byte) (string, 
 	if err := hdr.Set(jws.TypeKey, typ); err != nil {
 		return "", err
 	}
-	signed, err := jws.Sign(payload, jws.WithKey(jwa.RS256, key, jws.WithProtectedHeaders(hdr)))
-	if err != nil {
-		return "", fmt.Errorf("sign: %w", err)
+	var signed []byte
+	var signErr error
+	if err := m.signers.do(ctx, func() {
+		signed, signErr = jws.Sign(payload, jws.WithKey(jwa.RS256, key, jws.WithProtectedHeaders(hdr)))
+	}); err != nil {
+		return "", err
+	}
+	if signErr != nil {
+		return "", fmt.Errorf("sign: %w", signErr)
 	}
 	return string(signed), nil
 }

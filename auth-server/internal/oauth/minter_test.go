@@ -25,7 +25,7 @@ func TestMintReturnsTheClaimsItSigns(t *testing.T) {
 		t.Fatal(err)
 	}
 	now := time.Unix(1_700_000_000, 0)
-	m := NewMinter(fixedSigner{key}, "https://auth", "https://fhir/STU3", 90*time.Minute, func() time.Time { return now })
+	m := NewMinter(fixedSigner{key}, "https://auth", "https://fhir/STU3", 90*time.Minute, 0, func() time.Time { return now })
 	tok, minted, err := m.Mint(t.Context(), token.Claims{Subject: "u1", ClientID: "app", Scope: "openid patient/*.read", Patient: "4"})
 	if err != nil {
 		t.Fatal(err)

@@ -11,10 +11,10 @@ import (
 	"time"
 )
 
-// Token requests are served in turns, one per CPU; a client that sends
-// its headers and then trickles its body must not hold a turn: with more
-// such clients than turns, tokens are still issued.
-func TestStalledTokenBodiesHoldNoTurn(t *testing.T) {
+// Token signatures run one per CPU at a time; a client that sends its
+// headers and then trickles its body must hold nothing others wait for:
+// with more such clients than CPUs, tokens are still issued.
+func TestStalledTokenBodiesHoldNothing(t *testing.T) {
 	s := start(t, testConfig(t.TempDir()))
 	u, _ := url.Parse(s.URL)
 	for range runtime.GOMAXPROCS(0) + 4 {
