@@ -22,17 +22,28 @@ const (
 
 // KeySets finds the public keys a client registered: its inline jwks, or
 // the set at its jwks_uri, fetched (bounded in time and size) and cached.
+// Requests that need a set while it is being fetched wait for that fetch:
+// a burst of assertions (a client's own, or forged in its name) costs the
+// host at its jwks_uri one request, not one each.
 type KeySets struct {
 	client *http.Client
 	now    func() time.Time
 
-	mu    sync.Mutex
-	byURL map[string]cachedSet
+	mu       sync.Mutex
+	byURL    map[string]cachedSet
+	fetching map[string]*keySetFetch
 }
 
 type cachedSet struct {
 	set     jwk.Set
 	fetched time.Time
+}
+
+// keySetFetch is a fetch under way; done is closed once set or err is.
+type keySetFetch struct {
+	done chan struct{}
+	set  jwk.Set
+	err  error
 }
 
 // NewKeySets returns a key finder; hc fetches jwks_uri documents (nil:
@@ -44,7 +55,7 @@ func NewKeySets(hc *http.Client, now func() time.Time) *KeySets {
 	if now == nil {
 		now = time.Now
 	}
-	return &KeySets{client: hc, now: now, byURL: map[string]cachedSet{}}
+	return &KeySets{client: hc, now: now, byURL: map[string]cachedSet{}, fetching: map[string]*keySetFetch{}}
 }
 
 // Key returns the client's public key for kid ("" when the assertion
@@ -83,27 +94,49 @@ func (k *KeySets) Key(ctx context.Context, c *store.Client, kid string) (any, er
 }
 
 // remote returns the set at url from the cache, fetching it when absent,
-// stale, or (refresh) older than refetchAfter.
+// stale, or (refresh) older than refetchAfter, or waiting for the fetch
+// under way.
 func (k *KeySets) remote(ctx context.Context, url string, refresh bool) (jwk.Set, error) {
 	now := k.now()
 	k.mu.Lock()
 	cached, ok := k.byURL[url]
-	k.mu.Unlock()
 	age := now.Sub(cached.fetched)
 	if ok && age < keySetTTL && (!refresh || age < refetchAfter) {
+		k.mu.Unlock()
 		return cached.set, nil
 	}
-	set, err := k.fetch(ctx, url)
-	if err != nil {
+	f, under := k.fetching[url]
+	if !under {
+		f = &keySetFetch{done: make(chan struct{})}
+		k.fetching[url] = f
+	}
+	k.mu.Unlock()
+	if under {
+		select {
+		case <-f.done:
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
+	} else {
+		// Shared by the requests that wait for it: one of them going
+		// away does not cut it short (it is bounded by the client's
+		// timeout).
+		f.set, f.err = k.fetch(context.WithoutCancel(ctx), url)
+		k.mu.Lock()
+		delete(k.fetching, url)
+		if f.err == nil {
+			k.byURL[url] = cachedSet{set: f.set, fetched: now}
+		}
+		k.mu.Unlock()
+		close(f.done)
+	}
+	if f.err != nil {
 		if ok && age < keySetTTL {
 			return cached.set, nil
 		}
-		return nil, err
+		return nil, f.err
 	}
-	k.mu.Lock()
-	k.byURL[url] = cachedSet{set: set, fetched: now}
-	k.mu.Unlock()
-	return set, nil
+	return f.set, nil
 }
 
 func (k *KeySets) fetch(ctx context.Context, url string) (jwk.Set, error) {
