@@ -71,6 +71,14 @@ func (s *Server) Token(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
+	if r.Context().Err() != nil {
+		// The client went away while its token waited (for a signature,
+		// most likely, under load): not a fault of the server's, and
+		// nobody reads the answer.
+		s.log.InfoContext(r.Context(), "token endpoint: the client went away", "err", err)
+		WriteError(w, ErrTemporarilyUnavailable)
+		return
+	}
 	e := Normalize(err)
 	if e.Status >= 500 {
 		s.log.ErrorContext(r.Context(), "token endpoint", "err", err)
