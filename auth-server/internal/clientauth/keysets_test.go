@@ -21,18 +21,8 @@ import (
 // (its own, or forged in its name, each with a kid the set lacks) costs
 // the host at that address one request: the others wait for it.
 func TestKeySetFetchIsSharedByConcurrentRequests(t *testing.T) {
-	key, _ := rsa.GenerateKey(rand.Reader, 2048)
-	set := publicSet(t, signer{key, "k1", jwa.RS256})
-	var hits atomic.Int32
-	release := make(chan struct{})
-	remote := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		hits.Add(1)
-		<-release
-		_, _ = w.Write(set)
-	}))
-	defer remote.Close()
-	keys := clientauth.NewKeySets(remote.Client(), nil)
-	c := &store.Client{ID: "remote", TokenEndpointAuthMethod: "private_key_jwt", JWKSURI: remote.URL + "/jwks"}
+	h := newHeldKeySetHost(t)
+	keys, c := h.keys, h.client
 
 	const burst = 50
 	var wg sync.WaitGroup
@@ -49,14 +39,9 @@ func TestKeySetFetchIsSharedByConcurrentRequests(t *testing.T) {
 			}
 		})
 	}
-	// Liveness bound, not a measure: the first request reaches the host.
-	for deadline := time.Now().Add(10 * time.Second); hits.Load() == 0; time.Sleep(time.Millisecond) {
-		if time.Now().After(deadline) {
-			t.Fatal("the set was never fetched")
-		}
-	}
+	h.fetching(t)
 	time.Sleep(50 * time.Millisecond) // let the burst arrive while the fetch waits
-	close(release)
+	h.answer()
 	wg.Wait()
 	close(errs)
 	for err := range errs {
@@ -64,7 +49,7 @@ func TestKeySetFetchIsSharedByConcurrentRequests(t *testing.T) {
 			t.Fatalf("a request waiting for the shared fetch: %v", err)
 		}
 	}
-	if n := hits.Load(); n != 1 {
+	if n := h.hits.Load(); n != 1 {
 		t.Fatalf("the burst fetched the jwks_uri %d times, want 1", n)
 	}
 }
@@ -72,29 +57,15 @@ func TestKeySetFetchIsSharedByConcurrentRequests(t *testing.T) {
 // A request that goes away while it waits for another's fetch stops
 // waiting; the fetch goes on for the others.
 func TestKeySetWaitEndsWithTheRequest(t *testing.T) {
-	key, _ := rsa.GenerateKey(rand.Reader, 2048)
-	set := publicSet(t, signer{key, "k1", jwa.RS256})
-	var hits atomic.Int32
-	release := make(chan struct{})
-	remote := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		hits.Add(1)
-		<-release
-		_, _ = w.Write(set)
-	}))
-	defer remote.Close()
-	keys := clientauth.NewKeySets(remote.Client(), nil)
-	c := &store.Client{ID: "remote", TokenEndpointAuthMethod: "private_key_jwt", JWKSURI: remote.URL + "/jwks"}
+	h := newHeldKeySetHost(t)
+	keys, c := h.keys, h.client
 
 	first := make(chan error, 1)
 	go func() {
 		_, err := keys.Key(context.Background(), c, "k1")
 		first <- err
 	}()
-	for deadline := time.Now().Add(10 * time.Second); hits.Load() == 0; time.Sleep(time.Millisecond) {
-		if time.Now().After(deadline) {
-			t.Fatal("the set was never fetched")
-		}
-	}
+	h.fetching(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	waiter := make(chan error, 1)
 	go func() {
@@ -105,11 +76,52 @@ func TestKeySetWaitEndsWithTheRequest(t *testing.T) {
 	if err := <-waiter; err == nil {
 		t.Fatal("a request gone away got a key")
 	}
-	close(release)
+	h.answer()
 	if err := <-first; err != nil {
 		t.Fatalf("the fetching request: %v", err)
 	}
-	if n := hits.Load(); n != 1 {
+	if n := h.hits.Load(); n != 1 {
 		t.Fatalf("fetched %d times, want 1", n)
+	}
+}
+
+// heldKeySetHost serves a client's jwks_uri (a set with key k1), holding
+// every request until answer is called, and counts the requests.
+type heldKeySetHost struct {
+	keys    *clientauth.KeySets
+	client  *store.Client
+	hits    atomic.Int32
+	release chan struct{}
+	once    sync.Once
+}
+
+// answer lets the held requests, and any later one, through.
+func (h *heldKeySetHost) answer() { h.once.Do(func() { close(h.release) }) }
+
+func newHeldKeySetHost(t *testing.T) *heldKeySetHost {
+	t.Helper()
+	key, _ := rsa.GenerateKey(rand.Reader, 2048)
+	set := publicSet(t, signer{key, "k1", jwa.RS256})
+	h := &heldKeySetHost{release: make(chan struct{})}
+	remote := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h.hits.Add(1)
+		<-h.release
+		_, _ = w.Write(set)
+	}))
+	t.Cleanup(remote.Close)
+	t.Cleanup(h.answer) // before Close, which waits for held requests
+	h.keys = clientauth.NewKeySets(remote.Client(), nil)
+	h.client = &store.Client{ID: "remote", TokenEndpointAuthMethod: "private_key_jwt", JWKSURI: remote.URL + "/jwks"}
+	return h
+}
+
+// fetching waits until the host has been asked for the set (a liveness
+// bound, not a measure).
+func (h *heldKeySetHost) fetching(t *testing.T) {
+	t.Helper()
+	for deadline := time.Now().Add(10 * time.Second); h.hits.Load() == 0; time.Sleep(time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("the set was never fetched")
+		}
 	}
 }
