@@ -28,7 +28,7 @@ func (a *api) authenticateClient() gin.HandlerFunc {
 		}
 		addr := "addr:" + c.ClientIP()
 		wait, blocked, err := a.perAddress.Blocked(c.Request.Context(), addr)
-		if err != nil {
+		if err != nil && !gone(c) {
 			a.Log.WarnContext(c.Request.Context(), "rate limit unreadable", "err", err)
 		}
 		if blocked {
@@ -82,6 +82,13 @@ func (a *api) authenticateClient() gin.HandlerFunc {
 			a.failClient(c, addr, clientKey, oauth.ErrInvalidClient)
 			return
 		}
+		if err != nil && gone(c) {
+			// Not the store's fault: the client went away (under load, most
+			// likely) while its client was looked up; nobody reads this.
+			a.Log.InfoContext(c.Request.Context(), "client authentication: the client went away", "err", err)
+			a.abort(c, oauth.ErrTemporarilyUnavailable)
+			return
+		}
 		if err != nil {
 			a.Log.ErrorContext(c.Request.Context(), "client authentication", "err", err)
 			a.authFailed(metrics.ReasonUnavailable)
@@ -109,11 +116,15 @@ func (a *api) failClient(c *gin.Context, addr, clientKey string, refusal error) 
 // request's own store access answers 503 then.
 func (a *api) countFailure(c *gin.Context, l *ratelimit.Limiter, key string) (time.Duration, bool) {
 	wait, over, err := l.Fail(c.Request.Context(), key)
-	if err != nil {
+	if err != nil && !gone(c) {
 		a.Log.WarnContext(c.Request.Context(), "rate limit not counted", "err", err)
 	}
 	return wait, over
 }
+
+// gone reports a request whose client went away (or whose server is
+// shutting down): store errors then are its context's, not the store's.
+func gone(c *gin.Context) bool { return c.Request.Context().Err() != nil }
 
 func (a *api) tooMany(c *gin.Context, wait time.Duration) {
 	c.Header("Retry-After", strconv.Itoa(int(math.Ceil(wait.Seconds()))))
