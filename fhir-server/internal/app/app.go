@@ -101,13 +101,15 @@ func (a *App) build(ctx context.Context) error {
 	}
 	a.Recorder = sec.recorder
 	if rec := a.Recorder; rec != nil {
-		a.Store.CatchUpBeforeReads(func(ctx context.Context) {
+		a.Store.CatchUpBeforeReads(func(reqCtx context.Context) {
 			// A log that cannot take the events now leaves them out of
 			// this read rather than holding it.
-			ctx, cancel := context.WithTimeout(ctx, catchUpWait)
+			ctx, cancel := context.WithTimeout(reqCtx, catchUpWait)
 			defer cancel()
-			if err := rec.Flush(ctx); err != nil {
-				log.Warn("audit: AuditEvents recorded in the last moments are left out of a read of the log: storing them did not end in time", "err", err)
+			// When the request's client has gone away, nobody reads what
+			// is left out.
+			if err := rec.Flush(ctx); err != nil && reqCtx.Err() == nil {
+				log.WarnContext(reqCtx, "audit: AuditEvents recorded in the last moments are left out of a read of the log: storing them did not end in time", "err", err)
 			}
 		})
 	}
