@@ -17,6 +17,7 @@ import (
 	"crypto/rsa"
 	"crypto/sha256"
 	"encoding/base64"
+	"errors"
 	"flag"
 	"fmt"
 	"log/slog"
@@ -107,18 +108,9 @@ func run(ctx context.Context, d time.Duration, levels []int, profile string) err
 	go srv.Serve(ln)
 	defer srv.Close()
 
-	basic := base64.StdEncoding.EncodeToString([]byte(url.QueryEscape(client.ID) + ":" + url.QueryEscape(secret)))
 	spec := loadgen.Spec{
-		URL: "http://" + ln.Addr().String(),
-		Requests: []loadgen.Request{{
-			Method: http.MethodPost,
-			Path:   "/token",
-			Headers: map[string]string{
-				"Authorization": "Basic " + basic,
-				"Content-Type":  "application/x-www-form-urlencoded",
-			},
-			Body: url.Values{"grant_type": {"client_credentials"}, "scope": {"system/Patient.read"}}.Encode(),
-		}},
+		URL:      "http://" + ln.Addr().String(),
+		Requests: []loadgen.Request{tokenRequest(client.ID, secret)},
 		Duration: d,
 		Warmup:   time.Second,
 	}
@@ -142,6 +134,10 @@ func run(ctx context.Context, d time.Duration, levels []int, profile string) err
 		}
 		results[c] = res
 		fmt.Printf("POST /token c=%d: %s\n", c, res)
+	}
+	alone, beside, err := quietBesideFlood(ctx, gen, a, spec)
+	if err != nil {
+		return err
 	}
 	// The ceiling is measured before and after the load runs and averaged,
 	// so a machine whose speed drifts (other work, thermal limits) skews
@@ -178,7 +174,62 @@ func run(ctx context.Context, d time.Duration, levels []int, profile string) err
 			}
 		}
 	}
-	return nil
+	return rep.Report(benchreport.Below(
+		fmt.Sprintf("POST /token p99 of a client asking one at a time while another sends %d at once ÷ its p99 alone", targetC),
+		float64(beside.P99)/float64(alone.P99), 5, "%.1f×",
+		fmt.Sprintf("alone p50 %.1f ms, p99 %.1f ms; beside the other p50 %.1f ms, p99 %.1f ms", ms(alone.P50), ms(alone.P99), ms(beside.P50), ms(beside.P99))))
+}
+
+// tokenRequest is a client_credentials request of client, authenticated
+// with HTTP Basic.
+func tokenRequest(client, secret string) loadgen.Request {
+	basic := base64.StdEncoding.EncodeToString([]byte(url.QueryEscape(client) + ":" + url.QueryEscape(secret)))
+	return loadgen.Request{
+		Method: http.MethodPost,
+		Path:   "/token",
+		Headers: map[string]string{
+			"Authorization": "Basic " + basic,
+			"Content-Type":  "application/x-www-form-urlencoded",
+		},
+		Body: url.Values{"grant_type": {"client_credentials"}, "scope": {"system/Patient.read"}}.Encode(),
+	}
+}
+
+// quietBesideFlood measures a second client that asks for one token at a
+// time, alone and then while flood (another client's requests) runs at
+// targetC: signatures are served client by client in turn, so its wait
+// must not grow with the other's queue.
+func quietBesideFlood(ctx context.Context, gen *loadgen.Generator, a *app.App, flood loadgen.Spec) (alone, beside loadgen.Result, err error) {
+	client, secret, err := a.Clients.Add(ctx, clients.Spec{ID: "bench-quiet", Scopes: []string{"system/*.read"}})
+	if err != nil {
+		return alone, beside, err
+	}
+	quiet := flood
+	quiet.Requests, quiet.Concurrency = []loadgen.Request{tokenRequest(client.ID, secret)}, 1
+	if alone, err = gen.Run(ctx, quiet); err != nil {
+		return alone, beside, err
+	}
+	fmt.Printf("POST /token, a second client one at a time, alone: %s\n", alone)
+	flood.Concurrency = targetC
+	var floodRes loadgen.Result
+	var floodErr error
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		floodRes, floodErr = gen.Run(ctx, flood)
+	}()
+	beside, err = gen.Run(ctx, quiet)
+	<-done
+	if err = errors.Join(err, floodErr); err != nil {
+		return alone, beside, err
+	}
+	for _, r := range []loadgen.Result{alone, beside, floodRes} {
+		if r.Failures != nil {
+			return alone, beside, fmt.Errorf("POST /token failed: %v", r.Failures)
+		}
+	}
+	fmt.Printf("POST /token, the same beside another client at c=%d: %s (the other: %s)\n", targetC, beside, floodRes)
+	return alone, beside, nil
 }
 
 // startProfile writes a CPU profile of this process (the server) to path

@@ -59,7 +59,7 @@ func (m *Minter) IDToken(ctx context.Context, c idTokenClaims) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("id_token: %w", err)
 	}
-	signed, err := m.sign(ctx, "JWT", payload) // the typ jwt.Sign gave it
+	signed, err := m.sign(ctx, c.Client, "JWT", payload) // the typ jwt.Sign gave it
 	if err != nil {
 		return "", fmt.Errorf("id_token: %w", err)
 	}

@@ -59,16 +59,17 @@ func (m *Minter) Mint(ctx context.Context, c token.Claims) (string, token.Claims
 	if err != nil {
 		return "", c, fmt.Errorf("access token: %w", err)
 	}
-	signed, err := m.sign(ctx, token.AccessTokenType, payload) // RFC 9068
+	signed, err := m.sign(ctx, c.ClientID, token.AccessTokenType, payload) // RFC 9068
 	if err != nil {
 		return "", c, fmt.Errorf("access token: %w", err)
 	}
 	return signed, c, nil
 }
 
-// sign signs payload as an RS256 JWS with the current key, its kid and
-// typ, in its turn among the server's signatures (see signers).
-func (m *Minter) sign(ctx context.Context, typ string, payload []byte) (string, error) {
+// sign signs payload, for client, as an RS256 JWS with the current key,
+// its kid and typ, in its turn among the server's signatures (see
+// signers).
+func (m *Minter) sign(ctx context.Context, client, typ string, payload []byte) (string, error) {
 	kid, key, err := m.signer.Signer(ctx)
 	if err != nil {
 		return "", err
@@ -82,7 +83,7 @@ func (m *Minter) sign(ctx context.Context, typ string, payload []byte) (string, 
 	}
 	var signed []byte
 	var signErr error
-	if err := m.signers.do(ctx, func() {
+	if err := m.signers.do(ctx, client, func() {
 		signed, signErr = jws.Sign(payload, jws.WithKey(jwa.RS256, key, jws.WithProtectedHeaders(hdr)))
 	}); err != nil {
 		return "", err

@@ -44,7 +44,7 @@ func TestTokenOfAClientGoneAwayIsNoServerError(t *testing.T) {
 	busy := make(chan struct{})
 	go func() {
 		defer close(busy)
-		_ = m.signers.do(context.Background(), func() { <-release })
+		_ = m.signers.do(context.Background(), "busy", func() { <-release })
 	}()
 	eventually(t, "the signer is busy", func() bool { return m.signers.workers() == 1 && m.signers.queued() == 0 })
 

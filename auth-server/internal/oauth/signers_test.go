@@ -13,7 +13,11 @@ import (
 func (s *signers) queued() int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return len(s.waiting)
+	n := 0
+	for _, q := range s.queues {
+		n += len(q)
+	}
+	return n
 }
 
 func (s *signers) workers() int {
@@ -32,19 +36,20 @@ func eventually(t *testing.T, what string, cond func() bool) {
 	}
 }
 
-// Signatures run in the order they were asked for, however many wait.
+// A client's signatures run in the order it asked for them, however many
+// wait.
 func TestSignersRunInArrivalOrder(t *testing.T) {
 	s := newSigners(1)
 	release := make(chan struct{})
 	var order []int
 	var wg sync.WaitGroup
 	wg.Go(func() {
-		_ = s.do(context.Background(), func() { <-release })
+		_ = s.do(context.Background(), "app", func() { <-release })
 	})
 	eventually(t, "the first signature runs", func() bool { return s.queued() == 0 && s.workers() == 1 })
 	for i := range 20 {
 		wg.Go(func() {
-			_ = s.do(context.Background(), func() { order = append(order, i) })
+			_ = s.do(context.Background(), "app", func() { order = append(order, i) })
 		})
 		eventually(t, "the signature waits", func() bool { return s.queued() == i+1 })
 	}
@@ -61,6 +66,47 @@ func TestSignersRunInArrivalOrder(t *testing.T) {
 	eventually(t, "the worker ends once nothing waits", func() bool { return s.workers() == 0 })
 }
 
+// Clients take turns, one signature each: a client that queued 20 delays
+// another that asks after it by one signature, not twenty.
+func TestSignersServeClientsInTurn(t *testing.T) {
+	s := newSigners(1)
+	release := make(chan struct{})
+	var order []string
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		_ = s.do(context.Background(), "busy", func() { <-release })
+	})
+	eventually(t, "the first signature runs", func() bool { return s.queued() == 0 && s.workers() == 1 })
+	ask := func(client string, n int) {
+		for range n {
+			before := s.queued()
+			wg.Go(func() {
+				_ = s.do(context.Background(), client, func() { order = append(order, client) })
+			})
+			eventually(t, "the signature waits", func() bool { return s.queued() == before+1 })
+		}
+	}
+	ask("flood", 20)
+	ask("quiet", 2)
+	ask("late", 1)
+	close(release)
+	wg.Wait()
+	want := []string{"flood", "quiet", "late", "flood", "quiet"}
+	for i, w := range want {
+		if order[i] != w {
+			t.Fatalf("order %v: want it to begin %v", order, want)
+		}
+	}
+	for _, c := range order[len(want):] {
+		if c != "flood" {
+			t.Fatalf("order %v: the quiet clients were not served first", order)
+		}
+	}
+	if len(order) != 23 {
+		t.Fatalf("%d of 23 ran", len(order))
+	}
+}
+
 // No more than max signatures run at once.
 func TestSignersRunAtMostMaxAtOnce(t *testing.T) {
 	s := newSigners(3)
@@ -68,7 +114,7 @@ func TestSignersRunAtMostMaxAtOnce(t *testing.T) {
 	var wg sync.WaitGroup
 	for range 50 {
 		wg.Go(func() {
-			_ = s.do(context.Background(), func() {
+			_ = s.do(context.Background(), "app", func() {
 				n := now.Add(1)
 				for m := most.Load(); n > m && !most.CompareAndSwap(m, n); m = most.Load() {
 				}
@@ -92,13 +138,13 @@ func TestSignersSkipAbandonedSignatures(t *testing.T) {
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		_ = s.do(context.Background(), func() { <-release })
+		_ = s.do(context.Background(), "app", func() { <-release })
 	}()
 	eventually(t, "the first signature runs", func() bool { return s.workers() == 1 && s.queued() == 0 })
 	ctx, cancel := context.WithCancel(context.Background())
 	var ran atomic.Bool
 	errc := make(chan error)
-	go func() { errc <- s.do(ctx, func() { ran.Store(true) }) }()
+	go func() { errc <- s.do(ctx, "app", func() { ran.Store(true) }) }()
 	eventually(t, "the second signature waits", func() bool { return s.queued() == 1 })
 	cancel()
 	if err := <-errc; !errors.Is(err, context.Canceled) {
@@ -122,11 +168,11 @@ func TestSignersRaisePanicsInTheCaller(t *testing.T) {
 				t.Fatalf("recovered %v, want the signature's panic", p)
 			}
 		}()
-		_ = s.do(context.Background(), func() { panic("boom") })
+		_ = s.do(context.Background(), "app", func() { panic("boom") })
 		t.Fatal("do returned after its signature panicked")
 	}()
 	ran := false
-	if err := s.do(context.Background(), func() { ran = true }); err != nil || !ran {
+	if err := s.do(context.Background(), "app", func() { ran = true }); err != nil || !ran {
 		t.Fatalf("the next signature: ran %v, err %v", ran, err)
 	}
 }
