@@ -135,7 +135,7 @@ func run(ctx context.Context, d time.Duration, levels []int, profile string) err
 		results[c] = res
 		fmt.Printf("POST /token c=%d: %s\n", c, res)
 	}
-	alone, beside, err := quietBesideFlood(ctx, gen, a, spec)
+	alone, beside, flood, err := quietBesideFlood(ctx, gen, a, spec)
 	if err != nil {
 		return err
 	}
@@ -174,10 +174,13 @@ func run(ctx context.Context, d time.Duration, levels []int, profile string) err
 			}
 		}
 	}
+	// Served client by client in turn, the quiet client waits for a
+	// signature or two, never as long as the flooding client's own
+	// requests typically do (first come, first served, it waited as long).
 	return rep.Report(benchreport.Below(
-		fmt.Sprintf("POST /token p99 of a client asking one at a time while another sends %d at once ÷ its p99 alone", targetC),
-		float64(beside.P99)/float64(alone.P99), 5, "%.1f×",
-		fmt.Sprintf("alone p50 %.1f ms, p99 %.1f ms; beside the other p50 %.1f ms, p99 %.1f ms", ms(alone.P50), ms(alone.P99), ms(beside.P50), ms(beside.P99))))
+		fmt.Sprintf("POST /token p99 of a client asking one at a time ÷ p50 of another sending %d at once, beside it", targetC),
+		float64(beside.P99)/float64(flood.P50), 1, "%.2f",
+		fmt.Sprintf("p99 %.1f ms (p50 %.1f ms; alone p50 %.1f ms, p99 %.1f ms), the other's p50 %.1f ms", ms(beside.P99), ms(beside.P50), ms(alone.P50), ms(alone.P99), ms(flood.P50))))
 }
 
 // tokenRequest is a client_credentials request of client, authenticated
@@ -196,40 +199,38 @@ func tokenRequest(client, secret string) loadgen.Request {
 }
 
 // quietBesideFlood measures a second client that asks for one token at a
-// time, alone and then while flood (another client's requests) runs at
-// targetC: signatures are served client by client in turn, so its wait
-// must not grow with the other's queue.
-func quietBesideFlood(ctx context.Context, gen *loadgen.Generator, a *app.App, flood loadgen.Spec) (alone, beside loadgen.Result, err error) {
+// time, alone and then beside flood (another client's requests) at
+// targetC, and returns the flooding client's figures too.
+func quietBesideFlood(ctx context.Context, gen *loadgen.Generator, a *app.App, flood loadgen.Spec) (alone, beside, flooding loadgen.Result, err error) {
 	client, secret, err := a.Clients.Add(ctx, clients.Spec{ID: "bench-quiet", Scopes: []string{"system/*.read"}})
 	if err != nil {
-		return alone, beside, err
+		return alone, beside, flooding, err
 	}
 	quiet := flood
 	quiet.Requests, quiet.Concurrency = []loadgen.Request{tokenRequest(client.ID, secret)}, 1
 	if alone, err = gen.Run(ctx, quiet); err != nil {
-		return alone, beside, err
+		return alone, beside, flooding, err
 	}
 	fmt.Printf("POST /token, a second client one at a time, alone: %s\n", alone)
 	flood.Concurrency = targetC
-	var floodRes loadgen.Result
 	var floodErr error
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		floodRes, floodErr = gen.Run(ctx, flood)
+		flooding, floodErr = gen.Run(ctx, flood)
 	}()
 	beside, err = gen.Run(ctx, quiet)
 	<-done
 	if err = errors.Join(err, floodErr); err != nil {
-		return alone, beside, err
+		return alone, beside, flooding, err
 	}
-	for _, r := range []loadgen.Result{alone, beside, floodRes} {
+	for _, r := range []loadgen.Result{alone, beside, flooding} {
 		if r.Failures != nil {
-			return alone, beside, fmt.Errorf("POST /token failed: %v", r.Failures)
+			return alone, beside, flooding, fmt.Errorf("POST /token failed: %v", r.Failures)
 		}
 	}
-	fmt.Printf("POST /token, the same beside another client at c=%d: %s (the other: %s)\n", targetC, beside, floodRes)
-	return alone, beside, nil
+	fmt.Printf("POST /token, the same beside another client at c=%d: %s (the other: %s)\n", targetC, beside, flooding)
+	return alone, beside, flooding, nil
 }
 
 // startProfile writes a CPU profile of this process (the server) to path
