@@ -1,7 +1,6 @@
 package token
 
 import (
-	"bytes"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -9,6 +8,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/smartgate/pkg/syncbuf"
 )
 
 // pagedFeed answers each since (the query parameter, "" for none) with
@@ -128,7 +129,7 @@ func TestRevocationFeedIncremental(t *testing.T) {
 func TestRevocationFeedStaleness(t *testing.T) {
 	srv := newFeedServer(t, "fhir-server", "s3cret")
 	clk := &clock{now: time.Unix(1_800_000_000, 0)}
-	var logs syncBuffer
+	var logs syncbuf.Buffer
 	feed, err := NewRevocationFeed(FeedConfig{
 		URL: srv.URL, Authorize: BasicAuth("fhir-server", "s3cret"), Interval: 10 * time.Second,
 		MaxStaleness: 30 * time.Second, Now: clk.Now, Logger: slog.New(slog.NewTextHandler(&logs, nil)),
@@ -174,21 +175,4 @@ func TestRevocationFeedStaleness(t *testing.T) {
 	if _, err := NewRevocationFeed(FeedConfig{URL: srv.URL, Interval: time.Minute, MaxStaleness: 30 * time.Second}); err == nil {
 		t.Error("MaxStaleness shorter than the interval accepted")
 	}
-}
-
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }

@@ -1,33 +1,14 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"net"
 	"strings"
-	"sync"
 	"testing"
 	"time"
+
+	"github.com/smartgate/pkg/syncbuf"
 )
-
-// syncBuffer is a bytes.Buffer the server's goroutines may write to while
-// the test reads it.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
 
 // A taken port: serve fails naming the variable that moves it, and never
 // claims to be listening.
@@ -40,7 +21,7 @@ func TestServeOnTakenPort(t *testing.T) {
 	t.Setenv("REDIS_URL", "")
 	t.Setenv("AUTH_DATA_DIR", t.TempDir())
 	t.Setenv("AUTH_LISTEN_ADDR", taken.Addr().String())
-	var logs syncBuffer
+	var logs syncbuf.Buffer
 	err = serve(context.Background(), nil, &logs)
 	if err == nil || !strings.Contains(err.Error(), "address already in use") || !strings.Contains(err.Error(), "AUTH_LISTEN_ADDR") {
 		t.Errorf("serve on a taken port: %v, want 'address already in use' naming AUTH_LISTEN_ADDR", err)
@@ -55,7 +36,7 @@ func TestServeLogsListeningWithTheBoundAddress(t *testing.T) {
 	t.Setenv("REDIS_URL", "")
 	t.Setenv("AUTH_DATA_DIR", t.TempDir())
 	t.Setenv("AUTH_LISTEN_ADDR", "127.0.0.1:0")
-	var logs syncBuffer
+	var logs syncbuf.Buffer
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- serve(ctx, nil, &logs) }()

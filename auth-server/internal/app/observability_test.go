@@ -1,7 +1,6 @@
 package app_test
 
 import (
-	"bytes"
 	"context"
 	"log/slog"
 	"net/http"
@@ -9,10 +8,11 @@ import (
 	"net/url"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/smartgate/auth-server/internal/app"
+
+	"github.com/smartgate/pkg/syncbuf"
 )
 
 // metricsText scrapes /metrics.
@@ -74,26 +74,8 @@ func TestMetrics(t *testing.T) {
 	}
 }
 
-// syncBuffer is a log sink safe for the server's goroutines.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 func TestRequestID(t *testing.T) {
-	var logs syncBuffer
+	var logs syncbuf.Buffer
 	a, err := app.New(context.Background(), testConfig(t.TempDir()), slog.New(slog.NewTextHandler(&logs, nil)))
 	if err != nil {
 		t.Fatal(err)
@@ -142,7 +124,7 @@ func TestRequestID(t *testing.T) {
 func TestMetricsToken(t *testing.T) {
 	const token = "scrape-token-0123456789abcdef"
 	const wrong = "scrape-token-0123456789abcdeX"
-	var logs syncBuffer
+	var logs syncbuf.Buffer
 	cfg := testConfig(t.TempDir())
 	cfg.Metrics.Token = token
 	a, err := app.New(context.Background(), cfg, slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug})))

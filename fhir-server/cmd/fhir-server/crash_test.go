@@ -18,6 +18,8 @@ import (
 	"time"
 
 	"github.com/smartgate/fhir-server/internal/store/pgtest"
+
+	"github.com/smartgate/pkg/syncbuf"
 )
 
 // TestAuditSurvivesSIGKILL runs concurrent reads and writes against the
@@ -62,7 +64,7 @@ type crashServer struct {
 	bin, base string
 	env       []string
 	cmd       *exec.Cmd
-	log       *lockedBuffer
+	log       *syncbuf.Buffer
 }
 
 func buildServer(t *testing.T) string {
@@ -98,7 +100,7 @@ func startCrashServer(t *testing.T, bin string, env []string) *crashServer {
 
 func (s *crashServer) start(t *testing.T) {
 	t.Helper()
-	s.log = &lockedBuffer{}
+	s.log = &syncbuf.Buffer{}
 	s.cmd = exec.Command(s.bin, "-config", filepath.Join("..", "..", "..", "config", "fhir-server.yaml"))
 	s.cmd.Env = s.env
 	s.cmd.Stdout, s.cmd.Stderr = s.log, s.log
@@ -295,21 +297,4 @@ func (s *crashServer) each(t *testing.T, path string, fn func(map[string]any)) {
 			}
 		}
 	}
-}
-
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  strings.Builder
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
 }

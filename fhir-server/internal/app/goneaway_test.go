@@ -1,36 +1,18 @@
 package app_test
 
 import (
-	"bytes"
 	"context"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/smartgate/fhir-server/internal/app"
+
+	"github.com/smartgate/pkg/syncbuf"
 )
-
-// lockedBuffer is a log destination the server's goroutines share.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
 
 // A client that goes away while its read of the audit log waits for the
 // events recorded before it to be stored is not a fault of the server's
@@ -42,7 +24,7 @@ func TestAuditReadOfAClientGoneAway(t *testing.T) {
 			auth := startAuth(t)
 			cfg := testConfig(t, auth, b)
 			cfg.Audit.StoreInterval = 10 * time.Second // events wait in the journal until a read of the log asks
-			var logged lockedBuffer
+			var logged syncbuf.Buffer
 			a, err := app.New(context.Background(), cfg, slog.New(slog.NewTextHandler(&logged, nil)))
 			if err != nil {
 				t.Fatal(err)

@@ -1,14 +1,14 @@
 package metrics
 
 import (
-	"bytes"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
+
+	"github.com/smartgate/pkg/syncbuf"
 )
 
 func TestRoute(t *testing.T) {
@@ -39,19 +39,8 @@ func TestRoute(t *testing.T) {
 	}
 }
 
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
 func TestMiddleware(t *testing.T) {
-	var logs syncBuffer
+	var logs syncbuf.Buffer
 	m := New()
 	var nilM *Metrics
 	nilM.StoreError("internal") // nil records nothing
@@ -82,11 +71,11 @@ func TestMiddleware(t *testing.T) {
 		if !safe.MatchString(id) || (id == tc.in) != tc.echoed {
 			t.Errorf("%s: sent %q, got %q", tc.name, tc.in, id)
 		}
-		if !strings.Contains(logs.b.String(), "request_id="+id) {
+		if !strings.Contains(logs.String(), "request_id="+id) {
 			t.Errorf("%s: no log line with request_id=%s", tc.name, id)
 		}
 	}
-	if strings.Contains(logs.b.String(), "secret") {
+	if strings.Contains(logs.String(), "secret") {
 		t.Error("the request log shows the query string")
 	}
 	w := httptest.NewRecorder()
