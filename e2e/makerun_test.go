@@ -3,7 +3,6 @@
 package e2e
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -11,33 +10,20 @@ import (
 	"os"
 	"os/exec"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
 
 	"github.com/smartgate/e2e/harness"
+	"github.com/smartgate/pkg/syncbuf"
 )
 
 // makeRun is `make run` started as a user starts it, in a process group of
 // its own (a terminal's foreground job), with its output kept.
 type makeRun struct {
 	cmd  *exec.Cmd
-	mu   sync.Mutex
-	out  bytes.Buffer
+	out  syncbuf.Buffer
 	done chan error
-}
-
-func (m *makeRun) Write(p []byte) (int, error) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	return m.out.Write(p)
-}
-
-func (m *makeRun) output() string {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	return m.out.String()
 }
 
 // startMakeRun runs `make run PORTS=fhir,auth` with fresh data directories
@@ -59,7 +45,7 @@ func startMakeRun(t *testing.T, fhirPort, authPort int) *makeRun {
 			m.cmd.Env = append(m.cmd.Env, k+"="+v)
 		}
 	}
-	m.cmd.Stdout, m.cmd.Stderr = m, m
+	m.cmd.Stdout, m.cmd.Stderr = &m.out, &m.out
 	m.cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	if err := m.cmd.Start(); err != nil {
 		t.Fatal(err)
@@ -68,7 +54,7 @@ func startMakeRun(t *testing.T, fhirPort, authPort int) *makeRun {
 	t.Cleanup(func() {
 		_ = syscall.Kill(-m.cmd.Process.Pid, syscall.SIGKILL) // whatever is left
 		if t.Failed() {
-			t.Logf("--- make run output ---\n%s", m.output())
+			t.Logf("--- make run output ---\n%s", m.out.String())
 		}
 	})
 	return m
@@ -130,7 +116,7 @@ func TestMakeRunStartsQuietlyAndStopsOnCtrlC(t *testing.T) {
 		}
 	}
 	time.Sleep(2 * time.Second) // room for a late start-up warning
-	out := m.output()
+	out := m.out.String()
 	for _, level := range []string{"level=WARN", "level=ERROR"} {
 		if strings.Contains(out, level) {
 			t.Errorf("a normal start logged %s", level)
@@ -152,8 +138,8 @@ func TestMakeRunStartsQuietlyAndStopsOnCtrlC(t *testing.T) {
 	default:
 		t.Errorf("make run after Ctrl-C: %v, want exit 0 or by SIGINT", err)
 	}
-	noErrorPrinted(t, m.output())
-	if n := strings.Count(m.output(), `msg="shutting down"`); n != 2 {
+	noErrorPrinted(t, m.out.String())
+	if n := strings.Count(m.out.String(), `msg="shutting down"`); n != 2 {
 		t.Errorf("%d servers logged shutting down, want 2", n)
 	}
 	m.assertGroupGone(t)
@@ -172,7 +158,7 @@ func TestMakeRunOnTakenPort(t *testing.T) {
 	if err := m.wait(t, 8*time.Minute); err == nil {
 		t.Errorf("make run succeeded with its FHIR port taken")
 	}
-	out := m.output()
+	out := m.out.String()
 	if !strings.Contains(out, "address already in use") || !strings.Contains(out, "FHIR_LISTEN_ADDR") {
 		t.Errorf("the output names neither the taken address nor FHIR_LISTEN_ADDR")
 	}
