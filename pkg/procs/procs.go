@@ -28,3 +28,13 @@ func AddIntake() int {
 	runtime.GOMAXPROCS(cpus + 1)
 	return cpus
 }
+
+// CPUs is how many CPU-bound tasks to run at once: n (what AddIntake
+// returned), or GOMAXPROCS when n <= 0 (a process that did not call it,
+// such as a test).
+func CPUs(n int) int {
+	if n > 0 {
+		return n
+	}
+	return runtime.GOMAXPROCS(0)
+}

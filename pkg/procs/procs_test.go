@@ -26,3 +26,13 @@ func TestAddIntake(t *testing.T) {
 		t.Fatalf("with GOMAXPROCS=7 set: %d CPUs, GOMAXPROCS %d; want both 7", got, runtime.GOMAXPROCS(0))
 	}
 }
+
+// CPUs keeps a count it was given, and falls back to GOMAXPROCS.
+func TestCPUs(t *testing.T) {
+	if got := procs.CPUs(3); got != 3 {
+		t.Errorf("CPUs(3) = %d", got)
+	}
+	if got := procs.CPUs(0); got != runtime.GOMAXPROCS(0) {
+		t.Errorf("CPUs(0) = %d, GOMAXPROCS %d", got, runtime.GOMAXPROCS(0))
+	}
+}

@@ -79,8 +79,8 @@ type Config struct {
 	Registration Registration `yaml:"registration" envPrefix:"AUTH_REGISTRATION_"`
 
 	// CPUs is how many CPU-bound tasks (token signatures, password
-	// checks) run at once; 0 means GOMAXPROCS. Neither file nor
-	// environment sets it: serve does (see procs.AddIntake).
+	// checks) run at once (see procs.CPUs: 0 means GOMAXPROCS). Neither
+	// file nor environment sets it: serve does (see procs.AddIntake).
 	CPUs int `yaml:"-"`
 }
 

@@ -32,8 +32,7 @@ type Minter struct {
 }
 
 // NewMinter returns a minter of tokens from issuer for audience (the FHIR
-// base URL), living lifetime, signing on cpus CPUs at once (0 means
-// GOMAXPROCS).
+// base URL), living lifetime, signing on procs.CPUs(cpus) CPUs at once.
 func NewMinter(signer Signer, issuer, audience string, lifetime time.Duration, cpus int, now func() time.Time) *Minter {
 	if now == nil {
 		now = time.Now

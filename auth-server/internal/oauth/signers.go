@@ -2,9 +2,10 @@ package oauth
 
 import (
 	"context"
-	"runtime"
 	"sync"
 	"sync/atomic"
+
+	"github.com/smartgate/pkg/procs"
 )
 
 // signers runs the server's signatures on at most max goroutines at once
@@ -38,13 +39,9 @@ type signJob struct {
 	panicked  any           // what run panicked with, raised again in the caller
 }
 
-// newSigners returns signers that run max signatures at once (0 means
-// GOMAXPROCS).
+// newSigners returns signers that run procs.CPUs(max) signatures at once.
 func newSigners(max int) *signers {
-	if max <= 0 {
-		max = runtime.GOMAXPROCS(0)
-	}
-	return &signers{max: max, queues: map[string][]*signJob{}}
+	return &signers{max: procs.CPUs(max), queues: map[string][]*signJob{}}
 }
 
 // do runs fn, a signature for client, on a worker once the client's

@@ -1,14 +1,14 @@
 package users
 
 import (
-	"cmp"
 	"context"
 	"errors"
 	"math"
-	"runtime"
 	"runtime/debug"
 	"sync/atomic"
 	"time"
+
+	"github.com/smartgate/pkg/procs"
 )
 
 // ErrBusy is returned when every password-check slot stayed taken for
@@ -42,8 +42,8 @@ func NewGate(n, cpus int, wait time.Duration) *Gate {
 	return &Gate{slots: make(chan struct{}, n), wait: wait}
 }
 
-// DefaultSlots sizes the gate to the machine: one check per CPU (cpus,
-// or GOMAXPROCS when 0, which follows a container's CPU limit), and no
+// DefaultSlots sizes the gate to the machine: one check per CPU
+// (procs.CPUs(cpus); GOMAXPROCS follows a container's CPU limit), and no
 // more than a quarter of the Go memory limit, or 256 MiB without one,
 // holds.
 func DefaultSlots(cpus int) int {
@@ -51,7 +51,7 @@ func DefaultSlots(cpus int) int {
 	if limit := debug.SetMemoryLimit(-1); limit != math.MaxInt64 {
 		budget = limit / 4
 	}
-	return max(1, min(cmp.Or(cpus, runtime.GOMAXPROCS(0)), int(budget/checkMemory)))
+	return max(1, min(procs.CPUs(cpus), int(budget/checkMemory)))
 }
 
 // run runs check in a slot, or returns ErrBusy (or ctx's error) when none
